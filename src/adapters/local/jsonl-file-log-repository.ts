@@ -1,0 +1,72 @@
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import type { LogEntry } from '../../domain/log-entry.js';
+import { InMemoryLogRepository } from '../memory/in-memory-log-repository.js';
+
+/**
+ * Streams entries to a JSON Lines file, one entry per line, as they are written; batch records stay in memory.
+ * A redelivered entry is recognised by (batchId, lineNumber) — a bit per line number per batch — and not written
+ * twice, so the file holds every entry exactly once while memory stays flat however long the file grows.
+ * Reading back (`listEntries`) scans the file: meant for tests and small files, not as a query engine.
+ */
+export class JsonlFileLogRepository extends InMemoryLogRepository {
+  private readonly out: WriteStream;
+  private readonly written = new Map<string, Uint8Array>();
+  private failure: Error | undefined;
+
+  constructor(readonly filePath: string, options: { now?: () => Date } = {}) {
+    super({ retainEntries: false, now: options.now });
+    this.out = createWriteStream(filePath, { flags: 'w' });
+    this.out.on('error', (error) => {
+      this.failure = error;
+    });
+  }
+
+  protected override async storeEntries(entries: readonly LogEntry[]): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
+    let text = '';
+    for (const entry of entries) {
+      if (this.markWritten(entry.batchId, entry.lineNumber)) text += `${JSON.stringify(entry)}\n`;
+    }
+    if (text.length > 0 && !this.out.write(text)) await once(this.out, 'drain');
+  }
+
+  protected override async entriesOf(batchId: string): Promise<LogEntry[]> {
+    await this.flush();
+    const entries: LogEntry[] = [];
+    const lines = createInterface({ input: createReadStream(this.filePath), crlfDelay: Number.POSITIVE_INFINITY });
+    for await (const line of lines) {
+      if (line === '') continue;
+      const entry = JSON.parse(line) as LogEntry;
+      if (entry.batchId === batchId) entries.push(entry);
+    }
+    return entries.sort((a, b) => a.lineNumber - b.lineNumber);
+  }
+
+  /** Waits until everything written so far is in the file. */
+  async flush(): Promise<void> {
+    if (this.out.writableNeedDrain) await once(this.out, 'drain');
+    await new Promise<void>((resolve, reject) => this.out.write('', (error) => (error ? reject(error) : resolve())));
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  }
+
+  /** Marks (batchId, lineNumber) written; false if it already was. */
+  private markWritten(batchId: string, lineNumber: number): boolean {
+    let bits = this.written.get(batchId);
+    const byte = lineNumber >> 3;
+    if (bits === undefined || byte >= bits.length) {
+      const grown = new Uint8Array(Math.max(1024, (byte + 1) * 2));
+      if (bits !== undefined) grown.set(bits);
+      bits = grown;
+      this.written.set(batchId, bits);
+    }
+    const mask = 1 << (lineNumber & 7);
+    if ((bits[byte] & mask) !== 0) return false;
+    bits[byte] |= mask;
+    return true;
+  }
+}

@@ -1,0 +1,37 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { ObjectInfo, ObjectStore } from '../../application/ports/object-store.port.js';
+import { ObjectNotFoundError } from '../../domain/errors.js';
+
+/** The "bucket" name under which local files are addressed; keys are absolute paths. */
+export const LOCAL_BUCKET = 'local';
+
+/**
+ * Reads the user's files in place: the key is the file's absolute path. The ETag is derived from size and
+ * modification time, so re-running an unchanged file finds the same batch id and an edited one a new one.
+ */
+export class LocalFileObjectStore implements ObjectStore {
+  async head(bucket: string, key: string): Promise<ObjectInfo> {
+    const file = this.resolve(key);
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) throw new ObjectNotFoundError(`${file} is not a regular file`);
+      return { bucket, key, size: info.size, etag: `${info.size}-${Math.trunc(info.mtimeMs)}` };
+    } catch (error) {
+      if (error instanceof ObjectNotFoundError) throw error;
+      throw new ObjectNotFoundError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    }
+  }
+
+  async openStream(_bucket: string, key: string, options?: { startByte?: number }): Promise<Readable> {
+    const file = this.resolve(key);
+    await this.head(LOCAL_BUCKET, key);
+    return createReadStream(file, { start: options?.startByte ?? 0, highWaterMark: 256 * 1024 });
+  }
+
+  private resolve(key: string): string {
+    return path.resolve(key);
+  }
+}

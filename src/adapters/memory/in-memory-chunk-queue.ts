@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import type { ChunkQueue, EncodedChunk } from '../../application/ports/chunk-queue.port.js';
+import type {
+  DeadLetteredMessage,
+  QueueConsumer,
+  QueueDepth,
+  ReceivedMessage,
+} from '../../application/ports/queue-consumer.port.js';
+import { MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_SEND } from '../../domain/chunk.js';
+
+export interface InMemoryChunkQueueOptions {
+  /** How long a received message stays hidden. @default 30000 */
+  readonly visibilityTimeoutMs?: number;
+  /** Receives after which SQS moves a message to the DLQ instead of delivering it again. @default 5 */
+  readonly maxReceiveCount?: number;
+  /**
+   * Messages (visible + in flight) above which `sendBatch` waits for consumers to delete some: the bound that keeps
+   * a local splitter from running ahead of the workers. @default Infinity
+   */
+  readonly capacity?: number;
+  /** Probability that a send also enqueues a duplicate (at-least-once delivery, for tests). @default 0 */
+  readonly duplicateDeliveryRate?: number;
+  /** Random source for duplicates; seed it for reproducible tests. @default Math.random */
+  readonly random?: () => number;
+  /** Milliseconds clock. @default Date.now */
+  readonly now?: () => number;
+}
+
+interface StoredMessage {
+  readonly messageId: string;
+  readonly body: string;
+  readonly sentTimestamp: number;
+  receiveCount: number;
+  visibleAt: number;
+  receiptHandle?: string;
+}
+
+/**
+ * The chunk queue and its DLQ in memory, with the semantics of an SQS standard queue: a received message is hidden
+ * for the visibility timeout and comes back unless deleted; every receive counts; a message received
+ * `maxReceiveCount` times is moved to the DLQ on its next receive; optional duplicate delivery.
+ */
+export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
+  private readonly messages = new Map<string, StoredMessage>();
+  private readonly byReceipt = new Map<string, string>();
+  private readonly deadLetters: DeadLetteredMessage[] = [];
+  private readonly waiters = new Set<() => void>();
+  private readonly spaceWaiters = new Set<() => void>();
+  private readonly visibilityTimeoutMs: number;
+  private readonly maxReceiveCount: number;
+  private readonly capacity: number;
+  private readonly duplicateDeliveryRate: number;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private sequence = 0;
+
+  constructor(options: InMemoryChunkQueueOptions = {}) {
+    this.visibilityTimeoutMs = options.visibilityTimeoutMs ?? 30_000;
+    this.maxReceiveCount = options.maxReceiveCount ?? 5;
+    this.capacity = options.capacity ?? Number.POSITIVE_INFINITY;
+    this.duplicateDeliveryRate = options.duplicateDeliveryRate ?? 0;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+  }
+
+  async sendBatch(chunks: readonly EncodedChunk[]): Promise<void> {
+    if (chunks.length === 0) return;
+    if (chunks.length > MAX_MESSAGES_PER_SEND) throw new RangeError(`a batch holds at most ${MAX_MESSAGES_PER_SEND} messages, got ${chunks.length}`);
+    const total = chunks.reduce((sum, chunk) => sum + chunk.bytes, 0);
+    if (total > MAX_MESSAGE_BYTES) throw new RangeError(`a batch carries at most ${MAX_MESSAGE_BYTES} bytes, got ${total}`);
+    while (this.messages.size >= this.capacity) {
+      await new Promise<void>((resolve) => this.spaceWaiters.add(resolve));
+    }
+    for (const chunk of chunks) {
+      const messageId = randomUUID();
+      this.enqueue(messageId, chunk.body);
+      if (this.duplicateDeliveryRate > 0 && this.random() < this.duplicateDeliveryRate) this.enqueue(messageId, chunk.body);
+    }
+    this.wake();
+  }
+
+  async deadLetter(body: string, reason: string): Promise<void> {
+    this.deadLetters.push({ messageId: randomUUID(), body, reason });
+  }
+
+  async receive(maxMessages: number, options?: { waitMs?: number }): Promise<ReceivedMessage[]> {
+    const deadline = this.now() + (options?.waitMs ?? 0);
+    for (;;) {
+      const received = this.take(maxMessages);
+      const remaining = deadline - this.now();
+      if (received.length > 0 || remaining <= 0) return received;
+      await this.waitForWork(remaining);
+    }
+  }
+
+  async delete(receiptHandle: string): Promise<void> {
+    const key = this.byReceipt.get(receiptHandle);
+    if (key === undefined) return;
+    this.byReceipt.delete(receiptHandle);
+    const message = this.messages.get(key);
+    // A stale receipt (the message was received again since) does not delete, as in SQS after a re-receive.
+    if (message?.receiptHandle !== receiptHandle) return;
+    this.messages.delete(key);
+    for (const resolve of this.spaceWaiters) resolve();
+    this.spaceWaiters.clear();
+  }
+
+  async changeVisibility(receiptHandle: string, seconds: number): Promise<void> {
+    const key = this.byReceipt.get(receiptHandle);
+    const message = key === undefined ? undefined : this.messages.get(key);
+    if (message === undefined || message.receiptHandle !== receiptHandle) return;
+    message.visibleAt = this.now() + seconds * 1000;
+    this.wake();
+  }
+
+  async depth(): Promise<QueueDepth> {
+    const now = this.now();
+    let visible = 0;
+    for (const message of this.messages.values()) if (message.visibleAt <= now) visible++;
+    return { visible, inFlight: this.messages.size - visible, deadLettered: this.deadLetters.length };
+  }
+
+  /** True when nothing is visible, in flight or waiting: every sent message was deleted or dead-lettered. */
+  get isDrained(): boolean {
+    return this.messages.size === 0;
+  }
+
+  async listDeadLetters(options?: { limit?: number }): Promise<DeadLetteredMessage[]> {
+    return this.deadLetters.slice(0, options?.limit ?? this.deadLetters.length);
+  }
+
+  async redriveDeadLetters(): Promise<number> {
+    const moved = this.deadLetters.splice(0, this.deadLetters.length);
+    for (const message of moved) this.enqueue(randomUUID(), message.body);
+    this.wake();
+    return moved.length;
+  }
+
+  private enqueue(messageId: string, body: string): void {
+    const key = `${++this.sequence}`;
+    this.messages.set(key, { messageId, body, sentTimestamp: this.now(), receiveCount: 0, visibleAt: this.now() });
+  }
+
+  private take(maxMessages: number): ReceivedMessage[] {
+    const now = this.now();
+    const received: ReceivedMessage[] = [];
+    for (const [key, message] of this.messages) {
+      if (received.length >= maxMessages) break;
+      if (message.visibleAt > now) continue;
+      if (message.receiveCount >= this.maxReceiveCount) {
+        // SQS's redrive: the receive that would exceed maxReceiveCount moves the message instead.
+        this.messages.delete(key);
+        this.deadLetters.push({
+          messageId: message.messageId,
+          body: message.body,
+          reason: `moved by the queue after ${message.receiveCount} receives (maxReceiveCount ${this.maxReceiveCount})`,
+          receiveCount: message.receiveCount,
+        });
+        for (const resolve of this.spaceWaiters) resolve();
+        this.spaceWaiters.clear();
+        continue;
+      }
+      message.receiveCount += 1;
+      message.visibleAt = now + this.visibilityTimeoutMs;
+      message.receiptHandle = `${key}:${message.receiveCount}:${randomUUID()}`;
+      this.byReceipt.set(message.receiptHandle, key);
+      received.push({
+        messageId: message.messageId,
+        receiptHandle: message.receiptHandle,
+        body: message.body,
+        receiveCount: message.receiveCount,
+        sentTimestamp: message.sentTimestamp,
+      });
+    }
+    return received;
+  }
+
+  private waitForWork(maxWaitMs: number): Promise<void> {
+    let nextVisible = Number.POSITIVE_INFINITY;
+    for (const message of this.messages.values()) nextVisible = Math.min(nextVisible, message.visibleAt);
+    const wait = Math.max(1, Math.min(maxWaitMs, nextVisible - this.now()));
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, wait);
+      this.waiters.add(done);
+    });
+  }
+
+  private wake(): void {
+    for (const resolve of [...this.waiters]) resolve();
+  }
+}

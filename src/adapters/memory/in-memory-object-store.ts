@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { ObjectInfo, ObjectStore } from '../../application/ports/object-store.port.js';
+import { ObjectNotFoundError } from '../../domain/errors.js';
+
+/** Objects held in memory; streamed in slices, like a network read, so consumers never see one big buffer. */
+export class InMemoryObjectStore implements ObjectStore {
+  private readonly objects = new Map<string, { content: Buffer; etag: string }>();
+
+  constructor(private readonly sliceBytes = 64 * 1024) {}
+
+  /** Stores an object; its ETag is the MD5 of the content, as S3 gives for single-part uploads. */
+  put(bucket: string, key: string, content: Buffer | string): ObjectInfo {
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    const etag = `"${createHash('md5').update(bytes).digest('hex')}"`;
+    this.objects.set(this.id(bucket, key), { content: bytes, etag });
+    return { bucket, key, size: bytes.length, etag };
+  }
+
+  delete(bucket: string, key: string): void {
+    this.objects.delete(this.id(bucket, key));
+  }
+
+  async head(bucket: string, key: string): Promise<ObjectInfo> {
+    const object = this.get(bucket, key);
+    return { bucket, key, size: object.content.length, etag: object.etag };
+  }
+
+  async openStream(bucket: string, key: string, options?: { startByte?: number }): Promise<Readable> {
+    const { content } = this.get(bucket, key);
+    const start = Math.min(options?.startByte ?? 0, content.length);
+    const sliceBytes = this.sliceBytes;
+    return Readable.from(
+      (function* () {
+        for (let offset = start; offset < content.length; offset += sliceBytes) {
+          yield content.subarray(offset, Math.min(offset + sliceBytes, content.length));
+        }
+      })(),
+    );
+  }
+
+  private get(bucket: string, key: string): { content: Buffer; etag: string } {
+    const object = this.objects.get(this.id(bucket, key));
+    if (object === undefined) throw new ObjectNotFoundError(`no object s3://${bucket}/${key}`);
+    return object;
+  }
+
+  private id(bucket: string, key: string): string {
+    return `${bucket}\u0000${key}`;
+  }
+}

@@ -1,0 +1,28 @@
+import { DEFAULT_MAX_CHUNK_BYTES, DEFAULT_MAX_CHUNK_LINES } from '../domain/chunk.js';
+import { DEFAULT_MAX_EVENT_BYTES } from '../domain/chunk-packer.js';
+import type { FormatOption } from '../domain/parsing/formats.js';
+
+/** Tunables of the split and the processing, shared by every runtime (Lambda, local, tests). */
+export interface PipelineSettings {
+  /** Byte budget of one chunk message (≤ 1 MiB). @default 262144 */
+  readonly maxChunkBytes: number;
+  /** Physical lines per chunk at most. @default 5000 */
+  readonly maxChunkLines: number;
+  /** An event longer than this is stored truncated. @default 131072 */
+  readonly maxEventBytes: number;
+  /** `auto` detects per file. @default 'auto' */
+  readonly format: FormatOption;
+  /** Receives before a chunk is dead-lettered; equals the queue's redrive `maxReceiveCount`. @default 5 */
+  readonly maxReceiveCount: number;
+  /** Entries expire after this many days (DynamoDB TTL); 0 keeps them. @default 0 */
+  readonly entryTtlDays: number;
+}
+
+export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
+  maxChunkBytes: DEFAULT_MAX_CHUNK_BYTES,
+  maxChunkLines: DEFAULT_MAX_CHUNK_LINES,
+  maxEventBytes: DEFAULT_MAX_EVENT_BYTES,
+  format: 'auto',
+  maxReceiveCount: 5,
+  entryTtlDays: 0,
+};

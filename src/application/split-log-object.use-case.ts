@@ -1,0 +1,346 @@
+import { Readable, pipeline, PassThrough } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { inject, injectable } from 'inversify';
+import { TOKENS } from '../di/tokens.js';
+import { type Batch, BatchStatus, decideCompletion, deriveBatchId, isTerminal, type SplitCheckpoint } from '../domain/batch.js';
+import { ChunkPacker } from '../domain/chunk-packer.js';
+import { type EncodedChunk, type FormatContext, MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_SEND } from '../domain/chunk.js';
+import { describeError, ObjectNotFoundError, SplitFailedError } from '../domain/errors.js';
+import { EventAssembler, type PositionedEvent } from '../domain/event-assembler.js';
+import { LineSplitter, type RawLine } from '../domain/line-splitter.js';
+import { cloudTrailRecords, looksLikeCloudTrail } from '../domain/parsing/cloudtrail.js';
+import { DETECTION_SAMPLE_LINES, detectFormat, type FormatOption } from '../domain/parsing/formats.js';
+import { multilinePolicyFor } from '../domain/parsing/multiline.js';
+import type { PipelineSettings } from './pipeline-settings.js';
+import type { ChunkQueue } from './ports/chunk-queue.port.js';
+import type { Clock } from './ports/clock.port.js';
+import type { LogRepository } from './ports/log-repository.port.js';
+import type { ObjectInfo, ObjectStore } from './ports/object-store.port.js';
+
+export interface SplitRequest {
+  readonly bucket: string;
+  readonly key: string;
+  /** From the S3 event; looked up when absent. */
+  readonly etag?: string;
+  readonly size?: number;
+  /** Overrides the configured format for this object. */
+  readonly format?: FormatOption;
+  /** Resume a split that handed over (continuation). */
+  readonly resume?: SplitResume;
+  /** Asked after every send; true makes the split stop at the next chunk boundary and return a checkpoint. */
+  readonly shouldHandOver?: () => boolean;
+}
+
+export interface SplitResume extends SplitCheckpoint {
+  readonly batchId: string;
+  readonly format: string;
+  readonly formatContext?: FormatContext;
+  /** The object is gzip: resume by re-reading from the start and skipping to `byteOffset`. */
+  readonly gzip?: boolean;
+}
+
+export type SplitOutcome =
+  | { readonly kind: 'split'; readonly batch: Batch }
+  | { readonly kind: 'handed-over'; readonly batchId: string; readonly resume: SplitResume }
+  | { readonly kind: 'duplicate'; readonly batch: Batch }
+  | { readonly kind: 'failed'; readonly batch: Batch | undefined; readonly reason: string };
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+/** Bytes of decompressed content inspected for NUL bytes before anything is sent. */
+const BINARY_SNIFF_BYTES = 8192;
+/** A CloudTrail document is parsed whole; AWS writes them far smaller than this. */
+const MAX_CLOUDTRAIL_DOCUMENT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Splits one uploaded object into chunk messages: streams it (decompressing gzip by its magic bytes), cuts lines,
+ * detects the format, joins multi-line events, packs chunks by byte and line budget and sends them in batches of
+ * at most 10 messages / 1 MiB, tracking the batch from SPLITTING to SPLIT (or FAILED with a reason).
+ */
+@injectable()
+export class SplitLogObject {
+  constructor(
+    @inject(TOKENS.ObjectStore) private readonly objects: ObjectStore,
+    @inject(TOKENS.ChunkQueue) private readonly queue: ChunkQueue,
+    @inject(TOKENS.LogRepository) private readonly repository: LogRepository,
+    @inject(TOKENS.PipelineSettings) private readonly settings: PipelineSettings,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
+  ) {}
+
+  async execute(request: SplitRequest): Promise<SplitOutcome> {
+    const { bucket, key } = request;
+    let info: ObjectInfo;
+    if (request.etag !== undefined && request.size !== undefined) {
+      info = { bucket, key, etag: request.etag, size: request.size };
+    } else {
+      try {
+        info = await this.objects.head(bucket, key);
+      } catch (error) {
+        if (error instanceof ObjectNotFoundError) return { kind: 'failed', batch: undefined, reason: error.message };
+        throw error;
+      }
+    }
+    const source = { bucket, key, etag: info.etag, size: info.size };
+    const batchId = request.resume?.batchId ?? deriveBatchId(source);
+    const { batch, created } = await this.repository.createBatch({ batchId, source, createdAt: this.clock.now().toISOString() });
+    if (!created && request.resume === undefined && (isTerminal(batch.status) || batch.status === BatchStatus.SPLIT)) {
+      return { kind: 'duplicate', batch };
+    }
+    try {
+      return await this.split(batch, request);
+    } catch (error) {
+      const failure =
+        error instanceof SplitFailedError
+          ? error
+          : error instanceof ObjectNotFoundError
+            ? new SplitFailedError('UNREADABLE_OBJECT', `object s3://${bucket}/${key} cannot be read: ${error.message}`)
+            : new SplitFailedError('SPLIT_FAILED', `splitting s3://${bucket}/${key} failed: ${describeError(error)}`, { cause: error });
+      await this.repository.failBatch(batchId, failure.code, failure.message, (error as { totals?: never }).totals);
+      return { kind: 'failed', batch: await this.repository.getBatch(batchId), reason: failure.message };
+    }
+  }
+
+  private async split(batch: Batch, request: SplitRequest): Promise<SplitOutcome> {
+    const { bucket, key } = request;
+    const resume = request.resume;
+    // A gzip object cannot be entered mid-stream: a resumed gzip split re-reads from byte 0 and skips.
+    const rangedStart = resume !== undefined && resume.gzip !== true ? resume.byteOffset : 0;
+    const raw = await this.objects.openStream(bucket, key, rangedStart > 0 ? { startByte: rangedStart } : undefined);
+    const content = await this.decode(raw);
+    const skipUntil = resume !== undefined && resume.gzip === true ? resume.byteOffset : 0;
+    const lines = this.readLines(content.stream, skipUntil, rangedStart);
+
+    // Detect the format from the first lines (or keep the one a resumed split already chose).
+    let decision: { format: string; formatContext?: FormatContext };
+    let head: RawLine[] = [];
+    let iterator: AsyncIterator<RawLine[]> = lines[Symbol.asyncIterator]();
+    if (resume !== undefined) {
+      decision = { format: resume.format, formatContext: resume.formatContext };
+    } else {
+      const requested = request.format ?? this.settings.format;
+      let sampleCount = 0;
+      while (sampleCount < DETECTION_SAMPLE_LINES) {
+        const next = await iterator.next();
+        if (next.done) break;
+        head.push(...next.value);
+        sampleCount = head.filter((line) => line.text.trim() !== '').length;
+      }
+      if ((requested === 'auto' || requested === 'cloudtrail') && looksLikeCloudTrail(head.slice(0, 20).map((l) => l.text).join('\n'))) {
+        const document = await collectRest(head, iterator, MAX_CLOUDTRAIL_DOCUMENT_BYTES);
+        const records = cloudTrailRecords(document);
+        head = records.map((text, index) => ({ text, byteOffset: index }));
+        iterator = (async function* () {})()[Symbol.asyncIterator]();
+        decision = { format: 'cloudtrail' };
+      } else {
+        decision = detectFormat(
+          head.filter((line) => line.text.trim() !== '').map((line) => line.text),
+          requested,
+        );
+      }
+    }
+
+    const packer = new ChunkPacker({
+      batchId: batch.batchId,
+      source: { bucket, key, etag: batch.source.etag },
+      format: decision.format,
+      formatContext: decision.formatContext,
+      maxChunkBytes: this.settings.maxChunkBytes,
+      maxChunkLines: this.settings.maxChunkLines,
+      maxEventBytes: this.settings.maxEventBytes,
+      firstChunkIndex: resume?.nextChunkIndex ?? 0,
+      firstLineNumber: resume?.nextLineNumber ?? 1,
+    });
+    const assembler = new EventAssembler(multilinePolicyFor(decision.format));
+    const sender = new BatchSender(this.queue);
+    const events: PositionedEvent[] = [];
+    const closed: EncodedChunk[] = [];
+    /** Byte offset of the first event in the packer's open chunk: where a continuation resumes. */
+    let openChunkOffset: number | undefined;
+
+    const pack = async (): Promise<SplitResume | undefined> => {
+      for (const event of events) {
+        if (!packer.hasPending) openChunkOffset = event.byteOffset;
+        packer.add(event, closed);
+        if (closed.length > 0) {
+          openChunkOffset = packer.hasPending ? event.byteOffset : undefined;
+          for (const chunk of closed) await sender.add(chunk);
+          closed.length = 0;
+          // Hand over only at a chunk boundary whose first event is known, so the continuation packs
+          // exactly the chunks an uninterrupted split would have.
+          if (openChunkOffset !== undefined && request.shouldHandOver?.() === true) {
+            await sender.flush();
+            return {
+              batchId: batch.batchId,
+              format: decision.format,
+              formatContext: decision.formatContext,
+              gzip: content.gzip,
+              byteOffset: openChunkOffset,
+              nextLineNumber: packer.openChunkFirstLine,
+              nextChunkIndex: packer.nextChunkIndex,
+            };
+          }
+        }
+      }
+      events.length = 0;
+      return undefined;
+    };
+
+    let batchLines: RawLine[] | undefined = head;
+    for (;;) {
+      if (batchLines === undefined) {
+        const next = await iterator.next();
+        if (next.done) break;
+        batchLines = next.value;
+      }
+      for (const line of batchLines) assembler.push(line, events);
+      batchLines = undefined;
+      try {
+        const handOver = await pack();
+        if (handOver !== undefined) {
+          await this.repository.saveCheckpoint(batch.batchId, handOver);
+          return { kind: 'handed-over', batchId: batch.batchId, resume: handOver };
+        }
+      } catch (error) {
+        throw new SplitFailedError('QUEUE_UNAVAILABLE', `sending chunks failed: ${describeError(error)}`, { cause: error });
+      }
+    }
+    assembler.flush(events);
+    await pack();
+    packer.flush(closed);
+    for (const chunk of closed) await sender.add(chunk);
+    await sender.flush();
+
+    const totals = { totalLines: packer.nextLineNumber - 1, totalChunks: packer.nextChunkIndex, format: decision.format };
+    if (content.failure !== undefined) {
+      const failure = content.failure();
+      if (failure !== undefined) {
+        await this.repository.failBatch(batch.batchId, failure.code, failure.message, totals);
+        return { kind: 'failed', batch: await this.repository.getBatch(batch.batchId), reason: failure.message };
+      }
+    }
+    const split = await this.repository.finishSplitting(batch.batchId, totals);
+    const decisionNow = decideCompletion(split);
+    if (decisionNow !== undefined) await this.repository.completeBatch(split, decisionNow);
+    return { kind: 'split', batch: (await this.repository.getBatch(batch.batchId)) ?? split };
+  }
+
+  /**
+   * Peeks at the first bytes: gzip by magic number is decompressed (whatever the key's suffix), NUL bytes in the
+   * first 8 KiB of content mean binary. A gzip object cannot be entered mid-stream, so a resumed gzip split
+   * re-reads from the start and skips to the checkpoint.
+   */
+  private async decode(
+    raw: Readable,
+  ): Promise<{ stream: AsyncIterable<Buffer>; gzip: boolean; failure?: () => SplitFailedError | undefined }> {
+    const source = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    let first = Buffer.alloc(0);
+    while (first.length < 2) {
+      const next = await source.next();
+      if (next.done) break;
+      first = first.length === 0 ? Buffer.from(next.value) : Buffer.concat([first, next.value]);
+    }
+    let compressedBytes = 0;
+    const replay = async function* (): AsyncGenerator<Buffer> {
+      if (first.length > 0) {
+        compressedBytes += first.length;
+        yield first;
+      }
+      for (;;) {
+        const next = await source.next();
+        if (next.done) return;
+        compressedBytes += next.value.length;
+        yield next.value;
+      }
+    };
+    const isGzip = first.length >= 2 && first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1];
+    if (!isGzip) return { stream: sniffBinary(replay()), gzip: false };
+    let gzipError: Error | undefined;
+    const gunzip = pipeline(Readable.from(replay()), createGunzip(), new PassThrough(), (error) => {
+      if (error) gzipError = error;
+    });
+    const tolerant = async function* (): AsyncGenerator<Buffer> {
+      try {
+        for await (const chunk of gunzip) yield chunk as Buffer;
+      } catch (error) {
+        gzipError ??= error as Error;
+      }
+    };
+    return {
+      stream: sniffBinary(tolerant()),
+      gzip: true,
+      failure: () =>
+        gzipError === undefined
+          ? undefined
+          : new SplitFailedError(
+              'CORRUPT_GZIP',
+              `corrupt gzip near compressed byte ${compressedBytes}: ${gzipError.message}; lines before it were kept`,
+            ),
+    };
+  }
+
+  private async *readLines(content: AsyncIterable<Buffer>, skipUntil: number, startByte: number): AsyncGenerator<RawLine[]> {
+    const splitter = new LineSplitter(startByte);
+    for await (const buffer of content) {
+      const out: RawLine[] = [];
+      splitter.push(buffer, out);
+      if (out.length > 0) yield skipUntil > 0 ? out.filter((line) => line.byteOffset >= skipUntil) : out;
+    }
+    const out: RawLine[] = [];
+    splitter.end(out);
+    if (out.length > 0) yield out;
+  }
+}
+
+/** Fails the split with BINARY_CONTENT when the first bytes of content hold a NUL byte. */
+async function* sniffBinary(content: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let inspected = 0;
+  for await (const buffer of content) {
+    if (inspected < BINARY_SNIFF_BYTES) {
+      const window = buffer.subarray(0, BINARY_SNIFF_BYTES - inspected);
+      const nul = window.indexOf(0);
+      if (nul !== -1) {
+        throw new SplitFailedError('BINARY_CONTENT', `binary content: NUL byte at offset ${inspected + nul}; not a text log`);
+      }
+      inspected += window.length;
+    }
+    yield buffer;
+  }
+}
+
+async function collectRest(head: RawLine[], iterator: AsyncIterator<RawLine[]>, maxBytes: number): Promise<string> {
+  const parts = head.map((line) => line.text);
+  let bytes = parts.reduce((sum, text) => sum + text.length + 1, 0);
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) break;
+    for (const line of next.value) {
+      parts.push(line.text);
+      bytes += line.text.length + 1;
+    }
+    if (bytes > maxBytes) throw new SplitFailedError('SPLIT_FAILED', `CloudTrail document larger than ${maxBytes} bytes`);
+  }
+  return parts.join('\n');
+}
+
+/** Groups chunks into `SendMessageBatch` calls of at most 10 messages and 1 MiB. */
+class BatchSender {
+  private pending: EncodedChunk[] = [];
+  private pendingBytes = 0;
+
+  constructor(private readonly queue: ChunkQueue) {}
+
+  async add(chunk: EncodedChunk): Promise<void> {
+    if (this.pending.length >= MAX_MESSAGES_PER_SEND || this.pendingBytes + chunk.bytes > MAX_MESSAGE_BYTES) {
+      await this.flush();
+    }
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.bytes;
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    await this.queue.sendBatch(batch);
+  }
+}

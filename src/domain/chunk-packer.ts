@@ -1,0 +1,142 @@
+import { CHUNK_MESSAGE_VERSION, type EncodedChunk, type FormatContext, MAX_MESSAGE_BYTES, type ObjectRef } from './chunk.js';
+import { truncateUtf8 } from './line-splitter.js';
+
+/** One event to pack: a line, a multi-line event, or a blank line. */
+export interface LogEvent {
+  /** The event's text; lines of a multi-line event are joined by `\n`. Empty for a blank line. */
+  readonly text: string;
+  /** Physical lines the event covers (1 + continuation lines). */
+  readonly lineCount: number;
+}
+
+export interface ChunkPackerOptions {
+  readonly batchId: string;
+  readonly source: ObjectRef;
+  readonly format: string;
+  readonly formatContext?: FormatContext;
+  /** Byte budget of one message body (≤ 1 MiB). */
+  readonly maxChunkBytes: number;
+  /** Physical lines per chunk at most; 1 reproduces one message per line. */
+  readonly maxChunkLines: number;
+  /** An event longer than this (UTF-8 bytes) is cut to it and marked truncated. */
+  readonly maxEventBytes: number;
+  readonly firstChunkIndex?: number;
+  readonly firstLineNumber?: number;
+}
+
+export const DEFAULT_MAX_EVENT_BYTES = 128 * 1024;
+/** Room kept in each message for its `truncated` map entries. */
+const TRUNCATION_NOTE_BYTES = 24;
+
+const utf8Length = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+/**
+ * Packs events into chunk messages by byte and line budget, encoding each line once. An event never spans two
+ * chunks; an event too large for any chunk is cut to fit and recorded in `truncated`.
+ */
+export class ChunkPacker {
+  private readonly envelopeBytes: number;
+  private readonly eventBudget: number;
+  private parts: string[] = [];
+  private partBytes = 0;
+  private lineCount = 0;
+  private truncated: Record<string, number> | undefined;
+  private chunkIndex: number;
+  private firstLine: number;
+
+  constructor(private readonly options: ChunkPackerOptions) {
+    if (options.maxChunkBytes > MAX_MESSAGE_BYTES) {
+      throw new RangeError(`maxChunkBytes ${options.maxChunkBytes} exceeds the SQS limit of ${MAX_MESSAGE_BYTES}`);
+    }
+    if (options.maxChunkLines < 1) throw new RangeError('maxChunkLines must be at least 1');
+    this.chunkIndex = options.firstChunkIndex ?? 0;
+    this.firstLine = options.firstLineNumber ?? 1;
+    // The envelope with the widest possible numbers, so the real one is never larger.
+    this.envelopeBytes = utf8Length(this.prefix(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)) + 2 + TRUNCATION_NOTE_BYTES;
+    this.eventBudget = Math.min(options.maxEventBytes, options.maxChunkBytes - this.envelopeBytes);
+    if (this.eventBudget < 64) {
+      throw new RangeError(`maxChunkBytes ${options.maxChunkBytes} leaves no room for lines after the message envelope`);
+    }
+  }
+
+  /** Index the next chunk will get. */
+  get nextChunkIndex(): number {
+    return this.chunkIndex;
+  }
+
+  /** Line number the open (pending) chunk starts at. */
+  get openChunkFirstLine(): number {
+    return this.firstLine;
+  }
+
+  /** Line number the next chunk will start at (after pending lines). */
+  get nextLineNumber(): number {
+    return this.firstLine + this.lineCount;
+  }
+
+  get hasPending(): boolean {
+    return this.lineCount > 0;
+  }
+
+  /** Adds an event; returns the chunk it closed, if adding it overflowed the current one. */
+  add(event: LogEvent, out: EncodedChunk[]): void {
+    let encoded = JSON.stringify(event.text);
+    let bytes = utf8Length(encoded);
+    let originalBytes: number | undefined;
+    // Room for the event's continuation markers, so a long multi-line event still fits one chunk.
+    const continuationBytes = (event.lineCount - 1) * 5;
+    const budget = Math.max(64, this.eventBudget - continuationBytes);
+    if (bytes > budget) {
+      originalBytes = utf8Length(event.text);
+      let text = truncateUtf8(event.text, budget - 2);
+      encoded = JSON.stringify(text);
+      bytes = utf8Length(encoded);
+      while (bytes > budget) {
+        text = truncateUtf8(text, Math.max(0, utf8Length(text) - (bytes - budget) - 8));
+        encoded = JSON.stringify(text);
+        bytes = utf8Length(encoded);
+      }
+    }
+    const addedBytes = bytes + 1 + continuationBytes + (originalBytes === undefined ? 0 : TRUNCATION_NOTE_BYTES);
+    if (
+      this.lineCount > 0 &&
+      (this.envelopeBytes + this.partBytes + addedBytes > this.options.maxChunkBytes ||
+        this.lineCount + event.lineCount > this.options.maxChunkLines)
+    ) {
+      out.push(this.emit());
+    }
+    if (originalBytes !== undefined) {
+      this.truncated ??= {};
+      this.truncated[String(this.lineCount)] = originalBytes;
+    }
+    this.parts.push(encoded);
+    for (let i = 1; i < event.lineCount; i++) this.parts.push('null');
+    this.partBytes += addedBytes;
+    this.lineCount += event.lineCount;
+    if (this.lineCount >= this.options.maxChunkLines) out.push(this.emit());
+  }
+
+  /** Emits the last, partly filled chunk. */
+  flush(out: EncodedChunk[]): void {
+    if (this.lineCount > 0) out.push(this.emit());
+  }
+
+  private prefix(chunk: number, firstLine: number): string {
+    const { batchId, source, format, formatContext } = this.options;
+    const head = JSON.stringify({ v: CHUNK_MESSAGE_VERSION, batchId, chunk, firstLine, source, format, formatContext });
+    return `${head.slice(0, -1)},"lines":[`;
+  }
+
+  private emit(): EncodedChunk {
+    const truncatedPart = this.truncated === undefined ? '' : `,"truncated":${JSON.stringify(this.truncated)}`;
+    const body = `${this.prefix(this.chunkIndex, this.firstLine)}${this.parts.join(',')}]${truncatedPart}}`;
+    const chunk: EncodedChunk = { chunk: this.chunkIndex, body, bytes: utf8Length(body) };
+    this.chunkIndex += 1;
+    this.firstLine += this.lineCount;
+    this.parts = [];
+    this.partBytes = 0;
+    this.lineCount = 0;
+    this.truncated = undefined;
+    return chunk;
+  }
+}

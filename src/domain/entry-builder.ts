@@ -1,0 +1,71 @@
+import type { ChunkStats } from './batch.js';
+import type { ChunkMessage } from './chunk.js';
+import type { LogEntry } from './log-entry.js';
+import { LINE_PARSERS } from './parsing/formats.js';
+import type { ParseContext } from './parsing/parser.js';
+import { parseTextLine } from './parsing/text.parser.js';
+
+/**
+ * Parses every event of a chunk into entries and counts what the chunk holds. A line its format cannot parse is
+ * still an entry: the text fallback's fields, the raw line as body, and `parseError` set.
+ */
+export function buildEntries(message: ChunkMessage, observedAt: Date): { entries: LogEntry[]; stats: ChunkStats } {
+  const parse = LINE_PARSERS[message.format] ?? parseTextLine;
+  const context: ParseContext = { observedAt, formatContext: message.formatContext };
+  const observedTimestamp = observedAt.toISOString();
+  const entries: LogEntry[] = [];
+  let blank = 0;
+  let continuation = 0;
+  let unparsed = 0;
+  let truncated = 0;
+  const lines = message.lines;
+  for (let index = 0; index < lines.length; index++) {
+    const text = lines[index];
+    if (text === null) {
+      continuation++;
+      continue;
+    }
+    if (text === '') {
+      blank++;
+      continue;
+    }
+    const lineNumber = message.firstLine + index;
+    let lineCount = 1;
+    while (index + lineCount < lines.length && lines[index + lineCount] === null) lineCount++;
+    const originalLength = message.truncated?.[String(index)];
+    const result = parse(text, context);
+    let entry: LogEntry;
+    if (result.ok) {
+      entry = {
+        batchId: message.batchId,
+        lineNumber,
+        ...result.record,
+        observedTimestamp,
+        format: result.format ?? message.format,
+      };
+    } else {
+      unparsed++;
+      const fallback = parseTextLine(text, context);
+      const record = fallback.ok ? fallback.record : { body: text, attributes: {} };
+      entry = {
+        batchId: message.batchId,
+        lineNumber,
+        ...record,
+        body: text,
+        observedTimestamp,
+        format: message.format,
+        parseError: result.error,
+      };
+    }
+    if (originalLength !== undefined) {
+      truncated++;
+      entry = { ...entry, truncated: true, originalLength };
+    }
+    if (lineCount > 1) entry = { ...entry, lineCount };
+    entries.push(entry);
+  }
+  return {
+    entries,
+    stats: { lines: lines.length, entries: entries.length, unparsed, blank, continuation, truncated },
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * Base class of every error logbatch raises on purpose. `code` is stable and machine-readable; `message`
+ * is for people. What can be recorded (an unparsable line) is data, not an exception: only what stops a
+ * unit of work (a chunk, a file) is thrown.
+ */
+export abstract class LogBatchError extends Error {
+  abstract readonly code: string;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A queue message that is not a valid chunk: it goes to the DLQ with this error's message as the reason. */
+export class MalformedChunkError extends LogBatchError {
+  readonly code = 'MALFORMED_CHUNK';
+}
+
+/** Codes a batch can fail with; each names what the operator should look at. */
+export type BatchFailureCode =
+  | 'UNREADABLE_OBJECT'
+  | 'BINARY_CONTENT'
+  | 'CORRUPT_GZIP'
+  | 'QUEUE_UNAVAILABLE'
+  | 'DEAD_LETTERED_CHUNKS'
+  | 'SPLIT_FAILED';
+
+/** A file that cannot be split (missing, binary, corrupt): the batch is marked FAILED with this reason. */
+export class SplitFailedError extends LogBatchError {
+  constructor(
+    readonly code: BatchFailureCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The object named by an event does not exist (deleted between the event and the read). */
+export class ObjectNotFoundError extends LogBatchError {
+  readonly code = 'OBJECT_NOT_FOUND';
+}
+
+/** A referenced batch does not exist in the repository. */
+export class BatchNotFoundError extends LogBatchError {
+  readonly code = 'BATCH_NOT_FOUND';
+}
+
+/** Configuration is missing or malformed; the message names the variable. */
+export class ConfigurationError extends LogBatchError {
+  readonly code = 'INVALID_CONFIGURATION';
+}
+
+/** A dependency stayed unavailable after bounded retries (throttling, 5xx, connection resets). */
+export class TransientFailureError extends LogBatchError {
+  readonly code = 'TRANSIENT_FAILURE_EXHAUSTED';
+}
+
+/** Describes any thrown value in one line, for reasons stored in batches and DLQ messages. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' && !error.message.startsWith(code) ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}

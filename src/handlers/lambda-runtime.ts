@@ -1,0 +1,30 @@
+import { TOKENS } from '../di/tokens.js';
+import { createContainer } from '../di/container.js';
+import { awsModule } from '../di/aws.module.js';
+import { loadConfig } from '../config/config.js';
+import type { ProcessChunk } from '../application/process-chunk.use-case.js';
+import type { SplitLogObject } from '../application/split-log-object.use-case.js';
+import { createPowertoolsTelemetry } from './powertools-telemetry.js';
+
+/**
+ * Cold-start wiring of the deployed functions: configuration from the environment (validated, with a clear
+ * error naming a bad variable), the AWS adapters, and Powertools telemetry.
+ */
+export function resolveLambdaContainer() {
+  const config = loadConfig(process.env);
+  return createContainer({ adapters: awsModule(config), settings: config.pipeline });
+}
+
+export function resolveSplitter() {
+  return {
+    splitLogObject: resolveLambdaContainer().get<SplitLogObject>(TOKENS.SplitLogObject),
+    telemetry: createPowertoolsTelemetry('logbatch-splitter'),
+  };
+}
+
+export function resolveWorker() {
+  return {
+    processChunk: resolveLambdaContainer().get<ProcessChunk>(TOKENS.ProcessChunk),
+    telemetry: createPowertoolsTelemetry('logbatch-worker'),
+  };
+}
