@@ -92,10 +92,12 @@ export class SplitLogObject {
         error instanceof SplitFailedError
           ? error
           : error instanceof ObjectNotFoundError
-            ? new SplitFailedError('UNREADABLE_OBJECT', `object s3://${bucket}/${key} cannot be read: ${error.message}`)
-            : new SplitFailedError('SPLIT_FAILED', `splitting s3://${bucket}/${key} failed: ${describeError(error)}`, { cause: error });
-      await this.repository.failBatch(batchId, failure.code, failure.message, (error as { totals?: never }).totals);
-      return { kind: 'failed', batch: await this.repository.getBatch(batchId), reason: failure.message };
+            ? new SplitFailedError('UNREADABLE_OBJECT', `cannot be read: ${error.message}`)
+            : new SplitFailedError('SPLIT_FAILED', `splitting failed: ${describeError(error)}`, { cause: error });
+      // The reason names the object, so a list of failed batches reads on its own.
+      const reason = `${objectName(bucket, key)}: ${failure.message}`;
+      await this.repository.failBatch(batchId, failure.code, reason);
+      return { kind: 'failed', batch: await this.repository.getBatch(batchId), reason };
     }
   }
 
@@ -213,8 +215,9 @@ export class SplitLogObject {
     if (content.failure !== undefined) {
       const failure = content.failure();
       if (failure !== undefined) {
-        await this.repository.failBatch(batch.batchId, failure.code, failure.message, totals);
-        return { kind: 'failed', batch: await this.repository.getBatch(batch.batchId), reason: failure.message };
+        const reason = `${objectName(bucket, key)}: ${failure.message}`;
+        await this.repository.failBatch(batch.batchId, failure.code, reason, totals);
+        return { kind: 'failed', batch: await this.repository.getBatch(batch.batchId), reason };
       }
     }
     const split = await this.repository.finishSplitting(batch.batchId, totals);
@@ -290,6 +293,11 @@ export class SplitLogObject {
   }
 }
 
+/** How reasons name an object: its key for local files, an s3:// URL otherwise. */
+function objectName(bucket: string, key: string): string {
+  return bucket === 'local' ? key : `s3://${bucket}/${key}`;
+}
+
 /** Fails the split with BINARY_CONTENT when the first bytes of content hold a NUL byte. */
 async function* sniffBinary(content: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   let inspected = 0;
@@ -298,7 +306,7 @@ async function* sniffBinary(content: AsyncIterable<Buffer>): AsyncGenerator<Buff
       const window = buffer.subarray(0, BINARY_SNIFF_BYTES - inspected);
       const nul = window.indexOf(0);
       if (nul !== -1) {
-        throw new SplitFailedError('BINARY_CONTENT', `binary content: NUL byte at offset ${inspected + nul}; not a text log`);
+        throw new SplitFailedError('BINARY_CONTENT', `binary content (NUL byte at offset ${inspected + nul}), not a text log`);
       }
       inspected += window.length;
     }

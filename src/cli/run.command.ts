@@ -1,0 +1,120 @@
+import { access, constants, stat } from 'node:fs/promises';
+import { SingleBar } from 'cli-progress';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { MAX_MESSAGE_BYTES } from '../domain/chunk.js';
+import { FORMAT_NAMES } from '../domain/parsing/formats.js';
+import { runLocalPipeline, type RunProgress } from '../local/run-pipeline.js';
+import type { RunSummary } from '../local/run-summary.js';
+import { renderSummary } from './render-summary.js';
+import { EXIT_BATCH_FAILED, EXIT_OK, UsageError } from './usage-error.js';
+
+export interface RunCommandOptions {
+  readonly format: string;
+  readonly json?: boolean;
+  readonly out?: string;
+  readonly maxChunkBytes?: number;
+  readonly maxChunkLines?: number;
+  readonly backend: 'memory' | 'emulator';
+  readonly concurrency?: number;
+  readonly progress?: boolean;
+}
+
+function positiveInteger(name: string, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 1 || parsed > max) {
+      throw new InvalidArgumentError(`${name} must be an integer between 1 and ${max}`);
+    }
+    return parsed;
+  };
+}
+
+/** `logbatch run <file...>`: the whole pipeline on local files, with a summary. */
+export function runCommand(): Command {
+  return new Command('run')
+    .description('split, parse and store log files through the real handlers, and print a summary')
+    .argument('<file...>', 'log files (plain or gzip, any line endings)')
+    .addOption(new Option('--format <format>', 'log format, or auto to detect per file').default('auto').choices(['auto', ...FORMAT_NAMES]))
+    .option('--json', 'print one JSON object with totals, batches, timing and request counts')
+    .option('--out <file>', 'write every stored entry to this file as JSON Lines')
+    .option('--max-chunk-bytes <n>', `byte budget of one chunk message (at most ${MAX_MESSAGE_BYTES})`, positiveInteger('--max-chunk-bytes', MAX_MESSAGE_BYTES))
+    .option('--max-chunk-lines <n>', 'lines per chunk at most (1 = one message per line)', positiveInteger('--max-chunk-lines'))
+    .addOption(new Option('--backend <backend>', 'where the pipeline runs').default('memory').choices(['memory', 'emulator']))
+    .option('--concurrency <n>', 'worker invocations in flight', positiveInteger('--concurrency', 64))
+    .option('--no-progress', 'no progress bar, even on a terminal')
+    .action(async (files: string[], options: RunCommandOptions, command: Command) => {
+      command.setOptionValue('exitCode', await executeRun(files, options));
+    });
+}
+
+export async function executeRun(files: string[], options: RunCommandOptions): Promise<number> {
+  for (const file of files) await assertReadableFile(file);
+  if (options.out !== undefined) await assertWritableTarget(options.out);
+  const settings = {
+    format: options.format,
+    ...(options.maxChunkBytes === undefined ? {} : { maxChunkBytes: options.maxChunkBytes }),
+    ...(options.maxChunkLines === undefined ? {} : { maxChunkLines: options.maxChunkLines }),
+  };
+  const bar = options.progress !== false && process.stderr.isTTY === true ? createBar() : undefined;
+  let summary: RunSummary;
+  try {
+    if (options.backend === 'emulator') {
+      const { runEmulatorPipeline } = await import('../local/run-emulator-pipeline.js');
+      summary = await runEmulatorPipeline({ files, settings, outPath: options.out, workerConcurrency: options.concurrency, onProgress: bar?.update });
+    } else {
+      summary = await runLocalPipeline({ files, settings, outPath: options.out, workerConcurrency: options.concurrency, onProgress: bar?.update });
+    }
+  } finally {
+    bar?.stop();
+  }
+  process.stdout.write(options.json === true ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
+  return summary.batches.some((batch) => batch.status === 'FAILED') ? EXIT_BATCH_FAILED : EXIT_OK;
+}
+
+async function assertReadableFile(file: string): Promise<void> {
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new UsageError(`${file} is not a file`);
+    await access(file, constants.R_OK);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot be read (${code ?? (error as Error).message})`);
+  }
+}
+
+async function assertWritableTarget(file: string): Promise<void> {
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) throw new UsageError(`--out ${file} is a directory`);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+  }
+}
+
+function createBar(): { update: (progress: RunProgress) => void; stop: () => void } {
+  const bar = new SingleBar(
+    {
+      format: ' {bar} {percentage}% | {value}/{total} MB read | {chunks} chunks processed | ETA {eta_formatted}',
+      hideCursor: true,
+      clearOnComplete: true,
+      stream: process.stderr,
+    },
+  );
+  let started = false;
+  return {
+    update(progress) {
+      const totalMb = Math.max(1, Math.round(progress.totalBytes / 1e6));
+      // Small runs finish before a bar helps; start it only once there is something to wait for.
+      if (!started) {
+        if (progress.totalBytes < 20e6) return;
+        bar.start(totalMb, 0, { chunks: 0 });
+        started = true;
+      }
+      bar.update(Math.min(totalMb, Math.round(progress.bytesRead / 1e6)), { chunks: progress.chunksProcessed });
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}

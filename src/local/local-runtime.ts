@@ -1,0 +1,110 @@
+import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { QueueConsumer } from '../application/ports/queue-consumer.port.js';
+import { describeError } from '../domain/errors.js';
+import { type ObjectCreated, objectCreatedEvent, sqsEvent } from './aws-events.js';
+
+export interface LocalRuntimeOptions {
+  /** The splitter handler, as deployed (`createSplitterHandler(...)`). */
+  readonly splitter: (event: S3Event) => Promise<unknown>;
+  /** The worker handler, as deployed (`createWorkerHandler(...)`). */
+  readonly worker: (event: SQSEvent) => Promise<SQSBatchResponse>;
+  /** The chunk queue, consumed the way Lambda's SQS event source does. */
+  readonly queue: QueueConsumer;
+  /** Worker invocations in flight at once (Lambda's maximum concurrency). @default 2 */
+  readonly workerConcurrency?: number;
+  /** Messages per worker invocation (the event source's batch size). @default 10 */
+  readonly batchSize?: number;
+  /**
+   * Seconds a failed message stays hidden before it is retried. Lambda leaves it for the queue's visibility
+   * timeout; locally a short delay keeps retries quick. @default 0.05
+   */
+  readonly retryDelaySeconds?: number;
+  /** Long-poll wait of one receive. @default 50 */
+  readonly pollWaitMs?: number;
+  /** Called after each worker invocation. */
+  readonly onWorkerInvocation?: (info: { messages: number; failed: number }) => void;
+}
+
+export interface LocalRunReport {
+  readonly splitterInvocations: number;
+  readonly splitterErrors: readonly string[];
+  readonly workerInvocations: number;
+  readonly workerErrors: readonly string[];
+}
+
+/**
+ * Plays AWS's glue locally: turns each upload into an S3 event for the splitter, and meanwhile polls the chunk
+ * queue and invokes the worker with SQS-shaped batches, deleting what succeeded and making `batchItemFailures`
+ * visible again (their receive count grows, and the queue redrives them to its DLQ at `maxReceiveCount`).
+ * Splitting and processing interleave; the queue's capacity bounds how far the splitter runs ahead.
+ */
+export class LocalRuntime {
+  private readonly workerConcurrency: number;
+  private readonly batchSize: number;
+  private readonly retryDelaySeconds: number;
+  private readonly pollWaitMs: number;
+
+  constructor(private readonly options: LocalRuntimeOptions) {
+    this.workerConcurrency = options.workerConcurrency ?? 2;
+    this.batchSize = options.batchSize ?? 10;
+    this.retryDelaySeconds = options.retryDelaySeconds ?? 0.05;
+    this.pollWaitMs = options.pollWaitMs ?? 50;
+  }
+
+  /** Splits every upload and processes every chunk until the queue is drained. */
+  async run(uploads: readonly ObjectCreated[]): Promise<LocalRunReport> {
+    const splitterErrors: string[] = [];
+    const workerErrors: string[] = [];
+    let splitterInvocations = 0;
+    let workerInvocations = 0;
+    let splittingDone = false;
+
+    const splitting = (async () => {
+      try {
+        for (const upload of uploads) {
+          splitterInvocations++;
+          try {
+            await this.options.splitter(objectCreatedEvent(upload));
+          } catch (error) {
+            splitterErrors.push(`${upload.key}: ${describeError(error)}`);
+          }
+        }
+      } finally {
+        splittingDone = true;
+      }
+    })();
+
+    const poll = async () => {
+      for (;;) {
+        const messages = await this.options.queue.receive(this.batchSize, { waitMs: this.pollWaitMs });
+        if (messages.length === 0) {
+          if (splittingDone && (await this.isDrained())) return;
+          continue;
+        }
+        workerInvocations++;
+        let failedIds: Set<string>;
+        try {
+          const response = await this.options.worker(sqsEvent(messages));
+          failedIds = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+        } catch (error) {
+          // A handler that throws fails the whole batch, as on Lambda.
+          workerErrors.push(describeError(error));
+          failedIds = new Set(messages.map((message) => message.messageId));
+        }
+        for (const message of messages) {
+          if (failedIds.has(message.messageId)) await this.options.queue.changeVisibility(message.receiptHandle, this.retryDelaySeconds);
+          else await this.options.queue.delete(message.receiptHandle);
+        }
+        this.options.onWorkerInvocation?.({ messages: messages.length, failed: failedIds.size });
+      }
+    };
+
+    await Promise.all([splitting, ...Array.from({ length: this.workerConcurrency }, poll)]);
+    return { splitterInvocations, splitterErrors, workerInvocations, workerErrors };
+  }
+
+  private async isDrained(): Promise<boolean> {
+    const depth = await this.options.queue.depth();
+    return depth.visible === 0 && depth.inFlight === 0;
+  }
+}

@@ -1,0 +1,133 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import type { PipelineSettings } from '../application/pipeline-settings.js';
+import type { ObjectInfo, ObjectStore } from '../application/ports/object-store.port.js';
+import type { ProcessChunk } from '../application/process-chunk.use-case.js';
+import type { SplitLogObject } from '../application/split-log-object.use-case.js';
+import { countCalls, RequestCounter } from '../adapters/instrumentation/request-counter.js';
+import { JsonlFileLogRepository } from '../adapters/local/jsonl-file-log-repository.js';
+import { LOCAL_BUCKET, LocalFileObjectStore } from '../adapters/local/local-file-object-store.js';
+import { InMemoryChunkQueue } from '../adapters/memory/in-memory-chunk-queue.js';
+import { InMemoryLogRepository } from '../adapters/memory/in-memory-log-repository.js';
+import { deriveBatchId } from '../domain/batch.js';
+import { adaptersModule } from '../di/adapters.module.js';
+import { createContainer } from '../di/container.js';
+import { TOKENS } from '../di/tokens.js';
+import { createSplitterHandler } from '../handlers/splitter.js';
+import { createWorkerHandler } from '../handlers/worker.js';
+import { LocalRuntime } from './local-runtime.js';
+import { type BatchSummary, type RunSummary, summarizeBatch, totalsOf } from './run-summary.js';
+
+export interface RunProgress {
+  readonly bytesRead: number;
+  readonly totalBytes: number;
+  readonly chunksProcessed: number;
+}
+
+export interface LocalRunOptions {
+  readonly files: readonly string[];
+  readonly settings?: Partial<PipelineSettings>;
+  /** Write every stored entry to this JSON Lines file. */
+  readonly outPath?: string;
+  /** Worker invocations in flight. @default 2 */
+  readonly workerConcurrency?: number;
+  /** Chunk messages the queue holds before the splitter waits for workers. @default 64 */
+  readonly queueCapacity?: number;
+  readonly onProgress?: (progress: RunProgress) => void;
+}
+
+/**
+ * Runs files through the real handlers on in-process adapters: the user's files are the object store, an in-memory
+ * queue with SQS semantics carries the chunks, and entries are kept in memory only as counts, or streamed to
+ * `outPath` as JSON Lines.
+ */
+export async function runLocalPipeline(options: LocalRunOptions): Promise<RunSummary> {
+  const started = performance.now();
+  const counter = new RequestCounter();
+  const files = options.files.map((file) => path.resolve(file));
+  const sizes = await Promise.all(files.map(async (file) => (await stat(file)).size));
+  const totalBytes = sizes.reduce((a, b) => a + b, 0);
+  let bytesRead = 0;
+  let chunksProcessed = 0;
+  const report = () => options.onProgress?.({ bytesRead, totalBytes, chunksProcessed });
+
+  const objectStore = new ProgressObjectStore(new LocalFileObjectStore(), (bytes) => {
+    bytesRead += bytes;
+  });
+  const settings = options.settings ?? {};
+  const queue = new InMemoryChunkQueue({ capacity: options.queueCapacity ?? 64, maxReceiveCount: settings.maxReceiveCount ?? 5 });
+  const repository =
+    options.outPath === undefined ? new InMemoryLogRepository({ retainEntries: false }) : new JsonlFileLogRepository(options.outPath);
+  const container = createContainer({
+    adapters: adaptersModule({ objectStore, chunkQueue: queue, logRepository: repository }, counter),
+    settings,
+  });
+  const splitter = createSplitterHandler(() => ({ splitLogObject: container.get<SplitLogObject>(TOKENS.SplitLogObject) }));
+  const worker = createWorkerHandler(() => ({ processChunk: container.get<ProcessChunk>(TOKENS.ProcessChunk) }));
+  const runtime = new LocalRuntime({
+    splitter,
+    worker,
+    // The event source's calls (receive, delete, ...) are counted like the handlers' port calls.
+    queue: countCalls(queue, 'chunkQueue', counter),
+    workerConcurrency: options.workerConcurrency,
+    onWorkerInvocation: ({ messages, failed }) => {
+      chunksProcessed += messages - failed;
+      report();
+    },
+  });
+
+  const uploads = await Promise.all(files.map((file) => objectStore.head(LOCAL_BUCKET, file)));
+  const ticker = options.onProgress === undefined ? undefined : setInterval(report, 200);
+  try {
+    await runtime.run(uploads);
+  } finally {
+    if (ticker !== undefined) clearInterval(ticker);
+  }
+  if (repository instanceof JsonlFileLogRepository) await repository.close();
+  report();
+
+  const batches: BatchSummary[] = [];
+  for (const upload of uploads) {
+    const batch = await repository.getBatch(deriveBatchId(upload));
+    if (batch !== undefined) batches.push(summarizeBatch(batch, upload.key));
+  }
+  const depth = await queue.depth();
+  counter.add('logRepository.entriesWritten', repository.entryWrites);
+  const elapsedMs = Math.round(performance.now() - started);
+  const totals = totalsOf(batches, depth.deadLettered);
+  return {
+    backend: 'memory',
+    totals,
+    batches,
+    elapsedMs,
+    linesPerSecond: elapsedMs === 0 ? totals.lines : Math.round((totals.lines * 1000) / elapsedMs),
+    bytesRead,
+    requests: counter.snapshot(),
+  };
+}
+
+/** Counts the bytes streamed out of an object store, for the progress bar. */
+class ProgressObjectStore implements ObjectStore {
+  constructor(
+    private readonly inner: ObjectStore,
+    private readonly onBytes: (bytes: number) => void,
+  ) {}
+
+  head(bucket: string, key: string): Promise<ObjectInfo> {
+    return this.inner.head(bucket, key);
+  }
+
+  async openStream(bucket: string, key: string, options?: { startByte?: number }) {
+    const stream = await this.inner.openStream(bucket, key, options);
+    const onBytes = this.onBytes;
+    const tap = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        onBytes(chunk.length);
+        callback(null, chunk);
+      },
+    });
+    stream.on('error', (error) => tap.destroy(error));
+    return stream.pipe(tap);
+  }
+}

@@ -1,0 +1,75 @@
+import type { Batch } from '../domain/batch.js';
+
+export interface RunTotals {
+  readonly files: number;
+  readonly lines: number;
+  readonly entries: number;
+  readonly unparsed: number;
+  readonly blank: number;
+  readonly continuation: number;
+  readonly truncated: number;
+  readonly chunks: number;
+  readonly deadLettered: number;
+}
+
+export interface BatchSummary {
+  readonly batchId: string;
+  readonly source: string;
+  readonly status: string;
+  readonly reason?: string;
+  readonly format?: string;
+  readonly totalLines: number;
+  readonly entries: number;
+  readonly unparsed: number;
+  readonly blank: number;
+  readonly continuation: number;
+  readonly truncated: number;
+  readonly chunks: number;
+  readonly processedChunks: number;
+  readonly deadLetteredChunks: readonly number[];
+}
+
+/** What `logbatch run` reports (`--json` prints it as is). */
+export interface RunSummary {
+  readonly backend: string;
+  readonly totals: RunTotals;
+  readonly batches: readonly BatchSummary[];
+  readonly elapsedMs: number;
+  readonly linesPerSecond: number;
+  readonly bytesRead: number;
+  readonly requests: Readonly<Record<string, number>>;
+}
+
+export function summarizeBatch(batch: Batch, source: string): BatchSummary {
+  return {
+    batchId: batch.batchId,
+    source,
+    status: batch.status,
+    ...(batch.reason === undefined ? {} : { reason: batch.reason }),
+    ...(batch.format === undefined ? {} : { format: batch.format }),
+    totalLines: batch.totalLines ?? batch.stats.lines,
+    entries: batch.stats.entries,
+    unparsed: batch.stats.unparsed,
+    blank: batch.stats.blank,
+    continuation: batch.stats.continuation,
+    truncated: batch.stats.truncated,
+    chunks: batch.totalChunks ?? batch.processedChunks,
+    processedChunks: batch.processedChunks,
+    deadLetteredChunks: batch.deadLetteredChunks,
+  };
+}
+
+export function totalsOf(batches: readonly BatchSummary[], deadLettered: number): RunTotals {
+  const sum = (pick: (batch: BatchSummary) => number) => batches.reduce((total, batch) => total + pick(batch), 0);
+  return {
+    files: batches.length,
+    lines: sum((b) => b.totalLines),
+    entries: sum((b) => b.entries),
+    unparsed: sum((b) => b.unparsed),
+    blank: sum((b) => b.blank),
+    continuation: sum((b) => b.continuation),
+    truncated: sum((b) => b.truncated),
+    chunks: sum((b) => b.chunks),
+    deadLettered,
+  };
+}
