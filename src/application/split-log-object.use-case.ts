@@ -109,7 +109,7 @@ export class SplitLogObject {
     const raw = await this.objects.openStream(bucket, key, rangedStart > 0 ? { startByte: rangedStart } : undefined);
     const content = await this.decode(raw);
     const skipUntil = resume !== undefined && resume.gzip === true ? resume.byteOffset : 0;
-    const lines = this.readLines(content.stream, skipUntil, rangedStart);
+    const lines = this.readLines(content.stream, skipUntil, rangedStart, () => content.failure?.() !== undefined);
 
     // Detect the format from the first lines (or keep the one a resumed split already chose).
     let decision: { format: string; formatContext?: FormatContext };
@@ -280,13 +280,20 @@ export class SplitLogObject {
     };
   }
 
-  private async *readLines(content: AsyncIterable<Buffer>, skipUntil: number, startByte: number): AsyncGenerator<RawLine[]> {
+  private async *readLines(
+    content: AsyncIterable<Buffer>,
+    skipUntil: number,
+    startByte: number,
+    contentFailed: () => boolean,
+  ): AsyncGenerator<RawLine[]> {
     const splitter = new LineSplitter(startByte);
     for await (const buffer of content) {
       const out: RawLine[] = [];
       splitter.push(buffer, out);
       if (out.length > 0) yield skipUntil > 0 ? out.filter((line) => line.byteOffset >= skipUntil) : out;
     }
+    // After a corruption the bytes since the last newline are a torn line, not the file's last line.
+    if (contentFailed()) return;
     const out: RawLine[] = [];
     splitter.end(out);
     if (out.length > 0) yield out;

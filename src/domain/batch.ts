@@ -70,7 +70,9 @@ export interface NewBatch {
  * the same batch, and a new upload under the same key gets a new one.
  */
 export function deriveBatchId(source: ObjectRef): string {
-  return createHash('sha256').update(`${source.bucket}\u0000${source.key}\u0000${source.etag}`).digest('hex').slice(0, 24);
+  // S3 events carry the ETag bare, HeadObject wraps it in quotes: both must name the same batch.
+  const etag = source.etag.replace(/"/g, '');
+  return createHash('sha256').update(`${source.bucket}\u0000${source.key}\u0000${etag}`).digest('hex').slice(0, 24);
 }
 
 export function newBatch(init: NewBatch): Batch {

@@ -36,7 +36,7 @@ const utf8Length = (text: string): number => Buffer.byteLength(text, 'utf8');
  */
 export class ChunkPacker {
   private readonly envelopeBytes: number;
-  private readonly eventBudget: number;
+  private readonly chunkRoom: number;
   private parts: string[] = [];
   private partBytes = 0;
   private lineCount = 0;
@@ -53,8 +53,8 @@ export class ChunkPacker {
     this.firstLine = options.firstLineNumber ?? 1;
     // The envelope with the widest possible numbers, so the real one is never larger.
     this.envelopeBytes = utf8Length(this.prefix(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)) + 2 + TRUNCATION_NOTE_BYTES;
-    this.eventBudget = Math.min(options.maxEventBytes, options.maxChunkBytes - this.envelopeBytes);
-    if (this.eventBudget < 64) {
+    this.chunkRoom = options.maxChunkBytes - this.envelopeBytes;
+    if (this.chunkRoom < 64) {
       throw new RangeError(`maxChunkBytes ${options.maxChunkBytes} leaves no room for lines after the message envelope`);
     }
   }
@@ -80,22 +80,26 @@ export class ChunkPacker {
 
   /** Adds an event; returns the chunk it closed, if adding it overflowed the current one. */
   add(event: LogEvent, out: EncodedChunk[]): void {
-    let encoded = JSON.stringify(event.text);
-    let bytes = utf8Length(encoded);
+    let text = event.text;
     let originalBytes: number | undefined;
+    if (text.length * 3 > this.options.maxEventBytes) {
+      const textBytes = utf8Length(text);
+      if (textBytes > this.options.maxEventBytes) {
+        originalBytes = textBytes;
+        text = truncateUtf8(text, this.options.maxEventBytes);
+      }
+    }
+    let encoded = JSON.stringify(text);
+    let bytes = utf8Length(encoded);
     // Room for the event's continuation markers, so a long multi-line event still fits one chunk.
     const continuationBytes = (event.lineCount - 1) * 5;
-    const budget = Math.max(64, this.eventBudget - continuationBytes);
-    if (bytes > budget) {
-      originalBytes = utf8Length(event.text);
-      let text = truncateUtf8(event.text, budget - 2);
+    const room = Math.max(64, this.chunkRoom - continuationBytes);
+    while (bytes > room) {
+      // Escapes make the encoding longer than the text: cut by the excess until it fits.
+      originalBytes ??= utf8Length(event.text);
+      text = truncateUtf8(text, Math.max(0, utf8Length(text) - (bytes - room) - 8));
       encoded = JSON.stringify(text);
       bytes = utf8Length(encoded);
-      while (bytes > budget) {
-        text = truncateUtf8(text, Math.max(0, utf8Length(text) - (bytes - budget) - 8));
-        encoded = JSON.stringify(text);
-        bytes = utf8Length(encoded);
-      }
     }
     const addedBytes = bytes + 1 + continuationBytes + (originalBytes === undefined ? 0 : TRUNCATION_NOTE_BYTES);
     if (

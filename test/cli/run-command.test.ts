@@ -1,0 +1,104 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { logFile } from '../helpers/memory-pipeline.js';
+import { runCli } from '../helpers/cli.js';
+
+describe('logbatch run', () => {
+  let directory: string;
+
+  before(async () => {
+    directory = await mkdtemp(path.join(tmpdir(), 'logbatch-cli-'));
+  });
+
+  after(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  const lines = Array.from({ length: 5000 }, (_, index) =>
+    index % 10 === 4 ? '' : JSON.stringify({ time: '2026-11-26T09:00:00Z', level: 'info', msg: `request ${index + 1}` }),
+  );
+
+  it('reports the same totals for a file and its gzip, CRLF and BOM variants, and exits 0', async () => {
+    const plain = path.join(directory, 'plain.log');
+    const gzip = path.join(directory, 'variant.log.gz');
+    await writeFile(plain, logFile(lines));
+    await writeFile(gzip, logFile(lines, { gzip: true, crlf: true, bom: true, finalNewline: false }));
+
+    const result = await runCli(['run', plain, gzip, '--json', '--max-chunk-bytes', '20000']);
+    const summary = JSON.parse(result.stdout);
+
+    expect(result.code).to.equal(0);
+    expect(summary.batches.map((batch: { totalLines: number; entries: number; blank: number }) => [batch.totalLines, batch.entries, batch.blank])).to.deep.equal([
+      [5000, 4500, 500],
+      [5000, 4500, 500],
+    ]);
+    expect(summary.totals).to.deep.include({ files: 2, lines: 10_000, entries: 9000, unparsed: 0, blank: 1000, deadLettered: 0 });
+    expect(summary.totals.chunks).to.be.greaterThan(2);
+    expect(summary.linesPerSecond).to.be.a('number');
+    expect(summary.requests['chunkQueue.sendBatch']).to.be.greaterThan(0);
+    expect(summary.requests['logRepository.putEntries']).to.equal(summary.totals.chunks);
+  });
+
+  it('writes every stored entry to --out as JSON Lines', async () => {
+    const file = path.join(directory, 'out-source.log');
+    const out = path.join(directory, 'entries.jsonl');
+    await writeFile(file, logFile(['{"level":"warn","msg":"disk 91% full","time":"2026-11-26T10:00:00Z"}', '', 'oops not json']));
+
+    const result = await runCli(['run', file, '--out', out]);
+    const entries = (await readFile(out, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+
+    expect(result.code).to.equal(0);
+    expect(result.stdout).to.match(/COMPLETED_WITH_ERRORS/);
+    expect(entries).to.have.length(2);
+    expect(entries[0]).to.deep.include({ lineNumber: 1, timestamp: '2026-11-26T10:00:00.000Z', severityText: 'WARN', severityNumber: 13, body: 'disk 91% full', format: 'json' });
+    expect(entries[1]).to.include({ lineNumber: 3, body: 'oops not json' });
+    expect(entries[1].parseError).to.be.a('string');
+  });
+
+  it('completes an empty file with 0 lines', async () => {
+    const file = path.join(directory, 'empty.log');
+    await writeFile(file, '');
+
+    const result = await runCli(['run', file, '--json']);
+
+    expect(result.code).to.equal(0);
+    expect(JSON.parse(result.stdout).batches[0]).to.deep.include({ status: 'COMPLETED', totalLines: 0 });
+  });
+
+  it('fails a binary file with a reason naming it, and exits 1', async () => {
+    const file = path.join(directory, 'image.png');
+    await writeFile(file, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]));
+
+    const result = await runCli(['run', file, '--json']);
+    const [batch] = JSON.parse(result.stdout).batches;
+
+    expect(result.code).to.equal(1);
+    expect(batch.status).to.equal('FAILED');
+    expect(batch.reason).to.contain('image.png').and.match(/binary content/);
+  });
+
+  it('exits 2 with one clear line for a missing file or a bad option, without a stack trace', async () => {
+    const missing = await runCli(['run', path.join(directory, 'nope.log')]);
+    const badOption = await runCli(['run', path.join(directory, 'empty.log'), '--max-chunk-bytes', 'lots']);
+
+    expect(missing.code).to.equal(2);
+    expect(missing.stderr.trim()).to.match(/^logbatch: .*nope\.log: no such file$/);
+    expect(badOption.code).to.equal(2);
+    expect(badOption.stderr).to.match(/--max-chunk-bytes must be an integer/);
+    expect(missing.stderr + badOption.stderr).to.not.match(/\n\s+at /);
+  });
+
+  it('prints a per-file table and a total in human mode', async () => {
+    const file = path.join(directory, 'human.log');
+    await writeFile(file, logFile(lines.slice(0, 100)));
+
+    const result = await runCli(['run', file]);
+
+    expect(result.code).to.equal(0);
+    expect(result.stdout).to.match(/^file\s+status\s+format\s+lines\s+entries/m);
+    expect(result.stdout).to.match(/human\.log\s+COMPLETED\s+json\s+100\s+90/m);
+    expect(result.stdout).to.match(/^total \(1 file\)\s+100\s+90/m);
+  });
+});

@@ -1,0 +1,82 @@
+import { gzipSync } from 'node:zlib';
+import type { PipelineSettings } from '../../src/application/pipeline-settings.js';
+import type { LogRepository } from '../../src/application/ports/log-repository.port.js';
+import type { ProcessChunk } from '../../src/application/process-chunk.use-case.js';
+import type { SplitLogObject } from '../../src/application/split-log-object.use-case.js';
+import { RequestCounter } from '../../src/adapters/instrumentation/request-counter.js';
+import { InMemoryChunkQueue, type InMemoryChunkQueueOptions } from '../../src/adapters/memory/in-memory-chunk-queue.js';
+import { InMemoryLogRepository } from '../../src/adapters/memory/in-memory-log-repository.js';
+import { InMemoryObjectStore } from '../../src/adapters/memory/in-memory-object-store.js';
+import { type Batch, deriveBatchId } from '../../src/domain/batch.js';
+import type { LogEntry } from '../../src/domain/log-entry.js';
+import { adaptersModule } from '../../src/di/adapters.module.js';
+import { createContainer } from '../../src/di/container.js';
+import { TOKENS } from '../../src/di/tokens.js';
+import { createSplitterHandler } from '../../src/handlers/splitter.js';
+import { createWorkerHandler } from '../../src/handlers/worker.js';
+import { LocalRuntime, type LocalRunReport } from '../../src/local/local-runtime.js';
+
+export const BUCKET = 'ingest';
+
+export interface MemoryPipelineOptions {
+  readonly settings?: Partial<PipelineSettings>;
+  readonly queue?: InMemoryChunkQueueOptions;
+  /** Wraps the repository the use cases see (fault injection). */
+  readonly wrapRepository?: (repository: LogRepository) => LogRepository;
+  readonly workerConcurrency?: number;
+}
+
+/** The whole pipeline on in-memory adapters, driven by the local runtime, for tests. */
+export function createMemoryPipeline(options: MemoryPipelineOptions = {}) {
+  const objectStore = new InMemoryObjectStore(4096);
+  const queue = new InMemoryChunkQueue({ visibilityTimeoutMs: 5_000, ...options.queue });
+  const repository = new InMemoryLogRepository();
+  const counter = new RequestCounter();
+  const logRepository = options.wrapRepository?.(repository) ?? repository;
+  const container = createContainer({
+    adapters: adaptersModule({ objectStore, chunkQueue: queue, logRepository }, counter),
+    settings: options.settings,
+  });
+  const splitLogObject = container.get<SplitLogObject>(TOKENS.SplitLogObject);
+  const processChunk = container.get<ProcessChunk>(TOKENS.ProcessChunk);
+  const splitter = createSplitterHandler(() => ({ splitLogObject }));
+  const worker = createWorkerHandler(() => ({ processChunk }));
+  const runtime = new LocalRuntime({ splitter, worker, queue, workerConcurrency: options.workerConcurrency ?? 2, retryDelaySeconds: 0 });
+
+  return {
+    objectStore,
+    queue,
+    repository,
+    counter,
+    splitLogObject,
+    processChunk,
+    splitter,
+    worker,
+    runtime,
+    /** Uploads the files and runs them through; returns each file's batch and entries. */
+    async run(files: Record<string, Buffer | string>): Promise<{ report: LocalRunReport; batches: Batch[]; entries: LogEntry[][] }> {
+      const uploads = Object.entries(files).map(([key, content]) => objectStore.put(BUCKET, key, content));
+      const report = await runtime.run(uploads);
+      const batches: Batch[] = [];
+      const entries: LogEntry[][] = [];
+      for (const upload of uploads) {
+        const batchId = deriveBatchId(upload);
+        const batch = await repository.getBatch(batchId);
+        if (batch === undefined) throw new Error(`no batch for ${upload.key}`);
+        batches.push(batch);
+        entries.push([...(await repository.listEntries(batchId, { limit: 10_000_000 })).items]);
+      }
+      return { report, batches, entries };
+    },
+  };
+}
+
+/** Builds a log file's bytes in the requested variant. */
+export function logFile(lines: readonly string[], variant: { crlf?: boolean; bom?: boolean; finalNewline?: boolean; gzip?: boolean } = {}): Buffer {
+  const newline = variant.crlf === true ? '\r\n' : '\n';
+  let text = lines.join(newline);
+  if (variant.finalNewline !== false && lines.length > 0) text += newline;
+  let bytes = Buffer.from(text, 'utf8');
+  if (variant.bom === true) bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]);
+  return variant.gzip === true ? gzipSync(bytes) : bytes;
+}

@@ -1,0 +1,112 @@
+import { expect } from 'chai';
+import { BatchStatus } from '../../src/domain/batch.js';
+import { createMemoryPipeline, logFile } from '../helpers/memory-pipeline.js';
+
+const mixedLines = (count: number) =>
+  Array.from({ length: count }, (_, index) => {
+    if (index % 11 === 5) return '';
+    if (index % 13 === 7) return `plain text line ${index} WARN something odd`;
+    return JSON.stringify({ ts: '2026-11-26T09:00:00.000Z', level: index % 5 === 0 ? 'error' : 'info', msg: `event ${index}` });
+  });
+
+describe('LocalRuntime with in-memory adapters', () => {
+  describe('run', () => {
+    for (const count of [1, 2, 999, 20_000]) {
+      for (const variant of [{}, { crlf: true, bom: true }, { gzip: true, finalNewline: false }, { crlf: true, gzip: true, bom: true }]) {
+        it(`stores entries + blank = lines for ${count} lines, ${JSON.stringify(variant)}`, async () => {
+          const pipeline = createMemoryPipeline({ settings: { maxChunkBytes: 16 * 1024 }, queue: { capacity: 16 } });
+          const lines = mixedLines(count);
+
+          const { batches, entries } = await pipeline.run({ 'app.log': logFile(lines, variant) });
+          const [batch] = batches;
+
+          const blank = lines.filter((line) => line === '').length;
+          expect(batch.totalLines).to.equal(count);
+          expect(batch.stats.entries + batch.stats.blank).to.equal(count);
+          expect(batch.stats.blank).to.equal(blank);
+          expect(entries[0].map((entry) => entry.lineNumber)).to.deep.equal(
+            lines.flatMap((line, index) => (line === '' ? [] : [index + 1])),
+          );
+          expect(batch.status).to.be.oneOf([BatchStatus.COMPLETED, BatchStatus.COMPLETED_WITH_ERRORS]);
+        });
+      }
+    }
+
+    it('stores every line exactly once under duplicate deliveries', async () => {
+      let seed = 42;
+      const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const pipeline = createMemoryPipeline({ settings: { maxChunkLines: 50 }, queue: { duplicateDeliveryRate: 0.5, random } });
+      const lines = mixedLines(5000);
+
+      const { batches, entries } = await pipeline.run({ 'dup.log': logFile(lines) });
+
+      expect(pipeline.repository.entryWrites).to.be.greaterThan(entries[0].length);
+      expect(entries[0]).to.have.length(lines.filter((line) => line !== '').length);
+      expect(batches[0].stats.entries + batches[0].stats.blank).to.equal(5000);
+      expect(batches[0].processedChunks).to.equal(batches[0].totalChunks);
+    });
+
+    it('dead-letters a chunk that fails on every receive and shows it in the batch', async () => {
+      const pipeline = createMemoryPipeline({
+        settings: { maxChunkLines: 10, maxReceiveCount: 3 },
+        queue: { maxReceiveCount: 3 },
+        wrapRepository: (repository) =>
+          Object.assign(Object.create(repository) as typeof repository, {
+            putEntries: async (entries: readonly { lineNumber: number }[]) => {
+              if (entries.some((entry) => entry.lineNumber === 15)) throw new Error('poison line 15');
+              return repository.putEntries(entries as never);
+            },
+          }),
+      });
+
+      const { batches } = await pipeline.run({ 'poison.log': logFile(Array.from({ length: 30 }, (_, index) => `line ${index + 1}`)) });
+      const deadLetters = await pipeline.queue.listDeadLetters();
+
+      expect(batches[0]).to.deep.include({ status: BatchStatus.FAILED, failureCode: 'DEAD_LETTERED_CHUNKS', deadLetteredChunks: [1], processedChunks: 2 });
+      expect(deadLetters).to.have.length(1);
+      expect(deadLetters[0].reason).to.match(/failed 3 time\(s\), last: poison line 15/);
+    });
+
+    it('completes a batch after its dead-lettered chunk is redriven once the fault is gone', async () => {
+      let faulty = true;
+      const pipeline = createMemoryPipeline({
+        settings: { maxChunkLines: 10, maxReceiveCount: 2 },
+        queue: { maxReceiveCount: 2 },
+        wrapRepository: (repository) =>
+          Object.assign(Object.create(repository) as typeof repository, {
+            putEntries: async (entries: readonly { lineNumber: number }[]) => {
+              if (faulty && entries.some((entry) => entry.lineNumber === 5)) throw new Error('transient');
+              return repository.putEntries(entries as never);
+            },
+          }),
+      });
+      const { batches } = await pipeline.run({ 'redrive.log': logFile(Array.from({ length: 25 }, (_, index) => `line ${index + 1}`)) });
+
+      faulty = false;
+      const moved = await pipeline.queue.redriveDeadLetters();
+      await pipeline.runtime.run([]);
+      const after = await pipeline.repository.getBatch(batches[0].batchId);
+
+      expect(batches[0].status).to.equal(BatchStatus.FAILED);
+      expect(moved).to.equal(1);
+      expect(after).to.deep.include({ status: BatchStatus.COMPLETED, processedChunks: 3, deadLetteredChunks: [] });
+      expect(after?.stats.entries).to.equal(25);
+    });
+
+    it('keeps the splitter bounded: the queue never holds more than its capacity', async () => {
+      const pipeline = createMemoryPipeline({ settings: { maxChunkLines: 10 }, queue: { capacity: 8 } });
+      let peak = 0;
+      const original = pipeline.queue.sendBatch.bind(pipeline.queue);
+      pipeline.queue.sendBatch = async (chunks) => {
+        await original(chunks);
+        const depth = await pipeline.queue.depth();
+        peak = Math.max(peak, depth.visible + depth.inFlight);
+      };
+
+      const { batches } = await pipeline.run({ 'bounded.log': logFile(Array.from({ length: 3000 }, (_, index) => `line ${index}`)) });
+
+      expect(batches[0].status).to.equal(BatchStatus.COMPLETED);
+      expect(peak).to.be.at.most(8 + 10);
+    });
+  });
+});

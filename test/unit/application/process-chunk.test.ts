@@ -1,0 +1,116 @@
+import { expect } from 'chai';
+import { BatchStatus, deriveBatchId } from '../../../src/domain/batch.js';
+import { type ChunkMessage, encodeChunk } from '../../../src/domain/chunk.js';
+import { BUCKET, createMemoryPipeline } from '../../helpers/memory-pipeline.js';
+
+const source = { bucket: BUCKET, key: 'app.log', etag: 'e1' };
+const batchId = deriveBatchId(source);
+
+const chunkMessage = (overrides: Partial<ChunkMessage> = {}): ChunkMessage => ({
+  v: 1,
+  batchId,
+  chunk: 0,
+  firstLine: 1,
+  source,
+  format: 'json',
+  lines: ['{"level":"info","msg":"one"}', '', 'not json', '{"level":"error","msg":"three"}'],
+  ...overrides,
+});
+
+async function splitBatch(pipeline: ReturnType<typeof createMemoryPipeline>, totalChunks = 1, totalLines = 4) {
+  await pipeline.repository.createBatch({ batchId, source, createdAt: '2026-11-26T00:00:00.000Z' });
+  await pipeline.repository.finishSplitting(batchId, { totalLines, totalChunks, format: 'json' });
+}
+
+describe('ProcessChunk', () => {
+  describe('execute', () => {
+    it('stores one entry per non-blank line, keeping unparsed lines with their reason', async () => {
+      const pipeline = createMemoryPipeline();
+      await splitBatch(pipeline);
+
+      const outcome = await pipeline.processChunk.execute(encodeChunk(chunkMessage()));
+      const entries = (await pipeline.repository.listEntries(batchId)).items;
+
+      expect(outcome.stats).to.deep.equal({ lines: 4, entries: 3, unparsed: 1, blank: 1, continuation: 0, truncated: 0 });
+      expect(entries.map((entry) => entry.lineNumber)).to.deep.equal([1, 3, 4]);
+      expect(entries[1]).to.deep.include({ body: 'not json', format: 'json' });
+      expect(entries[1].parseError).to.match(/invalid JSON/);
+      expect(entries[2]).to.deep.include({ severityText: 'ERROR', severityNumber: 17, body: 'three' });
+      expect(outcome.batch.status).to.equal(BatchStatus.COMPLETED_WITH_ERRORS);
+    });
+
+    it('leaves entries and counters exactly as once when the same chunk is delivered twice', async () => {
+      const pipeline = createMemoryPipeline();
+      await splitBatch(pipeline, 2, 8);
+      const body = encodeChunk(chunkMessage());
+
+      const first = await pipeline.processChunk.execute(body);
+      const batchAfterFirst = await pipeline.repository.getBatch(batchId);
+      const second = await pipeline.processChunk.execute(body);
+      const batchAfterSecond = await pipeline.repository.getBatch(batchId);
+      const entries = (await pipeline.repository.listEntries(batchId)).items;
+
+      expect(first.counted).to.equal(true);
+      expect(second.counted).to.equal(false);
+      expect(batchAfterSecond?.stats).to.deep.equal(batchAfterFirst?.stats);
+      expect(batchAfterSecond?.processedChunks).to.equal(1);
+      expect(entries).to.have.length(3);
+    });
+
+    it('expands multi-line events and truncation marks into entry fields', async () => {
+      const pipeline = createMemoryPipeline();
+      await splitBatch(pipeline, 1, 4);
+
+      await pipeline.processChunk.execute(
+        encodeChunk(chunkMessage({ format: 'text', lines: ['ERROR boom\n  at a.b(C.java:1)\n  at d.e(F.java:2)', null, null, 'cut'], truncated: { 3: 999 } })),
+      );
+      const entries = (await pipeline.repository.listEntries(batchId)).items;
+
+      expect(entries[0]).to.deep.include({ lineNumber: 1, lineCount: 3, severityText: 'ERROR' });
+      expect(entries[1]).to.deep.include({ lineNumber: 4, truncated: true, originalLength: 999 });
+    });
+  });
+
+  describe('handleDelivery', () => {
+    it('dead-letters a malformed message at once with the reason', async () => {
+      const pipeline = createMemoryPipeline();
+
+      const outcome = await pipeline.processChunk.handleDelivery({ body: '{"v":1,"batchId":"x"}', receiveCount: 1 });
+      const [deadLetter] = await pipeline.queue.listDeadLetters();
+
+      expect(outcome.kind).to.equal('dead-lettered');
+      expect(deadLetter.reason).to.match(/^MALFORMED_CHUNK: chunk message is invalid at chunk/);
+    });
+
+    it('dead-letters a chunk naming an unknown batch', async () => {
+      const pipeline = createMemoryPipeline();
+
+      const outcome = await pipeline.processChunk.handleDelivery({ body: encodeChunk(chunkMessage()), receiveCount: 1 });
+
+      expect(outcome.kind).to.equal('dead-lettered');
+      expect(outcome.kind === 'dead-lettered' && outcome.reason).to.match(/does not exist/);
+    });
+
+    it('asks for a retry while receives are left, then dead-letters and records the chunk on the last one', async () => {
+      const pipeline = createMemoryPipeline({
+        wrapRepository: (repository) =>
+          Object.assign(Object.create(repository) as typeof repository, {
+            putEntries: async () => {
+              throw new Error('ProvisionedThroughputExceededException');
+            },
+          }),
+      });
+      await splitBatch(pipeline);
+      const body = encodeChunk(chunkMessage());
+
+      const early = await pipeline.processChunk.handleDelivery({ body, receiveCount: 4 });
+      const last = await pipeline.processChunk.handleDelivery({ body, receiveCount: 5 });
+      const batch = await pipeline.repository.getBatch(batchId);
+
+      expect(early.kind).to.equal('retry');
+      expect(last.kind).to.equal('dead-lettered');
+      expect(batch).to.deep.include({ status: BatchStatus.FAILED, failureCode: 'DEAD_LETTERED_CHUNKS', deadLetteredChunks: [0] });
+      expect((await pipeline.queue.listDeadLetters())[0].reason).to.match(/failed 5 time\(s\), last: ProvisionedThroughputExceeded/);
+    });
+  });
+});

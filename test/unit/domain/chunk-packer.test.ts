@@ -1,0 +1,89 @@
+import { expect } from 'chai';
+import { ChunkPacker, type ChunkPackerOptions, type LogEvent } from '../../../src/domain/chunk-packer.js';
+import { decodeChunk, type EncodedChunk } from '../../../src/domain/chunk.js';
+
+const options = (overrides: Partial<ChunkPackerOptions> = {}): ChunkPackerOptions => ({
+  batchId: 'b1',
+  source: { bucket: 'ingest', key: 'app.log', etag: 'e1' },
+  format: 'text',
+  maxChunkBytes: 4096,
+  maxChunkLines: 1000,
+  maxEventBytes: 128 * 1024,
+  ...overrides,
+});
+
+function pack(events: readonly LogEvent[], packerOptions: ChunkPackerOptions): EncodedChunk[] {
+  const packer = new ChunkPacker(packerOptions);
+  const out: EncodedChunk[] = [];
+  for (const event of events) packer.add(event, out);
+  packer.flush(out);
+  return out;
+}
+
+const line = (text: string): LogEvent => ({ text, lineCount: 1 });
+
+describe('ChunkPacker', () => {
+  describe('add and flush', () => {
+    it('keeps every message within the byte budget and its size exact', () => {
+      const events = Array.from({ length: 500 }, (_, index) => line(`line ${index} "quoted" \\ żółć ${'x'.repeat(index % 90)}`));
+
+      const chunks = pack(events, options({ maxChunkBytes: 4096 }));
+
+      expect(chunks.length).to.be.greaterThan(5);
+      for (const chunk of chunks) {
+        expect(chunk.bytes).to.equal(Buffer.byteLength(chunk.body));
+        expect(chunk.bytes).to.be.at.most(4096);
+      }
+    });
+
+    it('numbers chunks and lines contiguously, so every line is in exactly one chunk', () => {
+      const events = Array.from({ length: 95 }, (_, index) => line(`line ${index + 1}`));
+
+      const messages = pack(events, options({ maxChunkLines: 10 })).map((chunk) => decodeChunk(chunk.body));
+
+      expect(messages.map((message) => message.chunk)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(messages.map((message) => message.firstLine)).to.deep.equal([1, 11, 21, 31, 41, 51, 61, 71, 81, 91]);
+      expect(messages.flatMap((message) => message.lines)).to.deep.equal(events.map((event) => event.text));
+    });
+
+    it('with a line budget of 1 makes one message per line', () => {
+      const chunks = pack([line('a'), line(''), line('c')], options({ maxChunkLines: 1 }));
+
+      expect(chunks.map((chunk) => decodeChunk(chunk.body).lines)).to.deep.equal([['a'], [''], ['c']]);
+    });
+
+    it('never tears a multi-line event across chunks and marks its continuation lines', () => {
+      const trace = { text: 'Exception\n  at a\n  at b', lineCount: 3 };
+
+      const messages = pack([line('x'), line('y'), trace, line('z')], options({ maxChunkLines: 4 })).map((chunk) => decodeChunk(chunk.body));
+
+      expect(messages.map((message) => message.lines)).to.deep.equal([['x', 'y'], ['Exception\n  at a\n  at b', null, null, 'z']]);
+      expect(messages[1].firstLine).to.equal(3);
+    });
+
+    it('cuts an event larger than any chunk and records its original length', () => {
+      const huge = 'é'.repeat(10_000);
+
+      const [chunk] = pack([line(huge)], options({ maxChunkBytes: 4096 }));
+      const message = decodeChunk(chunk.body);
+
+      expect(chunk.bytes).to.be.at.most(4096);
+      expect(message.lines[0]!.length).to.be.greaterThan(1000);
+      expect(huge.startsWith(message.lines[0]!)).to.equal(true);
+      expect(message.truncated).to.deep.equal({ 0: 20_000 });
+    });
+
+    it('cuts events at maxEventBytes even when the chunk has room', () => {
+      const [chunk] = pack([line('a'.repeat(5000)), line('ok')], options({ maxChunkBytes: 64 * 1024, maxEventBytes: 1000 }));
+      const message = decodeChunk(chunk.body);
+
+      expect(message.lines[0]).to.have.length(1000);
+      expect(message.lines[1]).to.equal('ok');
+      expect(message.truncated).to.deep.equal({ 0: 5000 });
+    });
+
+    it('rejects a byte budget above the SQS limit', () => {
+      expect(() => new ChunkPacker(options({ maxChunkBytes: 2 * 1024 * 1024 }))).to.throw(RangeError, /SQS limit/);
+    });
+  });
+});
