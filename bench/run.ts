@@ -1,0 +1,90 @@
+/**
+ * `npm run bench`: generates deterministic log files and measures, side by side in one run,
+ *  (a) the floor — read, split and parse with the same parser and nothing else,
+ *  (b) the pipeline in-process (real handlers, local runtime, in-memory adapters),
+ *  (c) the pipeline with one message per line (`--max-chunk-lines 1`, the naive design),
+ * plus the per-format parser throughput. Writes the tables to docs/performance.md.
+ *
+ *   npm run bench [-- --sizes 10000,100000,1000000 --per-line-max 100000 --no-write]
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { generateLogFile } from './generate.js';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const index = args.indexOf(name);
+  return index === -1 ? fallback : args[index + 1];
+};
+const sizes = option('--sizes', '10000,100000,1000000').split(',').map(Number);
+const perLineMax = Number(option('--per-line-max', '100000'));
+const write = !args.includes('--no-write');
+const root = path.resolve(import.meta.dirname, '..');
+const dataDir = path.join(root, '.bench');
+mkdirSync(dataDir, { recursive: true });
+
+interface Measurement {
+  scenario: string;
+  lines: number;
+  bytes: number;
+  seconds: number;
+  peakRssMb: number;
+  status?: string;
+  requests?: Record<string, number>;
+}
+
+function measure(scenario: string, file: string): Measurement {
+  const output = execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench/scenario.ts'), scenario, file], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return JSON.parse(output.trim().split('\n').pop()!) as Measurement;
+}
+
+const rows: string[] = [];
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+console.log(`node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}`);
+for (const lines of sizes) {
+  const file = path.join(dataDir, `app-${lines}.jsonl`);
+  if (!existsSync(file)) await generateLogFile(file, lines, lines);
+  const scenarios = ['floor', 'pipeline', ...(lines <= perLineMax ? ['per-line'] : [])];
+  const results = scenarios.map((scenario) => measure(scenario, file));
+  const floorRate = results[0].lines / results[0].seconds;
+  for (const result of results) {
+    const rate = result.lines / result.seconds;
+    const sends = result.requests?.['chunkQueue.sendBatch'];
+    const row = `| ${fmt(lines)} | ${result.scenario} | ${fmt(rate)} | ${((result.bytes / 1e6) / result.seconds).toFixed(1)} | ${result.peakRssMb} | ${(rate / floorRate).toFixed(2)} | ${sends === undefined ? '-' : fmt(sends)} |`;
+    rows.push(row);
+    console.log(row);
+  }
+}
+
+const { benchParsers } = await import('./parsers.js');
+const parserRows = (await benchParsers()).map(
+  (result) => `| ${result.format} | ${fmt(result.lines / result.seconds)} | ${((result.bytes / 1e6) / result.seconds).toFixed(1)} |`,
+);
+parserRows.forEach((row) => console.log(row));
+
+if (write) {
+  const doc = path.join(root, 'docs/performance.md');
+  const table = [
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench\` (node ${process.version}, ${os.cpus().length} cores, shared machine).`,
+    '',
+    '| lines | scenario | lines/s | MB/s | peak RSS MB | × floor | SendMessageBatch calls |',
+    '|---:|---|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    '| parser | lines/s | MB/s |',
+    '|---|---:|---:|',
+    ...parserRows,
+  ].join('\n');
+  const current = existsSync(doc) ? readFileSync(doc, 'utf8') : '';
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const block = `${start}\n${table}\n${end}`;
+  writeFileSync(doc, current.includes(start) ? current.replace(new RegExp(`${start}[\\s\\S]*${end}`), block) : `${current}\n${block}\n`);
+  console.log(`wrote ${path.relative(root, doc)}`);
+}
