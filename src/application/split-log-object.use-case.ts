@@ -2,7 +2,8 @@ import { Readable, pipeline, PassThrough } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { inject, injectable } from 'inversify';
 import { TOKENS } from '../di/tokens.js';
-import { type Batch, BatchStatus, decideCompletion, deriveBatchId, isTerminal, type SplitCheckpoint } from '../domain/batch.js';
+import { type Batch, BatchStatus, decideCompletion, deriveBatchId, isTerminal } from '../domain/batch.js';
+import type { SplitResume } from '../domain/continuation.js';
 import { ChunkPacker } from '../domain/chunk-packer.js';
 import { type EncodedChunk, type FormatContext, MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_SEND } from '../domain/chunk.js';
 import { describeError, ObjectNotFoundError, SplitFailedError } from '../domain/errors.js';
@@ -16,6 +17,7 @@ import type { ChunkQueue } from './ports/chunk-queue.port.js';
 import type { Clock } from './ports/clock.port.js';
 import type { LogRepository } from './ports/log-repository.port.js';
 import type { ObjectInfo, ObjectStore } from './ports/object-store.port.js';
+import type { SplitContinuations } from './ports/split-continuations.port.js';
 
 export interface SplitRequest {
   readonly bucket: string;
@@ -27,17 +29,13 @@ export interface SplitRequest {
   readonly format?: FormatOption;
   /** Resume a split that handed over (continuation). */
   readonly resume?: SplitResume;
+  /** Hand-overs so far for this object (carried by continuations). */
+  readonly handOvers?: number;
   /** Asked after every send; true makes the split stop at the next chunk boundary and return a checkpoint. */
   readonly shouldHandOver?: () => boolean;
 }
 
-export interface SplitResume extends SplitCheckpoint {
-  readonly batchId: string;
-  readonly format: string;
-  readonly formatContext?: FormatContext;
-  /** The object is gzip: resume by re-reading from the start and skipping to `byteOffset`. */
-  readonly gzip?: boolean;
-}
+export type { SplitResume };
 
 export type SplitOutcome =
   | { readonly kind: 'split'; readonly batch: Batch }
@@ -64,6 +62,7 @@ export class SplitLogObject {
     @inject(TOKENS.LogRepository) private readonly repository: LogRepository,
     @inject(TOKENS.PipelineSettings) private readonly settings: PipelineSettings,
     @inject(TOKENS.Clock) private readonly clock: Clock,
+    @inject(TOKENS.SplitContinuations) private readonly continuations: SplitContinuations,
   ) {}
 
   async execute(request: SplitRequest): Promise<SplitOutcome> {
@@ -199,6 +198,15 @@ export class SplitLogObject {
         const handOver = await pack();
         if (handOver !== undefined) {
           await this.repository.saveCheckpoint(batch.batchId, handOver);
+          await this.continuations.handOver({
+            v: 1,
+            bucket,
+            key,
+            etag: batch.source.etag,
+            size: batch.source.size,
+            resume: handOver,
+            handOvers: (request.handOvers ?? 0) + 1,
+          });
           return { kind: 'handed-over', batchId: batch.batchId, resume: handOver };
         }
       } catch (error) {

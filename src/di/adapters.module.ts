@@ -2,6 +2,7 @@ import { ContainerModule } from 'inversify';
 import type { ChunkQueue } from '../application/ports/chunk-queue.port.js';
 import type { LogRepository } from '../application/ports/log-repository.port.js';
 import type { ObjectStore } from '../application/ports/object-store.port.js';
+import type { SplitContinuations } from '../application/ports/split-continuations.port.js';
 import { countCalls, type RequestCounter } from '../adapters/instrumentation/request-counter.js';
 import { TOKENS } from './tokens.js';
 
@@ -10,6 +11,7 @@ export interface PortAdapters {
   readonly objectStore: ObjectStore;
   readonly chunkQueue: ChunkQueue;
   readonly logRepository: LogRepository;
+  readonly continuations: SplitContinuations;
 }
 
 /**
@@ -22,5 +24,6 @@ export function adaptersModule(adapters: PortAdapters, counter?: RequestCounter)
     bind<ObjectStore>(TOKENS.ObjectStore).toConstantValue(wrap(adapters.objectStore, 'objectStore'));
     bind<ChunkQueue>(TOKENS.ChunkQueue).toConstantValue(wrap(adapters.chunkQueue, 'chunkQueue'));
     bind<LogRepository>(TOKENS.LogRepository).toConstantValue(wrap(adapters.logRepository, 'logRepository'));
+    bind<SplitContinuations>(TOKENS.SplitContinuations).toConstantValue(wrap(adapters.continuations, 'continuations'));
   });
 }

@@ -2,6 +2,7 @@
 export const TOKENS = {
   ObjectStore: Symbol.for('logbatch.ObjectStore'),
   ChunkQueue: Symbol.for('logbatch.ChunkQueue'),
+  SplitContinuations: Symbol.for('logbatch.SplitContinuations'),
   LogRepository: Symbol.for('logbatch.LogRepository'),
   Clock: Symbol.for('logbatch.Clock'),
   PipelineSettings: Symbol.for('logbatch.PipelineSettings'),

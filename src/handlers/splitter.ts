@@ -1,50 +1,88 @@
-import type { S3Event, S3EventRecord } from 'aws-lambda';
+import type { Context, S3Event, S3EventRecord, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { SplitLogObject, SplitOutcome } from '../application/split-log-object.use-case.js';
+import { decodeContinuation } from '../domain/continuation.js';
+import { describeError } from '../domain/errors.js';
 import { type HandlerTelemetry, silentTelemetry } from './telemetry.js';
 
 export interface SplitterDependencies {
   readonly splitLogObject: SplitLogObject;
   readonly telemetry?: HandlerTelemetry;
+  /**
+   * Hand the rest of a file over when less than this much time is left in the invocation, leaving room to send
+   * the pending chunks and the continuation. @default 60000
+   */
+  readonly handOverMarginMs?: number;
 }
 
 /** S3 sends `{"Event": "s3:TestEvent", ...}` when a notification is configured; it carries no records. */
-type SplitterEvent = S3Event | { Event: 's3:TestEvent' };
+type S3TestEvent = { Event: 's3:TestEvent' };
+export type SplitterEvent = S3Event | SQSEvent | S3TestEvent;
+export interface SplitterResult extends SQSBatchResponse {
+  readonly outcomes: SplitOutcome['kind'][];
+}
 
 /** S3 event keys are URL-encoded with `+` for spaces. */
 export function decodeS3Key(encoded: string): string {
   return decodeURIComponent(encoded.replace(/\+/g, ' '));
 }
 
+/** Lambda's context, reduced to what the splitter uses; absent locally unless the runtime plays a time limit. */
+type RemainingTime = Pick<Context, 'getRemainingTimeInMillis'>;
+
 /**
- * The splitter Lambda: one split per `ObjectCreated` record. Dependencies are resolved once per cold start
- * (`resolve` is called on the first invocation only).
+ * The splitter Lambda: one split per `ObjectCreated` record, and one resumed split per continuation message (from
+ * the continuation queue, which this function consumes too). Dependencies are resolved once per cold start.
  */
 export function createSplitterHandler(resolve: () => SplitterDependencies) {
   let dependencies: SplitterDependencies | undefined;
-  return async (event: SplitterEvent): Promise<{ outcomes: SplitOutcome['kind'][] }> => {
+  return async (event: SplitterEvent, context?: RemainingTime): Promise<SplitterResult> => {
     dependencies ??= resolve();
-    const { splitLogObject, telemetry = silentTelemetry } = dependencies;
-    if (!('Records' in event) || !Array.isArray(event.Records)) return { outcomes: [] };
+    const { splitLogObject, telemetry = silentTelemetry, handOverMarginMs = 60_000 } = dependencies;
+    const shouldHandOver = context === undefined ? undefined : () => context.getRemainingTimeInMillis() < handOverMarginMs;
     const outcomes: SplitOutcome['kind'][] = [];
-    for (const record of event.Records.filter(isObjectCreated)) {
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    if (!('Records' in event) || !Array.isArray(event.Records)) return { outcomes, batchItemFailures };
+
+    for (const record of event.Records) {
       const started = Date.now();
-      const bucket = record.s3.bucket.name;
-      const key = decodeS3Key(record.s3.object.key);
-      const outcome = await splitLogObject.execute({
-        bucket,
-        key,
-        etag: record.s3.object.eTag ?? record.s3.object.versionId,
-        size: record.s3.object.size,
-      });
-      telemetry.splitFinished(outcome, { bucket, key, elapsedMs: Date.now() - started });
-      outcomes.push(outcome.kind);
+      if ('s3' in record) {
+        if (!isObjectCreated(record)) continue;
+        const bucket = record.s3.bucket.name;
+        const key = decodeS3Key(record.s3.object.key);
+        const outcome = await splitLogObject.execute({
+          bucket,
+          key,
+          etag: record.s3.object.eTag ?? record.s3.object.versionId,
+          size: record.s3.object.size,
+          shouldHandOver,
+        });
+        telemetry.splitFinished(outcome, { bucket, key, elapsedMs: Date.now() - started });
+        outcomes.push(outcome.kind);
+      } else {
+        try {
+          const continuation = decodeContinuation(record.body);
+          const outcome = await splitLogObject.execute({
+            bucket: continuation.bucket,
+            key: continuation.key,
+            etag: continuation.etag,
+            size: continuation.size,
+            resume: continuation.resume,
+            handOvers: continuation.handOvers,
+            shouldHandOver,
+          });
+          telemetry.splitFinished(outcome, { bucket: continuation.bucket, key: continuation.key, elapsedMs: Date.now() - started });
+          outcomes.push(outcome.kind);
+        } catch (error) {
+          telemetry.chunkFailed({ messageId: record.messageId, reason: describeError(error), deadLettered: false });
+          batchItemFailures.push({ itemIdentifier: record.messageId });
+        }
+      }
     }
     telemetry.flush();
-    return { outcomes };
+    return { outcomes, batchItemFailures };
   };
 }
 
 function isObjectCreated(record: S3EventRecord): boolean {
   return typeof record.eventName === 'string' && record.eventName.startsWith('ObjectCreated') && record.s3 !== undefined;
 }
-

@@ -4,6 +4,7 @@ import type { ReceivedMessage } from '../application/ports/queue-consumer.port.j
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_QUEUE_ARN = `arn:aws:sqs:${LOCAL_REGION}:000000000000:logbatch-chunks`;
+export const LOCAL_CONTINUATION_QUEUE_ARN = `arn:aws:sqs:${LOCAL_REGION}:000000000000:logbatch-continuations`;
 
 /** URL-encodes a key the way S3 event notifications do: per path segment, spaces as `+`. */
 export function encodeS3EventKey(key: string): string {

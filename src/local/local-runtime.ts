@@ -1,11 +1,22 @@
-import type { S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { QueueConsumer } from '../application/ports/queue-consumer.port.js';
 import { describeError } from '../domain/errors.js';
-import { type ObjectCreated, objectCreatedEvent, sqsEvent } from './aws-events.js';
+import { LOCAL_CONTINUATION_QUEUE_ARN, type ObjectCreated, objectCreatedEvent, sqsEvent } from './aws-events.js';
 
 export interface LocalRuntimeOptions {
   /** The splitter handler, as deployed (`createSplitterHandler(...)`). */
-  readonly splitter: (event: S3Event) => Promise<unknown>;
+  readonly splitter: (event: S3Event | SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<unknown>;
+  /** Continuations the splitter hands over; the runtime invokes the splitter with each, as its SQS trigger would. */
+  readonly continuations?: { take(): string | undefined };
+  /**
+   * The splitter's time limit per invocation (Lambda's timeout); with it the splitter sees a Lambda context and hands
+   * over before the limit. @default no limit
+   */
+  readonly splitterTimeoutMs?: number;
+  /** Invocations of the splitter per event before it is given up (Lambda retries async invocations twice). @default 3 */
+  readonly splitterAttempts?: number;
+  /** Wraps every handler invocation (fault injection scopes its crashes to one invocation with it). */
+  readonly aroundInvocation?: <T>(kind: 'splitter' | 'worker', invoke: () => Promise<T>) => Promise<T>;
   /** The worker handler, as deployed (`createWorkerHandler(...)`). */
   readonly worker: (event: SQSEvent) => Promise<SQSBatchResponse>;
   /** The chunk queue, consumed the way Lambda's SQS event source does. */
@@ -59,14 +70,27 @@ export class LocalRuntime {
     let workerInvocations = 0;
     let splittingDone = false;
 
+    const around = this.options.aroundInvocation ?? (<T>(_kind: string, invoke: () => Promise<T>) => invoke());
+    const attempts = this.options.splitterAttempts ?? 3;
+    const invokeSplitter = async (event: S3Event | SQSEvent, label: string) => {
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        splitterInvocations++;
+        try {
+          const result = (await around('splitter', () => this.options.splitter(event, this.splitterContext()))) as SQSBatchResponse | undefined;
+          if ((result?.batchItemFailures?.length ?? 0) === 0) return;
+          splitterErrors.push(`${label}: continuation failed (attempt ${attempt})`);
+        } catch (error) {
+          splitterErrors.push(`${label}: ${describeError(error)} (attempt ${attempt})`);
+        }
+      }
+    };
     const splitting = (async () => {
       try {
         for (const upload of uploads) {
-          splitterInvocations++;
-          try {
-            await this.options.splitter(objectCreatedEvent(upload));
-          } catch (error) {
-            splitterErrors.push(`${upload.key}: ${describeError(error)}`);
+          await invokeSplitter(objectCreatedEvent(upload), upload.key);
+          for (let body = this.options.continuations?.take(); body !== undefined; body = this.options.continuations?.take()) {
+            const message = { messageId: `continuation-${splitterInvocations}`, receiptHandle: 'local', body, receiveCount: 1, sentTimestamp: Date.now() };
+            await invokeSplitter(sqsEvent([message], LOCAL_CONTINUATION_QUEUE_ARN), upload.key);
           }
         }
       } finally {
@@ -84,7 +108,7 @@ export class LocalRuntime {
         workerInvocations++;
         let failedIds: Set<string>;
         try {
-          const response = await this.options.worker(sqsEvent(messages));
+          const response = await around('worker', () => this.options.worker(sqsEvent(messages)));
           failedIds = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
         } catch (error) {
           // A handler that throws fails the whole batch, as on Lambda.
@@ -101,6 +125,14 @@ export class LocalRuntime {
 
     await Promise.all([splitting, ...Array.from({ length: this.workerConcurrency }, poll)]);
     return { splitterInvocations, splitterErrors, workerInvocations, workerErrors };
+  }
+
+  /** A Lambda-like context whose remaining time runs down from the splitter's timeout. */
+  private splitterContext(): Pick<Context, 'getRemainingTimeInMillis'> | undefined {
+    const timeout = this.options.splitterTimeoutMs;
+    if (timeout === undefined) return undefined;
+    const started = performance.now();
+    return { getRemainingTimeInMillis: () => Math.max(0, timeout - (performance.now() - started)) };
   }
 
   private async isDrained(): Promise<boolean> {

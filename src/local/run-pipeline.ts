@@ -10,6 +10,7 @@ import { JsonlFileLogRepository } from '../adapters/local/jsonl-file-log-reposit
 import { LOCAL_BUCKET, LocalFileObjectStore } from '../adapters/local/local-file-object-store.js';
 import { InMemoryChunkQueue } from '../adapters/memory/in-memory-chunk-queue.js';
 import { InMemoryLogRepository } from '../adapters/memory/in-memory-log-repository.js';
+import { InMemorySplitContinuations } from '../adapters/memory/in-memory-split-continuations.js';
 import { deriveBatchId } from '../domain/batch.js';
 import { adaptersModule } from '../di/adapters.module.js';
 import { createContainer } from '../di/container.js';
@@ -35,6 +36,8 @@ export interface LocalRunOptions {
   /** Chunk messages the queue holds before the splitter waits for workers. @default 64 */
   readonly queueCapacity?: number;
   readonly onProgress?: (progress: RunProgress) => void;
+  /** Play a Lambda time limit for the splitter, so long files hand over to continuations. */
+  readonly splitterTimeoutMs?: number;
 }
 
 /**
@@ -59,8 +62,9 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<RunSum
   const queue = new InMemoryChunkQueue({ capacity: options.queueCapacity ?? 64, maxReceiveCount: settings.maxReceiveCount ?? 5 });
   const repository =
     options.outPath === undefined ? new InMemoryLogRepository({ retainEntries: false }) : new JsonlFileLogRepository(options.outPath);
+  const continuations = new InMemorySplitContinuations();
   const container = createContainer({
-    adapters: adaptersModule({ objectStore, chunkQueue: queue, logRepository: repository }, counter),
+    adapters: adaptersModule({ objectStore, chunkQueue: queue, logRepository: repository, continuations }, counter),
     settings,
   });
   const splitter = createSplitterHandler(() => ({ splitLogObject: container.get<SplitLogObject>(TOKENS.SplitLogObject) }));
@@ -68,6 +72,8 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<RunSum
   const runtime = new LocalRuntime({
     splitter,
     worker,
+    continuations,
+    splitterTimeoutMs: options.splitterTimeoutMs,
     // The event source's calls (receive, delete, ...) are counted like the handlers' port calls.
     queue: countCalls(queue, 'chunkQueue', counter),
     workerConcurrency: options.workerConcurrency,

@@ -7,6 +7,7 @@ import { RequestCounter } from '../../src/adapters/instrumentation/request-count
 import { InMemoryChunkQueue, type InMemoryChunkQueueOptions } from '../../src/adapters/memory/in-memory-chunk-queue.js';
 import { InMemoryLogRepository } from '../../src/adapters/memory/in-memory-log-repository.js';
 import { InMemoryObjectStore } from '../../src/adapters/memory/in-memory-object-store.js';
+import { InMemorySplitContinuations } from '../../src/adapters/memory/in-memory-split-continuations.js';
 import { type Batch, deriveBatchId } from '../../src/domain/batch.js';
 import type { LogEntry } from '../../src/domain/log-entry.js';
 import { adaptersModule } from '../../src/di/adapters.module.js';
@@ -24,6 +25,11 @@ export interface MemoryPipelineOptions {
   /** Wraps the repository the use cases see (fault injection). */
   readonly wrapRepository?: (repository: LogRepository) => LogRepository;
   readonly workerConcurrency?: number;
+  /** Lambda time limit played for the splitter. */
+  readonly splitterTimeoutMs?: number;
+  /** Handover margin of the splitter handler. */
+  readonly handOverMarginMs?: number;
+  readonly aroundInvocation?: <T>(kind: 'splitter' | 'worker', invoke: () => Promise<T>) => Promise<T>;
 }
 
 /** The whole pipeline on in-memory adapters, driven by the local runtime, for tests. */
@@ -33,20 +39,31 @@ export function createMemoryPipeline(options: MemoryPipelineOptions = {}) {
   const repository = new InMemoryLogRepository();
   const counter = new RequestCounter();
   const logRepository = options.wrapRepository?.(repository) ?? repository;
+  const continuations = new InMemorySplitContinuations();
   const container = createContainer({
-    adapters: adaptersModule({ objectStore, chunkQueue: queue, logRepository }, counter),
+    adapters: adaptersModule({ objectStore, chunkQueue: queue, logRepository, continuations }, counter),
     settings: options.settings,
   });
   const splitLogObject = container.get<SplitLogObject>(TOKENS.SplitLogObject);
   const processChunk = container.get<ProcessChunk>(TOKENS.ProcessChunk);
-  const splitter = createSplitterHandler(() => ({ splitLogObject }));
+  const splitter = createSplitterHandler(() => ({ splitLogObject, handOverMarginMs: options.handOverMarginMs }));
   const worker = createWorkerHandler(() => ({ processChunk }));
-  const runtime = new LocalRuntime({ splitter, worker, queue, workerConcurrency: options.workerConcurrency ?? 2, retryDelaySeconds: 0 });
+  const runtime = new LocalRuntime({
+    splitter,
+    worker,
+    queue,
+    continuations,
+    workerConcurrency: options.workerConcurrency ?? 2,
+    retryDelaySeconds: 0,
+    splitterTimeoutMs: options.splitterTimeoutMs,
+    aroundInvocation: options.aroundInvocation,
+  });
 
   return {
     objectStore,
     queue,
     repository,
+    continuations,
     counter,
     splitLogObject,
     processChunk,

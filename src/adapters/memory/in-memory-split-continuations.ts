@@ -1,0 +1,21 @@
+import type { SplitContinuations } from '../../application/ports/split-continuations.port.js';
+import type { SplitContinuation } from '../../domain/continuation.js';
+
+/** Continuations in memory, in the order they were handed over; the local runtime feeds them to the splitter. */
+export class InMemorySplitContinuations implements SplitContinuations {
+  private readonly pending: string[] = [];
+
+  async handOver(continuation: SplitContinuation): Promise<void> {
+    // Serialised like an SQS body, so the splitter handler decodes exactly what it would on AWS.
+    this.pending.push(JSON.stringify(continuation));
+  }
+
+  /** Takes the oldest pending continuation body, if any. */
+  take(): string | undefined {
+    return this.pending.shift();
+  }
+
+  get size(): number {
+    return this.pending.length;
+  }
+}
