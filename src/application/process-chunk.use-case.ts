@@ -58,11 +58,13 @@ export class ProcessChunk {
       const lastReceive = delivery.receiveCount >= this.settings.maxReceiveCount;
       if (!(error instanceof MalformedChunkError) && !lastReceive) return { kind: 'retry', reason, error };
       const dlqReason = error instanceof MalformedChunkError ? reason : `failed ${delivery.receiveCount} time(s), last: ${reason}`;
-      await this.queue.deadLetter(delivery.body, dlqReason);
+      // The batch learns of the dead letter before the DLQ gets it: if the worker dies in between, SQS still moves
+      // the message on its next receive, so the DLQ and the batch agree either way.
       const identity = peekChunkIdentity(delivery.body);
       if (identity.batchId !== undefined && identity.chunk !== undefined) {
         await this.recordDeadLetter(identity.batchId, identity.chunk, dlqReason);
       }
+      await this.queue.deadLetter(delivery.body, dlqReason);
       return { kind: 'dead-lettered', reason: dlqReason };
     }
   }

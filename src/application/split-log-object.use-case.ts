@@ -82,7 +82,10 @@ export class SplitLogObject {
     const batchId = request.resume?.batchId ?? deriveBatchId(source);
     const { batch, created } = await this.repository.createBatch({ batchId, source, createdAt: this.clock.now().toISOString() });
     if (!created && request.resume === undefined && (isTerminal(batch.status) || batch.status === BatchStatus.SPLIT)) {
-      return { kind: 'duplicate', batch };
+      // A redelivered event, or a retry after a crash between SPLIT and completion: finish what is finishable.
+      const decision = decideCompletion(batch);
+      if (decision !== undefined) await this.repository.completeBatch(batch, decision);
+      return { kind: 'duplicate', batch: (await this.repository.getBatch(batchId)) ?? batch };
     }
     try {
       return await this.split(batch, request);

@@ -32,6 +32,8 @@ export interface ResourceNames {
   readonly bucket: string;
   readonly queueUrl: string;
   readonly dlqUrl: string;
+  /** Queue the splitter hands long splits over on. */
+  readonly continuationQueueUrl: string;
   readonly tableName: string;
 }
 
@@ -152,6 +154,7 @@ export async function startEmulatorStack(options: EmulatorStackOptions = {}): Pr
       tableName: names.tableName,
       queueUrl: names.queueUrl,
       deadLetterQueueUrl: names.dlqUrl,
+      continuationQueueUrl: names.continuationQueueUrl,
       pipeline: { maxReceiveCount: queueOptions.maxReceiveCount },
     };
     const deleteTable = async (tableName: string) => {
@@ -173,6 +176,7 @@ export async function startEmulatorStack(options: EmulatorStackOptions = {}): Pr
         LOGBATCH_TABLE_NAME: names.tableName,
         LOGBATCH_QUEUE_URL: names.queueUrl,
         LOGBATCH_DLQ_URL: names.dlqUrl,
+        LOGBATCH_CONTINUATION_QUEUE_URL: names.continuationQueueUrl,
         LOGBATCH_MAX_RECEIVE_COUNT: String(queueOptions.maxReceiveCount),
       },
       createResources,
@@ -208,8 +212,11 @@ export async function provisionResources(
 ): Promise<ResourceNames> {
   const bucket = `${prefix}-ingest`.toLowerCase();
   const tableName = `${prefix}-logs`;
-  const [dlq] = await Promise.all([
+  const [dlq, continuations] = await Promise.all([
     clients.sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-chunks-dlq`, Attributes: { ...DEAD_LETTER_QUEUE_ATTRIBUTES } })),
+    clients.sqs.send(
+      new CreateQueueCommand({ QueueName: `${prefix}-continuations`, Attributes: { VisibilityTimeout: String(queueOptions.visibilityTimeoutSeconds) } }),
+    ),
     clients.s3.send(new CreateBucketCommand({ Bucket: bucket })),
     createTable(clients.dynamodb, tableName),
   ]);
@@ -221,7 +228,7 @@ export async function provisionResources(
       Attributes: chunkQueueAttributes(dlqAttributes.Attributes?.QueueArn ?? '', queueOptions),
     }),
   );
-  return { bucket, queueUrl: queue.QueueUrl ?? '', dlqUrl, tableName };
+  return { bucket, queueUrl: queue.QueueUrl ?? '', dlqUrl, continuationQueueUrl: continuations.QueueUrl ?? '', tableName };
 }
 
 async function createTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {

@@ -13,6 +13,8 @@ export interface LocalRuntimeOptions {
    * over before the limit. @default no limit
    */
   readonly splitterTimeoutMs?: number;
+  /** Builds the context of each splitter invocation instead of `splitterTimeoutMs` (tests play time-outs with it). */
+  readonly splitterContext?: () => Pick<Context, 'getRemainingTimeInMillis'>;
   /** Invocations of the splitter per event before it is given up (Lambda retries async invocations twice). @default 3 */
   readonly splitterAttempts?: number;
   /** Wraps every handler invocation (fault injection scopes its crashes to one invocation with it). */
@@ -129,6 +131,7 @@ export class LocalRuntime {
 
   /** A Lambda-like context whose remaining time runs down from the splitter's timeout. */
   private splitterContext(): Pick<Context, 'getRemainingTimeInMillis'> | undefined {
+    if (this.options.splitterContext !== undefined) return this.options.splitterContext();
     const timeout = this.options.splitterTimeoutMs;
     if (timeout === undefined) return undefined;
     const started = performance.now();

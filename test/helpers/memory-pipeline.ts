@@ -1,6 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import type { PipelineSettings } from '../../src/application/pipeline-settings.js';
+import type { ChunkQueue } from '../../src/application/ports/chunk-queue.port.js';
 import type { LogRepository } from '../../src/application/ports/log-repository.port.js';
+import type { SplitContinuations } from '../../src/application/ports/split-continuations.port.js';
 import type { ProcessChunk } from '../../src/application/process-chunk.use-case.js';
 import type { SplitLogObject } from '../../src/application/split-log-object.use-case.js';
 import { RequestCounter } from '../../src/adapters/instrumentation/request-counter.js';
@@ -24,6 +26,11 @@ export interface MemoryPipelineOptions {
   readonly queue?: InMemoryChunkQueueOptions;
   /** Wraps the repository the use cases see (fault injection). */
   readonly wrapRepository?: (repository: LogRepository) => LogRepository;
+  /** Wraps the chunk queue and continuations the handlers see (not the event source's side). */
+  readonly wrapQueue?: (queue: ChunkQueue) => ChunkQueue;
+  readonly wrapContinuations?: (continuations: SplitContinuations) => SplitContinuations;
+  readonly splitterAttempts?: number;
+  readonly splitterContext?: () => { getRemainingTimeInMillis(): number };
   readonly workerConcurrency?: number;
   /** Lambda time limit played for the splitter. */
   readonly splitterTimeoutMs?: number;
@@ -41,7 +48,15 @@ export function createMemoryPipeline(options: MemoryPipelineOptions = {}) {
   const logRepository = options.wrapRepository?.(repository) ?? repository;
   const continuations = new InMemorySplitContinuations();
   const container = createContainer({
-    adapters: adaptersModule({ objectStore, chunkQueue: queue, logRepository, continuations }, counter),
+    adapters: adaptersModule(
+      {
+        objectStore,
+        chunkQueue: options.wrapQueue?.(queue) ?? queue,
+        logRepository,
+        continuations: options.wrapContinuations?.(continuations) ?? continuations,
+      },
+      counter,
+    ),
     settings: options.settings,
   });
   const splitLogObject = container.get<SplitLogObject>(TOKENS.SplitLogObject);
@@ -57,6 +72,8 @@ export function createMemoryPipeline(options: MemoryPipelineOptions = {}) {
     retryDelaySeconds: 0,
     splitterTimeoutMs: options.splitterTimeoutMs,
     aroundInvocation: options.aroundInvocation,
+    splitterAttempts: options.splitterAttempts,
+    splitterContext: options.splitterContext,
   });
 
   return {

@@ -22,6 +22,8 @@ export interface InMemoryChunkQueueOptions {
   readonly duplicateDeliveryRate?: number;
   /** Random source for duplicates; seed it for reproducible tests. @default Math.random */
   readonly random?: () => number;
+  /** Deliver visible messages in random order (via `random`), as a standard queue may. @default false */
+  readonly reorder?: boolean;
   /** Milliseconds clock. @default Date.now */
   readonly now?: () => number;
 }
@@ -51,6 +53,7 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
   private readonly capacity: number;
   private readonly duplicateDeliveryRate: number;
   private readonly random: () => number;
+  private readonly reorder: boolean;
   private readonly now: () => number;
   private sequence = 0;
 
@@ -60,6 +63,7 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
     this.capacity = options.capacity ?? Number.POSITIVE_INFINITY;
     this.duplicateDeliveryRate = options.duplicateDeliveryRate ?? 0;
     this.random = options.random ?? Math.random;
+    this.reorder = options.reorder ?? false;
     this.now = options.now ?? Date.now;
   }
 
@@ -144,7 +148,16 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
   private take(maxMessages: number): ReceivedMessage[] {
     const now = this.now();
     const received: ReceivedMessage[] = [];
-    for (const [key, message] of this.messages) {
+    let candidates: Iterable<[string, StoredMessage]> = this.messages;
+    if (this.reorder) {
+      const shuffled = [...this.messages];
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const j = Math.floor(this.random() * (i + 1));
+        [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+      }
+      candidates = shuffled;
+    }
+    for (const [key, message] of candidates) {
       if (received.length >= maxMessages) break;
       if (message.visibleAt > now) continue;
       if (message.receiveCount >= this.maxReceiveCount) {

@@ -1,0 +1,236 @@
+import type { Attributes } from '../log-entry.js';
+
+/**
+ * Shared scanning for the space-separated web and AWS access-log formats: fields separated by single or repeated
+ * spaces, `"quoted"` fields that may contain spaces and backslash escapes, and `[bracketed]` fields
+ * (CLF timestamps).
+ */
+
+const SPACE = 32;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+
+/** How a field was written: bare, in double quotes, or in square brackets. */
+export const FieldKind = { BARE: 0, QUOTED: 1, BRACKETED: 2 } as const;
+export type FieldKind = (typeof FieldKind)[keyof typeof FieldKind];
+
+/** The fields of one line; `kinds[i]` says how field `i` was written (so `"-"` can differ from `-`). */
+export interface ScannedFields {
+  readonly values: string[];
+  readonly kinds: FieldKind[];
+}
+
+/**
+ * Splits a line into fields. Returns an error message for an unterminated quote or bracket; a quoted field's
+ * `\"` and `\\` escapes are undone.
+ */
+export function scanFields(line: string): ScannedFields | string {
+  const values: string[] = [];
+  const kinds: FieldKind[] = [];
+  const length = line.length;
+  let index = 0;
+  while (index < length) {
+    const code = line.charCodeAt(index);
+    if (code === SPACE || code === 9) {
+      index++;
+      continue;
+    }
+    if (code === QUOTE) {
+      const end = findClosingQuote(line, index + 1);
+      if (end < 0) return `unterminated quoted field ${values.length + 1}`;
+      values.push(unescapeQuoted(line, index + 1, end));
+      kinds.push(FieldKind.QUOTED);
+      index = end + 1;
+    } else if (code === OPEN_BRACKET && isBracketedField(line, index)) {
+      const end = line.indexOf(']', index + 1);
+      values.push(line.slice(index + 1, end));
+      kinds.push(FieldKind.BRACKETED);
+      index = end + 1;
+    } else {
+      let end = index + 1;
+      while (end < length) {
+        const next = line.charCodeAt(end);
+        if (next === SPACE || next === 9) break;
+        end++;
+      }
+      values.push(line.slice(index, end));
+      kinds.push(FieldKind.BARE);
+      index = end;
+    }
+  }
+  return { values, kinds };
+}
+
+/**
+ * A `[` opens a bracketed field (`[10/Oct/2000:13:55:36 -0700]`) when its `]` ends the field; `[::1]:443` is a
+ * bare field that happens to start with a bracket.
+ */
+function isBracketedField(line: string, open: number): boolean {
+  const close = line.indexOf(']', open + 1);
+  if (close < 0) return false;
+  const after = line.charCodeAt(close + 1);
+  return Number.isNaN(after) || after === SPACE || after === 9;
+}
+
+/** Index of the `"` that closes a quoted field starting at `from`, skipping backslash escapes; -1 if none. */
+export function findClosingQuote(line: string, from: number): number {
+  let index = from;
+  for (;;) {
+    const quote = line.indexOf('"', index);
+    if (quote < 0) return -1;
+    // Count the backslashes right before the quote: an odd number escapes it.
+    let backslashes = 0;
+    for (let back = quote - 1; back >= from && line.charCodeAt(back) === BACKSLASH; back--) backslashes++;
+    if (backslashes % 2 === 0) return quote;
+    index = quote + 1;
+  }
+}
+
+/** The text between `start` and `end`, with `\"` → `"` and `\\` → `\` (other escapes are kept as written). */
+export function unescapeQuoted(line: string, start: number, end: number): string {
+  const raw = line.slice(start, end);
+  if (raw.indexOf('\\') < 0) return raw;
+  return raw.replace(/\\(["\\])/g, '$1');
+}
+
+/** True for a field that carries no value: `-`, or an empty quoted string. */
+export function isAbsent(value: string | undefined): value is undefined {
+  return value === undefined || value === '-' || value === '';
+}
+
+/** Sets `attributes[key]` to `value` unless it is absent (`-` or empty). */
+export function setText(attributes: Attributes, key: string, value: string | undefined): void {
+  if (!isAbsent(value)) attributes[key] = value;
+}
+
+/** Sets `attributes[key]` to the number in `value` unless it is absent or not a number. */
+export function setNumber(attributes: Attributes, key: string, value: string | undefined): void {
+  if (isAbsent(value)) return;
+  const number = Number(value);
+  if (Number.isFinite(number)) attributes[key] = number;
+}
+
+/** A non-negative decimal integer (`0`, `200`, `8080`), or undefined. */
+export function parseUnsigned(text: string | undefined): number | undefined {
+  if (text === undefined || text.length === 0 || text.length > 15) return undefined;
+  let value = 0;
+  for (let index = 0; index < text.length; index++) {
+    const digit = text.charCodeAt(index) - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * Splits `address:port`, `[v6]:port` or a bare address into `<prefix>.address` / `<prefix>.port` attributes.
+ * `-` sets nothing.
+ */
+export function setAddressAndPort(attributes: Attributes, prefix: string, value: string | undefined): void {
+  if (isAbsent(value)) return;
+  let address = value;
+  let port: number | undefined;
+  if (value.charCodeAt(0) === OPEN_BRACKET) {
+    const close = value.indexOf(']');
+    if (close > 0) {
+      address = value.slice(1, close);
+      if (value.charCodeAt(close + 1) === 58) port = parseUnsigned(value.slice(close + 2));
+    }
+  } else {
+    const colon = value.lastIndexOf(':');
+    // One colon: host:port. Several colons without brackets: a bare IPv6 address.
+    if (colon > 0 && value.indexOf(':') === colon) {
+      const candidate = parseUnsigned(value.slice(colon + 1));
+      if (candidate !== undefined) {
+        address = value.slice(0, colon);
+        port = candidate;
+      }
+    }
+  }
+  attributes[`${prefix}.address`] = address;
+  if (port !== undefined) attributes[`${prefix}.port`] = port;
+}
+
+/**
+ * Puts an HTTP request target into `url.*` attributes: an absolute URL (`https://host:443/p?q`, as proxies and
+ * load balancers log it) gives `url.full`, `url.scheme`, `server.address`, `server.port`; every target gives
+ * `url.path` and, when there is one, `url.query` (without the `?`).
+ */
+export function setUrlTarget(attributes: Attributes, target: string): void {
+  let pathStart = 0;
+  const schemeEnd = target.indexOf('://');
+  if (schemeEnd > 0 && schemeEnd < 10) {
+    attributes['url.full'] = target;
+    attributes['url.scheme'] = target.slice(0, schemeEnd);
+    const authorityStart = schemeEnd + 3;
+    let authorityEnd = authorityStart;
+    while (authorityEnd < target.length) {
+      const code = target.charCodeAt(authorityEnd);
+      if (code === 47 /* / */ || code === 63 /* ? */ || code === 35 /* # */) break;
+      authorityEnd++;
+    }
+    setAddressAndPort(attributes, 'server', target.slice(authorityStart, authorityEnd));
+    pathStart = authorityEnd;
+    if (pathStart === target.length) {
+      attributes['url.path'] = '/';
+      return;
+    }
+  }
+  const question = target.indexOf('?', pathStart);
+  if (question < 0) {
+    attributes['url.path'] = pathStart === 0 ? target : target.slice(pathStart);
+  } else {
+    attributes['url.path'] = target.slice(pathStart, question);
+    if (question + 1 < target.length) attributes['url.query'] = target.slice(question + 1);
+  }
+}
+
+/**
+ * Puts an HTTP request line (`GET /path?q HTTP/1.1`) into `http.request.method`, `url.*`,
+ * `network.protocol.name` and `network.protocol.version`. A request line that does not have that shape
+ * (`-`, garbage from scanners) is kept whole in `url.original`.
+ */
+export function setRequestLine(attributes: Attributes, request: string): void {
+  if (isAbsent(request)) return;
+  const firstSpace = request.indexOf(' ');
+  const lastSpace = request.lastIndexOf(' ');
+  if (firstSpace <= 0 || !isMethod(request, firstSpace)) {
+    attributes['url.original'] = request;
+    return;
+  }
+  attributes['http.request.method'] = request.slice(0, firstSpace);
+  let target: string;
+  if (lastSpace > firstSpace && request.startsWith('HTTP/', lastSpace + 1)) {
+    target = request.slice(firstSpace + 1, lastSpace);
+    attributes['network.protocol.name'] = 'http';
+    attributes['network.protocol.version'] = request.slice(lastSpace + 6);
+  } else {
+    // HTTP/0.9 style `GET /path`, or a target containing spaces with no protocol.
+    target = request.slice(firstSpace + 1);
+  }
+  if (target.length > 0) setUrlTarget(attributes, target);
+}
+
+/** An HTTP method token: upper-case letters, `-` or `_` (WebDAV's `VERSION-CONTROL`), at most 20 of them. */
+function isMethod(request: string, end: number): boolean {
+  if (end > 20) return false;
+  for (let index = 0; index < end; index++) {
+    const code = request.charCodeAt(index);
+    if (!((code >= 65 && code <= 90) || code === 45 || code === 95)) return false;
+  }
+  return true;
+}
+
+/**
+ * Sets an attribute whose key comes from the input (JSON, logfmt): a key named `__proto__` becomes an ordinary
+ * property instead of replacing the object's prototype.
+ */
+export function setInputKey(attributes: Attributes, key: string, value: Attributes[string]): void {
+  if (key === '__proto__') {
+    Object.defineProperty(attributes, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    attributes[key] = value;
+  }
+}

@@ -1,0 +1,123 @@
+import type { FormatContext } from '../chunk.js';
+import { parseAlbLine } from './alb.parser.js';
+import { parseClfLine } from './clf.parser.js';
+import { cloudFrontHeaderFields, parseCloudFrontLine } from './cloudfront.parser.js';
+import { looksLikeCloudTrail } from './cloudtrail.js';
+import { parseCloudTrailLine } from './cloudtrail.parser.js';
+import { parseCombinedLine } from './combined.parser.js';
+import { parseJsonLine } from './json.parser.js';
+import { parseLogfmtLine } from './logfmt.parser.js';
+import type { LineParser, ParseContext } from './parser.js';
+import { parseS3AccessLine } from './s3access.parser.js';
+import { parseSyslogLine } from './syslog.parser.js';
+import { parseTextLine } from './text.parser.js';
+import { isVpcFlowHeader, parseVpcFlowLine, vpcFlowHeaderFields } from './vpcflow.parser.js';
+
+/** Every format a line can be parsed as, by name; `text` is the fallback that never fails. */
+export const LINE_PARSERS: Readonly<Record<string, LineParser>> = {
+  json: parseJsonLine,
+  logfmt: parseLogfmtLine,
+  clf: parseClfLine,
+  combined: parseCombinedLine,
+  syslog: parseSyslogLine,
+  alb: parseAlbLine,
+  cloudfront: parseCloudFrontLine,
+  s3access: parseS3AccessLine,
+  vpcflow: parseVpcFlowLine,
+  cloudtrail: parseCloudTrailLine,
+  text: parseTextLine,
+};
+
+/** `auto` (detect per file) or a format name from {@link FORMAT_NAMES}. */
+export type FormatOption = 'auto' | string;
+
+/** The names `--format` accepts besides `auto`. */
+export const FORMAT_NAMES: readonly string[] = Object.keys(LINE_PARSERS);
+
+/** True for a name in {@link LINE_PARSERS}. */
+export function isKnownFormat(name: string): boolean {
+  return Object.hasOwn(LINE_PARSERS, name);
+}
+
+/** What the splitter decided for a file: the format and any context every chunk must carry. */
+export interface FormatDecision {
+  readonly format: string;
+  readonly formatContext?: FormatContext;
+}
+
+/** How many leading non-blank lines detection samples. */
+export const DETECTION_SAMPLE_LINES = 50;
+
+/**
+ * Candidates in order of specificity: on equal scores the earlier one wins. The AWS formats have distinctive
+ * shapes and go first; `clf` goes before `combined` because each labels the other's lines with the other's name,
+ * so only a file of pure CLF lines ties; `cloudtrail` before `json` (every record line is also JSON); `logfmt`
+ * last, because it is the loosest.
+ */
+const DETECTION_ORDER = ['alb', 's3access', 'cloudfront', 'vpcflow', 'syslog', 'clf', 'combined', 'cloudtrail', 'json', 'logfmt'];
+
+/** The file-level context a format needs from its header lines, if the sample has them. */
+function headerContext(format: string, lines: readonly string[]): FormatContext | undefined {
+  if (format === 'cloudfront') {
+    for (const line of lines) {
+      const fields = cloudFrontHeaderFields(line);
+      if (fields !== undefined) return { fields };
+    }
+  }
+  if (format === 'vpcflow' && lines.length > 0 && isVpcFlowHeader(lines[0])) {
+    return { fields: vpcFlowHeaderFields(lines[0]) };
+  }
+  return undefined;
+}
+
+function decision(format: string, formatContext: FormatContext | undefined): FormatDecision {
+  return formatContext === undefined ? { format } : { format, formatContext };
+}
+
+/**
+ * Picks a file's format from a sample of its first non-blank lines.
+ *
+ * 1. A requested format is used as is (with the header context a CloudFront or VPC flow file declares).
+ * 2. File signatures decide at once: a `{"Records":[` document is `cloudtrail`; `#Version:`/`#Fields:` is
+ *    `cloudfront`; a VPC flow header line is `vpcflow` (the header's fields go in `formatContext`).
+ * 3. Otherwise every candidate parses the sample; a line counts for a format only when it parses as that format
+ *    (not when the parser hands it to another, as logfmt does with prose). The format with the most lines wins,
+ *    ties going to the more specific (see the order above); fewer than half the lines gives `text`.
+ */
+export function detectFormat(sample: readonly string[], requested: FormatOption = 'auto'): FormatDecision {
+  const lines: string[] = [];
+  for (const line of sample) {
+    if (line.trim() === '') continue;
+    lines.push(line);
+    if (lines.length === DETECTION_SAMPLE_LINES) break;
+  }
+  if (requested !== 'auto') return decision(requested, headerContext(requested, lines));
+  if (lines.length === 0) return { format: 'text' };
+
+  if (looksLikeCloudTrail(lines.slice(0, 3).join('\n'))) return { format: 'cloudtrail' };
+  const first = lines[0];
+  if (first.startsWith('#Version:') || first.startsWith('#Fields:')) {
+    return decision('cloudfront', headerContext('cloudfront', lines));
+  }
+  if (isVpcFlowHeader(first)) return decision('vpcflow', headerContext('vpcflow', lines));
+
+  const context: ParseContext = { observedAt: new Date() };
+  let bestFormat = 'text';
+  let bestHits = 0;
+  for (const format of DETECTION_ORDER) {
+    const parse = LINE_PARSERS[format];
+    let hits = 0;
+    for (const line of lines) {
+      // Any JSON value parses, but only objects make a JSON log: a file of bare numbers or words is text.
+      if (format === 'json' && line.trimStart().charCodeAt(0) !== 123 /* { */) continue;
+      const result = parse(line, context);
+      if (result.ok && (result.format === undefined || result.format === format)) hits++;
+    }
+    if (hits > bestHits) {
+      bestFormat = format;
+      bestHits = hits;
+      if (hits === lines.length) break;
+    }
+  }
+  return bestHits * 2 >= lines.length ? { format: bestFormat } : { format: 'text' };
+}

@@ -1,0 +1,59 @@
+/**
+ * Multi-line events: which lines continue the event before them. Applied at split time (by the splitter's
+ * `EventAssembler`), so an event is never torn across chunks.
+ */
+export interface MultilinePolicy {
+  /** True when `line` belongs to the event that `eventFirstLine` started. */
+  isContinuation(line: string, eventFirstLine: string): boolean;
+  /** An event is cut (and marked) beyond this many lines ... */
+  readonly maxLines: number;
+  /** ... or this many bytes. */
+  readonly maxBytes: number;
+}
+
+/**
+ * Lines that only ever continue an event, wherever they appear:
+ * - Java: `at com.x.Y.m(Y.java:10)` frames, `Caused by: ...`, `Suppressed: ...`, `... 12 more`,
+ *   `... 5 common frames omitted`;
+ * - Python: `Traceback (most recent call last):` (after the log line that reported the error), `File "..."` frames,
+ *   and the sentences that chain exceptions.
+ */
+const STACK_LINE =
+  /^(?:\s+at\s|\s*Caused by:|\s*Suppressed:|\s*\.\.\. \d+ (?:more|common frames omitted)|\s*File "|Traceback \(most recent call last\):|During handling of the above exception, another exception occurred:|The above exception was the direct cause of the following exception:)/;
+
+/**
+ * The exception line of a trace: a class name ending in Error, Exception, Throwable, Exit, Interrupt or Fault,
+ * optionally dotted (`java.lang.IllegalStateException: boom`, `ValueError: bad value`, `KeyboardInterrupt`).
+ * It ends a Python traceback and starts the trace under a Java log line. A bare `Error: ...` does not match
+ * (the name must be longer than the suffix), so ordinary messages that start with "Error:" stay events of their own.
+ */
+const EXCEPTION_LINE = /^(?:[a-zA-Z_$][\w$]*\.)*[A-Z][\w$]*(?:Error|Exception|Throwable|Exit|Interrupt|Fault)(?::\s.*|:)?$/;
+
+const INDENTED = /^[ \t]/;
+
+/**
+ * Java and Python stack traces and indented continuation lines join the line before them:
+ * - a stack line (above) always continues;
+ * - an exception line (`ValueError: ...`) continues, unless the event itself starts with one;
+ * - an indented line continues an event that did not itself start indented (in a file where every line is
+ *   indented, indentation means nothing).
+ * Events are capped at 500 lines or 64 KiB, then cut and marked by the splitter.
+ */
+export const STACK_TRACE_POLICY: MultilinePolicy = {
+  isContinuation(line: string, eventFirstLine: string): boolean {
+    if (STACK_LINE.test(line)) return true;
+    if (EXCEPTION_LINE.test(line)) return !EXCEPTION_LINE.test(eventFirstLine);
+    return INDENTED.test(line) && !INDENTED.test(eventFirstLine);
+  },
+  maxLines: 500,
+  maxBytes: 64 * 1024,
+};
+
+/**
+ * The multi-line policy of a format: only free `text` has multi-line events. Structured formats (JSON, logfmt,
+ * syslog, access logs, AWS logs) are one event per line by definition: an embedded stack trace is escaped inside
+ * the line, and joining lines there would only hide malformed ones.
+ */
+export function multilinePolicyFor(format: string): MultilinePolicy | undefined {
+  return format === 'text' ? STACK_TRACE_POLICY : undefined;
+}

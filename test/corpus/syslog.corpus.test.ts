@@ -1,0 +1,205 @@
+import { expect } from 'chai';
+import type { ParsedRecord } from '../../src/domain/log-entry.js';
+import { SYSLOG_SEVERITIES } from '../../src/domain/parsing/severity-mapping.js';
+import { parseSyslogLine } from '../../src/domain/parsing/syslog.parser.js';
+import { caseInput, readCorpusJsonl } from './corpus-files.js';
+
+interface GoSyslogCase {
+  input?: string;
+  input_b64?: string;
+  valid: boolean;
+  expected_value: {
+    priority?: number;
+    facility?: number;
+    severity?: number;
+    version?: number;
+    timestamp?: string;
+    hostname?: string;
+    appname?: string;
+    procid?: string;
+    msgid?: string;
+    structured_data?: Record<string, Record<string, string>>;
+    message?: string;
+  } | null;
+}
+
+const observedAt = new Date('2024-06-15T12:00:00Z');
+
+/**
+ * go-syslog's expectations are Go source transcribed to JSON: a message written `BOM + "..."` in Go is the BOM
+ * followed by the Go string literal, whose `\uXXXX`, `\r` escapes are undone here.
+ */
+function expectedMessage(message: string | undefined): string {
+  if (message === undefined) return '';
+  const bomExpression = /^BOM \+ "([\s\S]*)"$/.exec(message);
+  if (bomExpression === null) return message;
+  const literal = bomExpression[1]
+    .replace(/\\u([0-9a-fA-F]{4})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+    .replace(/\\r/g, '\r')
+    .replace(/\\n/g, '\n')
+    .replace(/\\t/g, '\t')
+    .replace(/\\"/g, '"');
+  return `\uFEFF${literal}`;
+}
+
+/**
+ * go-syslog returns structured-data values with their escapes as written; logbatch undoes the three escapes
+ * RFC 5424 §6.3.3 defines (`\"`, `\\`, `\]`), so the expectation is unescaped the same way before comparing.
+ */
+function unescapeSdValues(data: Record<string, Record<string, string>>): Record<string, Record<string, string>> {
+  const result: Record<string, Record<string, string>> = {};
+  for (const [id, params] of Object.entries(data)) {
+    result[id] = {};
+    for (const [name, value] of Object.entries(params)) result[id][name] = value.replace(/\\(["\\\]])/g, '$1');
+  }
+  return result;
+}
+
+function instant(text: string): string {
+  return new Date(text).toISOString();
+}
+
+function expectRfc5424Fields(record: ParsedRecord, expected: NonNullable<GoSyslogCase['expected_value']>): void {
+  const attributes = record.attributes;
+  const priority = expected.priority as number;
+  expect(attributes['syslog.priority']).to.equal(priority);
+  expect(attributes['syslog.facility']).to.equal(priority >> 3);
+  expect(attributes['syslog.severity']).to.equal(priority & 7);
+  expect(record.severityNumber).to.equal(SYSLOG_SEVERITIES[priority & 7].severityNumber);
+  expect(attributes['syslog.version']).to.equal(expected.version);
+  expect(record.timestamp).to.equal(expected.timestamp === undefined ? undefined : instant(expected.timestamp));
+  expect(attributes['host.name']).to.equal(expected.hostname);
+  expect(attributes['syslog.appname']).to.equal(expected.appname);
+  const procid = attributes['process.pid'] ?? attributes['syslog.procid'];
+  expect(procid === undefined ? undefined : String(procid)).to.equal(expected.procid);
+  expect(attributes['syslog.msgid']).to.equal(expected.msgid);
+  expect(attributes['syslog.structured_data']).to.deep.equal(
+    expected.structured_data === undefined ? undefined : unescapeSdValues(expected.structured_data),
+  );
+  expect(record.body).to.equal(expectedMessage(expected.message));
+}
+
+describe('parseSyslogLine (corpus)', () => {
+  describe('go-syslog RFC 5424 machine cases', () => {
+    const cases = readCorpusJsonl<GoSyslogCase>('syslog_rfc5424/go_syslog/go_syslog_rfc5424_machine_tests.jsonl');
+
+    it('agrees with go-syslog on valid/invalid for at least 95% of the cases', () => {
+      const disagreements = cases.filter((testCase) => parseSyslogLine(caseInput(testCase), { observedAt }).ok !== testCase.valid);
+
+      const agreement = 1 - disagreements.length / cases.length;
+
+      expect(cases.length).to.be.greaterThan(100);
+      expect(agreement, disagreements.map((testCase) => JSON.stringify(caseInput(testCase))).join('\n')).to.be.at.least(0.95);
+    });
+
+    it('parses every valid case to go-syslog\'s values field by field', () => {
+      const valid = cases.filter((testCase) => testCase.valid);
+
+      for (const testCase of valid) {
+        const input = caseInput(testCase);
+        const result = parseSyslogLine(input, { observedAt });
+        if (!result.ok) expect.fail(`${JSON.stringify(input)} was rejected: ${result.error}`);
+        try {
+          expectRfc5424Fields(result.record, testCase.expected_value!);
+        } catch (error) {
+          throw new Error(`${JSON.stringify(input)}: ${(error as Error).message}`);
+        }
+      }
+      expect(valid.length).to.be.greaterThan(50);
+    });
+
+    it('returns a reason, never throws, for every invalid case', () => {
+      for (const testCase of cases.filter((candidate) => !candidate.valid)) {
+        const result = parseSyslogLine(caseInput(testCase), { observedAt });
+
+        if (!result.ok) expect(result.error).to.be.a('string').and.not.equal('');
+      }
+    });
+  });
+
+  describe('go-syslog RFC 3164 machine cases', () => {
+    const cases = readCorpusJsonl<GoSyslogCase>('syslog_rfc3164/go_syslog/go_syslog_rfc3164_machine_tests.jsonl');
+
+    it('parses every case to go-syslog\'s values', () => {
+      expect(cases.length).to.be.greaterThan(5);
+      for (const testCase of cases) {
+        const expected = testCase.expected_value!;
+        const result = parseSyslogLine(caseInput(testCase), { observedAt });
+
+        if (!result.ok) expect.fail(`${caseInput(testCase)} was rejected: ${result.error}`);
+        const { attributes } = result.record;
+        expect(attributes['syslog.priority']).to.equal(expected.priority);
+        expect(attributes['syslog.facility']).to.equal(expected.facility);
+        expect(attributes['syslog.severity']).to.equal(expected.severity);
+        expect(attributes['host.name']).to.equal(expected.hostname);
+        expect(attributes['syslog.appname']).to.equal(expected.appname);
+        expect(attributes['process.pid'] === undefined ? undefined : String(attributes['process.pid'])).to.equal(expected.procid);
+        expect(result.record.body).to.equal(expected.message);
+        // Go's time.Stamp layout ("Jan _2 15:04:05"): compare month, day and time of day.
+        const date = new Date(result.record.timestamp!);
+        const stamp = `${date.toUTCString().slice(8, 11)} ${date.getUTCDate()} ${result.record.timestamp!.slice(11, 19)}`;
+        expect(stamp).to.equal(expected.timestamp!.replace(/ +/g, ' '));
+      }
+    });
+  });
+
+  describe('logstash-patterns-core syslog cases', () => {
+    interface LogstashCase {
+      input: string;
+    }
+    /** What the RSpec blocks assert, in logbatch's attribute names, keyed by the start of the input. */
+    const expectations: Array<[string, Record<string, unknown>, string?]> = [
+      ['May 11 15:17:02 meow.soy.se CRON', { 'host.name': 'meow.soy.se', 'syslog.appname': 'CRON', 'process.pid': 10973 }],
+      ['Mar 16 00:01:25 evita postfix/smtpd', { 'host.name': 'evita', 'syslog.appname': 'postfix/smtpd', 'process.pid': 1713 }],
+      ['May 11 15:40:51 meow.soy.se ansible', { 'host.name': 'meow.soy.se', 'syslog.appname': 'ansible-<stdin>' }, 'Invoked with filter=* fact_path=/etc/ansible/facts.d'],
+      ['May 11 10:40:48 scrooge', { 'host.name': 'scrooge', 'syslog.appname': 'disk-health-nurse', 'process.pid': 26783 }],
+      ['Jan 11 22:33:44 su:', { 'syslog.appname': 'su' }],
+      ['<14>Jun 24 10:32:02 win-host', { 'host.name': 'win-host' }, 'WinFileService Event: read, Path: /.DS_Store, File/Folder: File, Size: 6.00 KB, User: user@host, IP: 123.123.123.123'],
+      ['Jul 14 13:36:03 precision pkexec', { 'host.name': 'precision', 'syslog.appname': 'pkexec' }],
+      ['Jul 14 12:17:01.234 precision.computer', { 'host.name': 'precision.computer', 'syslog.appname': 'CRON', 'process.pid': 869567 }],
+      ['Jul 17 12:17:01 precision CRON', { 'host.name': 'precision', 'syslog.appname': 'CRON', 'process.pid': 869568 }],
+      ['<174>1 2016-11-14T09:49:23+01:00', { 'syslog.priority': 174, 'host.name': '10.23.16.6', 'syslog.appname': 'named', 'process.pid': 2255, 'syslog.version': 1 }],
+      ['<174>1 1995-04-12T23:20:50.52Z', { 'host.name': '2000:6a0:b:315:10:23:4:13' }],
+      ['<174>1 2003-08-24T05:14:15+00:00 - -', { 'host.name': undefined }],
+      ['<34>1 2003-08-24T05:14:15.123-07:00', { 'syslog.appname': 'su' }],
+      ['<34>1 2030-10-11T22:14:15.003Z', { 'syslog.msgid': 'm:WR-ID47' }],
+    ];
+    const cases = [
+      ...readCorpusJsonl<LogstashCase>('syslog_rfc3164/logstash_patterns_core/logstash_patterns_core_spec_cases.jsonl'),
+      ...readCorpusJsonl<LogstashCase>('syslog_rfc5424/logstash_patterns_core/logstash_patterns_core_spec_cases.jsonl'),
+    ];
+
+    /**
+     * Logstash's pattern accepts lines RFC 5424 forbids: an unquoted SD-PARAM value (`[meta sequenceId=10]`) and a
+     * header with no STRUCTURED-DATA field at all (`prg00000[1234] - -  info:` has PROCID and MSGID only).
+     */
+    const notRfc5424 = (input: string): boolean =>
+      input.includes('[meta sequenceId=10]') || input.startsWith('<174>1 2016-12-31T23:59:60');
+
+    it('parses every case with the fields the patterns capture', () => {
+      let checked = 0;
+      for (const testCase of cases.filter((candidate) => !notRfc5424(candidate.input))) {
+        const result = parseSyslogLine(testCase.input, { observedAt });
+        if (!result.ok) expect.fail(`${testCase.input} was rejected: ${result.error}`);
+        const expectation = expectations.find(([prefix]) => testCase.input.startsWith(prefix));
+        if (expectation === undefined) continue;
+        const [, attributes, body] = expectation;
+        for (const [key, value] of Object.entries(attributes)) {
+          expect(result.record.attributes[key], `${key} of ${testCase.input}`).to.equal(value);
+        }
+        if (body !== undefined) expect(result.record.body).to.equal(body);
+        checked++;
+      }
+      expect(checked).to.equal(cases.length - 2);
+    });
+
+    it('rejects the lines that break RFC 5424, with a reason', () => {
+      const invalid = cases.filter((testCase) => notRfc5424(testCase.input));
+
+      const results = invalid.map((testCase) => parseSyslogLine(testCase.input, { observedAt }));
+
+      expect(results).to.have.length(2);
+      for (const result of results) expect(!result.ok && result.error).to.match(/structured data|="value"/);
+    });
+  });
+});

@@ -1,0 +1,158 @@
+import { expect } from 'chai';
+import { parseAlbLine } from '../../../src/domain/parsing/alb.parser.js';
+import { cloudTrailRecords, looksLikeCloudTrail } from '../../../src/domain/parsing/cloudtrail.js';
+import { parseCloudTrailLine } from '../../../src/domain/parsing/cloudtrail.parser.js';
+import { parseCloudFrontLine } from '../../../src/domain/parsing/cloudfront.parser.js';
+import { parseS3AccessLine } from '../../../src/domain/parsing/s3access.parser.js';
+import { parseVpcFlowLine } from '../../../src/domain/parsing/vpcflow.parser.js';
+
+const context = { observedAt: new Date('2024-06-01T00:00:00Z') };
+
+describe('parseAlbLine', () => {
+  const line =
+    'h2 2024-05-01T10:00:00.123456Z app/lb/abc 198.51.100.7:5000 10.0.1.5:8080 0.001 0.250 0.000 502 - 120 300 ' +
+    '"POST https://api.example.com:443/v1/orders?dry=1 HTTP/2.0" "okhttp/4" TLS_AES_128_GCM_SHA256 TLSv1.3 ' +
+    'arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/tg/1 "Root=1-abc" "api.example.com" "-" 10 ' +
+    '2024-05-01T09:59:59.800000Z "forward" "-" "Target.ResponseCodeMismatch" "10.0.1.5:8080" "-" "-" "-" TID_1 "-" "-" "-" "new-field"';
+
+  it('maps an ALB line and keeps fields AWS added later in aws.elb.extra_fields', () => {
+    const result = parseAlbLine(line, context);
+
+    if (!result.ok) expect.fail(result.error);
+    expect(result.record.timestamp).to.equal('2024-05-01T10:00:00.123Z');
+    expect(result.record.severityText).to.equal('ERROR');
+    expect(result.record.attributes).to.include({
+      'aws.elb.type': 'h2',
+      'client.address': '198.51.100.7',
+      'aws.elb.target.port': 8080,
+      'http.response.status_code': 502,
+      'url.query': 'dry=1',
+      'url.path': '/v1/orders',
+      'aws.elb.error_reason': 'Target.ResponseCodeMismatch',
+      'aws.elb.request_creation_time': '2024-05-01T09:59:59.800Z',
+    });
+    expect(result.record.attributes).to.not.have.key('aws.elb.target.status_code');
+    expect(result.record.attributes['aws.elb.extra_fields']).to.deep.equal(['new-field']);
+  });
+
+  it('rejects a non-number where a duration belongs', () => {
+    const result = parseAlbLine(line.replace('0.250', 'slow'), context);
+
+    expect(!result.ok && result.error).to.match(/field 7 should be a number/);
+  });
+});
+
+describe('parseS3AccessLine', () => {
+  it('maps the fields after the request, including ACL required as a boolean', () => {
+    const line = 'owner1 bkt [01/May/2024:10:00:00 +0000] 192.0.2.1 - REQ1 REST.PUT.OBJECT photos/a.jpg "PUT /bkt/photos/a.jpg HTTP/1.1" 500 InternalError 0 1024 30 - "-" "aws-cli/2" - HOSTID SigV4 - AuthHeader bkt.s3.amazonaws.com TLSv1.3 - - eu-west-3';
+
+    const result = parseS3AccessLine(line, context);
+
+    if (!result.ok) expect.fail(result.error);
+    expect(result.record.severityNumber).to.equal(17);
+    expect(result.record.attributes).to.include({
+      'aws.s3.key': 'photos/a.jpg', 'aws.s3.error_code': 'InternalError', 'aws.s3.object.size': 1024, 'aws.s3.total_time': 30,
+      'aws.s3.source_region': 'eu-west-3', 'rpc.method': 'REST.PUT.OBJECT',
+    });
+    expect(result.record.attributes).to.not.have.any.keys('user.id', 'aws.s3.acl_required', 'aws.s3.turn_around_time');
+  });
+});
+
+describe('parseVpcFlowLine', () => {
+  it('reads a custom format declared by the header and parses the header line as a header record', () => {
+    const fields = ['version', 'vpc-id', 'srcaddr', 'dstaddr', 'protocol', 'start', 'end', 'action', 'flow-direction'];
+    const header = parseVpcFlowLine(fields.join(' '), context);
+
+    const result = parseVpcFlowLine('5 vpc-1 10.0.0.1 10.0.0.2 17 1700000000 1700000060 ACCEPT egress', { ...context, formatContext: { fields } });
+
+    expect(header.ok && header.record.attributes).to.deep.equal({ 'log.record.kind': 'header' });
+    if (!result.ok) expect.fail(result.error);
+    expect(result.record.timestamp).to.equal('2023-11-14T22:14:20.000Z');
+    expect(result.record.attributes).to.include({
+      'aws.vpc.flow.vpc_id': 'vpc-1', 'network.transport': 'udp', 'aws.vpc.flow.flow_direction': 'egress', 'aws.vpc.flow.start': 1700000000,
+    });
+  });
+
+  it('uses the version 2 default fields without a header', () => {
+    const result = parseVpcFlowLine('2 123 eni-1 10.0.0.1 10.0.0.2 443 50000 6 10 840 1700000000 1700000060 REJECT OK', context);
+
+    expect(result.ok && result.record.severityText).to.equal('WARN');
+    expect(result.ok && result.record.attributes['destination.port']).to.equal(50000);
+  });
+});
+
+describe('parseCloudFrontLine', () => {
+  it('follows the #Fields order from the format context and parses header lines as headers', () => {
+    const fields = ['date', 'time', 'c-ip', 'cs-method', 'cs-uri-stem', 'sc-status', 'cs(User-Agent)', 'x-edge-location', 'cs-uri-query', 'x-new-field', 'sc-bytes', 'time-taken'];
+    const line = ['2024-05-01', '10:00:00', '203.0.113.1', 'GET', '/img.png', '403', 'Mozilla/5.0%20(X11)', 'CDG50', 'v=2', 'z', '512', '0.002'].join('\t');
+
+    const result = parseCloudFrontLine(line, { ...context, formatContext: { fields } });
+    const header = parseCloudFrontLine(`#Fields: ${fields.join(' ')}`, context);
+
+    if (!result.ok) expect.fail(result.error);
+    expect(result.record.timestamp).to.equal('2024-05-01T10:00:00.000Z');
+    expect(result.record.severityText).to.equal('WARN');
+    expect(result.record.attributes).to.include({
+      'client.address': '203.0.113.1', 'user_agent.original': 'Mozilla/5.0 (X11)', 'url.query': 'v=2', 'aws.cloudfront.x_new_field': 'z',
+    });
+    expect(header.ok && header.record.attributes['log.record.kind']).to.equal('header');
+  });
+
+  it('rejects a line whose field count differs from the #Fields header', () => {
+    const result = parseCloudFrontLine(Array(13).fill('x').join('\t'), { ...context, formatContext: { fields: Array(14).fill('f') } });
+
+    expect(!result.ok && result.error).to.match(/13 fields, the #Fields header declares 14/);
+  });
+});
+
+describe('CloudTrail', () => {
+  describe('looksLikeCloudTrail', () => {
+    it('recognises compact and pretty-printed documents and nothing else', () => {
+      expect(looksLikeCloudTrail('{"Records":[{"eventVersion"')).to.equal(true);
+      expect(looksLikeCloudTrail('\uFEFF  {\n  "Records" : [\n')).to.equal(true);
+      expect(looksLikeCloudTrail('{"records":[')).to.equal(false);
+      expect(looksLikeCloudTrail('{"eventVersion":"1.08"}')).to.equal(false);
+    });
+  });
+
+  describe('cloudTrailRecords', () => {
+    it('returns one compact line per record', () => {
+      expect(cloudTrailRecords('{\n "Records": [\n  {"a": 1},\n  {"b": [2, 3]}\n ]\n}')).to.deep.equal(['{"a":1}', '{"b":[2,3]}']);
+    });
+  });
+
+  describe('parseCloudTrailLine', () => {
+    const record = {
+      eventVersion: '1.09', eventTime: '2024-05-01T10:00:00Z', eventSource: 's3.amazonaws.com', eventName: 'GetObject',
+      awsRegion: 'eu-west-1', sourceIPAddress: '198.51.100.1', userAgent: 'aws-sdk-js/3', requestID: 'R1',
+      userIdentity: { type: 'AssumedRole', arn: 'arn:aws:sts::1:assumed-role/r/s' }, readOnly: true,
+    };
+
+    it('maps a record to rpc.*, cloud.*, client.address and aws.cloudtrail.*', () => {
+      const result = parseCloudTrailLine(JSON.stringify(record), context);
+
+      if (!result.ok) expect.fail(result.error);
+      expect(result.record.body).to.equal('s3.amazonaws.com GetObject');
+      expect(result.record.severityText).to.equal('INFO');
+      expect(result.record.attributes).to.include({
+        'rpc.system': 'aws-api', 'rpc.service': 's3.amazonaws.com', 'rpc.method': 'GetObject', 'cloud.region': 'eu-west-1',
+        'client.address': '198.51.100.1', 'user_agent.original': 'aws-sdk-js/3', 'aws.request_id': 'R1',
+        'user.id': 'arn:aws:sts::1:assumed-role/r/s', 'aws.cloudtrail.read_only': true, 'aws.cloudtrail.event_version': '1.09',
+      });
+    });
+
+    it('makes a caller error WARN and a service error ERROR', () => {
+      const denied = parseCloudTrailLine(JSON.stringify({ ...record, errorCode: 'AccessDenied' }), context);
+      const internal = parseCloudTrailLine(JSON.stringify({ ...record, errorCode: 'InternalError' }), context);
+
+      expect(denied.ok && denied.record.severityText).to.equal('WARN');
+      expect(internal.ok && internal.record.severityText).to.equal('ERROR');
+    });
+
+    it('rejects JSON that is not a CloudTrail record', () => {
+      const result = parseCloudTrailLine('{"msg":"hello"}', context);
+
+      expect(!result.ok && result.error).to.match(/eventVersion and eventTime are required/);
+    });
+  });
+});
