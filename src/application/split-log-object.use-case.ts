@@ -2,7 +2,7 @@ import { Readable, pipeline, PassThrough } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { inject, injectable } from 'inversify';
 import { TOKENS } from '../di/tokens.js';
-import { type Batch, BatchStatus, decideCompletion, deriveBatchId, isTerminal } from '../domain/batch.js';
+import { type Batch, canSplit, decideCompletion, deriveBatchId, RETRYABLE_SPLIT_FAILURES } from '../domain/batch.js';
 import type { SplitResume } from '../domain/continuation.js';
 import { ChunkPacker } from '../domain/chunk-packer.js';
 import { type EncodedChunk, type FormatContext, MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_SEND } from '../domain/chunk.js';
@@ -81,7 +81,7 @@ export class SplitLogObject {
     const source = { bucket, key, etag: info.etag, size: info.size };
     const batchId = request.resume?.batchId ?? deriveBatchId(source);
     const { batch, created } = await this.repository.createBatch({ batchId, source, createdAt: this.clock.now().toISOString() });
-    if (!created && request.resume === undefined && (isTerminal(batch.status) || batch.status === BatchStatus.SPLIT)) {
+    if (!created && request.resume === undefined && !canSplit(batch)) {
       // A redelivered event, or a retry after a crash between SPLIT and completion: finish what is finishable.
       const decision = decideCompletion(batch);
       if (decision !== undefined) await this.repository.completeBatch(batch, decision);
@@ -99,6 +99,8 @@ export class SplitLogObject {
       // The reason names the object, so a list of failed batches reads on its own.
       const reason = `${objectName(bucket, key)}: ${failure.message}`;
       await this.repository.failBatch(batchId, failure.code, reason);
+      // A transient failure also fails the invocation, so Lambda retries the event and the retry splits again.
+      if (RETRYABLE_SPLIT_FAILURES.includes(failure.code)) throw failure;
       return { kind: 'failed', batch: await this.repository.getBatch(batchId), reason };
     }
   }

@@ -100,6 +100,20 @@ export function addStats(a: ChunkStats, b: ChunkStats): ChunkStats {
   };
 }
 
+/**
+ * Failures a retried invocation may recover from (the queue was unavailable, an unexpected error): the batch says
+ * FAILED with the reason, and a retry of the same event splits it again.
+ */
+export const RETRYABLE_SPLIT_FAILURES: readonly BatchFailureCode[] = ['QUEUE_UNAVAILABLE', 'SPLIT_FAILED'];
+
+/** True while a split may (still, or again) run and end in SPLIT. */
+export function canSplit(batch: Batch): boolean {
+  return (
+    batch.status === BatchStatus.SPLITTING ||
+    (batch.status === BatchStatus.FAILED && batch.failureCode !== undefined && RETRYABLE_SPLIT_FAILURES.includes(batch.failureCode))
+  );
+}
+
 /** A batch's status can still move to a completed state only from here. */
 export function awaitsCompletion(batch: Batch): boolean {
   return (

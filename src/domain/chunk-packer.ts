@@ -1,4 +1,4 @@
-import { CHUNK_MESSAGE_VERSION, type EncodedChunk, type FormatContext, MAX_MESSAGE_BYTES, type ObjectRef } from './chunk.js';
+import { CHUNK_MESSAGE_VERSION, type EncodedChunk, type FormatContext, MAX_MESSAGE_BYTES, type ObjectRef, sqsSafeJson } from './chunk.js';
 import { truncateUtf8 } from './line-splitter.js';
 
 /** One event to pack: a line, a multi-line event, or a blank line. */
@@ -89,7 +89,7 @@ export class ChunkPacker {
         text = truncateUtf8(text, this.options.maxEventBytes);
       }
     }
-    let encoded = JSON.stringify(text);
+    let encoded = sqsSafeJson(text);
     let bytes = utf8Length(encoded);
     // Room for the event's continuation markers, so a long multi-line event still fits one chunk.
     const continuationBytes = (event.lineCount - 1) * 5;
@@ -98,7 +98,7 @@ export class ChunkPacker {
       // Escapes make the encoding longer than the text: cut by the excess until it fits.
       originalBytes ??= utf8Length(event.text);
       text = truncateUtf8(text, Math.max(0, utf8Length(text) - (bytes - room) - 8));
-      encoded = JSON.stringify(text);
+      encoded = sqsSafeJson(text);
       bytes = utf8Length(encoded);
     }
     const addedBytes = bytes + 1 + continuationBytes + (originalBytes === undefined ? 0 : TRUNCATION_NOTE_BYTES);
@@ -127,7 +127,7 @@ export class ChunkPacker {
 
   private prefix(chunk: number, firstLine: number): string {
     const { batchId, source, format, formatContext } = this.options;
-    const head = JSON.stringify({ v: CHUNK_MESSAGE_VERSION, batchId, chunk, firstLine, source, format, formatContext });
+    const head = sqsSafeJson({ v: CHUNK_MESSAGE_VERSION, batchId, chunk, firstLine, source, format, formatContext });
     return `${head.slice(0, -1)},"lines":[`;
   }
 

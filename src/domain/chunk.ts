@@ -72,8 +72,21 @@ export function chunkLabel(message: Pick<ChunkMessage, 'batchId' | 'chunk'>): st
   return `${message.batchId}#${message.chunk}`;
 }
 
+const SQS_UNSAFE = /[\ud800-\udfff\ufffe\uffff]/;
+const SQS_UNSAFE_GLOBAL = /[\ud800-\udfff\ufffe\uffff]/g;
+
+/**
+ * JSON that any SQS implementation accepts as a message body. SQS allows only some Unicode: JSON.stringify already
+ * escapes control characters; this also escapes surrogate pairs (emoji, which some implementations reject) and the
+ * noncharacters U+FFFE/U+FFFF (which SQS rejects), as `\uXXXX` escapes that JSON.parse turns back into the text.
+ */
+export function sqsSafeJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  return SQS_UNSAFE.test(json) ? json.replace(SQS_UNSAFE_GLOBAL, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
+}
+
 export function encodeChunk(message: ChunkMessage): string {
-  return JSON.stringify(message);
+  return sqsSafeJson(message);
 }
 
 /**

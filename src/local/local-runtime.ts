@@ -7,7 +7,7 @@ export interface LocalRuntimeOptions {
   /** The splitter handler, as deployed (`createSplitterHandler(...)`). */
   readonly splitter: (event: S3Event | SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<unknown>;
   /** Continuations the splitter hands over; the runtime invokes the splitter with each, as its SQS trigger would. */
-  readonly continuations?: { take(): string | undefined };
+  readonly continuations?: { take(): Promise<string | undefined> };
   /**
    * The splitter's time limit per invocation (Lambda's timeout); with it the splitter sees a Lambda context and hands
    * over before the limit. @default no limit
@@ -90,7 +90,7 @@ export class LocalRuntime {
       try {
         for (const upload of uploads) {
           await invokeSplitter(objectCreatedEvent(upload), upload.key);
-          for (let body = this.options.continuations?.take(); body !== undefined; body = this.options.continuations?.take()) {
+          for (let body = await this.options.continuations?.take(); body !== undefined; body = await this.options.continuations?.take()) {
             const message = { messageId: `continuation-${splitterInvocations}`, receiptHandle: 'local', body, receiveCount: 1, sentTimestamp: Date.now() };
             await invokeSplitter(sqsEvent([message], LOCAL_CONTINUATION_QUEUE_ARN), upload.key);
           }

@@ -38,6 +38,8 @@ export interface LocalRunOptions {
   readonly onProgress?: (progress: RunProgress) => void;
   /** Play a Lambda time limit for the splitter, so long files hand over to continuations. */
   readonly splitterTimeoutMs?: number;
+  /** Emulator backend: start DynamoDB Local for a quick start rather than peak throughput. @default true */
+  readonly fastStartup?: boolean;
 }
 
 /**

@@ -67,6 +67,24 @@ export function describeLogRepositoryContract(adapterName: string, makeFixture: 
         expect(batch?.reason).to.equal('corrupt gzip near compressed byte 4096');
       });
 
+      it('lets a batch failed with a retryable code be split again, but not one failed for good', async () => {
+        const retryable = newBatchFactory();
+        const permanent = newBatchFactory();
+        await repository.createBatch(retryable);
+        await repository.createBatch(permanent);
+        await repository.failBatch(retryable.batchId, 'QUEUE_UNAVAILABLE', 'SendMessageBatch throttled');
+        await repository.failBatch(permanent.batchId, 'BINARY_CONTENT', 'binary');
+
+        await repository.finishSplitting(retryable.batchId, { totalLines: 5, totalChunks: 1, format: 'text' });
+        await repository.finishSplitting(permanent.batchId, { totalLines: 5, totalChunks: 1, format: 'text' });
+        const recovered = await repository.getBatch(retryable.batchId);
+
+        expect(recovered).to.deep.include({ status: BatchStatus.SPLIT, totalLines: 5 });
+        expect(recovered?.failureCode).to.equal(undefined);
+        expect(recovered?.reason).to.equal(undefined);
+        expect((await repository.getBatch(permanent.batchId))?.status).to.equal(BatchStatus.FAILED);
+      });
+
       it('saves a split checkpoint', async () => {
         const init = newBatchFactory();
         await repository.createBatch(init);

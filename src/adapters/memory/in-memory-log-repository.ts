@@ -4,6 +4,7 @@ import {
   awaitsCompletion,
   type Batch,
   BatchStatus,
+  canSplit,
   type ChunkStats,
   type CompletionDecision,
   type NewBatch,
@@ -65,8 +66,18 @@ export class InMemoryLogRepository implements LogRepository {
 
   async finishSplitting(batchId: string, totals: SplitTotals): Promise<Batch> {
     return this.update(batchId, (batch) =>
-      batch.status === BatchStatus.SPLITTING
-        ? { ...batch, status: BatchStatus.SPLIT, totalLines: totals.totalLines, totalChunks: totals.totalChunks, format: totals.format, checkpoint: undefined }
+      canSplit(batch)
+        ? {
+            ...batch,
+            status: BatchStatus.SPLIT,
+            totalLines: totals.totalLines,
+            totalChunks: totals.totalChunks,
+            format: totals.format,
+            checkpoint: undefined,
+            failureCode: undefined,
+            reason: undefined,
+            completedAt: undefined,
+          }
         : batch,
     );
   }

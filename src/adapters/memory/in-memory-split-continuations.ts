@@ -11,7 +11,7 @@ export class InMemorySplitContinuations implements SplitContinuations {
   }
 
   /** Takes the oldest pending continuation body, if any. */
-  take(): string | undefined {
+  async take(): Promise<string | undefined> {
     return this.pending.shift();
   }
 

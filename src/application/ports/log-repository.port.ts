@@ -26,7 +26,10 @@ export interface LogRepository {
   listBatches(options?: { limit?: number }): Promise<Batch[]>;
   /** Records where a split stopped, for its continuation. */
   saveCheckpoint(batchId: string, checkpoint: SplitCheckpoint): Promise<void>;
-  /** SPLITTING → SPLIT with the totals; a repeat with the same totals is a no-op. */
+  /**
+   * SPLITTING (or FAILED with a retryable code, see `canSplit`) → SPLIT with the totals, clearing the failure;
+   * a repeat is a no-op.
+   */
   finishSplitting(batchId: string, totals: SplitTotals): Promise<Batch>;
   /** Marks the batch FAILED with a reason (keeps what was already counted). */
   failBatch(batchId: string, failureCode: BatchFailureCode, reason: string, totals?: Partial<SplitTotals>): Promise<void>;

@@ -87,3 +87,16 @@ describe('ChunkPacker', () => {
     });
   });
 });
+
+describe('sqsSafeJson', () => {
+  it('escapes surrogate pairs and noncharacters so any SQS accepts the body, and round-trips the text', async () => {
+    const { sqsSafeJson } = await import('../../../src/domain/chunk.js');
+    const text = 'rocket 🚀 żółć \uFFFE end\u0001';
+
+    const json = sqsSafeJson({ text });
+
+    expect(json).to.not.match(/[\ud800-\udfff\ufffe\uffff\u0000-\u001f]/);
+    expect(json).to.contain('żółć');
+    expect(JSON.parse(json)).to.deep.equal({ text });
+  });
+});

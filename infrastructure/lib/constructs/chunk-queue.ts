@@ -1,0 +1,153 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { Grant } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { CONFIG_VARIABLES } from '../../../src/config/config.js';
+import { MAX_MESSAGE_BYTES } from '../../../src/domain/chunk.js';
+import { assertDurationInRange, assertIntegerInRange, InvalidPropsError } from '../validation.js';
+
+/** SQS's largest message (1 MiB since 2025, the application's `MAX_MESSAGE_BYTES`); queues default to 256 KiB. */
+export const MAX_MESSAGE_SIZE_BYTES = MAX_MESSAGE_BYTES;
+/** AWS's guidance for a Lambda event source: the visibility timeout is at least six times the function timeout. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+/** Props of {@link ChunkQueue}. */
+export interface ChunkQueueProps {
+  /**
+   * The worker function's timeout; the visibility timeout is validated against it, so a chunk is not delivered
+   * again while a worker (or the event source's retries of a throttled invocation) may still be processing it.
+   */
+  readonly workerTimeout: Duration;
+  /**
+   * How long a received chunk stays invisible. At least 6 × `workerTimeout`, at most 12 hours.
+   * @default 6 × workerTimeout
+   */
+  readonly visibilityTimeout?: Duration;
+  /**
+   * Receives before SQS moves a chunk to the DLQ. The worker reads the same number (`LOGBATCH_MAX_RECEIVE_COUNT`)
+   * to dead-letter a chunk itself, with a reason, on its last attempt. AWS recommends at least 5 for a Lambda
+   * event source, so throttled deliveries do not exhaust it.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * How long an unprocessed chunk stays in the chunk queue.
+   * @default Duration.days(4)
+   */
+  readonly retentionPeriod?: Duration;
+  /**
+   * How long a dead-lettered chunk stays in the DLQ (longer than the source queue's, so it does not expire in
+   * transit: SQS keeps a message's original enqueue time when it moves it).
+   * @default Duration.days(14)
+   */
+  readonly deadLetterRetentionPeriod?: Duration;
+  /**
+   * What happens to both queues when the stack is deleted.
+   * @default RemovalPolicy.DESTROY (queues hold work in flight, not records)
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The standard queue of chunk messages between the splitter and the worker, and its dead-letter queue. Both are
+ * encrypted with SQS-managed keys, accept only TLS requests, and take messages up to 1 MiB.
+ */
+export class ChunkQueue extends Construct {
+  /** The chunk queue the splitter sends to and the worker consumes. */
+  readonly queue: Queue;
+  /** Chunks that failed `maxReceiveCount` times, or that the worker dead-lettered with a reason. */
+  readonly deadLetterQueue: Queue;
+  /** The redrive threshold (also given to both functions as `LOGBATCH_MAX_RECEIVE_COUNT`). */
+  readonly maxReceiveCount: number;
+  /** The chunk queue's visibility timeout. */
+  readonly visibilityTimeout: Duration;
+
+  constructor(scope: Construct, id: string, props: ChunkQueueProps) {
+    super(scope, id);
+    const maxReceiveCount = props.maxReceiveCount ?? 5;
+    const minimumVisibility = Duration.seconds(props.workerTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR);
+    const visibilityTimeout = props.visibilityTimeout ?? minimumVisibility;
+    const retentionPeriod = props.retentionPeriod ?? Duration.days(4);
+    const deadLetterRetentionPeriod = props.deadLetterRetentionPeriod ?? Duration.days(14);
+    assertDurationInRange('ChunkQueue', 'workerTimeout', props.workerTimeout, Duration.seconds(1), Duration.minutes(15));
+    assertIntegerInRange('ChunkQueue', 'maxReceiveCount', maxReceiveCount, 5, 1000);
+    assertDurationInRange('ChunkQueue', 'visibilityTimeout', visibilityTimeout, minimumVisibility, Duration.hours(12));
+    assertDurationInRange('ChunkQueue', 'retentionPeriod', retentionPeriod, Duration.minutes(1), Duration.days(14));
+    assertDurationInRange(
+      'ChunkQueue',
+      'deadLetterRetentionPeriod',
+      deadLetterRetentionPeriod,
+      Duration.minutes(1),
+      Duration.days(14),
+    );
+    if (deadLetterRetentionPeriod.toSeconds() < retentionPeriod.toSeconds()) {
+      throw new InvalidPropsError(
+        'ChunkQueue',
+        'deadLetterRetentionPeriod',
+        `must be at least the chunk queue's retentionPeriod (${retentionPeriod.toHumanString()}), or dead-lettered chunks expire early`,
+      );
+    }
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+    this.maxReceiveCount = maxReceiveCount;
+    this.visibilityTimeout = visibilityTimeout;
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      maxMessageSizeBytes: MAX_MESSAGE_SIZE_BYTES,
+      retentionPeriod: deadLetterRetentionPeriod,
+      removalPolicy,
+    });
+    this.queue = new Queue(this, 'Queue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      maxMessageSizeBytes: MAX_MESSAGE_SIZE_BYTES,
+      visibilityTimeout,
+      retentionPeriod,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+      removalPolicy,
+    });
+  }
+
+  /**
+   * The splitter sends chunks (SendMessage/SendMessageBatch) to the chunk queue. It is not granted the DLQ: it gets
+   * the DLQ's URL only because the handlers share one validated configuration.
+   */
+  connectSplitter(splitter: LambdaFunction): Grant {
+    this.addQueueEnvironment(splitter);
+    return this.queue.grantSendMessages(splitter);
+  }
+
+  /**
+   * The worker consumes the chunk queue through an event source mapping that reports partial batch failures, and
+   * sends poison chunks to the DLQ itself (with a reason) on their last receive.
+   */
+  connectWorker(worker: LambdaFunction, options: ChunkConsumerOptions): Grant {
+    this.addQueueEnvironment(worker);
+    worker.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: options.batchSize,
+        maxBatchingWindow: options.maxBatchingWindow,
+        maxConcurrency: options.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    return this.deadLetterQueue.grantSendMessages(worker);
+  }
+
+  private addQueueEnvironment(fn: LambdaFunction): void {
+    fn.addEnvironment(CONFIG_VARIABLES.queueUrl, this.queue.queueUrl);
+    fn.addEnvironment(CONFIG_VARIABLES.deadLetterQueueUrl, this.deadLetterQueue.queueUrl);
+    // Equal to the redrive policy's: the worker dead-letters a chunk itself, with a reason, on that receive.
+    fn.addEnvironment(CONFIG_VARIABLES.maxReceiveCount, String(this.maxReceiveCount));
+  }
+}
+
+/** How the worker's event source mapping polls the chunk queue (validated by the worker construct). */
+export interface ChunkConsumerOptions {
+  readonly batchSize: number;
+  readonly maxBatchingWindow?: Duration;
+  readonly maxConcurrency: number;
+}

@@ -1,0 +1,112 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { Code } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Construct } from 'constructs';
+import { CONFIG_VARIABLES } from '../../../src/config/config.js';
+import { pipelineEnvironment, type ResolvedPipelineTuning } from '../pipeline-environment.js';
+import { assertDurationInRange, type LogLevel } from '../validation.js';
+import { type ChunkQueue, VISIBILITY_TIMEOUT_FACTOR } from './chunk-queue.js';
+import type { IngestBucket } from './ingest-bucket.js';
+import type { LogTable } from './log-table.js';
+import { PipelineFunction } from './pipeline-function.js';
+
+/** The splitter's Powertools service name: `createPowertoolsTelemetry('logbatch-splitter')` in src/handlers/lambda-runtime.ts. */
+export const SPLITTER_SERVICE_NAME = 'logbatch-splitter';
+
+/** Receives of a continuation before it is dead-lettered (AWS's minimum advice for a Lambda event source). */
+const CONTINUATION_MAX_RECEIVE_COUNT = 5;
+
+/** Props of {@link SplitterFunction}. */
+export interface SplitterFunctionProps {
+  /** The bucket whose uploads the splitter splits. */
+  readonly ingestBucket: IngestBucket;
+  /** The queue the chunks go to. */
+  readonly chunkQueue: ChunkQueue;
+  /** The table of batch records. */
+  readonly table: LogTable;
+  /** Validated pipeline tuning (see `resolvePipelineTuning`). */
+  readonly tuning: ResolvedPipelineTuning;
+  /**
+   * Maximum run time of one split. The splitter streams the object; the longest Lambda timeout gives a large file
+   * the most room before it must hand over.
+   * @default Duration.minutes(15)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Memory in MB; CPU (gunzip, line cutting, JSON encoding) scales with it.
+   * @default 1024
+   */
+  readonly memorySize?: number;
+  /** @default 'INFO' */
+  readonly logLevel?: LogLevel;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /**
+   * What happens to the log group and the splitter's queues when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /** @default - `src/handlers/splitter.handler.ts` bundled with esbuild (tests only override it) */
+  readonly code?: Code;
+}
+
+/**
+ * The splitter Lambda: invoked by S3 for each upload, it reads the object, sends its chunks to the chunk queue and
+ * keeps the batch record. A split that runs short of time hands the rest of the file over as a message on
+ * {@link SplitterFunction.continuationQueue}, which the splitter consumes itself (batch size 1, partial failures
+ * reported). An S3 event that still fails after Lambda's two async retries, and a continuation that fails
+ * `maxReceiveCount` times, land in {@link SplitterFunction.deadLetterQueue} instead of being dropped.
+ */
+export class SplitterFunction extends Construct {
+  /** The function, its role and its log group. */
+  readonly handler: PipelineFunction;
+  /** Hand-overs of long splits (`LOGBATCH_CONTINUATION_QUEUE_URL`), consumed by the splitter. */
+  readonly continuationQueue: Queue;
+  /** S3 events and continuations whose split failed after all retries. */
+  readonly deadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: SplitterFunctionProps) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const timeout = props.timeout ?? Duration.minutes(15);
+    assertDurationInRange('SplitterFunction', 'timeout', timeout, Duration.seconds(1), Duration.minutes(15));
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    this.continuationQueue = new Queue(this, 'ContinuationQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(timeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: CONTINUATION_MAX_RECEIVE_COUNT },
+      removalPolicy,
+    });
+
+    this.handler = new PipelineFunction(this, 'Handler', {
+      entry: 'src/handlers/splitter.handler.ts',
+      description: 'logbatch splitter: S3 object -> chunk messages on SQS, batch record in DynamoDB',
+      serviceName: SPLITTER_SERVICE_NAME,
+      timeout,
+      memorySize: props.memorySize ?? 1024,
+      logLevel: props.logLevel,
+      logRetention: props.logRetention,
+      logRemovalPolicy: removalPolicy,
+      environment: pipelineEnvironment(props.tuning),
+      deadLetterQueue: this.deadLetterQueue,
+      code: props.code,
+    });
+    const fn = this.handler.function;
+    props.ingestBucket.connectSplitter(fn);
+    props.chunkQueue.connectSplitter(fn);
+    props.table.connectSplitter(fn);
+    // The continuation queue is the splitter's own: it sends hand-overs to it and consumes them one at a time.
+    fn.addEnvironment(CONFIG_VARIABLES.continuationQueueUrl, this.continuationQueue.queueUrl);
+    this.continuationQueue.grantSendMessages(fn);
+    fn.addEventSource(new SqsEventSource(this.continuationQueue, { batchSize: 1, reportBatchItemFailures: true }));
+  }
+}

@@ -1,0 +1,175 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Code } from 'aws-cdk-lib/aws-lambda';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { ChunkQueue } from './constructs/chunk-queue.js';
+import { IngestBucket } from './constructs/ingest-bucket.js';
+import { LogTable } from './constructs/log-table.js';
+import { PipelineMonitoring } from './constructs/pipeline-monitoring.js';
+import { SplitterFunction } from './constructs/splitter-function.js';
+import { WorkerFunction } from './constructs/worker-function.js';
+import { type PipelineTuning, resolvePipelineTuning } from './pipeline-environment.js';
+import { assertLogLevel, InvalidPropsError, type LogLevel } from './validation.js';
+
+/** Sizing of the splitter function. */
+export interface SplitterSizing {
+  /** @default 1024 */
+  readonly memorySize?: number;
+  /** @default Duration.minutes(15) */
+  readonly timeout?: Duration;
+}
+
+/** Sizing of the worker function and its SQS event source. */
+export interface WorkerSizing {
+  /** @default 1024 */
+  readonly memorySize?: number;
+  /** The chunk queue's visibility timeout is 6 × this. @default Duration.minutes(2) */
+  readonly timeout?: Duration;
+  /** Chunks per invocation (1–10,000; above 10 needs `maxBatchingWindow`). @default 10 */
+  readonly batchSize?: number;
+  /** @default - no batching window */
+  readonly maxBatchingWindow?: Duration;
+  /** Concurrent invocations at most (2–1,000); bounds the write rate on DynamoDB. @default 10 */
+  readonly maxConcurrency?: number;
+}
+
+/** Props of {@link LogPipelineStack}. */
+export interface LogPipelineStackProps extends StackProps {
+  /**
+   * Delete the table, log groups and queues with the stack (buckets too, if empty). For development stacks only.
+   * @default false (everything that holds data is retained)
+   */
+  readonly destroyOnRemoval?: boolean;
+  /**
+   * Level of both functions' structured logs.
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
+  /**
+   * Days the functions' log groups keep logs.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Only keys starting with this prefix are split.
+   * @default - every key
+   */
+  readonly ingestKeyPrefix?: string;
+  /**
+   * Only keys ending with this suffix are split.
+   * @default - every key
+   */
+  readonly ingestKeySuffix?: string;
+  /**
+   * Name of the ingest bucket.
+   * @default `logbatch-ingest-<hash>-<account>-<region>`
+   */
+  readonly ingestBucketName?: string;
+  /** Chunk budgets, format, entry TTL. @default the application's defaults */
+  readonly tuning?: PipelineTuning;
+  /** @default see {@link SplitterSizing} */
+  readonly splitter?: SplitterSizing;
+  /** @default see {@link WorkerSizing} */
+  readonly worker?: WorkerSizing;
+  /**
+   * Receives of a chunk before it goes to the DLQ (the worker dead-letters it itself on that receive).
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /** @default Duration.minutes(15) */
+  readonly oldestChunkAgeThreshold?: Duration;
+  /** @default - a topic for `alarmEmail`, or no alarm actions */
+  readonly alarmTopic?: ITopic;
+  /** @default - no e-mail subscription */
+  readonly alarmEmail?: string;
+  /**
+   * Code for both functions instead of bundling the handlers. Only for tests that do not need the real bundles;
+   * a deployed stack always bundles `src/handlers/*`.
+   * @default - the handlers, bundled with esbuild
+   */
+  readonly handlerCodeForTests?: { readonly splitter: Code; readonly worker: Code };
+}
+
+/**
+ * logbatch on AWS: uploads to the ingest bucket are split into chunk messages by the splitter, queued, and turned
+ * into DynamoDB entries by the worker, with alarms and a dashboard.
+ */
+export class LogPipelineStack extends Stack {
+  readonly ingest: IngestBucket;
+  readonly chunkQueue: ChunkQueue;
+  readonly table: LogTable;
+  readonly splitter: SplitterFunction;
+  readonly worker: WorkerFunction;
+  readonly monitoring: PipelineMonitoring;
+
+  constructor(scope: Construct, id: string, props: LogPipelineStackProps = {}) {
+    super(scope, id, props);
+    // Validate what the stack itself interprets before creating anything; each construct validates its own props.
+    const logLevel = props.logLevel ?? 'INFO';
+    assertLogLevel('LogPipelineStack', 'logLevel', logLevel);
+    if (props.alarmTopic !== undefined && props.alarmEmail !== undefined) {
+      throw new InvalidPropsError('LogPipelineStack', 'alarmEmail', 'set either alarmTopic or alarmEmail, not both');
+    }
+    const tuning = resolvePipelineTuning('LogPipelineStack', props.tuning);
+    const workerTimeout = props.worker?.timeout ?? Duration.minutes(2);
+    const removalPolicy = props.destroyOnRemoval === true ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+
+    this.table = new LogTable(this, 'Table', { removalPolicy });
+    this.chunkQueue = new ChunkQueue(this, 'ChunkQueue', {
+      workerTimeout,
+      maxReceiveCount: props.maxReceiveCount,
+      removalPolicy,
+    });
+    this.ingest = new IngestBucket(this, 'Ingest', {
+      bucketName: props.ingestBucketName,
+      keyPrefix: props.ingestKeyPrefix,
+      keySuffix: props.ingestKeySuffix,
+      removalPolicy,
+    });
+    this.splitter = new SplitterFunction(this, 'Splitter', {
+      ingestBucket: this.ingest,
+      chunkQueue: this.chunkQueue,
+      table: this.table,
+      tuning,
+      timeout: props.splitter?.timeout,
+      memorySize: props.splitter?.memorySize,
+      logLevel,
+      logRetention,
+      removalPolicy,
+      code: props.handlerCodeForTests?.splitter,
+    });
+    this.worker = new WorkerFunction(this, 'Worker', {
+      chunkQueue: this.chunkQueue,
+      table: this.table,
+      tuning,
+      timeout: workerTimeout,
+      memorySize: props.worker?.memorySize,
+      batchSize: props.worker?.batchSize,
+      maxBatchingWindow: props.worker?.maxBatchingWindow,
+      maxConcurrency: props.worker?.maxConcurrency,
+      logLevel,
+      logRetention,
+      removalPolicy,
+      code: props.handlerCodeForTests?.worker,
+    });
+    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
+      splitter: this.splitter,
+      worker: this.worker,
+      chunkQueue: this.chunkQueue,
+      oldestChunkAgeThreshold: props.oldestChunkAgeThreshold,
+      alarmTopic: props.alarmTopic,
+      alarmEmail: props.alarmEmail,
+    });
+
+    new CfnOutput(this, 'IngestBucketName', { value: this.ingest.bucket.bucketName, description: 'Upload log files here' });
+    new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'Batches and entries' });
+    new CfnOutput(this, 'ChunkQueueUrl', { value: this.chunkQueue.queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.chunkQueue.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'FailedSplitsQueueUrl', { value: this.splitter.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'SplitterFunctionName', { value: this.splitter.handler.function.functionName });
+    new CfnOutput(this, 'WorkerFunctionName', { value: this.worker.handler.function.functionName });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+  }
+}

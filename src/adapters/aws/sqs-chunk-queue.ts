@@ -1,0 +1,321 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  ChangeMessageVisibilityCommand,
+  DeleteMessageBatchCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SendMessageBatchRequestEntry,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { inject, injectable } from 'inversify';
+import type { ChunkQueue, EncodedChunk } from '../../application/ports/chunk-queue.port.js';
+import type { DeadLetteredMessage, QueueConsumer, QueueDepth, ReceivedMessage } from '../../application/ports/queue-consumer.port.js';
+import { DEFAULT_PIPELINE_SETTINGS } from '../../application/pipeline-settings.js';
+import type { AwsConfig } from '../../config/config.js';
+import { AWS_TOKENS } from '../../di/aws.tokens.js';
+import { MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_SEND } from '../../domain/chunk.js';
+import { LogBatchError, TransientFailureError } from '../../domain/errors.js';
+import { backoffDelayMs, isTransientAwsError, type RetryPolicy, retryPolicy, withTransientRetries } from './retry.js';
+
+/** Message attribute holding why a message was dead-lettered by the worker. */
+export const REASON_ATTRIBUTE = 'reason';
+/** Message attribute holding when (ISO 8601) the worker dead-lettered the message. */
+export const DEAD_LETTERED_AT_ATTRIBUTE = 'deadLetteredAt';
+/** SQS caps `ReceiveMessage` at 10 messages and long polling at 20 seconds. */
+const MAX_RECEIVE_BATCH = 10;
+const MAX_WAIT_SECONDS = 20;
+/** A reason is for people; keep the attribute small so it never pushes a message over the size limit. */
+const MAX_REASON_LENGTH = 1000;
+/** How long messages stay hidden while the DLQ is listed or redriven; listing shows them again at once after. */
+const DLQ_HANDLING_VISIBILITY_SECONDS = 30;
+
+/** SQS refused chunks outright (the sender's fault, e.g. a body with characters SQS does not accept). */
+export class ChunkRejectedError extends LogBatchError {
+  readonly code = 'CHUNK_REJECTED';
+}
+
+/** The SQS queues the adapter works on, as {@link AwsConfig} names them. */
+export type SqsQueueConfig = Pick<AwsConfig, 'queueUrl' | 'deadLetterQueueUrl'> & { readonly pipeline?: AwsConfig['pipeline'] };
+
+/**
+ * {@link ChunkQueue} and {@link QueueConsumer} on Amazon SQS (a standard queue with a redrive policy to a DLQ).
+ *
+ * `sendBatch` is one `SendMessageBatch` per call; entries that fail in a partially failed batch, and whole calls
+ * that are throttled or fail with a 5xx, are retried with bounded exponential backoff and full jitter; when the
+ * retries run out it throws ({@link TransientFailureError}) naming the chunks — a chunk is never lost silently.
+ *
+ * Listing the DLQ receives its messages with a short visibility timeout and makes them visible again at once
+ * (SQS has no peek). Redriving receives, re-sends to the chunk queue and deletes; unlike `StartMessageMoveTask`
+ * (which drops message attributes such as `reason` on real AWS) this works the same on SQS and on emulators.
+ */
+@injectable()
+export class SqsChunkQueue implements ChunkQueue, QueueConsumer {
+  private readonly retry: RetryPolicy;
+  private readonly maxReceiveCount: number;
+
+  constructor(
+    @inject(AWS_TOKENS.SqsClient) private readonly sqs: SQSClient,
+    @inject(AWS_TOKENS.AwsConfig) private readonly queues: SqsQueueConfig,
+    @inject(AWS_TOKENS.RetryPolicy) retry: Partial<RetryPolicy> = {},
+  ) {
+    this.retry = retryPolicy(retry);
+    this.maxReceiveCount = queues.pipeline?.maxReceiveCount ?? DEFAULT_PIPELINE_SETTINGS.maxReceiveCount;
+  }
+
+  async sendBatch(chunks: readonly EncodedChunk[]): Promise<void> {
+    if (chunks.length === 0) return;
+    if (chunks.length > MAX_MESSAGES_PER_SEND) {
+      throw new RangeError(`a batch holds at most ${MAX_MESSAGES_PER_SEND} messages, got ${chunks.length}`);
+    }
+    const totalBytes = chunks.reduce((sum, chunk) => sum + chunk.bytes, 0);
+    if (totalBytes > MAX_MESSAGE_BYTES) throw new RangeError(`a batch carries at most ${MAX_MESSAGE_BYTES} bytes, got ${totalBytes}`);
+    const entries = chunks.map((chunk) => ({ Id: `c${chunk.chunk}`, MessageBody: chunk.body }));
+    if (new Set(entries.map((entry) => entry.Id)).size !== entries.length) {
+      throw new RangeError(`chunk indexes in one batch must be distinct: ${entries.map((entry) => entry.Id).join(', ')}`);
+    }
+    await this.sendEntries(this.queues.queueUrl, entries);
+  }
+
+  async deadLetter(body: string, reason: string): Promise<void> {
+    await withTransientRetries(
+      () =>
+        this.sqs.send(
+          new SendMessageCommand({
+            QueueUrl: this.queues.deadLetterQueueUrl,
+            MessageBody: body,
+            MessageAttributes: {
+              [REASON_ATTRIBUTE]: { DataType: 'String', StringValue: sqsSafeText(reason, MAX_REASON_LENGTH) },
+              [DEAD_LETTERED_AT_ATTRIBUTE]: { DataType: 'String', StringValue: new Date().toISOString() },
+            },
+          }),
+        ),
+      this.retry,
+    );
+  }
+
+  async receive(maxMessages: number, options?: { waitMs?: number }): Promise<ReceivedMessage[]> {
+    const received: ReceivedMessage[] = [];
+    let waitSeconds = Math.min(MAX_WAIT_SECONDS, Math.ceil((options?.waitMs ?? 0) / 1000));
+    while (received.length < maxMessages) {
+      const wanted = Math.min(MAX_RECEIVE_BATCH, maxMessages - received.length);
+      const messages = await this.receiveFrom(this.queues.queueUrl, wanted, { waitSeconds });
+      received.push(...messages.map(toReceivedMessage));
+      // Only the first call waits; more calls just drain what is already there, for batches over 10.
+      waitSeconds = 0;
+      if (messages.length < wanted) break;
+    }
+    return received;
+  }
+
+  async delete(receiptHandle: string): Promise<void> {
+    await withTransientRetries(
+      () => this.sqs.send(new DeleteMessageCommand({ QueueUrl: this.queues.queueUrl, ReceiptHandle: receiptHandle })),
+      this.retry,
+    );
+  }
+
+  async changeVisibility(receiptHandle: string, seconds: number): Promise<void> {
+    await withTransientRetries(
+      () =>
+        this.sqs.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: this.queues.queueUrl,
+            ReceiptHandle: receiptHandle,
+            VisibilityTimeout: Math.max(0, Math.round(seconds)),
+          }),
+        ),
+      this.retry,
+    );
+  }
+
+  async depth(): Promise<QueueDepth> {
+    const [queue, deadLetters] = await Promise.all([
+      this.approximateCounts(this.queues.queueUrl),
+      this.approximateCounts(this.queues.deadLetterQueueUrl),
+    ]);
+    return { visible: queue.visible, inFlight: queue.inFlight, deadLettered: deadLetters.visible + deadLetters.inFlight };
+  }
+
+  async listDeadLetters(options?: { limit?: number }): Promise<DeadLetteredMessage[]> {
+    const limit = options?.limit ?? Number.POSITIVE_INFINITY;
+    if (limit <= 0) return [];
+    const received = await this.drainDeadLetters(limit);
+    // Make everything seen visible again: listing must not consume (or delay) anything.
+    await this.releaseDeadLetters(received.map((message) => message.ReceiptHandle ?? ''));
+    return received.map((message) => ({
+      messageId: message.MessageId ?? '',
+      body: message.Body ?? '',
+      reason:
+        message.MessageAttributes?.[REASON_ATTRIBUTE]?.StringValue ??
+        `moved by SQS after maxReceiveCount (${this.maxReceiveCount}) receives`,
+    }));
+  }
+
+  async redriveDeadLetters(): Promise<number> {
+    let moved = 0;
+    for (;;) {
+      const messages = await this.receiveFrom(this.queues.deadLetterQueueUrl, MAX_RECEIVE_BATCH, {
+        visibilityTimeoutSeconds: DLQ_HANDLING_VISIBILITY_SECONDS,
+        waitSeconds: 0,
+      });
+      if (messages.length === 0) {
+        // A short poll can miss messages on real SQS; trust it only when the queue reports none left.
+        const remaining = await this.approximateCounts(this.queues.deadLetterQueueUrl);
+        if (remaining.visible === 0) return moved;
+        continue;
+      }
+      // Attributes (the reason) are left behind: a redriven chunk starts over as a fresh message.
+      await this.sendEntries(
+        this.queues.queueUrl,
+        messages.map((message, index) => ({ Id: `m${index}`, MessageBody: message.Body ?? '' })),
+      );
+      await this.deleteEntries(
+        this.queues.deadLetterQueueUrl,
+        messages.map((message) => message.ReceiptHandle ?? ''),
+      );
+      moved += messages.length;
+    }
+  }
+
+  /** Sends entries, retrying failed ones and transient call failures; throws when a chunk cannot be sent. */
+  private async sendEntries(queueUrl: string, entries: readonly SendMessageBatchRequestEntry[]): Promise<void> {
+    let pending = [...entries];
+    let lastProblem = '';
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const response = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
+        const failed = response.Failed ?? [];
+        const rejected = failed.filter((failure) => failure.SenderFault === true);
+        if (rejected.length > 0) {
+          throw new ChunkRejectedError(
+            `SQS rejected ${rejected.length} message(s): ${rejected.map((failure) => `${failure.Id}: ${failure.Code} ${failure.Message ?? ''}`.trim()).join('; ')}`,
+          );
+        }
+        if (failed.length === 0) return;
+        const failedIds = new Set(failed.map((failure) => failure.Id));
+        pending = pending.filter((entry) => failedIds.has(entry.Id));
+        lastProblem = failed.map((failure) => `${failure.Id}: ${failure.Code}`).join(', ');
+      } catch (error) {
+        if (!isTransientAwsError(error)) throw error;
+        lastProblem = (error as Error).message || (error as Error).name;
+      }
+      if (attempt >= this.retry.maxAttempts) {
+        throw new TransientFailureError(
+          `SendMessageBatch to ${queueUrl}: ${pending.length} message(s) (${pending.map((entry) => entry.Id).join(', ')}) not accepted after ${attempt} attempts; last: ${lastProblem}`,
+        );
+      }
+      await this.retry.sleep(backoffDelayMs(attempt - 1, this.retry));
+    }
+  }
+
+  private async deleteEntries(queueUrl: string, receiptHandles: readonly string[]): Promise<void> {
+    let pending = receiptHandles.map((handle, index) => ({ Id: `d${index}`, ReceiptHandle: handle }));
+    for (let attempt = 1; pending.length > 0; attempt += 1) {
+      const response = await withTransientRetries(
+        () => this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending })),
+        this.retry,
+      );
+      const failedIds = new Set((response.Failed ?? []).filter((failure) => failure.SenderFault !== true).map((failure) => failure.Id));
+      pending = pending.filter((entry) => failedIds.has(entry.Id));
+      if (pending.length > 0 && attempt >= this.retry.maxAttempts) {
+        throw new TransientFailureError(`DeleteMessageBatch on ${queueUrl}: ${pending.length} message(s) not deleted after ${attempt} attempts`);
+      }
+      if (pending.length > 0) await this.retry.sleep(backoffDelayMs(attempt - 1, this.retry));
+    }
+  }
+
+  /** Receives DLQ messages, hidden for a while so repeated receives return new ones, until `limit` or none left. */
+  private async drainDeadLetters(limit: number): Promise<Message[]> {
+    const seen = new Map<string, Message>();
+    const { visible } = await this.approximateCounts(this.queues.deadLetterQueueUrl);
+    let emptyPolls = 0;
+    while (seen.size < Math.min(limit, visible) && emptyPolls < 2) {
+      const messages = await this.receiveFrom(this.queues.deadLetterQueueUrl, Math.min(MAX_RECEIVE_BATCH, limit - seen.size), {
+        visibilityTimeoutSeconds: DLQ_HANDLING_VISIBILITY_SECONDS,
+        // A short poll may sample only some SQS hosts; after an empty one, long-poll once to be sure.
+        waitSeconds: emptyPolls === 0 ? 0 : 1,
+      });
+      emptyPolls = messages.length === 0 ? emptyPolls + 1 : 0;
+      for (const message of messages) seen.set(message.MessageId ?? `${seen.size}`, message);
+    }
+    return [...seen.values()];
+  }
+
+  private async releaseDeadLetters(receiptHandles: readonly string[]): Promise<void> {
+    for (let start = 0; start < receiptHandles.length; start += MAX_RECEIVE_BATCH) {
+      const entries = receiptHandles
+        .slice(start, start + MAX_RECEIVE_BATCH)
+        .map((handle, index) => ({ Id: `v${index}`, ReceiptHandle: handle, VisibilityTimeout: 0 }));
+      await withTransientRetries(
+        () => this.sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.queues.deadLetterQueueUrl, Entries: entries })),
+        this.retry,
+      );
+    }
+  }
+
+  private async receiveFrom(
+    queueUrl: string,
+    maxMessages: number,
+    options: { waitSeconds: number; visibilityTimeoutSeconds?: number },
+  ): Promise<Message[]> {
+    const response = await withTransientRetries(
+      () =>
+        this.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: maxMessages,
+            WaitTimeSeconds: options.waitSeconds,
+            VisibilityTimeout: options.visibilityTimeoutSeconds,
+            MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+            MessageAttributeNames: ['All'],
+          }),
+        ),
+      this.retry,
+    );
+    return response.Messages ?? [];
+  }
+
+  private async approximateCounts(queueUrl: string): Promise<{ visible: number; inFlight: number }> {
+    const response = await withTransientRetries(
+      () =>
+        this.sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: queueUrl,
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+          }),
+        ),
+      this.retry,
+    );
+    const attributes = response.Attributes ?? {};
+    return {
+      visible: Number(attributes.ApproximateNumberOfMessages ?? 0) + Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+      inFlight: Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+    };
+  }
+}
+
+function toReceivedMessage(message: Message): ReceivedMessage {
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
+    if (value.StringValue !== undefined) attributes[name] = value.StringValue;
+  }
+  return {
+    messageId: message.MessageId ?? '',
+    receiptHandle: message.ReceiptHandle ?? '',
+    body: message.Body ?? '',
+    receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
+    sentTimestamp: Number(message.Attributes?.SentTimestamp ?? 0),
+    ...(Object.keys(attributes).length > 0 ? { attributes } : {}),
+  };
+}
+
+/** Text SQS accepts in a message attribute (#x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF), cut to a length. */
+export function sqsSafeText(text: string, maxLength: number): string {
+  // eslint-disable-next-line no-control-regex
+  const safe = text.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD');
+  return safe.length <= maxLength ? safe : `${safe.slice(0, maxLength - 1)}…`;
+}

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import type { PipelineSettings } from '../application/pipeline-settings.js';
+import { MAX_MESSAGE_BYTES } from '../domain/chunk.js';
+import { ConfigurationError } from '../domain/errors.js';
+import { FORMAT_NAMES, isKnownFormat } from '../domain/parsing/formats.js';
+
+/** Where the deployed pipeline's resources are, and its tunables; read once per cold start. */
+export interface AwsConfig {
+  /** DynamoDB table of batches, chunk markers and entries (`LOGBATCH_TABLE_NAME`). */
+  readonly tableName: string;
+  /** SQS chunk queue (`LOGBATCH_QUEUE_URL`). */
+  readonly queueUrl: string;
+  /** SQS dead-letter queue of the chunk queue (`LOGBATCH_DLQ_URL`). */
+  readonly deadLetterQueueUrl: string;
+  /** SQS queue a splitter hands the rest of a long split to (`LOGBATCH_CONTINUATION_QUEUE_URL`); optional. */
+  readonly continuationQueueUrl?: string;
+  /** Only the settings the environment sets; the rest keep their defaults. */
+  readonly pipeline: Partial<PipelineSettings>;
+}
+
+/** The environment variables {@link loadConfig} reads, for documentation and the CDK stack. */
+export const CONFIG_VARIABLES = {
+  tableName: 'LOGBATCH_TABLE_NAME',
+  queueUrl: 'LOGBATCH_QUEUE_URL',
+  deadLetterQueueUrl: 'LOGBATCH_DLQ_URL',
+  continuationQueueUrl: 'LOGBATCH_CONTINUATION_QUEUE_URL',
+  maxChunkBytes: 'LOGBATCH_MAX_CHUNK_BYTES',
+  maxChunkLines: 'LOGBATCH_MAX_CHUNK_LINES',
+  maxEventBytes: 'LOGBATCH_MAX_EVENT_BYTES',
+  maxReceiveCount: 'LOGBATCH_MAX_RECEIVE_COUNT',
+  entryTtlDays: 'LOGBATCH_ENTRY_TTL_DAYS',
+  format: 'LOGBATCH_FORMAT',
+} as const;
+
+const required = (what: string) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : `must be a string (${what})`) })
+    .trim()
+    .min(1, { error: 'is required' });
+
+const queueUrl = required('an SQS queue URL').pipe(
+  z.url({ protocol: /^https?$/, error: 'must be an http(s) queue URL, e.g. https://sqs.us-east-1.amazonaws.com/123456789012/name' }),
+);
+
+const wholeNumber = (minimum: number, maximum: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, { error: `must be a whole number from ${minimum} to ${maximum}` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(minimum, { error: `must be at least ${minimum}` })
+        .max(maximum, { error: `must be at most ${maximum}` }),
+    )
+    .optional();
+
+const environmentSchema = z.object({
+  LOGBATCH_TABLE_NAME: required('a DynamoDB table name').regex(/^[A-Za-z0-9_.-]{3,255}$/, {
+    error: 'must be a DynamoDB table name: 3-255 letters, digits, "_", "-" or "."',
+  }),
+  LOGBATCH_QUEUE_URL: queueUrl,
+  LOGBATCH_DLQ_URL: queueUrl,
+  LOGBATCH_CONTINUATION_QUEUE_URL: queueUrl.optional(),
+  // A chunk must fit one SQS message; below 1 KiB the per-message overhead dominates.
+  LOGBATCH_MAX_CHUNK_BYTES: wholeNumber(1024, MAX_MESSAGE_BYTES),
+  LOGBATCH_MAX_CHUNK_LINES: wholeNumber(1, 1_000_000),
+  LOGBATCH_MAX_EVENT_BYTES: wholeNumber(1024, 350 * 1024),
+  // SQS accepts a redrive maxReceiveCount from 1 to 1000.
+  LOGBATCH_MAX_RECEIVE_COUNT: wholeNumber(1, 1000),
+  LOGBATCH_ENTRY_TTL_DAYS: wholeNumber(0, 36_500),
+  LOGBATCH_FORMAT: z
+    .string()
+    .trim()
+    .refine((format) => format === 'auto' || isKnownFormat(format), {
+      error: () => `must be "auto" or one of: ${FORMAT_NAMES.join(', ')}`,
+    })
+    .optional(),
+});
+
+/**
+ * Reads and validates the configuration from environment variables. Throws {@link ConfigurationError} naming
+ * every missing or malformed variable. Endpoints are not configured here: the SDK reads the standard
+ * `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` variables itself.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): AwsConfig {
+  const parsed = environmentSchema.safeParse(pickOwn(env));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`);
+    throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const variables = parsed.data;
+  const pipeline: { -readonly [K in keyof PipelineSettings]?: PipelineSettings[K] } = {};
+  if (variables.LOGBATCH_MAX_CHUNK_BYTES !== undefined) pipeline.maxChunkBytes = variables.LOGBATCH_MAX_CHUNK_BYTES;
+  if (variables.LOGBATCH_MAX_CHUNK_LINES !== undefined) pipeline.maxChunkLines = variables.LOGBATCH_MAX_CHUNK_LINES;
+  if (variables.LOGBATCH_MAX_EVENT_BYTES !== undefined) pipeline.maxEventBytes = variables.LOGBATCH_MAX_EVENT_BYTES;
+  if (variables.LOGBATCH_MAX_RECEIVE_COUNT !== undefined) pipeline.maxReceiveCount = variables.LOGBATCH_MAX_RECEIVE_COUNT;
+  if (variables.LOGBATCH_ENTRY_TTL_DAYS !== undefined) pipeline.entryTtlDays = variables.LOGBATCH_ENTRY_TTL_DAYS;
+  if (variables.LOGBATCH_FORMAT !== undefined) pipeline.format = variables.LOGBATCH_FORMAT;
+  return {
+    tableName: variables.LOGBATCH_TABLE_NAME,
+    queueUrl: variables.LOGBATCH_QUEUE_URL,
+    deadLetterQueueUrl: variables.LOGBATCH_DLQ_URL,
+    ...(variables.LOGBATCH_CONTINUATION_QUEUE_URL !== undefined ? { continuationQueueUrl: variables.LOGBATCH_CONTINUATION_QUEUE_URL } : {}),
+    pipeline,
+  };
+}
+
+/** The logbatch variables only, with empty strings treated as unset (as an empty CDK env value would be). */
+function pickOwn(env: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
+  const names: string[] = Object.values(CONFIG_VARIABLES);
+  return Object.fromEntries(names.map((name) => [name, env[name] === '' ? undefined : env[name]]));
+}

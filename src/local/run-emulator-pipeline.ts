@@ -1,0 +1,117 @@
+import { createReadStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { ProcessChunk } from '../application/process-chunk.use-case.js';
+import type { SplitLogObject } from '../application/split-log-object.use-case.js';
+import { RequestCounter } from '../adapters/instrumentation/request-counter.js';
+import { estimateCostUsd } from '../adapters/aws/pricing.js';
+import { deriveBatchId } from '../domain/batch.js';
+import { adaptersModule } from '../di/adapters.module.js';
+import { createAwsAdapters } from '../di/aws.module.js';
+import { createContainer } from '../di/container.js';
+import { TOKENS } from '../di/tokens.js';
+import { createSplitterHandler } from '../handlers/splitter.js';
+import { createWorkerHandler } from '../handlers/worker.js';
+import { startEmulatorStack } from './emulator-stack.js';
+import { LocalRuntime } from './local-runtime.js';
+import type { LocalRunOptions } from './run-pipeline.js';
+import { type BatchSummary, type RunSummary, summarizeBatch, totalsOf } from './run-summary.js';
+
+/**
+ * Runs files through the real handlers against emulated AWS: starts fauxqs (S3, SQS) and DynamoDB Local, uploads
+ * the files to the emulated bucket, plays S3 events and the SQS event source against them (visibility timeout,
+ * receive counts and redrive are the emulator's), reads the results back from DynamoDB, and stops everything.
+ * `requests` counts the real SDK calls per operation, with billed units and an estimated cost.
+ */
+export async function runEmulatorPipeline(options: LocalRunOptions): Promise<RunSummary> {
+  const stack = await startEmulatorStack({ fastStartup: options.fastStartup ?? true });
+  try {
+    const started = performance.now();
+    const files = options.files.map((file) => path.resolve(file));
+    const sizes = await Promise.all(files.map(async (file) => (await stat(file)).size));
+    const totalBytes = sizes.reduce((a, b) => a + b, 0);
+    // Upload first, with the clients not yet instrumented: the upload is the user's, not the pipeline's cost.
+    const uploads = [];
+    for (const [index, file] of files.entries()) {
+      const key = `uploads/${index + 1}/${path.basename(file)}`;
+      const response = await stack.clients.s3.send(
+        new PutObjectCommand({ Bucket: stack.names.bucket, Key: key, Body: createReadStream(file), ContentLength: sizes[index] }),
+      );
+      uploads.push({ bucket: stack.names.bucket, key, size: sizes[index], etag: (response.ETag ?? '').replace(/"/g, ''), file });
+    }
+
+    const counter = new RequestCounter();
+    const adapters = createAwsAdapters(stack.config, { clients: stack.clients, counter });
+    const container = createContainer({
+      adapters: adaptersModule({
+        objectStore: adapters.objectStore,
+        chunkQueue: adapters.chunkQueue,
+        logRepository: adapters.logRepository,
+        continuations: adapters.continuations,
+      }),
+      settings: { ...stack.config.pipeline, ...options.settings },
+    });
+    const splitter = createSplitterHandler(() => ({ splitLogObject: container.get<SplitLogObject>(TOKENS.SplitLogObject) }));
+    const worker = createWorkerHandler(() => ({ processChunk: container.get<ProcessChunk>(TOKENS.ProcessChunk) }));
+    let chunksProcessed = 0;
+    const runtime = new LocalRuntime({
+      splitter,
+      worker,
+      queue: adapters.queueConsumer,
+      continuations: adapters.continuations,
+      workerConcurrency: options.workerConcurrency ?? 4,
+      splitterTimeoutMs: options.splitterTimeoutMs,
+      pollWaitMs: 100,
+      onWorkerInvocation: ({ messages, failed }) => {
+        chunksProcessed += messages - failed;
+        options.onProgress?.({ bytesRead: totalBytes, totalBytes, chunksProcessed });
+      },
+    });
+    await runtime.run(uploads);
+
+    const batches: BatchSummary[] = [];
+    for (const upload of uploads) {
+      const batch = await adapters.logRepository.getBatch(deriveBatchId(upload));
+      if (batch !== undefined) batches.push(summarizeBatch(batch, upload.file));
+    }
+    if (options.outPath !== undefined) await writeEntries(options.outPath, batches, adapters.logRepository);
+    const depth = await adapters.queueConsumer.depth();
+    const elapsedMs = Math.round(performance.now() - started);
+    const totals = totalsOf(batches, depth.deadLettered);
+    const requests = counter.snapshot();
+    return {
+      backend: 'emulator',
+      totals,
+      batches,
+      elapsedMs,
+      linesPerSecond: elapsedMs === 0 ? totals.lines : Math.round((totals.lines * 1000) / elapsedMs),
+      bytesRead: totalBytes,
+      requests: { ...requests, estimatedCostUsd: Number(estimateCostUsd(requests).toFixed(6)) },
+    };
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** Reads every entry of the batches back from the store, in line order, into a JSON Lines file. */
+async function writeEntries(
+  outPath: string,
+  batches: readonly BatchSummary[],
+  repository: { listEntries: ReturnType<typeof createAwsAdapters>['logRepository']['listEntries'] },
+): Promise<void> {
+  const out = createWriteStream(outPath);
+  for (const batch of batches) {
+    let cursor: string | undefined;
+    do {
+      const page = await repository.listEntries(batch.batchId, { limit: 1000, cursor });
+      const text = page.items.map((entry) => JSON.stringify(entry)).join('\n');
+      if (text !== '' && !out.write(`${text}\n`)) await once(out, 'drain');
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+  }
+  out.end();
+  await once(out, 'finish');
+}

@@ -1,0 +1,512 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { expect } from 'chai';
+import { loadConfig } from '../../src/config/config.js';
+import { METRIC_NAMES } from '../../src/handlers/powertools-telemetry.js';
+import { createStack } from './stack-fixture.js';
+
+type Resource = { Type: string; Properties?: Record<string, unknown>; DependsOn?: string[]; DeletionPolicy?: string };
+type Statement = { Effect: string; Action?: string | string[]; NotAction?: unknown; Resource?: unknown; Principal?: unknown };
+
+function resourcesOfType(template: Template, type: string): Array<[string, Resource]> {
+  return Object.entries(template.toJSON().Resources as Record<string, Resource>).filter(([, resource]) => resource.Type === type);
+}
+
+function onlyLogicalId(template: Template, type: string, idPrefix: string): string {
+  const ids = resourcesOfType(template, type)
+    .map(([id]) => id)
+    .filter((id) => id.startsWith(idPrefix));
+  expect(ids, `${type} ${idPrefix}*`).to.have.length(1);
+  return ids[0]!;
+}
+
+/** Every policy document in the template: identity policies, inline role policies and resource policies. */
+function allStatements(template: Template): Array<{ where: string; statement: Statement }> {
+  const found: Array<{ where: string; statement: Statement }> = [];
+  const add = (where: string, document: unknown) => {
+    const statements = (document as { Statement?: Statement[] } | undefined)?.Statement ?? [];
+    for (const statement of statements) found.push({ where, statement });
+  };
+  for (const [id, resource] of Object.entries(template.toJSON().Resources as Record<string, Resource>)) {
+    const properties = resource.Properties ?? {};
+    if ('PolicyDocument' in properties) add(id, properties.PolicyDocument);
+    if (resource.Type === 'AWS::IAM::Role') {
+      add(`${id} (trust)`, properties.AssumeRolePolicyDocument);
+      for (const inline of (properties.Policies as Array<{ PolicyDocument: unknown }> | undefined) ?? []) add(id, inline.PolicyDocument);
+    }
+  }
+  return found;
+}
+
+const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** The Allow statements of one role's policies, as `action -> resources` (JSON-stringified) pairs. */
+function grantsOf(template: Template, roleLogicalId: string): Map<string, string[]> {
+  const grants = new Map<string, string[]>();
+  for (const [, policy] of resourcesOfType(template, 'AWS::IAM::Policy')) {
+    const roles = (policy.Properties?.Roles as Array<{ Ref: string }>).map((role) => role.Ref);
+    if (!roles.includes(roleLogicalId)) continue;
+    for (const statement of (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement) {
+      expect(statement.Effect).to.equal('Allow');
+      for (const action of asArray(statement.Action)) {
+        grants.set(action, [...(grants.get(action) ?? []), ...asArray(statement.Resource).map((resource) => JSON.stringify(resource))]);
+      }
+    }
+  }
+  return grants;
+}
+
+describe('LogPipelineStack', () => {
+  let template: Template;
+  let ids: {
+    splitter: string;
+    worker: string;
+    splitterRole: string;
+    workerRole: string;
+    table: string;
+    chunkQueue: string;
+    deadLetterQueue: string;
+    failedSplits: string;
+    continuationQueue: string;
+    ingestBucket: string;
+    alarmTopic: string;
+  };
+
+  before(() => {
+    template = Template.fromStack(createStack({ alarmEmail: 'ops@example.com' }));
+    ids = {
+      splitter: onlyLogicalId(template, 'AWS::Lambda::Function', 'SplitterHandlerFunction'),
+      worker: onlyLogicalId(template, 'AWS::Lambda::Function', 'WorkerHandlerFunction'),
+      splitterRole: onlyLogicalId(template, 'AWS::IAM::Role', 'SplitterHandlerRole'),
+      workerRole: onlyLogicalId(template, 'AWS::IAM::Role', 'WorkerHandlerRole'),
+      table: onlyLogicalId(template, 'AWS::DynamoDB::Table', 'Table'),
+      chunkQueue: onlyLogicalId(template, 'AWS::SQS::Queue', 'ChunkQueue2'),
+      deadLetterQueue: onlyLogicalId(template, 'AWS::SQS::Queue', 'ChunkQueueDeadLetterQueue'),
+      failedSplits: onlyLogicalId(template, 'AWS::SQS::Queue', 'SplitterDeadLetterQueue'),
+      continuationQueue: onlyLogicalId(template, 'AWS::SQS::Queue', 'SplitterContinuationQueue'),
+      ingestBucket: onlyLogicalId(template, 'AWS::S3::Bucket', 'IngestBucket'),
+      alarmTopic: onlyLogicalId(template, 'AWS::SNS::Topic', 'MonitoringAlarmTopic'),
+    };
+  });
+
+  describe('ingest bucket', () => {
+    it('blocks all public access, encrypts, and logs server access to the access-log bucket', () => {
+      const accessLogs = onlyLogicalId(template, 'AWS::S3::Bucket', 'IngestAccessLogs');
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        BucketName: Match.anyValue(),
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        LoggingConfiguration: { DestinationBucketName: { Ref: accessLogs }, LogFilePrefix: 'ingest/' },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      });
+    });
+
+    it('denies every request that does not use TLS', () => {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: ids.ingestBucket },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Principal: { AWS: '*' },
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('notifies the splitter of every created object, after S3 has been allowed to invoke it for this bucket only', () => {
+      const bucket = template.toJSON().Resources[ids.ingestBucket] as Resource;
+      const permission = onlyLogicalId(template, 'AWS::Lambda::Permission', 'IngestAllowS3InvokeSplitter');
+
+      expect(bucket.Properties?.NotificationConfiguration).to.deep.equal({
+        LambdaConfigurations: [{ Event: 's3:ObjectCreated:*', Function: { 'Fn::GetAtt': [ids.splitter, 'Arn'] } }],
+      });
+      expect(bucket.DependsOn).to.include(permission);
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [ids.splitter, 'Arn'] },
+        Principal: 's3.amazonaws.com',
+        SourceAccount: { Ref: 'AWS::AccountId' },
+        SourceArn: Match.anyValue(),
+      });
+      template.resourceCountIs('Custom::S3BucketNotifications', 0);
+    });
+
+    it('filters the notification and the read grant by key prefix and suffix when they are set', () => {
+      const filtered = Template.fromStack(createStack({ ingestKeyPrefix: 'incoming/', ingestKeySuffix: '.log' }));
+      const splitterRole = onlyLogicalId(filtered, 'AWS::IAM::Role', 'SplitterHandlerRole');
+
+      filtered.hasResourceProperties('AWS::S3::Bucket', {
+        NotificationConfiguration: {
+          LambdaConfigurations: [
+            Match.objectLike({
+              Filter: {
+                S3Key: {
+                  Rules: [
+                    { Name: 'prefix', Value: 'incoming/' },
+                    { Name: 'suffix', Value: '.log' },
+                  ],
+                },
+              },
+            }),
+          ],
+        },
+      });
+      const objectResources = grantsOf(filtered, splitterRole).get('s3:GetObject') ?? [];
+      expect(objectResources).to.have.length(1);
+      expect(objectResources[0]).to.match(/\/incoming\/\*\.log"/);
+    });
+  });
+
+  describe('functions', () => {
+    it('runs both handlers on arm64 Node.js 22 with explicit memory, timeout and JSON logs at the configured level', () => {
+      for (const [id, memory, timeout] of [
+        [ids.splitter, 1024, 900],
+        [ids.worker, 1024, 120],
+      ] as const) {
+        const fn = template.toJSON().Resources[id] as Resource;
+        expect(fn.Properties).to.deep.include({
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          MemorySize: memory,
+          Timeout: timeout,
+          Handler: 'index.handler',
+        });
+        expect(fn.Properties?.LoggingConfig).to.deep.include({ LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'WARN' });
+      }
+    });
+
+    it('gives each function its own log group with a retention', () => {
+      template.resourceCountIs('AWS::Logs::LogGroup', 2);
+      template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+      for (const id of [ids.splitter, ids.worker]) {
+        const loggingConfig = (template.toJSON().Resources[id] as Resource).Properties?.LoggingConfig as { LogGroup: { Ref: string } };
+        expect(loggingConfig.LogGroup.Ref).to.match(/LogGroup/);
+      }
+    });
+
+    it('sets the Powertools configuration and every variable the handlers\' configuration requires, accepted by loadConfig', () => {
+      const queueUrls: Record<string, string> = {
+        [ids.chunkQueue]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/chunks',
+        [ids.deadLetterQueue]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/chunks-dlq',
+        [ids.continuationQueue]: 'https://sqs.eu-west-1.amazonaws.com/123456789012/continuations',
+      };
+      for (const [id, service] of [
+        [ids.splitter, 'logbatch-splitter'],
+        [ids.worker, 'logbatch-worker'],
+      ] as const) {
+        const variables = ((template.toJSON().Resources[id] as Resource).Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+        expect(variables).to.deep.include({
+          POWERTOOLS_SERVICE_NAME: service,
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          POWERTOOLS_METRICS_NAMESPACE: 'logbatch',
+          LOGBATCH_TABLE_NAME: { Ref: ids.table },
+          LOGBATCH_QUEUE_URL: { Ref: ids.chunkQueue },
+          LOGBATCH_DLQ_URL: { Ref: ids.deadLetterQueue },
+          LOGBATCH_MAX_RECEIVE_COUNT: '5',
+        });
+        // Resolve the references as CloudFormation would, then parse them with the handlers' own configuration.
+        const resolved = Object.fromEntries(
+          Object.entries(variables).map(([name, value]) => {
+            if (typeof value === 'string') return [name, value];
+            const ref = (value as { Ref: string }).Ref;
+            return [name, queueUrls[ref] ?? `LogBatch-${ref}`];
+          }),
+        );
+        const config = loadConfig(resolved);
+        expect(config.tableName).to.equal(`LogBatch-${ids.table}`);
+        expect(config.pipeline).to.include({ maxReceiveCount: 5, maxChunkBytes: 262_144, format: 'auto', entryTtlDays: 0 });
+      }
+    });
+
+    it('sends S3 events whose split failed after Lambda\'s retries to the splitter\'s encrypted dead-letter queue', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [ids.failedSplits, 'Arn'] } },
+      });
+      const deadLetterQueue = (template.toJSON().Resources as Record<string, Resource>)[ids.failedSplits]!;
+      expect(deadLetterQueue.Properties).to.deep.include({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+    });
+
+    it('lets the splitter hand long splits over to its continuation queue and consume them one at a time', () => {
+      const resources = template.toJSON().Resources as Record<string, Resource>;
+      const splitter = resources[ids.splitter]!;
+      const variables = (splitter.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+
+      expect(variables.LOGBATCH_CONTINUATION_QUEUE_URL).to.deep.equal({ Ref: ids.continuationQueue });
+      expect(resources[ids.continuationQueue]!.Properties).to.deep.include({
+        SqsManagedSseEnabled: true,
+        VisibilityTimeout: 6 * (splitter.Properties?.Timeout as number),
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [ids.failedSplits, 'Arn'] }, maxReceiveCount: 5 },
+      });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: ids.splitter },
+        EventSourceArn: { 'Fn::GetAtt': [ids.continuationQueue, 'Arn'] },
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+  });
+
+  describe('chunk queue', () => {
+    it('is encrypted, takes 1 MiB messages and redrives to the DLQ after 5 receives', () => {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        SqsManagedSseEnabled: true,
+        MaximumMessageSize: 1_048_576,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [ids.deadLetterQueue, 'Arn'] }, maxReceiveCount: 5 },
+      });
+    });
+
+    it('has a visibility timeout of at least 6 × the worker timeout', () => {
+      const resources = template.toJSON().Resources as Record<string, Resource>;
+      const visibility = resources[ids.chunkQueue]!.Properties?.VisibilityTimeout as number;
+      const workerTimeout = resources[ids.worker]!.Properties?.Timeout as number;
+
+      expect(visibility).to.be.at.least(6 * workerTimeout);
+    });
+
+    it('keeps dead-lettered chunks encrypted for 14 days', () => {
+      const deadLetterQueue = (template.toJSON().Resources as Record<string, Resource>)[ids.deadLetterQueue]!;
+      expect(deadLetterQueue.Properties).to.deep.include({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+        MaximumMessageSize: 1_048_576,
+      });
+    });
+
+    it('denies non-TLS requests on every queue', () => {
+      const policies = resourcesOfType(template, 'AWS::SQS::QueuePolicy');
+      const protectedQueues = policies.flatMap(([, policy]) => {
+        const denies = (policy.Properties?.PolicyDocument as { Statement: Array<Statement & { Condition?: unknown }> }).Statement.filter(
+          (statement) => statement.Effect === 'Deny' && JSON.stringify(statement.Condition) === '{"Bool":{"aws:SecureTransport":"false"}}',
+        );
+        return denies.length > 0 ? (policy.Properties?.Queues as Array<{ Ref: string }>).map((queue) => queue.Ref) : [];
+      });
+
+      expect(protectedQueues).to.have.members([ids.chunkQueue, ids.deadLetterQueue, ids.failedSplits, ids.continuationQueue]);
+    });
+  });
+
+  describe('worker event source', () => {
+    it('reports partial batch failures with the default batch size and maximum concurrency', () => {
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: ids.worker },
+        EventSourceArn: { 'Fn::GetAtt': [ids.chunkQueue, 'Arn'] },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BatchSize: 10,
+        ScalingConfig: { MaximumConcurrency: 10 },
+      });
+    });
+
+    it('takes batch size, batching window and maximum concurrency from props', () => {
+      const tuned = Template.fromStack(
+        createStack({ worker: { batchSize: 100, maxBatchingWindow: Duration.seconds(5), maxConcurrency: 25 } }),
+      );
+      tuned.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BatchSize: 100,
+        MaximumBatchingWindowInSeconds: 5,
+        ScalingConfig: { MaximumConcurrency: 25 },
+      });
+    });
+  });
+
+  describe('table', () => {
+    it('is on demand with point-in-time recovery, the TTL attribute and the repository\'s key schema and index', () => {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayWith([
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'severePk', AttributeType: 'S' },
+          { AttributeName: 'severeSk', AttributeType: 'S' },
+        ]),
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'severe-by-time',
+            KeySchema: [
+              { AttributeName: 'severePk', KeyType: 'HASH' },
+              { AttributeName: 'severeSk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      });
+    });
+
+    it('is retained and deletion-protected by default', () => {
+      template.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
+      });
+    });
+
+    it('is deleted with a development stack (destroyOnRemoval)', () => {
+      const development = Template.fromStack(createStack({ destroyOnRemoval: true }));
+      development.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Delete',
+        Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+      });
+    });
+  });
+
+  describe('IAM', () => {
+    it('allows no wildcard action and no action on Resource "*" in any policy', () => {
+      const offending = allStatements(template).filter(({ statement }) => {
+        if (statement.Effect !== 'Allow') return false;
+        if (statement.NotAction !== undefined) return true;
+        const actions = asArray(statement.Action);
+        // `*`, `s3:*` and partial wildcards such as `s3:GetObject*` alike.
+        const wildcardAction = actions.some((action) => action.includes('*'));
+        // Stricter than "no data-service action on *": no allowed action at all applies to every resource.
+        const onEverything = asArray(statement.Resource).includes('*');
+        return wildcardAction || onEverything;
+      });
+
+      expect(allStatements(template).length).to.be.greaterThan(10);
+      expect(offending.map(({ where, statement }) => `${where}: ${JSON.stringify(statement)}`)).to.deep.equal([]);
+    });
+
+    it('attaches no managed policies (AWSLambdaBasicExecutionRole would allow every log group)', () => {
+      for (const [, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
+        expect(role.Properties?.ManagedPolicyArns).to.equal(undefined);
+      }
+    });
+
+    it('lets the splitter read ingest objects, send chunks and write batch records — nothing else', () => {
+      const grants = grantsOf(template, ids.splitterRole);
+
+      expect([...grants.keys()].sort()).to.deep.equal([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        's3:GetObject',
+        's3:ListBucket',
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:ReceiveMessage',
+        'sqs:SendMessage',
+      ]);
+      expect(grants.get('sqs:ReceiveMessage')).to.deep.equal([JSON.stringify({ 'Fn::GetAtt': [ids.continuationQueue, 'Arn'] })]);
+      expect(grants.get('dynamodb:PutItem')).to.deep.equal([JSON.stringify({ 'Fn::GetAtt': [ids.table, 'Arn'] })]);
+      expect(grants.get('sqs:SendMessage')).to.have.members([
+        JSON.stringify({ 'Fn::GetAtt': [ids.chunkQueue, 'Arn'] }),
+        JSON.stringify({ 'Fn::GetAtt': [ids.failedSplits, 'Arn'] }),
+        JSON.stringify({ 'Fn::GetAtt': [ids.continuationQueue, 'Arn'] }),
+      ]);
+      expect(grants.get('s3:GetObject')).to.have.length(1);
+      expect(grants.get('s3:GetObject')![0]).to.match(/logbatch-ingest-.*\/\*"\]\]\}$/);
+    });
+
+    it('lets the worker consume the chunk queue, dead-letter to the DLQ and write entries and batches — nothing else', () => {
+      const grants = grantsOf(template, ids.workerRole);
+      const table = JSON.stringify({ 'Fn::GetAtt': [ids.table, 'Arn'] });
+
+      expect([...grants.keys()].sort()).to.deep.equal([
+        'dynamodb:BatchWriteItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:ReceiveMessage',
+        'sqs:SendMessage',
+      ]);
+      for (const action of ['dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) {
+        expect(grants.get(action), action).to.deep.equal([table]);
+      }
+      expect(grants.get('sqs:ReceiveMessage')).to.deep.equal([JSON.stringify({ 'Fn::GetAtt': [ids.chunkQueue, 'Arn'] })]);
+      expect(grants.get('sqs:SendMessage')).to.deep.equal([JSON.stringify({ 'Fn::GetAtt': [ids.deadLetterQueue, 'Arn'] })]);
+    });
+  });
+
+  describe('monitoring', () => {
+    it('alarms when the DLQ or the failed-split queue holds any message', () => {
+      for (const queue of [ids.deadLetterQueue, ids.failedSplits]) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+          Statistic: 'Maximum',
+          ComparisonOperator: 'GreaterThanThreshold',
+          Threshold: 0,
+          TreatMissingData: 'notBreaching',
+        });
+      }
+    });
+
+    it('alarms on the age of the oldest chunk', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.chunkQueue, 'QueueName'] } }],
+        Threshold: 900,
+      });
+    });
+
+    it('alarms on errors and throttles of both functions, notifying the alarm topic', () => {
+      for (const fn of [ids.splitter, ids.worker]) {
+        for (const metricName of ['Errors', 'Throttles']) {
+          template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+            Namespace: 'AWS/Lambda',
+            MetricName: metricName,
+            Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }],
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+            Threshold: 1,
+            AlarmActions: [{ Ref: ids.alarmTopic }],
+          });
+        }
+      }
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    });
+
+    it('plots the handlers\' EMF metrics on the dashboard, by service', () => {
+      const [[, dashboard]] = resourcesOfType(template, 'AWS::CloudWatch::Dashboard') as [[string, Resource]];
+      const body = JSON.stringify(dashboard.Properties?.DashboardBody);
+
+      for (const name of [METRIC_NAMES.linesProcessed, METRIC_NAMES.entriesStored, METRIC_NAMES.unparsedLines, METRIC_NAMES.chunkLatency]) {
+        expect(body).to.include(`\\"logbatch\\",\\"${name}\\",\\"service\\",\\"logbatch-worker\\"`);
+      }
+      expect(body).to.include(`\\"logbatch\\",\\"${METRIC_NAMES.filesSplit}\\",\\"service\\",\\"logbatch-splitter\\"`);
+    });
+
+    it('creates no topic and no alarm actions without alarmEmail or alarmTopic', () => {
+      const quiet = Template.fromStack(createStack());
+      quiet.resourceCountIs('AWS::SNS::Topic', 0);
+      quiet.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() });
+    });
+  });
+
+  it('passes the log level to Powertools and Lambda\'s log filter', () => {
+    const debug = Template.fromStack(createStack({ logLevel: 'DEBUG' }));
+    debug.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_LOG_LEVEL: 'DEBUG' }) },
+      LoggingConfig: Match.objectLike({ ApplicationLogLevel: 'DEBUG' }),
+    });
+  });
+});

@@ -1,0 +1,113 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { expect } from 'chai';
+import { ChunkQueue } from '../../infrastructure/lib/constructs/chunk-queue.js';
+import { LogTable } from '../../infrastructure/lib/constructs/log-table.js';
+import { WorkerFunction } from '../../infrastructure/lib/constructs/worker-function.js';
+import type { LogPipelineStackProps } from '../../infrastructure/lib/log-pipeline-stack.js';
+import { resolvePipelineTuning } from '../../infrastructure/lib/pipeline-environment.js';
+import { CONTEXT_KEYS, readStackContext } from '../../infrastructure/lib/stack-context.js';
+import { InvalidPropsError } from '../../infrastructure/lib/validation.js';
+import { createStack, inlineHandlers } from './stack-fixture.js';
+
+describe('LogPipelineStack', () => {
+  describe('props validation', () => {
+    const invalidProps: Array<[string, LogPipelineStackProps, RegExp]> = [
+      ['a worker timeout over 15 minutes', { worker: { timeout: Duration.minutes(16) } }, /ChunkQueue: invalid workerTimeout/],
+      ['a maxReceiveCount under 5', { maxReceiveCount: 3 }, /ChunkQueue: invalid maxReceiveCount: expected an integer from 5 to 1000, got 3/],
+      ['a batch size over 10 without a batching window', { worker: { batchSize: 50 } }, /WorkerFunction: invalid batchSize: .*maxBatchingWindow/],
+      ['a maximum concurrency of 1', { worker: { maxConcurrency: 1 } }, /WorkerFunction: invalid maxConcurrency/],
+      ['a batching window over 5 minutes', { worker: { maxBatchingWindow: Duration.minutes(6) } }, /WorkerFunction: invalid maxBatchingWindow/],
+      ['a chunk byte budget over 1 MiB', { tuning: { maxChunkBytes: 2 * 1024 * 1024 } }, /invalid maxChunkBytes: expected an integer from 1024 to 1048576/],
+      ['an unknown format', { tuning: { format: 'xml' } }, /invalid format: expected one of auto, /],
+      ['a negative entry TTL', { tuning: { entryTtlDays: -1 } }, /invalid entryTtlDays/],
+      ['an unknown log level', { logLevel: 'LOUD' as 'INFO' }, /LogPipelineStack: invalid logLevel/],
+      ['a malformed alarm e-mail', { alarmEmail: 'ops-at-example' }, /PipelineMonitoring: invalid alarmEmail/],
+      ['a key prefix with a wildcard', { ingestKeyPrefix: 'logs/*' }, /IngestBucket: invalid keyPrefix/],
+      ['an invalid bucket name', { ingestBucketName: 'Logs_Bucket' }, /IngestBucket: invalid bucketName/],
+      ['a splitter memory under 128 MB', { splitter: { memorySize: 64 } }, /invalid memorySize: expected an integer from 128 to 10240, got 64/],
+    ];
+    for (const [what, props, message] of invalidProps) {
+      it(`rejects ${what}`, () => {
+        expect(() => createStack(props)).to.throw(InvalidPropsError, message);
+      });
+    }
+
+    it('rejects alarmTopic and alarmEmail together', () => {
+      const app = new App();
+      const topic = new Topic(new Stack(app, 'Topics'), 'Alarms');
+
+      expect(() => createStack({ alarmTopic: topic, alarmEmail: 'ops@example.com' })).to.throw(InvalidPropsError, /either alarmTopic or alarmEmail/);
+    });
+
+    it('rejects a chunk queue visibility timeout under 6 × the worker timeout', () => {
+      const stack = new Stack(new App(), 'Queues');
+
+      expect(
+        () => new ChunkQueue(stack, 'Chunks', { workerTimeout: Duration.minutes(2), visibilityTimeout: Duration.minutes(11) }),
+      ).to.throw(InvalidPropsError, /invalid visibilityTimeout: expected from 12 minutes/);
+    });
+
+    it('rejects a worker whose timeout is longer than its queue\'s visibility timeout allows', () => {
+      const stack = new Stack(new App(), 'Worker');
+      const chunkQueue = new ChunkQueue(stack, 'Chunks', { workerTimeout: Duration.minutes(1) });
+      const table = new LogTable(stack, 'Table');
+
+      expect(
+        () =>
+          new WorkerFunction(stack, 'Worker', {
+            chunkQueue,
+            table,
+            tuning: resolvePipelineTuning('test'),
+            timeout: Duration.minutes(2),
+            code: inlineHandlers().worker,
+          }),
+      ).to.throw(InvalidPropsError, /visibility timeout \(6 minutes\) must be at least 6 × the worker timeout \(2 minutes\)/);
+    });
+  });
+
+  describe('context', () => {
+    const appWith = (context: Record<string, unknown>) => new App({ context });
+
+    it('reads typed props from -c strings', () => {
+      const { stackName, props } = readStackContext(
+        appWith({
+          [CONTEXT_KEYS.stackName]: 'LogBatchDev',
+          [CONTEXT_KEYS.destroyOnRemoval]: 'true',
+          [CONTEXT_KEYS.logLevel]: 'DEBUG',
+          [CONTEXT_KEYS.workerBatchSize]: '20',
+          [CONTEXT_KEYS.workerBatchingWindowSeconds]: '5',
+          [CONTEXT_KEYS.maxChunkLines]: '1',
+          [CONTEXT_KEYS.logRetentionDays]: '14',
+        }).node,
+      );
+
+      expect(stackName).to.equal('LogBatchDev');
+      expect(props.destroyOnRemoval).to.equal(true);
+      expect(props.logLevel).to.equal('DEBUG');
+      expect(props.worker?.batchSize).to.equal(20);
+      expect(props.worker?.maxBatchingWindow?.toSeconds()).to.equal(5);
+      expect(props.tuning?.maxChunkLines).to.equal(1);
+      expect(props.logRetention).to.equal(14);
+    });
+
+    it('defaults the stack name and leaves unset values to the stack\'s defaults', () => {
+      const { stackName, props } = readStackContext(appWith({}).node);
+
+      expect(stackName).to.equal('LogBatch');
+      expect(props.destroyOnRemoval).to.equal(undefined);
+      expect(props.worker?.timeout).to.equal(undefined);
+    });
+
+    for (const [key, value] of [
+      [CONTEXT_KEYS.destroyOnRemoval, 'yes'],
+      [CONTEXT_KEYS.workerBatchSize, '10.5'],
+      [CONTEXT_KEYS.logRetentionDays, '42'],
+      [CONTEXT_KEYS.alarmEmail, ' '],
+    ] as const) {
+      it(`rejects ${key}=${JSON.stringify(value)}, naming the key`, () => {
+        expect(() => readStackContext(appWith({ [key]: value }).node)).to.throw(InvalidPropsError, new RegExp(`context: invalid ${key}`));
+      });
+    }
+  });
+});

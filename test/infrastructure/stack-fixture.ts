@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import { Code } from 'aws-cdk-lib/aws-lambda';
+import { LogPipelineStack, type LogPipelineStackProps } from '../../infrastructure/lib/log-pipeline-stack.js';
+
+/** The feature flags `cdk synth` runs with (cdk.json → context), so tests synthesize what the CLI synthesizes. */
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context?: Record<string, unknown> };
+  return cdkJson.context ?? {};
+}
+
+/** Stand-in handler code: tests that only read the template skip esbuild (one test file bundles the real handlers). */
+export function inlineHandlers(): NonNullable<LogPipelineStackProps['handlerCodeForTests']> {
+  return {
+    splitter: Code.fromInline('exports.handler = async () => ({ outcomes: [] });'),
+    worker: Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });'),
+  };
+}
+
+/** A stack in a fresh app with the project's context, using stand-in handler code unless `bundle` is set. */
+export function createStack(props: LogPipelineStackProps = {}, options: { bundle?: boolean } = {}): LogPipelineStack {
+  const app = new App({ context: cdkJsonContext() });
+  return new LogPipelineStack(app, 'LogBatchTest', {
+    ...props,
+    handlerCodeForTests: options.bundle === true ? undefined : (props.handlerCodeForTests ?? inlineHandlers()),
+  });
+}
