@@ -2,6 +2,7 @@ import { ContainerModule } from 'inversify';
 import type { ChunkQueue } from '../application/ports/chunk-queue.port.js';
 import type { LogRepository } from '../application/ports/log-repository.port.js';
 import type { ObjectStore } from '../application/ports/object-store.port.js';
+import type { QueueConsumer } from '../application/ports/queue-consumer.port.js';
 import type { SplitContinuations } from '../application/ports/split-continuations.port.js';
 import { countCalls, type RequestCounter } from '../adapters/instrumentation/request-counter.js';
 import { TOKENS } from './tokens.js';
@@ -12,6 +13,8 @@ export interface PortAdapters {
   readonly chunkQueue: ChunkQueue;
   readonly logRepository: LogRepository;
   readonly continuations: SplitContinuations;
+  /** The queue's consuming side, when operator tools need it (the in-memory queue is both). */
+  readonly queueConsumer?: QueueConsumer;
 }
 
 /**
@@ -24,6 +27,7 @@ export function adaptersModule(adapters: PortAdapters, counter?: RequestCounter)
     bind<ObjectStore>(TOKENS.ObjectStore).toConstantValue(wrap(adapters.objectStore, 'objectStore'));
     bind<ChunkQueue>(TOKENS.ChunkQueue).toConstantValue(wrap(adapters.chunkQueue, 'chunkQueue'));
     bind<LogRepository>(TOKENS.LogRepository).toConstantValue(wrap(adapters.logRepository, 'logRepository'));
+    if (adapters.queueConsumer !== undefined) bind<QueueConsumer>(TOKENS.QueueConsumer).toConstantValue(adapters.queueConsumer);
     bind<SplitContinuations>(TOKENS.SplitContinuations).toConstantValue(wrap(adapters.continuations, 'continuations'));
   });
 }

@@ -50,7 +50,7 @@ export function instrumentAwsClients(clients: AwsClients, counter: RequestCounte
 }
 
 /**
- * Binds the ports to the AWS adapters (S3, SQS for chunks and split continuations, DynamoDB) and `AWS_TOKENS.QueueConsumer` to the SQS adapter
+ * Binds the ports to the AWS adapters (S3, SQS for chunks and split continuations, DynamoDB) and `TOKENS.QueueConsumer` to the SQS adapter
  * in its consuming role (the same instance as the chunk queue).
  */
 export function awsModule(config: AwsConfig, options: AwsModuleOptions = {}): ContainerModule {
@@ -66,7 +66,7 @@ export function awsModule(config: AwsConfig, options: AwsModuleOptions = {}): Co
     bind(SqsChunkQueue).toSelf().inSingletonScope();
     bind<ObjectStore>(TOKENS.ObjectStore).to(S3ObjectStore).inSingletonScope();
     bind<ChunkQueue>(TOKENS.ChunkQueue).toService(SqsChunkQueue);
-    bind<QueueConsumer>(AWS_TOKENS.QueueConsumer).toService(SqsChunkQueue);
+    bind<QueueConsumer>(TOKENS.QueueConsumer).toService(SqsChunkQueue);
     bind<SplitContinuations>(TOKENS.SplitContinuations).to(SqsSplitContinuations).inSingletonScope();
     bind<LogRepository>(TOKENS.LogRepository).to(DynamoDbLogRepository).inSingletonScope();
   });

@@ -8,6 +8,4 @@ export const AWS_TOKENS = {
   DynamoDbDocumentClient: Symbol.for('logbatch.aws.DynamoDbDocumentClient'),
   AwsConfig: Symbol.for('logbatch.aws.AwsConfig'),
   RetryPolicy: Symbol.for('logbatch.aws.RetryPolicy'),
-  /** The SQS adapter in its consuming role (`QueueConsumer`), for the local runtime and operator tools. */
-  QueueConsumer: Symbol.for('logbatch.aws.QueueConsumer'),
 } as const;

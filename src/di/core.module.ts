@@ -1,6 +1,7 @@
 import { ContainerModule } from 'inversify';
 import { type PipelineSettings } from '../application/pipeline-settings.js';
 import { type Clock } from '../application/ports/clock.port.js';
+import { DeadLetters } from '../application/dead-letters.use-case.js';
 import { ProcessChunk } from '../application/process-chunk.use-case.js';
 import { SplitLogObject } from '../application/split-log-object.use-case.js';
 import { TOKENS } from './tokens.js';
@@ -12,5 +13,6 @@ export function coreModule(settings: PipelineSettings, clock: Clock): ContainerM
     bind<Clock>(TOKENS.Clock).toConstantValue(clock);
     bind<SplitLogObject>(TOKENS.SplitLogObject).to(SplitLogObject).inSingletonScope();
     bind<ProcessChunk>(TOKENS.ProcessChunk).to(ProcessChunk).inSingletonScope();
+    bind<DeadLetters>(TOKENS.DeadLetters).to(DeadLetters).inSingletonScope();
   });
 }

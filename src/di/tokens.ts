@@ -4,6 +4,9 @@ export const TOKENS = {
   ChunkQueue: Symbol.for('logbatch.ChunkQueue'),
   SplitContinuations: Symbol.for('logbatch.SplitContinuations'),
   LogRepository: Symbol.for('logbatch.LogRepository'),
+  /** The consuming side of the chunk queue and its DLQ: the local runtime and the operator tools use it. */
+  QueueConsumer: Symbol.for('logbatch.QueueConsumer'),
+  DeadLetters: Symbol.for('logbatch.DeadLetters'),
   Clock: Symbol.for('logbatch.Clock'),
   PipelineSettings: Symbol.for('logbatch.PipelineSettings'),
   SplitLogObject: Symbol.for('logbatch.SplitLogObject'),

@@ -3,6 +3,7 @@ import type { PipelineSettings } from '../../src/application/pipeline-settings.j
 import type { ChunkQueue } from '../../src/application/ports/chunk-queue.port.js';
 import type { LogRepository } from '../../src/application/ports/log-repository.port.js';
 import type { SplitContinuations } from '../../src/application/ports/split-continuations.port.js';
+import type { DeadLetters } from '../../src/application/dead-letters.use-case.js';
 import type { ProcessChunk } from '../../src/application/process-chunk.use-case.js';
 import type { SplitLogObject } from '../../src/application/split-log-object.use-case.js';
 import { RequestCounter } from '../../src/adapters/instrumentation/request-counter.js';
@@ -54,6 +55,7 @@ export function createMemoryPipeline(options: MemoryPipelineOptions = {}) {
         chunkQueue: options.wrapQueue?.(queue) ?? queue,
         logRepository,
         continuations: options.wrapContinuations?.(continuations) ?? continuations,
+        queueConsumer: queue,
       },
       counter,
     ),
@@ -61,6 +63,7 @@ export function createMemoryPipeline(options: MemoryPipelineOptions = {}) {
   });
   const splitLogObject = container.get<SplitLogObject>(TOKENS.SplitLogObject);
   const processChunk = container.get<ProcessChunk>(TOKENS.ProcessChunk);
+  const deadLetters = container.get<DeadLetters>(TOKENS.DeadLetters);
   const splitter = createSplitterHandler(() => ({ splitLogObject, handOverMarginMs: options.handOverMarginMs }));
   const worker = createWorkerHandler(() => ({ processChunk }));
   const runtime = new LocalRuntime({
@@ -84,6 +87,7 @@ export function createMemoryPipeline(options: MemoryPipelineOptions = {}) {
     counter,
     splitLogObject,
     processChunk,
+    deadLetters,
     splitter,
     worker,
     runtime,

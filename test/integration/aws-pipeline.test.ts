@@ -51,7 +51,7 @@ describe('pipeline on the emulators (AWS adapters through the container)', funct
       split: container.get<SplitLogObject>(TOKENS.SplitLogObject),
       process: container.get<ProcessChunk>(TOKENS.ProcessChunk),
       repository: container.get<LogRepository>(TOKENS.LogRepository),
-      consumer: container.get<QueueConsumer>(AWS_TOKENS.QueueConsumer),
+      consumer: container.get<QueueConsumer>(TOKENS.QueueConsumer),
     };
   }
 
