@@ -12,11 +12,10 @@ import { TOKENS } from '../../../src/di/tokens.js';
 const awsConfig: AwsConfig = {
   tableName: 'logbatch',
   queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/chunks',
-  dlqUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/chunks-dlq',
+  deadLetterQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/chunks-dlq',
   continuationQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/continuations',
-  entryTtlDays: 0,
   pipeline: {},
-} as AwsConfig;
+};
 
 describe('createContainer', () => {
   const moduleSets = {
