@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { LogBatchError } from '../domain/errors.js';
+import { emulatorCommand } from './emulator.command.js';
+import { batchesCommand, dlqCommand, statusCommand } from './operator.commands.js';
 import { runCommand } from './run.command.js';
 import { EXIT_USAGE, UsageError } from './usage-error.js';
 
@@ -10,7 +12,11 @@ export function buildProgram(): Command {
     .description('Every line of a log file, exactly once, into a store people can query.')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  program.addCommand(runCommand().exitOverride());
+  for (const command of [runCommand(), statusCommand(), batchesCommand(), dlqCommand(), emulatorCommand()]) {
+    command.exitOverride();
+    for (const sub of command.commands) sub.exitOverride();
+    program.addCommand(command);
+  }
   return program;
 }
 
@@ -18,7 +24,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv as string[]);
-    const code = program.commands.map((command) => command.getOptionValue('exitCode') as number | undefined).find((value) => value !== undefined);
+    const code = program.commands
+      .flatMap((command) => [command, ...command.commands])
+      .map((command) => command.getOptionValue('exitCode') as number | undefined)
+      .find((value) => value !== undefined);
     return code ?? 0;
   } catch (error) {
     if (error instanceof CommanderError) {

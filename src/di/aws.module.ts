@@ -38,8 +38,14 @@ export interface AwsModuleOptions {
  * Default clients. Region, credentials and endpoints come from the SDK's standard sources, including
  * `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>`; nothing here (or in the adapters) special-cases endpoints.
  */
-export function createAwsClients(): AwsClients {
-  return { s3: new S3Client({}), sqs: new SQSClient({}), dynamodb: new DynamoDBClient({}) };
+export function createAwsClients(env: Readonly<Record<string, string | undefined>> = process.env): AwsClients {
+  // With an explicit endpoint (emulators, VPC endpoints), send queue requests there rather than to the queue URL's host.
+  const sqsEndpoint = env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL;
+  return {
+    s3: new S3Client({ forcePathStyle: env.AWS_S3_FORCE_PATH_STYLE === 'true' }),
+    sqs: new SQSClient(sqsEndpoint === undefined ? {} : { useQueueUrlAsEndpoint: false }),
+    dynamodb: new DynamoDBClient({}),
+  };
 }
 
 /** Adds request accounting to each client (once per client; installing again replaces the middleware). */

@@ -199,7 +199,8 @@ export function createEmulatorClients(endpoints: EmulatorStack['endpoints']): Aw
   const common = { region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS };
   return {
     s3: new S3Client({ ...common, endpoint: endpoints.s3, forcePathStyle: true }),
-    sqs: new SQSClient({ ...common, endpoint: endpoints.sqs }),
+    // Queue URLs name a virtual host (sqs.<region>.localhost); requests go to the endpoint instead.
+    sqs: new SQSClient({ ...common, endpoint: endpoints.sqs, useQueueUrlAsEndpoint: false }),
     dynamodb: new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb }),
   };
 }

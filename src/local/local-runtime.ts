@@ -64,8 +64,12 @@ export class LocalRuntime {
     this.pollWaitMs = options.pollWaitMs ?? 50;
   }
 
-  /** Splits every upload and processes every chunk until the queue is drained. */
-  async run(uploads: readonly ObjectCreated[]): Promise<LocalRunReport> {
+  /**
+   * Splits every upload and processes every chunk until the queue is drained. `uploads` may be an endless async
+   * stream (a bucket being watched): then the runtime serves until `signal` aborts.
+   */
+  async run(uploads: Iterable<ObjectCreated> | AsyncIterable<ObjectCreated>, options: { signal?: AbortSignal } = {}): Promise<LocalRunReport> {
+    const { signal } = options;
     const splitterErrors: string[] = [];
     const workerErrors: string[] = [];
     let splitterInvocations = 0;
@@ -88,7 +92,8 @@ export class LocalRuntime {
     };
     const splitting = (async () => {
       try {
-        for (const upload of uploads) {
+        for await (const upload of uploads) {
+          if (signal?.aborted === true) break;
           await invokeSplitter(objectCreatedEvent(upload), upload.key);
           for (let body = await this.options.continuations?.take(); body !== undefined; body = await this.options.continuations?.take()) {
             const message = { messageId: `continuation-${splitterInvocations}`, receiptHandle: 'local', body, receiveCount: 1, sentTimestamp: Date.now() };
@@ -102,6 +107,7 @@ export class LocalRuntime {
 
     const poll = async () => {
       for (;;) {
+        if (signal?.aborted === true) return;
         const messages = await this.options.queue.receive(this.batchSize, { waitMs: this.pollWaitMs });
         if (messages.length === 0) {
           if (splittingDone && (await this.isDrained())) return;

@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { InMemoryChunkQueue } from '../../src/adapters/memory/in-memory-chunk-queue.js';
-import { BatchStatus } from '../../src/domain/batch.js';
-import { decodeChunk, peekChunkIdentity } from '../../src/domain/chunk.js';
 import { seededRandom } from '../../bench/generate.js';
+import { assertExactlyOnce, poisonedRepository, referenceChunks, scheduledFileLines } from '../helpers/fault-invariant.js';
 import { type Fault, FaultInjector } from '../helpers/faults.js';
-import { BUCKET, createMemoryPipeline, logFile } from '../helpers/memory-pipeline.js';
+import { createMemoryPipeline, logFile } from '../helpers/memory-pipeline.js';
 
 /**
  * Drives whole files through the local runtime while injecting, on a seeded random schedule: duplicate deliveries,
@@ -53,56 +52,17 @@ const scheduleArbitrary = fc.record({
 
 type Schedule = typeof scheduleArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
-function fileLines(schedule: Schedule): string[] {
-  const random = seededRandom(schedule.seed);
-  return Array.from({ length: schedule.lines }, (_, index) => {
-    const lineNumber = index + 1;
-    if (schedule.poisonLines.includes(lineNumber)) return `POISON line ${lineNumber}`;
-    const roll = random();
-    if (roll < 0.05) return '';
-    if (roll < 0.1) return `not json ${lineNumber}`;
-    return JSON.stringify({ time: '2026-11-26T09:00:00.000Z', level: roll < 0.3 ? 'error' : 'info', msg: `line ${lineNumber}` });
-  });
-}
-
-/** The chunks a fault-free split makes of the file: which line lands in which chunk. */
-async function referenceChunks(content: Buffer, maxChunkLines: number) {
-  const pipeline = createMemoryPipeline({ settings: { maxChunkLines, format: 'json' } });
-  pipeline.objectStore.put(BUCKET, 'app.log', content);
-  await pipeline.splitLogObject.execute({ bucket: BUCKET, key: 'app.log' });
-  const chunks = [];
-  for (let received = await pipeline.queue.receive(10); received.length > 0; received = await pipeline.queue.receive(10)) {
-    chunks.push(...received.map((message) => decodeChunk(message.body)));
-  }
-  return chunks;
-}
-
 async function runSchedule(schedule: Schedule): Promise<void> {
-  const lines = fileLines(schedule);
+  const lines = scheduledFileLines(schedule);
   const content = logFile(lines, { gzip: schedule.gzip });
   const reference = await referenceChunks(content, schedule.maxChunkLines);
-  const poisonChunks = reference
-    .filter((chunk) => chunk.lines.some((line) => line?.startsWith('POISON') === true))
-    .map((chunk) => chunk.chunk)
-    .sort((a, b) => a - b);
-  const poisonLineNumbers = new Set(
-    reference.filter((chunk) => poisonChunks.includes(chunk.chunk)).flatMap((chunk) => chunk.lines.map((_, index) => chunk.firstLine + index)),
-  );
 
   const injector = new FaultInjector(schedule.faults);
   const random = seededRandom(schedule.seed ^ 0x5bd1e995);
   const pipeline = createMemoryPipeline({
     settings: { maxChunkLines: schedule.maxChunkLines, maxReceiveCount: MAX_RECEIVE_COUNT, format: 'json' },
     queue: { maxReceiveCount: MAX_RECEIVE_COUNT, duplicateDeliveryRate: schedule.duplicateRate, reorder: schedule.reorder, random, capacity: 20 },
-    wrapRepository: (repository) => {
-      const poisoned = Object.assign(Object.create(repository) as typeof repository, {
-        putEntries: async (entries: Parameters<typeof repository.putEntries>[0]) => {
-          if (entries.some((entry) => entry.body.startsWith('POISON'))) throw new Error('poison chunk: always fails');
-          return repository.putEntries(entries);
-        },
-      });
-      return injector.wrap(poisoned, 'repo');
-    },
+    wrapRepository: (repository) => injector.wrap(poisonedRepository(repository), 'repo'),
     wrapQueue: (queue) => injector.wrap(queue, 'queue'),
     wrapContinuations: (continuations) => injector.wrap(continuations, 'continuations'),
     aroundInvocation: injector.aroundInvocation,
@@ -116,32 +76,9 @@ async function runSchedule(schedule: Schedule): Promise<void> {
   // (a worker that died on a chunk's last receive leaves SQS to move the chunk without telling the batch).
   const deadLetters = await pipeline.deadLetters.list();
   const batch = (await pipeline.repository.listBatches())[0];
-  const entries = [[...(await pipeline.repository.listEntries(batch.batchId, { limit: 1_000_000 })).items]];
+  const entries = (await pipeline.repository.listEntries(batch.batchId, { limit: 1_000_000 })).items;
 
-  // Every line not in a poison chunk is stored exactly once, with its own content.
-  const expectedLines = lines.flatMap((text, index) => (text === '' || poisonLineNumbers.has(index + 1) ? [] : [{ lineNumber: index + 1, text }]));
-  expect(entries[0].map((entry) => entry.lineNumber), 'stored line numbers').to.deep.equal(expectedLines.map((line) => line.lineNumber));
-  for (const [index, entry] of entries[0].entries()) {
-    const text = expectedLines[index].text;
-    expect(entry.parseError === undefined ? JSON.parse(text).msg : text, `line ${entry.lineNumber}`).to.equal(entry.body);
-  }
-  // Counters are exact: processed chunks count once each.
-  const processed = reference.filter((chunk) => !poisonChunks.includes(chunk.chunk));
-  const expectedUnparsed = processed.flatMap((chunk) => chunk.lines).filter((line) => line?.startsWith('not json') === true).length;
-  expect(batch.totalLines, 'totalLines').to.equal(lines.length);
-  expect(batch.totalChunks, 'totalChunks').to.equal(reference.length);
-  expect(batch.processedChunks, 'processedChunks').to.equal(processed.length);
-  expect(batch.stats.lines, 'lines counted').to.equal(processed.reduce((sum, chunk) => sum + chunk.lines.length, 0));
-  expect(batch.stats.entries, 'entries counted').to.equal(expectedLines.length);
-  expect(batch.stats.unparsed, 'unparsed counted').to.equal(expectedUnparsed);
-  // Poison chunks, and only they, are in the DLQ and marked in the batch; the status says so.
-  const deadChunks = [...new Set(deadLetters.map((message) => peekChunkIdentity(message.body).chunk))].sort((a, b) => a! - b!);
-  expect(deadChunks, 'dead-lettered chunks').to.deep.equal(poisonChunks);
-  expect(batch.deadLetteredChunks, 'batch marks').to.deep.equal(poisonChunks);
-  const expectedStatus =
-    poisonChunks.length > 0 ? BatchStatus.FAILED : expectedUnparsed > 0 ? BatchStatus.COMPLETED_WITH_ERRORS : BatchStatus.COMPLETED;
-  expect(batch.status, `status (splitter errors: ${report.splitterErrors.join('; ')})`).to.equal(expectedStatus);
-  expect(pipeline.queue.isDrained, 'queue drained').to.equal(true);
+  assertExactlyOnce({ lines, reference, batch, entries, deadLetters, queueDrained: pipeline.queue.isDrained, splitterErrors: report.splitterErrors });
 }
 
 describe('fault injection on in-memory adapters', () => {

@@ -157,8 +157,10 @@ export class SqsChunkQueue implements ChunkQueue, QueueConsumer {
 
   async redriveDeadLetters(): Promise<number> {
     let moved = 0;
-    for (;;) {
-      const messages = await this.receiveFrom(this.queues.deadLetterQueueUrl, MAX_RECEIVE_BATCH, {
+    // Move what is there now, not what comes back: a chunk that fails again at once would otherwise cycle forever.
+    const atStart = (await this.approximateCounts(this.queues.deadLetterQueueUrl)).visible;
+    while (moved < atStart) {
+      const messages = await this.receiveFrom(this.queues.deadLetterQueueUrl, Math.min(MAX_RECEIVE_BATCH, atStart - moved), {
         visibilityTimeoutSeconds: DLQ_HANDLING_VISIBILITY_SECONDS,
         waitSeconds: 0,
       });
@@ -179,6 +181,7 @@ export class SqsChunkQueue implements ChunkQueue, QueueConsumer {
       );
       moved += messages.length;
     }
+    return moved;
   }
 
   /** Sends entries, retrying failed ones and transient call failures; throws when a chunk cannot be sent. */

@@ -1,0 +1,130 @@
+import { Command } from 'commander';
+import type { DeadLetters } from '../application/dead-letters.use-case.js';
+import type { LogRepository } from '../application/ports/log-repository.port.js';
+import type { Batch } from '../domain/batch.js';
+import { TOKENS } from '../di/tokens.js';
+import { AWS_TARGET_FLAGS, type AwsTargetOptions } from './aws-target-flags.js';
+import { renderTable } from './render-table.js';
+import { EXIT_BATCH_FAILED, EXIT_OK, UsageError } from './usage-error.js';
+
+interface OutputOptions extends AwsTargetOptions {
+  readonly json?: boolean;
+  readonly limit?: number;
+}
+
+function withTargetFlags(command: Command): Command {
+  for (const [flags, description] of AWS_TARGET_FLAGS) command.option(flags, description);
+  return command.option('--json', 'print JSON');
+}
+
+/** Loads the AWS SDK only when a command needs it, so `logbatch run` and `--help` start fast. */
+async function awsTargetContainer(options: AwsTargetOptions) {
+  const { awsTargetContainer: build } = await import('./aws-target.js');
+  return build(options);
+}
+
+const print = (text: string): void => {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+};
+
+function progressOf(batch: Batch): string {
+  if (batch.totalChunks === undefined) return `${batch.processedChunks} chunk(s) processed, splitting`;
+  if (batch.totalChunks === 0) return '100%';
+  return `${Math.floor((100 * batch.processedChunks) / batch.totalChunks)}% (${batch.processedChunks}/${batch.totalChunks} chunks)`;
+}
+
+/** `logbatch status <batchId>`: one batch's progress, counters, dead-lettered chunks and reason. */
+export function statusCommand(): Command {
+  return withTargetFlags(new Command('status'))
+    .description("show a batch's progress, counters, dead-lettered chunks and failure reason")
+    .argument('<batchId>', 'the batch id (from `logbatch batches` or the run summary)')
+    .action(async (batchId: string, options: OutputOptions, command: Command) => {
+      const repository = (await awsTargetContainer(options)).get<LogRepository>(TOKENS.LogRepository);
+      const batch = await repository.getBatch(batchId);
+      if (batch === undefined) throw new UsageError(`no batch ${batchId} in this table`);
+      if (options.json === true) print(JSON.stringify(batch, null, 2));
+      else {
+        const rows: Array<[string, string]> = [
+          ['batch', batch.batchId],
+          ['source', `s3://${batch.source.bucket}/${batch.source.key}`],
+          ['status', batch.status],
+          ['progress', progressOf(batch)],
+          ['format', batch.format ?? '-'],
+          ['lines', String(batch.totalLines ?? `${batch.stats.lines} so far`)],
+          ['entries', String(batch.stats.entries)],
+          ['unparsed', String(batch.stats.unparsed)],
+          ['blank', String(batch.stats.blank)],
+          ['continuation', String(batch.stats.continuation)],
+          ['truncated', String(batch.stats.truncated)],
+          ['dead-lettered chunks', batch.deadLetteredChunks.length === 0 ? 'none' : batch.deadLetteredChunks.join(', ')],
+          ['created', batch.createdAt],
+          ['updated', batch.updatedAt],
+        ];
+        if (batch.completedAt !== undefined) rows.push(['completed', batch.completedAt]);
+        if (batch.reason !== undefined) rows.push(['reason', `${batch.failureCode ?? ''} ${batch.reason}`.trim()]);
+        if (batch.checkpoint !== undefined) rows.push(['checkpoint', `byte ${batch.checkpoint.byteOffset}, line ${batch.checkpoint.nextLineNumber}`]);
+        const width = Math.max(...rows.map(([label]) => label.length));
+        print(rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n'));
+      }
+      command.setOptionValue('exitCode', batch.status === 'FAILED' ? EXIT_BATCH_FAILED : EXIT_OK);
+    });
+}
+
+/** `logbatch batches`: the most recent batches. */
+export function batchesCommand(): Command {
+  return withTargetFlags(new Command('batches'))
+    .description('list the most recent batches')
+    .option('--limit <n>', 'how many', (value) => Number.parseInt(value, 10), 20)
+    .action(async (options: OutputOptions) => {
+      const repository = (await awsTargetContainer(options)).get<LogRepository>(TOKENS.LogRepository);
+      const batches = await repository.listBatches({ limit: options.limit });
+      if (options.json === true) return print(JSON.stringify(batches, null, 2));
+      if (batches.length === 0) return print('no batches yet');
+      print(
+        renderTable(
+          ['batch', 'status', 'progress', 'lines', 'entries', 'unparsed', 'created', 'source'],
+          batches.map((batch) => [
+            batch.batchId,
+            batch.status,
+            progressOf(batch),
+            String(batch.totalLines ?? '-'),
+            String(batch.stats.entries),
+            String(batch.stats.unparsed),
+            batch.createdAt,
+            `s3://${batch.source.bucket}/${batch.source.key}`,
+          ]),
+        ),
+      );
+    });
+}
+
+/** `logbatch dlq list|redrive`: what is on the dead-letter queue and why; moving it back. */
+export function dlqCommand(): Command {
+  const dlq = new Command('dlq').description('inspect and redrive the dead-letter queue');
+  dlq.addCommand(
+    withTargetFlags(new Command('list'))
+      .description('list dead-lettered chunks with their reasons (and record them in their batches)')
+      .option('--limit <n>', 'how many', (value) => Number.parseInt(value, 10), 100)
+      .action(async (options: OutputOptions) => {
+        const deadLetters = (await awsTargetContainer(options)).get<DeadLetters>(TOKENS.DeadLetters);
+        const reports = await deadLetters.list({ limit: options.limit });
+        if (options.json === true) return print(JSON.stringify(reports.map(({ body: _body, ...report }) => report), null, 2));
+        if (reports.length === 0) return print('the dead-letter queue is empty');
+        print(
+          renderTable(
+            ['batch', 'chunk', 'batch status', 'reason'],
+            reports.map((report) => [report.batchId ?? '?', String(report.chunk ?? '?'), report.batchStatus ?? '-', report.reason]),
+          ),
+        );
+      }),
+  );
+  dlq.addCommand(
+    withTargetFlags(new Command('redrive'))
+      .description('move every dead-lettered message back to the chunk queue')
+      .action(async (options: OutputOptions) => {
+        const moved = await (await awsTargetContainer(options)).get<DeadLetters>(TOKENS.DeadLetters).redrive();
+        print(options.json === true ? JSON.stringify({ moved }) : `moved ${moved} message(s) back to the chunk queue`);
+      }),
+  );
+  return dlq;
+}
