@@ -4,7 +4,7 @@ import { awsModule } from '../di/aws.module.js';
 import { loadConfig } from '../config/config.js';
 import type { ProcessChunk } from '../application/process-chunk.use-case.js';
 import type { SplitLogObject } from '../application/split-log-object.use-case.js';
-import { createPowertoolsTelemetry } from './powertools-telemetry.js';
+import { createPowertoolsTelemetry, SPLITTER_SERVICE_NAME, WORKER_SERVICE_NAME } from './powertools-telemetry.js';
 
 /**
  * Cold-start wiring of the deployed functions: configuration from the environment (validated, with a clear
@@ -18,13 +18,13 @@ export function resolveLambdaContainer() {
 export function resolveSplitter() {
   return {
     splitLogObject: resolveLambdaContainer().get<SplitLogObject>(TOKENS.SplitLogObject),
-    telemetry: createPowertoolsTelemetry('logbatch-splitter'),
+    telemetry: createPowertoolsTelemetry(SPLITTER_SERVICE_NAME),
   };
 }
 
 export function resolveWorker() {
   return {
     processChunk: resolveLambdaContainer().get<ProcessChunk>(TOKENS.ProcessChunk),
-    telemetry: createPowertoolsTelemetry('logbatch-worker'),
+    telemetry: createPowertoolsTelemetry(WORKER_SERVICE_NAME),
   };
 }

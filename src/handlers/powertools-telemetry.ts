@@ -15,6 +15,10 @@ export const METRIC_NAMES = {
 
 export const METRICS_NAMESPACE_DEFAULT = 'logbatch';
 
+/** Powertools service names: the `service` dimension of every metric, and the dashboard's filter. */
+export const SPLITTER_SERVICE_NAME = 'logbatch-splitter';
+export const WORKER_SERVICE_NAME = 'logbatch-worker';
+
 /**
  * Structured JSON logs (Powertools Logger; level from `POWERTOOLS_LOG_LEVEL`) and CloudWatch embedded-metric-format
  * metrics (Powertools Metrics; namespace from `POWERTOOLS_METRICS_NAMESPACE`).

@@ -12,8 +12,9 @@ import type { IngestBucket } from './ingest-bucket.js';
 import type { LogTable } from './log-table.js';
 import { PipelineFunction } from './pipeline-function.js';
 
-/** The splitter's Powertools service name: `createPowertoolsTelemetry('logbatch-splitter')` in src/handlers/lambda-runtime.ts. */
-export const SPLITTER_SERVICE_NAME = 'logbatch-splitter';
+import { SPLITTER_SERVICE_NAME } from '../../../src/handlers/powertools-telemetry.js';
+
+export { SPLITTER_SERVICE_NAME };
 
 /** Receives of a continuation before it is dead-lettered (AWS's minimum advice for a Lambda event source). */
 const CONTINUATION_MAX_RECEIVE_COUNT = 5;

@@ -8,8 +8,9 @@ import { type ChunkQueue, VISIBILITY_TIMEOUT_FACTOR } from './chunk-queue.js';
 import type { LogTable } from './log-table.js';
 import { PipelineFunction } from './pipeline-function.js';
 
-/** The worker's Powertools service name: `createPowertoolsTelemetry('logbatch-worker')` in src/handlers/lambda-runtime.ts. */
-export const WORKER_SERVICE_NAME = 'logbatch-worker';
+import { WORKER_SERVICE_NAME } from '../../../src/handlers/powertools-telemetry.js';
+
+export { WORKER_SERVICE_NAME };
 
 /** Props of {@link WorkerFunction}. */
 export interface WorkerFunctionProps {
