@@ -1,0 +1,15 @@
+// Bundles the CLI's own TypeScript into dist/logbatch.mjs (dependencies stay in node_modules), so `logbatch`
+// starts without compiling the sources on every run. Run by `npm ci` (prepare) and `npm run build`.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: ['src/cli/main.ts'],
+  outfile: 'dist/logbatch.mjs',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
