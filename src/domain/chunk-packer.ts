@@ -1,4 +1,4 @@
-import { CHUNK_MESSAGE_VERSION, type EncodedChunk, type FormatContext, MAX_MESSAGE_BYTES, type ObjectRef, sqsSafeJson } from './chunk.js';
+import { CONTINUATION_MARKER, type EncodedChunk, encodeChunkHeader, escapeLine, type FormatContext, MAX_MESSAGE_BYTES, type ObjectRef } from './chunk.js';
 import { truncateUtf8 } from './line-splitter.js';
 
 /** One event to pack: a line, a multi-line event, or a blank line. */
@@ -7,6 +7,8 @@ export interface LogEvent {
   readonly text: string;
   /** Physical lines the event covers (1 + continuation lines). */
   readonly lineCount: number;
+  /** Known to be all ASCII (the splitter sees it from the byte count): its encoded size is its length. */
+  readonly ascii?: boolean;
 }
 
 export interface ChunkPackerOptions {
@@ -37,8 +39,11 @@ const utf8Length = (text: string): number => Buffer.byteLength(text, 'utf8');
 export class ChunkPacker {
   private readonly envelopeBytes: number;
   private readonly chunkRoom: number;
-  private parts: string[] = [];
+  /** The encoded lines so far, newline-separated, built by concatenation (faster here than join; see docs/performance.md). */
+  private lines = '';
   private partBytes = 0;
+  /** Exact UTF-8 bytes of the encoded lines, each with a trailing comma. */
+  private linesBytes = 0;
   private lineCount = 0;
   private truncated: Record<string, number> | undefined;
   private chunkIndex: number;
@@ -52,7 +57,7 @@ export class ChunkPacker {
     this.chunkIndex = options.firstChunkIndex ?? 0;
     this.firstLine = options.firstLineNumber ?? 1;
     // The envelope with the widest possible numbers, so the real one is never larger.
-    this.envelopeBytes = utf8Length(this.prefix(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)) + 2 + TRUNCATION_NOTE_BYTES;
+    this.envelopeBytes = utf8Length(this.header(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)) + 1 + TRUNCATION_NOTE_BYTES;
     this.chunkRoom = options.maxChunkBytes - this.envelopeBytes;
     if (this.chunkRoom < 64) {
       throw new RangeError(`maxChunkBytes ${options.maxChunkBytes} leaves no room for lines after the message envelope`);
@@ -89,16 +94,17 @@ export class ChunkPacker {
         text = truncateUtf8(text, this.options.maxEventBytes);
       }
     }
-    let encoded = sqsSafeJson(text);
-    let bytes = utf8Length(encoded);
+    let encoded = escapeLine(text);
+    // Hot path: ASCII text escapes to ASCII, whose UTF-8 size is its length; no need to measure it.
+    let bytes = event.ascii === true && originalBytes === undefined ? encoded.length : utf8Length(encoded);
     // Room for the event's continuation markers, so a long multi-line event still fits one chunk.
-    const continuationBytes = (event.lineCount - 1) * 5;
+    const continuationBytes = (event.lineCount - 1) * (CONTINUATION_MARKER.length + 1);
     const room = Math.max(64, this.chunkRoom - continuationBytes);
     while (bytes > room) {
       // Escapes make the encoding longer than the text: cut by the excess until it fits.
       originalBytes ??= utf8Length(event.text);
       text = truncateUtf8(text, Math.max(0, utf8Length(text) - (bytes - room) - 8));
-      encoded = sqsSafeJson(text);
+      encoded = escapeLine(text);
       bytes = utf8Length(encoded);
     }
     const addedBytes = bytes + 1 + continuationBytes + (originalBytes === undefined ? 0 : TRUNCATION_NOTE_BYTES);
@@ -113,9 +119,10 @@ export class ChunkPacker {
       this.truncated ??= {};
       this.truncated[String(this.lineCount)] = originalBytes;
     }
-    this.parts.push(encoded);
-    for (let i = 1; i < event.lineCount; i++) this.parts.push('null');
+    this.lines = this.lineCount === 0 ? encoded : `${this.lines}\n${encoded}`;
+    for (let i = 1; i < event.lineCount; i++) this.lines = `${this.lines}\n${CONTINUATION_MARKER}`;
     this.partBytes += addedBytes;
+    this.linesBytes += bytes + 1 + continuationBytes;
     this.lineCount += event.lineCount;
     if (this.lineCount >= this.options.maxChunkLines) out.push(this.emit());
   }
@@ -125,20 +132,22 @@ export class ChunkPacker {
     if (this.lineCount > 0) out.push(this.emit());
   }
 
-  private prefix(chunk: number, firstLine: number): string {
+  private header(chunk: number, firstLine: number, lineCount: number): string {
     const { batchId, source, format, formatContext } = this.options;
-    const head = sqsSafeJson({ v: CHUNK_MESSAGE_VERSION, batchId, chunk, firstLine, source, format, formatContext });
-    return `${head.slice(0, -1)},"lines":[`;
+    return encodeChunkHeader({ batchId, chunk, firstLine, source, format, formatContext, truncated: this.truncated }, lineCount);
   }
 
   private emit(): EncodedChunk {
-    const truncatedPart = this.truncated === undefined ? '' : `,"truncated":${JSON.stringify(this.truncated)}`;
-    const body = `${this.prefix(this.chunkIndex, this.firstLine)}${this.parts.join(',')}]${truncatedPart}}`;
-    const chunk: EncodedChunk = { chunk: this.chunkIndex, body, bytes: utf8Length(body) };
+    const header = this.header(this.chunkIndex, this.firstLine, this.lineCount);
+    const body = `${header}\n${this.lines}`;
+    // The lines were measured as they came, each with its newline: the header's newline stands for the last one's.
+    const bytes = utf8Length(header) + this.linesBytes;
+    const chunk: EncodedChunk = { chunk: this.chunkIndex, body, bytes };
     this.chunkIndex += 1;
     this.firstLine += this.lineCount;
-    this.parts = [];
+    this.lines = '';
     this.partBytes = 0;
+    this.linesBytes = 0;
     this.lineCount = 0;
     this.truncated = undefined;
     return chunk;

@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import { MalformedChunkError } from './errors.js';
 
-/** Version of the chunk message contract; a worker rejects versions it does not know. */
-export const CHUNK_MESSAGE_VERSION = 1;
+/**
+ * Version of the chunk message contract a splitter writes; a worker reads versions 1 and 2 and rejects others.
+ * v1: one JSON document with `lines` as a JSON array. v2: a JSON header line, then the lines themselves, one per
+ * line of the body (see {@link encodeChunk}) — no JSON escaping of every quote of every JSON log line, which made
+ * v1 cost more CPU than parsing the lines and ~15% more bytes.
+ */
+export const CHUNK_MESSAGE_VERSION = 2;
 
 /** SQS's message size limit (raised from 256 KiB in 2025); also the most `SendMessageBatch` carries per call. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -32,7 +37,7 @@ export interface FormatContext {
  * joined into the event before it. So every line of the file is accounted for by position.
  */
 export interface ChunkMessage {
-  readonly v: typeof CHUNK_MESSAGE_VERSION;
+  readonly v: 1 | 2;
   readonly batchId: string;
   /** 0-based index of the chunk in its batch. */
   readonly chunk: number;
@@ -47,7 +52,7 @@ export interface ChunkMessage {
 }
 
 const chunkSchema = z.object({
-  v: z.literal(CHUNK_MESSAGE_VERSION),
+  v: z.literal(1),
   batchId: z.string().min(1),
   chunk: z.number().int().nonnegative(),
   firstLine: z.number().int().positive(),
@@ -81,38 +86,105 @@ const SQS_UNSAFE_GLOBAL = /[\ud800-\udfff\ufffe\uffff]/g;
  * noncharacters U+FFFE/U+FFFF (which SQS rejects), as `\uXXXX` escapes that JSON.parse turns back into the text.
  */
 export function sqsSafeJson(value: unknown): string {
-  const json = JSON.stringify(value);
+  return escapeForSqs(JSON.stringify(value));
+}
+
+/** {@link sqsSafeJson} for a string that is already JSON. */
+export function escapeForSqs(json: string): string {
   return SQS_UNSAFE.test(json) ? json.replace(SQS_UNSAFE_GLOBAL, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
 }
 
+/** A body line that stands for a continuation line (`null` in `lines`): escaped text never looks like this. */
+export const CONTINUATION_MARKER = '\\N';
+
+/** Characters a v2 line escapes: the escape character, newlines, and what SQS (or fauxqs) rejects. */
+const LINE_NEEDS_ESCAPE = /[\u0000-\u0008\u000a-\u000c\u000e-\u001f\\\ud800-\udfff\ufffe\uffff]/;
+const LINE_ESCAPES = /[\u0000-\u0008\u000a-\u000c\u000e-\u001f\\\ud800-\udfff\ufffe\uffff]/g;
+const LINE_UNESCAPES = /\\(?:\\|n|u([0-9a-f]{4}))/g;
+
+/** Escapes one event's text for a v2 body line: `\` → `\\`, newline → `\n`, other unsafe characters → `\uXXXX`. */
+export function escapeLine(text: string): string {
+  if (!LINE_NEEDS_ESCAPE.test(text)) return text;
+  return text.replace(LINE_ESCAPES, (char) =>
+    char === '\\' ? '\\\\' : char === '\n' ? '\\n' : `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+function unescapeLine(line: string): string {
+  if (!line.includes('\\')) return line;
+  return line.replace(LINE_UNESCAPES, (escape: string, hex: string | undefined) =>
+    hex !== undefined ? String.fromCharCode(Number.parseInt(hex, 16)) : escape === '\\\\' ? '\\' : '\n',
+  );
+}
+
+/** The body line for one entry of `lines`. */
+export function encodeLine(line: string | null): string {
+  return line === null ? CONTINUATION_MARKER : escapeLine(line);
+}
+
+/** The v2 header: everything but the lines, plus how many there are. */
+export function encodeChunkHeader(header: Omit<ChunkMessage, 'v' | 'lines'>, lineCount: number): string {
+  const { batchId, chunk, firstLine, source, format, formatContext, truncated } = header;
+  return sqsSafeJson({ v: CHUNK_MESSAGE_VERSION, batchId, chunk, firstLine, source, format, formatContext, truncated, lineCount });
+}
+
+/** Encodes a chunk message as a v2 body: a JSON header line, then one body line per entry of `lines`. */
 export function encodeChunk(message: ChunkMessage): string {
-  return sqsSafeJson(message);
+  return `${encodeChunkHeader(message, message.lines.length)}\n${message.lines.map(encodeLine).join('\n')}`;
+}
+
+const headerSchema = z.object({
+  v: z.literal(2),
+  batchId: z.string().min(1),
+  chunk: z.number().int().nonnegative(),
+  firstLine: z.number().int().positive(),
+  source: z.object({ bucket: z.string(), key: z.string().min(1), etag: z.string() }),
+  format: z.string().min(1),
+  formatContext: z.record(z.string(), z.unknown()).optional(),
+  truncated: z.record(z.string(), z.number().int().nonnegative()).optional(),
+  lineCount: z.number().int().positive(),
+});
+
+function invalid(error: z.ZodError): MalformedChunkError {
+  const issue = error.issues[0];
+  const where = issue.path.length > 0 ? issue.path.join('.') : 'message';
+  return new MalformedChunkError(`chunk message is invalid at ${where}: ${issue.message}`);
 }
 
 /**
- * Parses and validates a message body. Throws {@link MalformedChunkError} naming the first problem,
- * so the message can be dead-lettered with a reason instead of retried.
+ * Parses and validates a message body (v2, or v1 from an older splitter). Throws {@link MalformedChunkError} naming
+ * the first problem, so the message can be dead-lettered with a reason instead of retried.
  */
 export function decodeChunk(body: string): ChunkMessage {
+  const newline = body.indexOf('\n');
   let raw: unknown;
   try {
-    raw = JSON.parse(body);
+    raw = JSON.parse(newline === -1 ? body : body.slice(0, newline));
   } catch (error) {
     throw new MalformedChunkError(`chunk message is not JSON: ${(error as Error).message}`);
   }
-  const result = chunkSchema.safeParse(raw);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue.path.length > 0 ? issue.path.join('.') : 'message';
-    throw new MalformedChunkError(`chunk message is invalid at ${where}: ${issue.message}`);
+  if ((raw as { v?: unknown } | null)?.v !== 2) {
+    const result = chunkSchema.safeParse(raw);
+    if (!result.success) throw invalid(result.error);
+    if (newline !== -1) throw new MalformedChunkError('chunk message v1 must be a single JSON document');
+    return result.data as ChunkMessage;
   }
-  return result.data as ChunkMessage;
+  const header = headerSchema.safeParse(raw);
+  if (!header.success) throw invalid(header.error);
+  const bodyLines = newline === -1 ? [] : body.slice(newline + 1).split('\n');
+  if (bodyLines.length !== header.data.lineCount) {
+    throw new MalformedChunkError(`chunk message declares ${header.data.lineCount} line(s) but carries ${bodyLines.length}`);
+  }
+  const lines = bodyLines.map((line) => (line === CONTINUATION_MARKER ? null : unescapeLine(line)));
+  const { lineCount: _lineCount, ...fields } = header.data;
+  return { ...fields, lines } as ChunkMessage;
 }
 
 /** Best-effort batch id and chunk index of a body that may not be valid, for DLQ bookkeeping. */
 export function peekChunkIdentity(body: string): { batchId?: string; chunk?: number } {
   try {
-    const raw = JSON.parse(body) as { batchId?: unknown; chunk?: unknown };
+    const newline = body.indexOf('\n');
+    const raw = JSON.parse(newline === -1 ? body : body.slice(0, newline)) as { batchId?: unknown; chunk?: unknown };
     return {
       batchId: typeof raw.batchId === 'string' ? raw.batchId : undefined,
       chunk: typeof raw.chunk === 'number' ? raw.chunk : undefined,

@@ -36,11 +36,18 @@ export function buildEntries(message: ChunkMessage, observedAt: Date): { entries
     const result = parse(text, context);
     let entry: LogEntry;
     if (result.ok) {
+      // One literal with every field (absent ones undefined, dropped by serialisation): every entry gets the same
+      // shape, which keeps this loop monomorphic and is measurably faster than spreading the record.
+      const record = result.record;
       entry = {
         batchId: message.batchId,
         lineNumber,
-        ...result.record,
+        timestamp: record.timestamp,
         observedTimestamp,
+        severityText: record.severityText,
+        severityNumber: record.severityNumber,
+        body: record.body,
+        attributes: record.attributes,
         format: result.format ?? message.format,
       };
     } else {

@@ -12,14 +12,14 @@ export interface PositionedEvent extends LogEvent {
  * up to the policy's caps; a blank line is an event of its own and ends the one before it.
  */
 export class EventAssembler {
-  private pending: { lines: string[]; bytes: number; byteOffset: number } | undefined;
+  private pending: { lines: string[]; bytes: number; byteOffset: number; ascii: boolean } | undefined;
 
   constructor(private readonly policy: MultilinePolicy | undefined) {}
 
   push(line: RawLine, out: PositionedEvent[]): void {
     const policy = this.policy;
     if (policy === undefined) {
-      out.push({ text: line.text, lineCount: 1, byteOffset: line.byteOffset });
+      out.push({ text: line.text, lineCount: 1, byteOffset: line.byteOffset, ascii: line.ascii });
       return;
     }
     const pending = this.pending;
@@ -32,20 +32,21 @@ export class EventAssembler {
     ) {
       pending.lines.push(line.text);
       pending.bytes += line.text.length + 1;
+      pending.ascii &&= line.ascii === true;
       return;
     }
     this.flush(out);
     if (line.text === '') {
-      out.push({ text: '', lineCount: 1, byteOffset: line.byteOffset });
+      out.push({ text: '', lineCount: 1, byteOffset: line.byteOffset, ascii: true });
       return;
     }
-    this.pending = { lines: [line.text], bytes: line.text.length, byteOffset: line.byteOffset };
+    this.pending = { lines: [line.text], bytes: line.text.length, byteOffset: line.byteOffset, ascii: line.ascii === true };
   }
 
   flush(out: PositionedEvent[]): void {
     const pending = this.pending;
     if (pending === undefined) return;
     this.pending = undefined;
-    out.push({ text: pending.lines.join('\n'), lineCount: pending.lines.length, byteOffset: pending.byteOffset });
+    out.push({ text: pending.lines.join('\n'), lineCount: pending.lines.length, byteOffset: pending.byteOffset, ascii: pending.ascii });
   }
 }

@@ -3,6 +3,8 @@ export interface RawLine {
   readonly text: string;
   /** Byte offset of the line's first byte in the (decompressed) content. */
   readonly byteOffset: number;
+  /** Every byte was ASCII (one character per byte), so the text's UTF-8 size is its length. */
+  readonly ascii?: boolean;
 }
 
 const LF = 0x0a;
@@ -51,7 +53,8 @@ export class LineSplitter {
       const newline = data.indexOf(LF, start);
       if (newline === -1) break;
       const end = newline > start && data[newline - 1] === CR ? newline - 1 : newline;
-      out.push({ text: data.toString('utf8', start, end), byteOffset: this.offset });
+      const text = data.toString('utf8', start, end);
+      out.push({ text, byteOffset: this.offset, ascii: isAscii(text, end - start) });
       this.offset += newline + 1 - start;
       start = newline + 1;
     }
@@ -64,9 +67,18 @@ export class LineSplitter {
     const data = this.pending;
     this.pending = undefined;
     const end = data[data.length - 1] === CR ? data.length - 1 : data.length;
-    out.push({ text: data.toString('utf8', 0, end), byteOffset: this.offset });
+    const text = data.toString('utf8', 0, end);
+    out.push({ text, byteOffset: this.offset, ascii: isAscii(text, end) });
     this.offset += data.length;
   }
+}
+
+/**
+ * As many characters as bytes means ASCII (a multi-byte character decodes to fewer UTF-16 units than bytes), unless
+ * an invalid byte became U+FFFD (one byte, one character).
+ */
+function isAscii(text: string, bytes: number): boolean {
+  return text.length === bytes && !text.includes('\uFFFD');
 }
 
 function isBomPrefix(data: Buffer): boolean {

@@ -100,3 +100,31 @@ describe('sqsSafeJson', () => {
     expect(JSON.parse(json)).to.deep.equal({ text });
   });
 });
+
+describe('encodeChunk and decodeChunk', () => {
+  it('round-trips every kind of line through the v2 body, escaping what SQS rejects', async () => {
+    const { encodeChunk } = await import('../../../src/domain/chunk.js');
+    const lines = ['{"quoted":"yes \\\\ back"}', '', 'multi\nline', null, 'tab\tand\rcr', 'ctrl\u0001\u001f', '\\N', 'emoji 🚀 \uFFFE', '\\n literal'];
+    const message = { v: 2 as const, batchId: 'b', chunk: 3, firstLine: 7, source: { bucket: 'b', key: 'k 🚀', etag: 'e' }, format: 'text', lines };
+
+    const body = encodeChunk(message);
+    const decoded = decodeChunk(body);
+
+    expect(body.split('\n')).to.have.length(lines.length + 1);
+    expect(body).to.not.match(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/);
+    expect(decoded).to.deep.equal(message);
+  });
+
+  it('rejects a body whose line count does not match its header', async () => {
+    const { encodeChunk } = await import('../../../src/domain/chunk.js');
+    const body = encodeChunk({ v: 2, batchId: 'b', chunk: 0, firstLine: 1, source: { bucket: 'b', key: 'k', etag: 'e' }, format: 'text', lines: ['a', 'b'] });
+
+    expect(() => decodeChunk(body.slice(0, body.lastIndexOf('\n')))).to.throw(/declares 2 line\(s\) but carries 1/);
+  });
+
+  it('still reads a v1 message from an older splitter', () => {
+    const v1 = JSON.stringify({ v: 1, batchId: 'b', chunk: 0, firstLine: 1, source: { bucket: 'b', key: 'k', etag: 'e' }, format: 'text', lines: ['a', null] });
+
+    expect(decodeChunk(v1).lines).to.deep.equal(['a', null]);
+  });
+});

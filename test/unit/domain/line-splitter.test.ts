@@ -65,3 +65,11 @@ describe('truncateUtf8', () => {
     expect(truncateUtf8('short', 100)).to.equal('short');
   });
 });
+
+describe('LineSplitter ascii flag', () => {
+  it('marks ASCII lines, and not lines with multi-byte or invalid bytes', () => {
+    const lines = split([Buffer.concat([Buffer.from('plain\nżółć\n'), Buffer.from([0x61, 0xff, 0x0a])])]);
+
+    expect(lines.map((line) => line.ascii)).to.deep.equal([true, false, false]);
+  });
+});
