@@ -3,7 +3,13 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import type { ProcessChunk } from '../application/process-chunk.use-case.js';
 import type { SplitLogObject } from '../application/split-log-object.use-case.js';
 import { RequestCounter } from '../adapters/instrumentation/request-counter.js';
@@ -37,10 +43,8 @@ export async function runEmulatorPipeline(options: LocalRunOptions): Promise<Run
     const uploads = [];
     for (const [index, file] of files.entries()) {
       const key = `uploads/${index + 1}/${path.basename(file)}`;
-      const response = await stack.clients.s3.send(
-        new PutObjectCommand({ Bucket: stack.names.bucket, Key: key, Body: createReadStream(file), ContentLength: sizes[index] }),
-      );
-      uploads.push({ bucket: stack.names.bucket, key, size: sizes[index], etag: (response.ETag ?? '').replace(/"/g, ''), file });
+      const etag = await uploadFile(stack.clients.s3, stack.names.bucket, key, file, sizes[index]);
+      uploads.push({ bucket: stack.names.bucket, key, size: sizes[index], etag, file });
     }
 
     const counter = new RequestCounter();
@@ -114,4 +118,35 @@ async function writeEntries(
   }
   out.end();
   await once(out, 'finish');
+}
+
+/** Parts of a multipart upload; fauxqs takes at most ~11 MiB per request, as S3 takes at most 5 GiB per PUT. */
+const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
+
+/** Uploads a file, in parts when it is larger than one part; returns the ETag without quotes. */
+async function uploadFile(s3: S3Client, bucket: string, key: string, file: string, size: number): Promise<string> {
+  if (size <= UPLOAD_PART_BYTES) {
+    const response = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: size }));
+    return (response.ETag ?? '').replace(/"/g, '');
+  }
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+  const parts: { ETag?: string; PartNumber: number }[] = [];
+  for (let start = 0, partNumber = 1; start < size; start += UPLOAD_PART_BYTES, partNumber++) {
+    const end = Math.min(size, start + UPLOAD_PART_BYTES);
+    const response = await s3.send(
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId,
+        PartNumber: partNumber,
+        Body: createReadStream(file, { start, end: end - 1 }),
+        ContentLength: end - start,
+      }),
+    );
+    parts.push({ ETag: response.ETag, PartNumber: partNumber });
+  }
+  const response = await s3.send(
+    new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }),
+  );
+  return (response.ETag ?? '').replace(/"/g, '');
 }
