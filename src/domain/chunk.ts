@@ -51,17 +51,18 @@ export interface ChunkMessage {
   readonly truncated?: Readonly<Record<string, number>>;
 }
 
-const chunkSchema = z.object({
-  v: z.literal(1),
+/** The fields every version carries besides the lines. */
+const chunkFields = z.object({
   batchId: z.string().min(1),
   chunk: z.number().int().nonnegative(),
   firstLine: z.number().int().positive(),
   source: z.object({ bucket: z.string(), key: z.string().min(1), etag: z.string() }),
   format: z.string().min(1),
   formatContext: z.record(z.string(), z.unknown()).optional(),
-  lines: z.array(z.string().nullable()).min(1),
   truncated: z.record(z.string(), z.number().int().nonnegative()).optional(),
 });
+
+const chunkSchema = chunkFields.extend({ v: z.literal(1), lines: z.array(z.string().nullable()).min(1) });
 
 /** A chunk message ready to send: encoded once, so its size is known before it is batched. */
 export interface EncodedChunk {
@@ -133,17 +134,7 @@ export function encodeChunk(message: ChunkMessage): string {
   return `${encodeChunkHeader(message, message.lines.length)}\n${message.lines.map(encodeLine).join('\n')}`;
 }
 
-const headerSchema = z.object({
-  v: z.literal(2),
-  batchId: z.string().min(1),
-  chunk: z.number().int().nonnegative(),
-  firstLine: z.number().int().positive(),
-  source: z.object({ bucket: z.string(), key: z.string().min(1), etag: z.string() }),
-  format: z.string().min(1),
-  formatContext: z.record(z.string(), z.unknown()).optional(),
-  truncated: z.record(z.string(), z.number().int().nonnegative()).optional(),
-  lineCount: z.number().int().positive(),
-});
+const headerSchema = chunkFields.extend({ v: z.literal(2), lineCount: z.number().int().positive() });
 
 function invalid(error: z.ZodError): MalformedChunkError {
   const issue = error.issues[0];

@@ -1,14 +1,10 @@
-import type { ProcessChunk } from '../application/process-chunk.use-case.js';
-import type { SplitLogObject } from '../application/split-log-object.use-case.js';
 import { watchBucket } from '../adapters/aws/s3-bucket-watcher.js';
 import { describeError } from '../domain/errors.js';
 import { adaptersModule } from '../di/adapters.module.js';
 import { createAwsAdapters } from '../di/aws.module.js';
 import { createContainer } from '../di/container.js';
-import { TOKENS } from '../di/tokens.js';
-import { createSplitterHandler } from '../handlers/splitter.js';
-import { createWorkerHandler } from '../handlers/worker.js';
 import { type EmulatorStack, startEmulatorStack } from './emulator-stack.js';
+import { createLocalHandlers } from './local-handlers.js';
 import { LocalRuntime } from './local-runtime.js';
 
 export interface EmulatorSession {
@@ -27,18 +23,11 @@ export async function startEmulatorSession(options: { onError?: (message: string
   const stack = await startEmulatorStack({ fastStartup: true });
   const adapters = createAwsAdapters(stack.config, { clients: stack.clients });
   const container = createContainer({
-    adapters: adaptersModule({
-      objectStore: adapters.objectStore,
-      chunkQueue: adapters.chunkQueue,
-      logRepository: adapters.logRepository,
-      continuations: adapters.continuations,
-      queueConsumer: adapters.queueConsumer,
-    }),
+    adapters: adaptersModule(adapters),
     settings: stack.config.pipeline,
   });
   const runtime = new LocalRuntime({
-    splitter: createSplitterHandler(() => ({ splitLogObject: container.get<SplitLogObject>(TOKENS.SplitLogObject) })),
-    worker: createWorkerHandler(() => ({ processChunk: container.get<ProcessChunk>(TOKENS.ProcessChunk) })),
+    ...createLocalHandlers(container),
     queue: adapters.queueConsumer,
     continuations: adapters.continuations,
     workerConcurrency: 2,

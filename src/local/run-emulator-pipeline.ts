@@ -10,18 +10,14 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import type { ProcessChunk } from '../application/process-chunk.use-case.js';
-import type { SplitLogObject } from '../application/split-log-object.use-case.js';
 import { RequestCounter } from '../adapters/instrumentation/request-counter.js';
 import { estimateCostUsd } from '../adapters/aws/pricing.js';
 import { deriveBatchId } from '../domain/batch.js';
 import { adaptersModule } from '../di/adapters.module.js';
 import { createAwsAdapters } from '../di/aws.module.js';
 import { createContainer } from '../di/container.js';
-import { TOKENS } from '../di/tokens.js';
-import { createSplitterHandler } from '../handlers/splitter.js';
-import { createWorkerHandler } from '../handlers/worker.js';
 import { startEmulatorStack } from './emulator-stack.js';
+import { createLocalHandlers } from './local-handlers.js';
 import { LocalRuntime } from './local-runtime.js';
 import type { LocalRunOptions } from './run-pipeline.js';
 import { type BatchSummary, type RunSummary, summarizeBatch, totalsOf } from './run-summary.js';
@@ -50,16 +46,10 @@ export async function runEmulatorPipeline(options: LocalRunOptions): Promise<Run
     const counter = new RequestCounter();
     const adapters = createAwsAdapters(stack.config, { clients: stack.clients, counter });
     const container = createContainer({
-      adapters: adaptersModule({
-        objectStore: adapters.objectStore,
-        chunkQueue: adapters.chunkQueue,
-        logRepository: adapters.logRepository,
-        continuations: adapters.continuations,
-      }),
+      adapters: adaptersModule(adapters),
       settings: { ...stack.config.pipeline, ...options.settings },
     });
-    const splitter = createSplitterHandler(() => ({ splitLogObject: container.get<SplitLogObject>(TOKENS.SplitLogObject) }));
-    const worker = createWorkerHandler(() => ({ processChunk: container.get<ProcessChunk>(TOKENS.ProcessChunk) }));
+    const { splitter, worker } = createLocalHandlers(container);
     let chunksProcessed = 0;
     const runtime = new LocalRuntime({
       splitter,
