@@ -9,6 +9,8 @@ export interface LogEvent {
   readonly lineCount: number;
   /** Known to be all ASCII (the splitter sees it from the byte count): its encoded size is its length. */
   readonly ascii?: boolean;
+  /** Set when the event was already cut (a multi-line event beyond its caps): its full size in bytes. */
+  readonly originalBytes?: number;
 }
 
 export interface ChunkPackerOptions {
@@ -86,11 +88,11 @@ export class ChunkPacker {
   /** Adds an event; returns the chunk it closed, if adding it overflowed the current one. */
   add(event: LogEvent, out: EncodedChunk[]): void {
     let text = event.text;
-    let originalBytes: number | undefined;
+    let originalBytes = event.originalBytes;
     if (text.length * 3 > this.options.maxEventBytes) {
       const textBytes = utf8Length(text);
       if (textBytes > this.options.maxEventBytes) {
-        originalBytes = textBytes;
+        originalBytes ??= textBytes;
         text = truncateUtf8(text, this.options.maxEventBytes);
       }
     }

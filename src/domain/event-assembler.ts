@@ -12,7 +12,9 @@ export interface PositionedEvent extends LogEvent {
  * up to the policy's caps; a blank line is an event of its own and ends the one before it.
  */
 export class EventAssembler {
-  private pending: { lines: string[]; bytes: number; byteOffset: number; ascii: boolean } | undefined;
+  private pending:
+    | { lines: string[]; lineCount: number; bytes: number; byteOffset: number; ascii: boolean; cutBytes: number }
+    | undefined;
 
   constructor(private readonly policy: MultilinePolicy | undefined) {}
 
@@ -23,16 +25,18 @@ export class EventAssembler {
       return;
     }
     const pending = this.pending;
-    if (
-      pending !== undefined &&
-      line.text !== '' &&
-      pending.lines.length < policy.maxLines &&
-      pending.bytes + line.text.length < policy.maxBytes &&
-      policy.isContinuation(line.text, pending.lines[0])
-    ) {
-      pending.lines.push(line.text);
-      pending.bytes += line.text.length + 1;
-      pending.ascii &&= line.ascii === true;
+    // An event stops absorbing continuation lines at twice its line cap; what follows starts a new event.
+    if (pending !== undefined && line.text !== '' && pending.lineCount < 2 * policy.maxLines && policy.isContinuation(line.text, pending.lines[0])) {
+      if (pending.lines.length < policy.maxLines && pending.bytes + line.text.length < policy.maxBytes) {
+        pending.lines.push(line.text);
+        pending.bytes += line.text.length + 1;
+        pending.ascii &&= line.ascii === true;
+      } else {
+        // Beyond the caps the event is cut: the line still belongs to it (and is counted) but its text is dropped,
+        // and the event is marked truncated with its full size.
+        pending.cutBytes += Buffer.byteLength(line.text, 'utf8') + 1;
+      }
+      pending.lineCount += 1;
       return;
     }
     this.flush(out);
@@ -40,13 +44,27 @@ export class EventAssembler {
       out.push({ text: '', lineCount: 1, byteOffset: line.byteOffset, ascii: true });
       return;
     }
-    this.pending = { lines: [line.text], bytes: line.text.length, byteOffset: line.byteOffset, ascii: line.ascii === true };
+    this.pending = {
+      lines: [line.text],
+      lineCount: 1,
+      bytes: line.text.length,
+      byteOffset: line.byteOffset,
+      ascii: line.ascii === true,
+      cutBytes: 0,
+    };
   }
 
   flush(out: PositionedEvent[]): void {
     const pending = this.pending;
     if (pending === undefined) return;
     this.pending = undefined;
-    out.push({ text: pending.lines.join('\n'), lineCount: pending.lines.length, byteOffset: pending.byteOffset, ascii: pending.ascii });
+    const text = pending.lines.join('\n');
+    out.push({
+      text,
+      lineCount: pending.lineCount,
+      byteOffset: pending.byteOffset,
+      ascii: pending.ascii,
+      ...(pending.cutBytes > 0 ? { originalBytes: Buffer.byteLength(text, 'utf8') + pending.cutBytes } : {}),
+    });
   }
 }

@@ -32,6 +32,39 @@ describe('LocalRuntime with in-memory adapters', () => {
       }
     }
 
+    it('stores invalid UTF-8 with replacement characters and a line far larger than a chunk truncated, losing no line', async () => {
+      const pipeline = createMemoryPipeline({ settings: { maxChunkBytes: 16 * 1024, maxEventBytes: 8 * 1024 } });
+      const huge = `{"msg":"${'x'.repeat(200_000)}"}`;
+      const content = Buffer.concat([
+        Buffer.from('{"msg":"before"}\n'),
+        Buffer.from([0x7b, 0x22, 0x6d, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d, 0x0a]),
+        Buffer.from(`${huge}\n{"msg":"after"}\n`),
+      ]);
+
+      const { batches, entries } = await pipeline.run({ 'odd.log': content });
+      const [batch] = batches;
+
+      expect(batch).to.deep.include({ status: BatchStatus.COMPLETED_WITH_ERRORS, totalLines: 4 });
+      expect(batch.stats).to.deep.include({ entries: 4, truncated: 1 });
+      expect(entries[0][1]).to.deep.include({ lineNumber: 2, attributes: { m: '\uFFFD\uFFFD' } });
+      expect(entries[0][2]).to.deep.include({ lineNumber: 3, truncated: true, originalLength: huge.length });
+      expect(entries[0][2].parseError).to.be.a('string');
+      expect(entries[0][2].body.length).to.be.at.most(8 * 1024);
+      expect(entries[0][3]).to.deep.include({ lineNumber: 4, body: 'after' });
+    });
+
+    it('counts a stack trace beyond its caps as one cut event, marked truncated', async () => {
+      const pipeline = createMemoryPipeline();
+      const frames = Array.from({ length: 700 }, (_, index) => `\tat com.example.Frame${index}.run(Frame.java:${index})`);
+      const lines = ['2026-11-26T09:00:00Z ERROR boom', ...frames, '2026-11-26T09:00:01Z INFO next'];
+
+      const { batches, entries } = await pipeline.run({ 'trace.log': logFile(lines) });
+
+      expect(batches[0].stats).to.deep.include({ lines: 702, entries: 2, continuation: 700, truncated: 1 });
+      expect(entries[0][0]).to.deep.include({ lineNumber: 1, lineCount: 701, truncated: true, severityText: 'ERROR' });
+      expect(entries[0][1]).to.deep.include({ lineNumber: 702, severityText: 'INFO' });
+    });
+
     it('stores every line exactly once under duplicate deliveries', async () => {
       let seed = 42;
       const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);

@@ -66,13 +66,27 @@ describe('STACK_TRACE_POLICY (through EventAssembler)', () => {
     expect(assemble(['start', '  detail', '', '  orphan'])).to.deep.equal(['start\n  detail', '', '  orphan']);
   });
 
-  it('cuts an event at the line cap', () => {
+  it('cuts an event at the line cap: later lines are counted in it, their text dropped, the event marked', () => {
     const lines = ['head', ...Array.from({ length: STACK_TRACE_POLICY.maxLines + 5 }, (_, index) => `    at frame${index}`)];
+    const assembler = new EventAssembler(STACK_TRACE_POLICY);
+    const events: PositionedEvent[] = [];
+
+    for (const text of lines) assembler.push({ text, byteOffset: 0 }, events);
+    assembler.flush(events);
+
+    expect(events).to.have.length(1);
+    expect(events[0].text.split('\n')).to.have.length(STACK_TRACE_POLICY.maxLines);
+    expect(events[0].lineCount).to.equal(lines.length);
+    expect(events[0].originalBytes).to.equal(Buffer.byteLength(lines.join('\n')));
+  });
+
+  it('starts a new event after twice the line cap, so a run of indented lines cannot swallow a file', () => {
+    const lines = ['head', ...Array.from({ length: 2 * STACK_TRACE_POLICY.maxLines + 3 }, (_, index) => `    at frame${index}`)];
 
     const events = assemble(lines);
 
-    expect(events[0].split('\n')).to.have.length(STACK_TRACE_POLICY.maxLines);
     expect(events).to.have.length(2);
+    expect(events[1]).to.equal(`    at frame${2 * STACK_TRACE_POLICY.maxLines - 1}\n    at frame${2 * STACK_TRACE_POLICY.maxLines}\n    at frame${2 * STACK_TRACE_POLICY.maxLines + 1}\n    at frame${2 * STACK_TRACE_POLICY.maxLines + 2}`);
   });
 
   it('keeps every line its own event for JSON', () => {
