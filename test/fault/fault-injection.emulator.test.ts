@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import type { ChunkQueue } from '../../src/application/ports/chunk-queue.port.js';
 import { seededRandom } from '../../bench/generate.js';
 import { createEmulatorPipeline } from '../helpers/emulator-pipeline.js';
-import { assertExactlyOnce, poisonedRepository, referenceChunks, scheduledFileLines } from '../helpers/fault-invariant.js';
-import { type Fault, FaultInjector } from '../helpers/faults.js';
+import { assertExactlyOnce, faultArbitrary, poisonedRepository, referenceChunks, scheduledFileLines } from '../helpers/fault-invariant.js';
+import { FaultInjector } from '../helpers/faults.js';
 import { logFile } from '../helpers/memory-pipeline.js';
 
 /**
@@ -19,25 +19,6 @@ const MAX_RECEIVE_COUNT = 5;
 /** Transient faults per schedule stay below the receive limit, so only poison chunks can exhaust their receives. */
 const MAX_FAULTS = MAX_RECEIVE_COUNT - 2;
 
-const FAULT_SITES = [
-  'repo.createBatch',
-  'repo.saveCheckpoint',
-  'repo.finishSplitting',
-  'repo.putEntries',
-  'repo.recordChunkProcessed',
-  'repo.completeBatch',
-  'repo.getBatch',
-  'repo.recordChunkDeadLettered',
-  'queue.deadLetter',
-  'queue.sendBatch',
-  'continuations.handOver',
-] as const;
-
-const faultArbitrary: fc.Arbitrary<Fault> = fc.record({
-  method: fc.constantFrom(...FAULT_SITES),
-  call: fc.integer({ min: 1, max: 6 }),
-  kind: fc.constantFrom('crash-before', 'crash-after', 'throttle'),
-});
 
 const scheduleArbitrary = fc.record({
   seed: fc.integer({ min: 1, max: 2 ** 30 }),
@@ -47,7 +28,7 @@ const scheduleArbitrary = fc.record({
   batchSize: fc.constantFrom(1, 3, 10),
   handOverRate: fc.constantFrom(0, 0.3),
   poisonLines: fc.uniqueArray(fc.integer({ min: 1, max: 150 }), { maxLength: 2 }),
-  faults: fc.array(faultArbitrary, { maxLength: MAX_FAULTS }),
+  faults: fc.array(faultArbitrary(6), { maxLength: MAX_FAULTS }),
   gzip: fc.boolean(),
 });
 

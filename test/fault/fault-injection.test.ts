@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { InMemoryChunkQueue } from '../../src/adapters/memory/in-memory-chunk-queue.js';
 import { seededRandom } from '../../bench/generate.js';
-import { assertExactlyOnce, poisonedRepository, referenceChunks, scheduledFileLines } from '../helpers/fault-invariant.js';
-import { type Fault, FaultInjector } from '../helpers/faults.js';
+import { assertExactlyOnce, faultArbitrary, poisonedRepository, referenceChunks, scheduledFileLines } from '../helpers/fault-invariant.js';
+import { FaultInjector } from '../helpers/faults.js';
 import { createMemoryPipeline, logFile } from '../helpers/memory-pipeline.js';
 
 /**
@@ -18,25 +18,6 @@ const MAX_RECEIVE_COUNT = 8;
 /** Transient faults per schedule stay below the receive limit, so only poison chunks can exhaust their receives. */
 const MAX_FAULTS = MAX_RECEIVE_COUNT - 2;
 
-const FAULT_SITES = [
-  'repo.createBatch',
-  'repo.saveCheckpoint',
-  'repo.finishSplitting',
-  'repo.putEntries',
-  'repo.recordChunkProcessed',
-  'repo.completeBatch',
-  'repo.getBatch',
-  'repo.recordChunkDeadLettered',
-  'queue.deadLetter',
-  'queue.sendBatch',
-  'continuations.handOver',
-] as const;
-
-const faultArbitrary: fc.Arbitrary<Fault> = fc.record({
-  method: fc.constantFrom(...FAULT_SITES),
-  call: fc.integer({ min: 1, max: 12 }),
-  kind: fc.constantFrom('crash-before', 'crash-after', 'throttle'),
-});
 
 const scheduleArbitrary = fc.record({
   seed: fc.integer({ min: 1, max: 2 ** 30 }),
@@ -46,7 +27,7 @@ const scheduleArbitrary = fc.record({
   reorder: fc.boolean(),
   handOverRate: fc.constantFrom(0, 0, 0.2, 0.5),
   poisonLines: fc.uniqueArray(fc.integer({ min: 1, max: 400 }), { maxLength: 2 }),
-  faults: fc.array(faultArbitrary, { maxLength: MAX_FAULTS }),
+  faults: fc.array(faultArbitrary(12), { maxLength: MAX_FAULTS }),
   gzip: fc.boolean(),
 });
 

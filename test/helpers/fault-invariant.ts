@@ -1,13 +1,39 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import type { LogRepository } from '../../src/application/ports/log-repository.port.js';
 import type { DeadLetteredMessage } from '../../src/application/ports/queue-consumer.port.js';
 import { type Batch, BatchStatus } from '../../src/domain/batch.js';
 import { type ChunkMessage, decodeChunk, peekChunkIdentity } from '../../src/domain/chunk.js';
 import type { LogEntry } from '../../src/domain/log-entry.js';
 import { seededRandom } from '../../bench/generate.js';
+import type { Fault } from './faults.js';
 import { BUCKET, createMemoryPipeline } from './memory-pipeline.js';
 
 /** What a schedule's file looks like: its length, where poison lines sit, and the seed of everything else. */
+/** Every port call of the handlers a schedule may crash or throttle. */
+export const FAULT_SITES = [
+  'repo.createBatch',
+  'repo.saveCheckpoint',
+  'repo.finishSplitting',
+  'repo.putEntries',
+  'repo.recordChunkProcessed',
+  'repo.completeBatch',
+  'repo.getBatch',
+  'repo.recordChunkDeadLettered',
+  'queue.deadLetter',
+  'queue.sendBatch',
+  'continuations.handOver',
+] as const;
+
+/** One fault: the `call`-th call (1..maxCall) of a site crashes before or after it, or is throttled. */
+export function faultArbitrary(maxCall: number): fc.Arbitrary<Fault> {
+  return fc.record({
+    method: fc.constantFrom(...FAULT_SITES),
+    call: fc.integer({ min: 1, max: maxCall }),
+    kind: fc.constantFrom('crash-before', 'crash-after', 'throttle'),
+  });
+}
+
 export interface ScheduledFile {
   readonly seed: number;
   readonly lines: number;
