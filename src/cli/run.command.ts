@@ -1,4 +1,5 @@
 import { access, constants, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { MAX_MESSAGE_BYTES } from '../domain/chunk.js';
@@ -84,11 +85,14 @@ async function assertReadableFile(file: string): Promise<void> {
 }
 
 async function assertWritableTarget(file: string): Promise<void> {
+  const info = await stat(file).catch(() => undefined);
+  if (info?.isDirectory() === true) throw new UsageError(`--out ${file} is a directory`);
+  const directory = path.dirname(path.resolve(file));
   try {
-    const info = await stat(file);
-    if (info.isDirectory()) throw new UsageError(`--out ${file} is a directory`);
+    await access(directory, constants.W_OK);
   } catch (error) {
-    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `--out ${file}: no directory ${directory}` : `--out ${file}: cannot write in ${directory} (${code})`);
   }
 }
 

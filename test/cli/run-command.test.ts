@@ -83,6 +83,10 @@ describe('logbatch run', () => {
     const missing = await runCli(['run', path.join(directory, 'nope.log')]);
     const badOption = await runCli(['run', path.join(directory, 'empty.log'), '--max-chunk-bytes', 'lots']);
 
+    const unwritable = await runCli(['run', path.join(directory, 'empty.log'), '--out', path.join(directory, 'no-such-dir', 'out.jsonl')]);
+
+    expect(unwritable.code).to.equal(2);
+    expect(unwritable.stderr).to.match(/^logbatch: --out .*out\.jsonl: no directory .*no-such-dir\n$/);
     expect(missing.code).to.equal(2);
     expect(missing.stderr.trim()).to.match(/^logbatch: .*nope\.log: no such file$/);
     expect(badOption.code).to.equal(2);

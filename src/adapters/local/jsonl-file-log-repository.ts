@@ -51,6 +51,7 @@ export class JsonlFileLogRepository extends InMemoryLogRepository {
   }
 
   async close(): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
     await new Promise<void>((resolve, reject) => this.out.end((error?: Error | null) => (error ? reject(error) : resolve())));
   }
 
