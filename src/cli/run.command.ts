@@ -9,6 +9,9 @@ import type { RunSummary } from '../local/run-summary.js';
 import { renderSummary } from './render-summary.js';
 import { EXIT_BATCH_FAILED, EXIT_OK, UsageError } from './usage-error.js';
 
+/** Below this a chunk's envelope leaves too little room for lines. */
+const MIN_CHUNK_BYTES = 1024;
+
 export interface RunCommandOptions {
   readonly format: string;
   readonly json?: boolean;
@@ -20,11 +23,11 @@ export interface RunCommandOptions {
   readonly progress?: boolean;
 }
 
-function positiveInteger(name: string, max = Number.MAX_SAFE_INTEGER) {
+function positiveInteger(name: string, max = Number.MAX_SAFE_INTEGER, min = 1) {
   return (value: string): number => {
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < 1 || parsed > max) {
-      throw new InvalidArgumentError(`${name} must be an integer between 1 and ${max}`);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(`${name} must be an integer between ${min} and ${max}`);
     }
     return parsed;
   };
@@ -38,7 +41,7 @@ export function runCommand(): Command {
     .addOption(new Option('--format <format>', 'log format, or auto to detect per file').default('auto').choices(['auto', ...FORMAT_NAMES]))
     .option('--json', 'print one JSON object with totals, batches, timing and request counts')
     .option('--out <file>', 'write every stored entry to this file as JSON Lines')
-    .option('--max-chunk-bytes <n>', `byte budget of one chunk message (at most ${MAX_MESSAGE_BYTES})`, positiveInteger('--max-chunk-bytes', MAX_MESSAGE_BYTES))
+    .option('--max-chunk-bytes <n>', `byte budget of one chunk message (at most ${MAX_MESSAGE_BYTES})`, positiveInteger('--max-chunk-bytes', MAX_MESSAGE_BYTES, MIN_CHUNK_BYTES))
     .option('--max-chunk-lines <n>', 'lines per chunk at most (1 = one message per line)', positiveInteger('--max-chunk-lines'))
     .addOption(new Option('--backend <backend>', 'where the pipeline runs').default('memory').choices(['memory', 'emulator']))
     .option('--concurrency <n>', 'worker invocations in flight', positiveInteger('--concurrency', 64))
