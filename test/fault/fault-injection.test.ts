@@ -18,7 +18,6 @@ const MAX_RECEIVE_COUNT = 8;
 /** Transient faults per schedule stay below the receive limit, so only poison chunks can exhaust their receives. */
 const MAX_FAULTS = MAX_RECEIVE_COUNT - 2;
 
-
 const scheduleArbitrary = fc.record({
   seed: fc.integer({ min: 1, max: 2 ** 30 }),
   lines: fc.integer({ min: 1, max: 400 }),

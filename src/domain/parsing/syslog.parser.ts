@@ -1,7 +1,7 @@
 import type { Attributes, ParseResult } from '../log-entry.js';
 import type { LineParser, ParseContext } from './parser.js';
 import { SYSLOG_SEVERITIES } from './severity-mapping.js';
-import { fractionToMillis, isoFromParts, isoFromYearlessTimestamp, monthFromAbbreviation } from './timestamp.js';
+import { fractionToMillis, isoFromParts, isoFromYearlessTimestamp, monthFromAbbreviation, zoneOffsetMinutes } from './timestamp.js';
 
 /**
  * Syslog, both wire formats:
@@ -82,14 +82,8 @@ const RFC3339_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.
 function parseRfc5424Timestamp(text: string): string | undefined {
   const match = RFC3339_TIMESTAMP.exec(text);
   if (match === null) return undefined;
-  let offset = 0;
-  const zone = match[8];
-  if (zone !== 'Z') {
-    const zoneHours = Number(zone.slice(1, 3));
-    const zoneMinutes = Number(zone.slice(4, 6));
-    if (zoneHours > 23 || zoneMinutes > 59) return undefined;
-    offset = (zone.charCodeAt(0) === 45 ? -1 : 1) * (zoneHours * 60 + zoneMinutes);
-  }
+  const offset = zoneOffsetMinutes(match[8]);
+  if (offset === undefined) return undefined;
   return isoFromParts(
     Number(match[1]),
     Number(match[2]),

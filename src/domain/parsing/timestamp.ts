@@ -92,7 +92,8 @@ function isoFromCanonicalString(text: string): string | undefined {
 }
 
 /** `Z`, `+02`, `+0200` or `+02:00` → minutes east of UTC; undefined when out of range. */
-function zoneOffsetMinutes(zone: string): number | undefined {
+/** `Z`, `±HH`, `±HHMM` or `±HH:MM` → minutes east of UTC, or undefined when out of range. */
+export function zoneOffsetMinutes(zone: string): number | undefined {
   if (zone === 'Z' || zone === 'z') return 0;
   const sign = zone.charCodeAt(0) === 45 /* - */ ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
