@@ -75,6 +75,13 @@ export class LocalRuntime {
     let splitterInvocations = 0;
     let workerInvocations = 0;
     let splittingDone = false;
+    // Pollers long-poll the queue; a nudge ends their wait so they notice at once that the run may be over (splitting
+    // done, or another poller's last invocation finished) instead of each sitting out its wait.
+    let wake = new AbortController();
+    const nudge = () => {
+      wake.abort();
+      wake = new AbortController();
+    };
 
     const around = this.options.aroundInvocation ?? (<T>(_kind: string, invoke: () => Promise<T>) => invoke());
     const attempts = this.options.splitterAttempts ?? 3;
@@ -102,13 +109,16 @@ export class LocalRuntime {
         }
       } finally {
         splittingDone = true;
+        nudge();
       }
     })();
 
     const poll = async () => {
       for (;;) {
         if (signal?.aborted === true) return;
-        const messages = await this.options.queue.receive(this.batchSize, { waitMs: this.pollWaitMs });
+        // Taken before looking, so a nudge that comes while this poller checks or waits is not missed.
+        const nudged = wake.signal;
+        const messages = await this.options.queue.receive(this.batchSize, { waitMs: this.pollWaitMs, signal: nudged });
         if (messages.length === 0) {
           if (splittingDone && (await this.isDrained())) return;
           continue;
@@ -128,6 +138,10 @@ export class LocalRuntime {
           else await this.options.queue.delete(message.receiptHandle);
         }
         this.options.onWorkerInvocation?.({ messages: messages.length, failed: failedIds.size });
+        if (splittingDone) {
+          nudge();
+          if (await this.isDrained()) return;
+        }
       }
     };
 

@@ -75,6 +75,15 @@ export function describeChunkQueueContract(adapterName: string, makeFixture: () 
         expect(depth).to.deep.include({ visible: 0, inFlight: 0 });
       });
 
+      it('does not wait on an empty queue when the signal is already aborted', async () => {
+        const started = performance.now();
+
+        const received = await fixture.queue.receive(10, { waitMs: 5_000, signal: AbortSignal.abort() });
+
+        expect(received).to.have.length(0);
+        expect(performance.now() - started).to.be.below(2_500);
+      });
+
       it('delivers again, with a higher receive count, a message made visible', async () => {
         await fixture.queue.sendBatch([chunk(2)]);
         const [first] = await receiveCount(fixture.queue, 1);

@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import { InMemoryChunkQueue } from '../../src/adapters/memory/in-memory-chunk-queue.js';
 import { InMemoryLogRepository } from '../../src/adapters/memory/in-memory-log-repository.js';
 import { InMemoryObjectStore } from '../../src/adapters/memory/in-memory-object-store.js';
@@ -24,3 +25,24 @@ describeChunkQueueContract('InMemoryChunkQueue', async () => ({
 }));
 
 describeLogRepositoryContract('InMemoryLogRepository', async () => ({ repository: new InMemoryLogRepository() }));
+
+describe('InMemoryChunkQueue long poll', () => {
+  it('ends a wait in progress when its signal aborts, and delivers what arrives during a wait', async () => {
+    const queue = new InMemoryChunkQueue();
+    const controller = new AbortController();
+    const started = performance.now();
+
+    const waiting = queue.receive(10, { waitMs: 60_000, signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    const aborted = await waiting;
+    const elapsed = performance.now() - started;
+
+    const delivering = queue.receive(10, { waitMs: 60_000, signal: new AbortController().signal });
+    await queue.sendBatch([{ chunk: 0, body: 'late', bytes: 4 }]);
+    const delivered = await delivering;
+
+    expect(aborted).to.deep.equal([]);
+    expect(elapsed).to.be.below(5_000);
+    expect(delivered.map((message) => message.body)).to.deep.equal(['late']);
+  });
+});

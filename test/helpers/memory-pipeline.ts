@@ -33,6 +33,8 @@ export interface MemoryPipelineOptions {
   readonly splitterAttempts?: number;
   readonly splitterContext?: () => { getRemainingTimeInMillis(): number };
   readonly workerConcurrency?: number;
+  /** The runtime's long-poll wait per receive. */
+  readonly pollWaitMs?: number;
   /** Lambda time limit played for the splitter. */
   readonly splitterTimeoutMs?: number;
   /** Handover margin of the splitter handler. */
@@ -77,6 +79,7 @@ export function createMemoryPipeline(options: MemoryPipelineOptions = {}) {
     aroundInvocation: options.aroundInvocation,
     splitterAttempts: options.splitterAttempts,
     splitterContext: options.splitterContext,
+    pollWaitMs: options.pollWaitMs,
   });
 
   return {

@@ -126,6 +126,17 @@ describe('LocalRuntime with in-memory adapters', () => {
       expect(after?.stats.entries).to.equal(25);
     });
 
+    it('ends as soon as the last chunk is done, not after the pollers sit out their long polls', async () => {
+      // With a minute-long poll, a run that waited for its pollers' waits to run out would take minutes (and time out).
+      const pipeline = createMemoryPipeline({ settings: { maxChunkLines: 7 }, pollWaitMs: 60_000, workerConcurrency: 3 });
+      const started = performance.now();
+
+      const { batches } = await pipeline.run({ 'quick.log': logFile(Array.from({ length: 100 }, (_, index) => `line ${index}`)) });
+
+      expect(batches[0]).to.deep.include({ status: BatchStatus.COMPLETED, totalLines: 100 });
+      expect(performance.now() - started).to.be.below(10_000);
+    });
+
     it('keeps the splitter bounded: the queue never holds more than its capacity', async () => {
       const pipeline = createMemoryPipeline({ settings: { maxChunkLines: 10 }, queue: { capacity: 8 } });
       let peak = 0;

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { inject, injectable } from 'inversify';
 import type { ChunkQueue, EncodedChunk } from '../../application/ports/chunk-queue.port.js';
-import type { DeadLetteredMessage, QueueConsumer, QueueDepth, ReceivedMessage } from '../../application/ports/queue-consumer.port.js';
+import type { DeadLetteredMessage, QueueConsumer, QueueDepth, ReceivedMessage, ReceiveOptions } from '../../application/ports/queue-consumer.port.js';
 import { DEFAULT_PIPELINE_SETTINGS } from '../../application/pipeline-settings.js';
 import type { AwsConfig } from '../../config/config.js';
 import { AWS_TOKENS } from '../../di/aws.tokens.js';
@@ -97,9 +97,12 @@ export class SqsChunkQueue implements ChunkQueue, QueueConsumer {
     );
   }
 
-  async receive(maxMessages: number, options?: { waitMs?: number }): Promise<ReceivedMessage[]> {
+  async receive(maxMessages: number, options?: ReceiveOptions): Promise<ReceivedMessage[]> {
     const received: ReceivedMessage[] = [];
-    let waitSeconds = Math.min(MAX_WAIT_SECONDS, Math.ceil((options?.waitMs ?? 0) / 1000));
+    // A long poll in flight is not abandoned (SQS would hide what it had taken for the visibility timeout); an
+    // already aborted signal only skips the wait.
+    const waitMs = options?.signal?.aborted === true ? 0 : (options?.waitMs ?? 0);
+    let waitSeconds = Math.min(MAX_WAIT_SECONDS, Math.ceil(waitMs / 1000));
     while (received.length < maxMessages) {
       const wanted = Math.min(MAX_RECEIVE_BATCH, maxMessages - received.length);
       const messages = await this.receiveFrom(this.queues.queueUrl, wanted, { waitSeconds });

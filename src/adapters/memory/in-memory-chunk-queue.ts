@@ -5,6 +5,7 @@ import type {
   QueueConsumer,
   QueueDepth,
   ReceivedMessage,
+  ReceiveOptions,
 } from '../../application/ports/queue-consumer.port.js';
 import { MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_SEND } from '../../domain/chunk.js';
 
@@ -87,13 +88,14 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
     this.deadLetters.push({ messageId: randomUUID(), body, reason });
   }
 
-  async receive(maxMessages: number, options?: { waitMs?: number }): Promise<ReceivedMessage[]> {
+  async receive(maxMessages: number, options?: ReceiveOptions): Promise<ReceivedMessage[]> {
     const deadline = this.now() + (options?.waitMs ?? 0);
+    const signal = options?.signal;
     for (;;) {
       const received = this.take(maxMessages);
       const remaining = deadline - this.now();
-      if (received.length > 0 || remaining <= 0) return received;
-      await this.waitForWork(remaining);
+      if (received.length > 0 || remaining <= 0 || signal?.aborted === true) return received;
+      await this.waitForWork(remaining, signal);
     }
   }
 
@@ -188,7 +190,7 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
     return received;
   }
 
-  private waitForWork(maxWaitMs: number): Promise<void> {
+  private waitForWork(maxWaitMs: number, signal: AbortSignal | undefined): Promise<void> {
     let nextVisible = Number.POSITIVE_INFINITY;
     for (const message of this.messages.values()) nextVisible = Math.min(nextVisible, message.visibleAt);
     const wait = Math.max(1, Math.min(maxWaitMs, nextVisible - this.now()));
@@ -196,10 +198,12 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
       const done = () => {
         clearTimeout(timer);
         this.waiters.delete(done);
+        signal?.removeEventListener('abort', done);
         resolve();
       };
       const timer = setTimeout(done, wait);
       this.waiters.add(done);
+      signal?.addEventListener('abort', done, { once: true });
     });
   }
 

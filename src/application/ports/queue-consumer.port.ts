@@ -24,13 +24,24 @@ export interface DeadLetteredMessage {
   readonly receiveCount?: number;
 }
 
+export interface ReceiveOptions {
+  /** Long-poll: how long to wait for a first message when none is visible. @default 0 */
+  readonly waitMs?: number;
+  /** Ends the wait early, e.g. when the caller knows no more messages are coming. */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * The consuming side of the chunk queue: what the local runtime (playing Lambda's SQS event source) and the
  * operator tools need. Implemented by the in-memory queue and by SQS.
  */
 export interface QueueConsumer {
-  /** Receives up to `maxMessages` visible messages and hides them for the visibility timeout. */
-  receive(maxMessages: number, options?: { waitMs?: number }): Promise<ReceivedMessage[]>;
+  /**
+   * Receives up to `maxMessages` visible messages and hides them for the visibility timeout, waiting up to `waitMs`
+   * for the first. An aborted `signal` ends the wait early (with what is visible, maybe nothing); an adapter whose
+   * wait cannot be abandoned safely only skips waiting when the signal is already aborted.
+   */
+  receive(maxMessages: number, options?: ReceiveOptions): Promise<ReceivedMessage[]>;
   /** Deletes a processed message. */
   delete(receiptHandle: string): Promise<void>;
   /** Makes a received message visible again after `seconds` (0: at once). */
