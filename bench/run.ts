@@ -5,7 +5,7 @@
  *  (c) the pipeline with one message per line (`--max-chunk-lines 1`, the naive design),
  * plus the per-format parser throughput. Writes the tables to docs/performance.md.
  *
- *   npm run bench [-- --sizes 10000,100000,1000000 --per-line-max 100000 --repeats 3 --no-write]
+ *   npm run bench [-- --sizes 10000,100000,1000000 --per-line-max 100000 --repeats 5 --no-write]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ const option = (name: string, fallback: string) => {
 const sizes = option('--sizes', '10000,100000,1000000').split(',').map(Number);
 const perLineMax = Number(option('--per-line-max', '100000'));
 /** Each scenario runs this many times, alternating with the others; the table shows the median run. */
-const repeats = Number(option('--repeats', '3'));
+const repeats = Number(option('--repeats', '5'));
 const write = !args.includes('--no-write');
 const root = path.resolve(import.meta.dirname, '..');
 const dataDir = path.join(root, '.bench');
@@ -58,12 +58,18 @@ for (const lines of sizes) {
     for (const scenario of scenarios) runs.get(scenario)!.push(measure(scenario, file));
   }
   const median = (measurements: Measurement[]) => [...measurements].sort((a, b) => a.seconds - b.seconds)[Math.floor(measurements.length / 2)];
-  const results = scenarios.map((scenario) => median(runs.get(scenario)!));
-  const floorRate = results[0].lines / results[0].seconds;
-  for (const result of results) {
+  const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const floorRuns = runs.get('floor')!;
+  for (const scenario of scenarios) {
+    const result = median(runs.get(scenario)!);
     const rate = result.lines / result.seconds;
+    // Each round ran the floor and this scenario back to back: its ratio is the side-by-side one, and the rounds'
+    // ratios show how much the shared machine moved them.
+    const ratios = runs.get(scenario)!.map((run, round) => floorRuns[round].seconds / run.seconds);
     const sends = result.requests?.['chunkQueue.sendBatch'];
-    const row = `| ${fmt(lines)} | ${result.scenario} | ${fmt(rate)} | ${((result.bytes / 1e6) / result.seconds).toFixed(1)} | ${result.peakRssMb} | ${(rate / floorRate).toFixed(2)} | ${sends === undefined ? '-' : fmt(sends)} |`;
+    const row =
+      `| ${fmt(lines)} | ${result.scenario} | ${fmt(rate)} | ${((result.bytes / 1e6) / result.seconds).toFixed(1)} | ${result.peakRssMb} | ` +
+      `${middle(ratios).toFixed(2)} | ${ratios.map((ratio) => ratio.toFixed(2)).join(' ')} | ${sends === undefined ? '-' : fmt(sends)} |`;
     rows.push(row);
     console.log(row);
   }
@@ -79,10 +85,11 @@ if (write) {
   const doc = path.join(root, 'docs/performance.md');
   const table = [
     `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench\` (node ${process.version}, ${os.cpus().length} cores, shared machine): ` +
-      `each scenario in its own process, ${repeats} alternating runs, the median shown.`,
+      `each scenario in its own process, ${repeats} rounds of floor, pipeline and per-line back to back; lines/s, MB/s and ` +
+      `memory are the median run, × floor the median of the rounds' side-by-side ratios (each round's in the next column).`,
     '',
-    '| lines | scenario | lines/s | MB/s | peak RSS MB | × floor | SendMessageBatch calls |',
-    '|---:|---|---:|---:|---:|---:|---:|',
+    '| lines | scenario | lines/s | MB/s | peak RSS MB | × floor | × floor by round | SendMessageBatch calls |',
+    '|---:|---|---:|---:|---:|---:|---|---:|',
     ...rows,
     '',
     '| parser | lines/s | MB/s |',
