@@ -1,7 +1,7 @@
 import type { Attributes, ParseResult } from '../log-entry.js';
 import type { LineParser, ParseContext } from './parser.js';
 import { SYSLOG_SEVERITIES } from './severity-mapping.js';
-import { fractionToMillis, isoFromParts, isoFromYearlessTimestamp, monthFromAbbreviation, zoneOffsetMinutes } from './timestamp.js';
+import { fractionToMillis, isoFromDateTimeMatch, isoFromYearlessTimestamp, monthFromAbbreviation, zoneOffsetMinutes } from './timestamp.js';
 
 /**
  * Syslog, both wire formats:
@@ -84,16 +84,7 @@ function parseRfc5424Timestamp(text: string): string | undefined {
   if (match === null) return undefined;
   const offset = zoneOffsetMinutes(match[8]);
   if (offset === undefined) return undefined;
-  return isoFromParts(
-    Number(match[1]),
-    Number(match[2]),
-    Number(match[3]),
-    Number(match[4]),
-    Number(match[5]),
-    Number(match[6]),
-    fractionToMillis(match[7]),
-    offset,
-  );
+  return isoFromDateTimeMatch(match, offset);
 }
 
 function parseRfc5424(cursor: Cursor, priority: number): ParseResult {

@@ -29,6 +29,14 @@ export function isoFromString(text: string): string | undefined {
   if (match === null) return undefined;
   const offsetMinutes = match[8] === undefined ? 0 : zoneOffsetMinutes(match[8]);
   if (offsetMinutes === undefined) return undefined;
+  return isoFromDateTimeMatch(match, offsetMinutes);
+}
+
+/**
+ * The ISO string of a date-time pattern's match whose groups 1 to 7 are year, month, day, hour, minute, second
+ * (absent: 0) and fraction; undefined for an impossible date.
+ */
+export function isoFromDateTimeMatch(match: RegExpExecArray, offsetMinutes: number): string | undefined {
   return isoFromParts(
     Number(match[1]),
     Number(match[2]),
