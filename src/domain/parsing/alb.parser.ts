@@ -51,24 +51,11 @@ const ALB_FIELDS: readonly FieldRule[] = [
   { kind: 'text', attribute: 'aws.elb.request_transform_status' },
 ];
 
-/** Classic Load Balancer access log fields (no leading type; the first field is the time). */
-const CLASSIC_ELB_FIELDS: readonly FieldRule[] = [
-  { kind: 'timestamp' },
-  { kind: 'text', attribute: 'aws.elb.name' },
-  { kind: 'address', prefix: 'client' },
-  { kind: 'address', prefix: 'aws.elb.target' },
-  { kind: 'number', attribute: 'aws.elb.request_processing_time' },
-  { kind: 'number', attribute: 'aws.elb.target_processing_time' },
-  { kind: 'number', attribute: 'aws.elb.response_processing_time' },
-  { kind: 'status' },
-  { kind: 'number', attribute: 'aws.elb.target.status_code' },
-  { kind: 'number', attribute: 'http.request.size' },
-  { kind: 'number', attribute: 'http.response.size' },
-  { kind: 'request' },
-  { kind: 'text', attribute: 'user_agent.original' },
-  { kind: 'text', attribute: 'tls.cipher' },
-  { kind: 'text', attribute: 'tls.protocol.version' },
-];
+/**
+ * Classic Load Balancer access log fields: the ALB's from the time through the TLS protocol, without the leading
+ * type (https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/access-log-collection.html).
+ */
+const CLASSIC_ELB_FIELDS: readonly FieldRule[] = ALB_FIELDS.slice(1, 16);
 
 const ALB_TYPES = new Set(['http', 'https', 'h2', 'grpcs', 'ws', 'wss']);
 /** Both layouts must reach the request field; later fields were added over the years and may be missing. */

@@ -40,6 +40,29 @@ describe('parseAlbLine', () => {
 
     expect(!result.ok && result.error).to.match(/field 7 should be a number/);
   });
+
+  it('maps a Classic Load Balancer line, which starts with the time, onto the same fields', () => {
+    const classic =
+      '2024-05-02T08:30:15.004200Z legacy-lb 203.0.113.9:41000 10.0.2.7:80 0.000081 0.004300 0.000050 404 404 0 57 ' +
+      '"GET http://shop.example.com:80/missing?x=2 HTTP/1.1" "curl/8.5.0" - -';
+
+    const result = parseAlbLine(classic, context);
+
+    if (!result.ok) expect.fail(result.error);
+    expect(result.record.timestamp).to.equal('2024-05-02T08:30:15.004Z');
+    expect(result.record.severityText).to.equal('WARN');
+    expect(result.record.attributes).to.include({
+      'aws.elb.name': 'legacy-lb',
+      'client.address': '203.0.113.9',
+      'aws.elb.target.port': 80,
+      'aws.elb.target_processing_time': 0.0043,
+      'http.response.status_code': 404,
+      'http.response.size': 57,
+      'url.path': '/missing',
+      'user_agent.original': 'curl/8.5.0',
+    });
+    expect(result.record.attributes).to.not.have.any.keys('aws.elb.type', 'aws.elb.extra_fields');
+  });
 });
 
 describe('parseS3AccessLine', () => {
