@@ -20,7 +20,7 @@ const option = (name: string, fallback: string) => {
 };
 const sizes = option('--sizes', '10000,100000,1000000').split(',').map(Number);
 const perLineMax = Number(option('--per-line-max', '100000'));
-/** Each scenario runs this many times, alternating with the others; the table shows the median run. */
+/** Rounds: each runs every scenario once, back to back; the table shows the median run and the median round's ratio. */
 const repeats = Number(option('--repeats', '5'));
 const write = !args.includes('--no-write');
 const root = path.resolve(import.meta.dirname, '..');
@@ -46,6 +46,10 @@ function measure(scenario: string, file: string): Measurement {
   return JSON.parse(output.trim().split('\n').pop()!) as Measurement;
 }
 
+/** The middle item by `value` (the upper one of an even count). */
+const median = <T>(items: readonly T[], value: (item: T) => number): T =>
+  [...items].sort((a, b) => value(a) - value(b))[Math.floor(items.length / 2)];
+
 const rows: string[] = [];
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 console.log(`node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}`);
@@ -57,11 +61,9 @@ for (const lines of sizes) {
   for (let round = 0; round < repeats; round++) {
     for (const scenario of scenarios) runs.get(scenario)!.push(measure(scenario, file));
   }
-  const median = (measurements: Measurement[]) => [...measurements].sort((a, b) => a.seconds - b.seconds)[Math.floor(measurements.length / 2)];
-  const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const floorRuns = runs.get('floor')!;
   for (const scenario of scenarios) {
-    const result = median(runs.get(scenario)!);
+    const result = median(runs.get(scenario)!, (run) => run.seconds);
     const rate = result.lines / result.seconds;
     // Each round ran the floor and this scenario back to back: its ratio is the side-by-side one, and the rounds'
     // ratios show how much the shared machine moved them.
@@ -69,7 +71,7 @@ for (const lines of sizes) {
     const sends = result.requests?.['chunkQueue.sendBatch'];
     const row =
       `| ${fmt(lines)} | ${result.scenario} | ${fmt(rate)} | ${((result.bytes / 1e6) / result.seconds).toFixed(1)} | ${result.peakRssMb} | ` +
-      `${middle(ratios).toFixed(2)} | ${ratios.map((ratio) => ratio.toFixed(2)).join(' ')} | ${sends === undefined ? '-' : fmt(sends)} |`;
+      `${median(ratios, (ratio) => ratio).toFixed(2)} | ${ratios.map((ratio) => ratio.toFixed(2)).join(' ')} | ${sends === undefined ? '-' : fmt(sends)} |`;
     rows.push(row);
     console.log(row);
   }
