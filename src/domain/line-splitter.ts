@@ -11,10 +11,12 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 /**
- * Cuts a byte stream into lines: LF or CRLF terminators, a UTF-8 BOM at the start skipped, a last line without
- * terminator kept. Works on bytes, so a multi-byte character split across buffers is reassembled (an LF byte never
- * occurs inside a UTF-8 sequence); invalid UTF-8 becomes U+FFFD rather than an error. Tracks the byte offset of
- * every line, which is what a checkpoint records.
+ * Cuts a byte stream into lines: LF, CRLF or a lone CR (classic Mac OS, some network devices) end a line; a UTF-8
+ * BOM is skipped at the start of the content and at the start of any line (where concatenated files and
+ * multi-member gzip objects leave one); a last line without terminator is kept. Works on bytes, so a multi-byte
+ * character split across buffers is reassembled (LF and CR bytes never occur inside a UTF-8 sequence); invalid
+ * UTF-8 becomes U+FFFD rather than an error. Tracks the byte offset of every line, which is what a checkpoint
+ * records.
  */
 export class LineSplitter {
   private pending: Buffer | undefined;
@@ -49,14 +51,28 @@ export class LineSplitter {
         this.offset += 3;
       }
     }
+    // Most files hold no CR at all, or only in CRLF: one search tells, and the loop below searches LF alone then.
+    let nextCr = data.indexOf(CR, start);
     for (;;) {
       const newline = data.indexOf(LF, start);
-      if (newline === -1) break;
-      const end = newline > start && data[newline - 1] === CR ? newline - 1 : newline;
-      const text = data.toString('utf8', start, end);
-      out.push({ text, byteOffset: this.offset, ascii: isAscii(text, end - start) });
-      this.offset += newline + 1 - start;
-      start = newline + 1;
+      if (nextCr !== -1 && nextCr < start) nextCr = data.indexOf(CR, start);
+      let end: number;
+      let next: number;
+      if (nextCr !== -1 && (newline === -1 || nextCr < newline - 1)) {
+        // A lone CR ends the line, unless it is the last byte so far: an LF may follow in the next buffer.
+        if (nextCr === data.length - 1) break;
+        end = nextCr;
+        next = nextCr + 1;
+        if (data[next] === LF) next++;
+      } else if (newline !== -1) {
+        end = newline > start && data[newline - 1] === CR ? newline - 1 : newline;
+        next = newline + 1;
+      } else {
+        break;
+      }
+      this.emit(data, start, end, out);
+      this.offset += next - start;
+      start = next;
     }
     if (start < data.length) this.pending = data.subarray(start);
   }
@@ -67,9 +83,15 @@ export class LineSplitter {
     const data = this.pending;
     this.pending = undefined;
     const end = data[data.length - 1] === CR ? data.length - 1 : data.length;
-    const text = data.toString('utf8', 0, end);
-    out.push({ text, byteOffset: this.offset, ascii: isAscii(text, end) });
+    this.emit(data, 0, end, out);
     this.offset += data.length;
+  }
+
+  private emit(data: Buffer, start: number, end: number, out: RawLine[]): void {
+    // A BOM inside the content (a second gzip member, files concatenated) starts a line but is not part of it.
+    const textStart = data[start] === 0xef && end - start >= 3 && data[start + 1] === 0xbb && data[start + 2] === 0xbf ? start + 3 : start;
+    const text = data.toString('utf8', textStart, end);
+    out.push({ text, byteOffset: this.offset, ascii: isAscii(text, end - textStart) });
   }
 }
 

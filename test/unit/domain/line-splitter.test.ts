@@ -48,11 +48,37 @@ describe('LineSplitter', () => {
       expect(split([Buffer.from([0xef, 0xbb, 0xbf])])).to.deep.equal([]);
     });
 
-    it('does not strip a BOM when starting mid-file, and offsets continue from the start offset', () => {
-      const lines = split([Buffer.from('\uFEFFx\ny\n')], 100);
+    it('strips a BOM at the start of any line, also when starting mid-file, keeping the offsets of the bytes', () => {
+      const lines = split([Buffer.from('\uFEFFx\ny\n\uFEFF{"a":1}\n')], 100);
 
-      expect(lines.map((line) => line.text)).to.deep.equal(['\uFEFFx', 'y']);
-      expect(lines.map((line) => line.byteOffset)).to.deep.equal([100, 105]);
+      expect(lines.map((line) => line.text)).to.deep.equal(['x', 'y', '{"a":1}']);
+      expect(lines.map((line) => line.byteOffset)).to.deep.equal([100, 105, 107]);
+    });
+
+    it('ends lines at a lone CR as well as at LF and CRLF, in any mix', () => {
+      const lines = split([Buffer.from('one\rtwo\r\nthree\nfour\r\rsix\r')]);
+
+      expect(lines.map((line) => line.text)).to.deep.equal(['one', 'two', 'three', 'four', '', 'six']);
+      expect(lines.map((line) => line.byteOffset)).to.deep.equal([0, 4, 9, 15, 20, 21]);
+    });
+
+    it('gives the same lines however the buffers cut CR and CRLF terminators', () => {
+      const text = 'a\rb\r\nc\r\r\nd\re';
+      const whole = split([Buffer.from(text)]);
+
+      const single = split(byteByByte(Buffer.from(text)));
+
+      expect(whole.map((line) => line.text)).to.deep.equal(['a', 'b', 'c', '', 'd', 'e']);
+      expect(single).to.deep.equal(whole);
+    });
+
+    it('splits five thousand CR-separated records into five thousand lines', () => {
+      const records = Array.from({ length: 5000 }, (_, index) => `<13>Nov 20 08:00:00 switch-1 record ${index} ${'x'.repeat(40)}`);
+
+      const lines = split([Buffer.from(records.join('\r'))]);
+
+      expect(lines).to.have.length(5000);
+      expect(lines[4999].text).to.equal(records[4999]);
     });
   });
 });
