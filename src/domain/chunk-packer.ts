@@ -1,4 +1,4 @@
-import { CONTINUATION_MARKER, type EncodedChunk, encodeChunkHeader, escapeLine, type FormatContext, MAX_MESSAGE_BYTES, type ObjectRef } from './chunk.js';
+import { CONTINUATION_MARKER, type EncodedChunk, encodeChunkHeader, escapedPrefixLength, escapeLine, type FormatContext, MAX_MESSAGE_BYTES, type ObjectRef } from './chunk.js';
 import { truncateUtf8 } from './line-splitter.js';
 
 /** One event to pack: a line, a multi-line event, or a blank line. */
@@ -103,10 +103,10 @@ export class ChunkPacker {
     const lineCount = event.lineCount ?? 1;
     const continuationBytes = (lineCount - 1) * (CONTINUATION_MARKER.length + 1);
     const room = Math.max(64, this.chunkRoom - continuationBytes);
-    while (bytes > room) {
-      // Escapes make the encoding longer than the text: cut by the excess until it fits.
+    if (bytes > room) {
+      // Escapes make the encoding longer than the text: keep the longest prefix whose encoding fits.
       originalBytes ??= utf8Length(event.text);
-      text = truncateUtf8(text, Math.max(0, utf8Length(text) - (bytes - room) - 8));
+      text = text.slice(0, escapedPrefixLength(text, room));
       encoded = escapeLine(text);
       bytes = utf8Length(encoded);
     }

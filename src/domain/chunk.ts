@@ -111,6 +111,36 @@ export function escapeLine(text: string): string {
   );
 }
 
+/**
+ * The length (in UTF-16 units) of the longest prefix of `text` whose {@link escapeLine} encoding takes at most
+ * `maxBytes` UTF-8 bytes, never ending between the two halves of a surrogate pair. A control character grows
+ * sixfold when escaped, so cutting by the raw size can leave nothing of a line made of them.
+ */
+export function escapedPrefixLength(text: string, maxBytes: number): number {
+  let bytes = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    let size: number;
+    if (code < 0x20) size = code === 0x0a ? 2 : code === 0x09 || code === 0x0d ? 1 : 6;
+    else if (code === 0x5c) size = 2;
+    else if (code < 0x80) size = 1;
+    else if (code < 0x800) size = 2;
+    else if (code >= 0xd800 && code <= 0xdbff && index + 1 < text.length && isLowSurrogate(text.charCodeAt(index + 1))) {
+      // A pair is escaped as two \uXXXX escapes, and is kept or cut whole.
+      if (bytes + 12 > maxBytes) return index;
+      bytes += 12;
+      index++;
+      continue;
+    } else if ((code >= 0xd800 && code <= 0xdfff) || code === 0xfffe || code === 0xffff) size = 6;
+    else size = 3;
+    if (bytes + size > maxBytes) return index;
+    bytes += size;
+  }
+  return text.length;
+}
+
+const isLowSurrogate = (code: number): boolean => code >= 0xdc00 && code <= 0xdfff;
+
 function unescapeLine(line: string): string {
   return line.replace(LINE_UNESCAPES, (escape: string, hex: string | undefined) =>
     hex !== undefined ? String.fromCharCode(Number.parseInt(hex, 16)) : escape === '\\\\' ? '\\' : '\n',

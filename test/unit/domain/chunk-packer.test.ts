@@ -36,6 +36,34 @@ describe('ChunkPacker', () => {
       }
     });
 
+    it('keeps the longest prefix that fits when escapes make a line of control characters overflow the chunk', () => {
+      const controls = '\x01'.repeat(60_000);
+
+      const chunks = pack([line(controls)], options({ maxChunkBytes: 256 * 1024 }));
+
+      const message = decodeChunk(chunks[0].body);
+      const kept = message.lines[0] as string;
+      expect(kept.length).to.be.greaterThan(40_000);
+      expect(controls.startsWith(kept)).to.equal(true);
+      expect(message.truncated).to.deep.equal({ '0': 60_000 });
+      expect(chunks[0].bytes).to.be.at.most(256 * 1024);
+    });
+
+    it('keeps a non-empty prefix of a 200 KB run of NUL bytes and never splits a surrogate pair', () => {
+      const nuls = '\u0000'.repeat(200_000);
+      const emoji = '\u{1F680}'.repeat(2_000);
+
+      const chunks = pack([line(nuls), line(emoji)], options({ maxChunkBytes: 8192 }));
+
+      const lines = chunks.flatMap((chunk) => decodeChunk(chunk.body).lines) as string[];
+      expect(lines).to.have.length(2);
+      expect(lines[0].length).to.be.greaterThan(1000);
+      expect(/^\u0000+$/.test(lines[0])).to.equal(true);
+      expect(lines[1].length % 2).to.equal(0);
+      expect(emoji.startsWith(lines[1])).to.equal(true);
+      for (const chunk of chunks) expect(chunk.bytes).to.be.at.most(8192);
+    });
+
     it('numbers chunks and lines contiguously, so every line is in exactly one chunk', () => {
       const events = Array.from({ length: 95 }, (_, index) => line(`line ${index + 1}`));
 
