@@ -24,6 +24,7 @@ export type BatchFailureCode =
   | 'CORRUPT_GZIP'
   | 'QUEUE_UNAVAILABLE'
   | 'DEAD_LETTERED_CHUNKS'
+  | 'OBJECT_CHANGED'
   | 'SPLIT_FAILED';
 
 /** A file that cannot be split (missing, binary, corrupt): the batch is marked FAILED with this reason. */
@@ -40,6 +41,33 @@ export class SplitFailedError extends LogBatchError {
 /** The object named by an event does not exist (deleted between the event and the read). */
 export class ObjectNotFoundError extends LogBatchError {
   readonly code = 'OBJECT_NOT_FOUND';
+}
+
+/**
+ * The object no longer has the ETag a read was pinned to: it was overwritten after the batch was created (or during
+ * the read). Reading on would mix two versions of the file in one batch; the new version has its own event and batch.
+ */
+export class ObjectChangedError extends LogBatchError {
+  readonly code = 'OBJECT_CHANGED';
+  readonly bucket: string;
+  readonly key: string;
+  /** The ETag the read was pinned to (unquoted). */
+  readonly expectedEtag: string;
+  /** The object's ETag now (unquoted), when the store could tell. */
+  readonly actualEtag?: string;
+
+  constructor(
+    object: { bucket: string; key: string; expectedEtag: string; actualEtag?: string; /** @default s3://bucket/key */ name?: string },
+    options?: { cause?: unknown },
+  ) {
+    const name = object.name ?? `s3://${object.bucket}/${object.key}`;
+    const now = object.actualEtag === undefined ? 'the object has another one now' : `the object has ${object.actualEtag} now`;
+    super(`${name} was overwritten: the read is pinned to ETag ${object.expectedEtag}, ${now}`, options);
+    this.bucket = object.bucket;
+    this.key = object.key;
+    this.expectedEtag = object.expectedEtag;
+    this.actualEtag = object.actualEtag;
+  }
 }
 
 /** A referenced batch does not exist in the repository. */

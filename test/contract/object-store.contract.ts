@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { ObjectStore } from '../../src/application/ports/object-store.port.js';
-import { ObjectNotFoundError } from '../../src/domain/errors.js';
+import { ObjectChangedError, ObjectNotFoundError } from '../../src/domain/errors.js';
 import { readAll } from '../helpers/streams.js';
 
 export interface ObjectStoreFixture {
@@ -73,5 +73,61 @@ export function describeObjectStoreContract(adapterName: string, makeFixture: ()
         expect(error).to.be.instanceOf(ObjectNotFoundError);
       });
     });
+
+    describe('openStream with ifMatch', () => {
+      it('streams the object when ifMatch is its current ETag, quoted or not', async () => {
+        const key = await fixture.put('pinned.log', Buffer.from('version one\n'));
+        const { etag } = await fixture.store.head(fixture.bucket, key);
+        const unquoted = etag.replace(/^"(.*)"$/, '$1');
+
+        const plain = await readAll(await fixture.store.openStream(fixture.bucket, key, { ifMatch: unquoted }));
+        const quoted = await readAll(await fixture.store.openStream(fixture.bucket, key, { ifMatch: `"${unquoted}"` }));
+
+        expect(plain.bytes.toString()).to.equal('version one\n');
+        expect(quoted.bytes.toString()).to.equal('version one\n');
+      });
+
+      it('throws ObjectChangedError naming the key and the pinned ETag when the object was overwritten', async () => {
+        const key = await fixture.put('overwritten.log', Buffer.from('version one\n'));
+        const stale = (await fixture.store.head(fixture.bucket, key)).etag;
+        await fixture.put('overwritten.log', Buffer.from('version two, longer\n'));
+        const current = (await fixture.store.head(fixture.bucket, key)).etag;
+
+        const error = await fixture.store.openStream(fixture.bucket, key, { ifMatch: stale }).catch((caught: unknown) => caught);
+
+        expect(error).to.be.instanceOf(ObjectChangedError);
+        const changed = error as ObjectChangedError;
+        expect(changed.code).to.equal('OBJECT_CHANGED');
+        expect(changed.key).to.equal(key);
+        expect(changed.message).to.include(key).and.include(unquote(stale));
+        expect(changed.expectedEtag).to.equal(unquote(stale));
+        if (changed.actualEtag !== undefined) expect(changed.actualEtag).to.equal(unquote(current));
+      });
+
+      it('throws ObjectChangedError for a ranged read of an overwritten object too', async () => {
+        const key = await fixture.put('overwritten-ranged.log', Buffer.from('0123456789abcdef'));
+        const stale = (await fixture.store.head(fixture.bucket, key)).etag;
+        await fixture.put('overwritten-ranged.log', Buffer.from('fedcba9876543210 and more'));
+
+        const error = await fixture.store
+          .openStream(fixture.bucket, key, { startByte: 10, ifMatch: stale })
+          .catch((caught: unknown) => caught);
+
+        expect(error).to.be.instanceOf(ObjectChangedError);
+      });
+
+      it('streams a ranged read when ifMatch is the current ETag', async () => {
+        const key = await fixture.put('pinned-ranged.log', Buffer.from('0123456789abcdef'));
+        const { etag } = await fixture.store.head(fixture.bucket, key);
+
+        const { bytes } = await readAll(await fixture.store.openStream(fixture.bucket, key, { startByte: 10, ifMatch: etag }));
+
+        expect(bytes.toString()).to.equal('abcdef');
+      });
+    });
   });
+}
+
+function unquote(etag: string): string {
+  return etag.replace(/^"(.*)"$/, '$1');
 }

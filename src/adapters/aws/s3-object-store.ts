@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { inject, injectable } from 'inversify';
-import type { ObjectInfo, ObjectStore } from '../../application/ports/object-store.port.js';
-import { ObjectNotFoundError, TransientFailureError } from '../../domain/errors.js';
+import type { ObjectInfo, ObjectStore, OpenStreamOptions } from '../../application/ports/object-store.port.js';
+import { ObjectChangedError, ObjectNotFoundError, TransientFailureError } from '../../domain/errors.js';
 import { AWS_TOKENS } from '../../di/aws.tokens.js';
 import { backoffDelayMs, isTransientAwsError, type RetryPolicy, retryPolicy } from './retry.js';
 
@@ -13,6 +13,7 @@ const NOT_FOUND_NAMES = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket']);
  * {@link ObjectStore} on Amazon S3. `openStream` streams `GetObject` (a ranged GET from `startByte`), never
  * buffering the object; when the connection breaks mid-body it re-GETs the rest (`Range: bytes=<next>-`,
  * `If-Match` on the ETag so the content cannot change underneath) with bounded backoff, invisibly to the reader.
+ * With `ifMatch` the first GET carries `If-Match` too; S3's 412 becomes {@link ObjectChangedError}.
  */
 @injectable()
 export class S3ObjectStore implements ObjectStore {
@@ -34,17 +35,25 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async openStream(bucket: string, key: string, options?: { startByte?: number }): Promise<Readable> {
+  async openStream(bucket: string, key: string, options?: OpenStreamOptions): Promise<Readable> {
     const startByte = options?.startByte ?? 0;
-    // The first GET happens here, so a missing object is reported by openStream itself, not by the stream.
-    const first = await this.get(bucket, key, startByte);
+    const ifMatch = options?.ifMatch === undefined ? undefined : quoteEtag(options.ifMatch);
+    // The first GET happens here, so a missing or changed object is reported by openStream itself, not by the stream.
+    const first = await this.get(bucket, key, startByte, ifMatch);
     if (first === undefined) return Readable.from([]);
-    return Readable.from(this.resumingBody(bucket, key, startByte, first), { objectMode: false });
+    return Readable.from(this.resumingBody(bucket, key, startByte, first, ifMatch), { objectMode: false });
   }
 
   /** Yields the body; after a transient break, continues from the next undelivered byte with a new ranged GET. */
-  private async *resumingBody(bucket: string, key: string, startByte: number, first: OpenedBody): AsyncGenerator<Buffer> {
-    const etag = first.etag;
+  private async *resumingBody(
+    bucket: string,
+    key: string,
+    startByte: number,
+    first: OpenedBody,
+    ifMatch: string | undefined,
+  ): AsyncGenerator<Buffer> {
+    // Resumes must read the version the first GET delivered.
+    const etag = ifMatch ?? first.etag;
     let body: OpenedBody | undefined = first;
     let nextByte = startByte;
     let failuresInARow = 0;
@@ -109,7 +118,22 @@ export class S3ObjectStore implements ObjectStore {
       return { stream: response.Body, etag: response.ETag, endByte };
     } catch (error) {
       if (fromByte > 0 && isRangeNotSatisfiable(error)) return undefined;
+      if (ifMatch !== undefined && isPreconditionFailed(error)) {
+        throw new ObjectChangedError(
+          { bucket, key, expectedEtag: unquoteEtag(ifMatch), actualEtag: await this.currentEtag(bucket, key) },
+          { cause: error },
+        );
+      }
       throw translateNotFound(error, bucket, key);
+    }
+  }
+
+  /** The object's ETag now, for the message of an {@link ObjectChangedError}; undefined when it cannot be read. */
+  private async currentEtag(bucket: string, key: string): Promise<string | undefined> {
+    try {
+      return (await this.head(bucket, key)).etag || undefined;
+    } catch {
+      return undefined;
     }
   }
 }
@@ -133,6 +157,16 @@ class PrematureEndError extends Error {
  */
 export function unquoteEtag(etag: string): string {
   return etag.replace(/^"(.*)"$/, '$1');
+}
+
+/** `If-Match` takes an entity tag, which HTTP quotes; batches keep ETags unquoted (see {@link unquoteEtag}). */
+function quoteEtag(etag: string): string {
+  return `"${unquoteEtag(etag)}"`;
+}
+
+function isPreconditionFailed(error: unknown): boolean {
+  const name = (error as { name?: unknown }).name;
+  return name === 'PreconditionFailed' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412;
 }
 
 function translateNotFound(error: unknown, bucket: string, key: string): unknown {

@@ -2,8 +2,8 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ObjectInfo, ObjectStore } from '../../application/ports/object-store.port.js';
-import { ObjectNotFoundError } from '../../domain/errors.js';
+import type { ObjectInfo, ObjectStore, OpenStreamOptions } from '../../application/ports/object-store.port.js';
+import { ObjectChangedError, ObjectNotFoundError } from '../../domain/errors.js';
 
 /** The "bucket" name under which local files are addressed; keys are absolute paths. */
 export const LOCAL_BUCKET = 'local';
@@ -25,9 +25,13 @@ export class LocalFileObjectStore implements ObjectStore {
     }
   }
 
-  async openStream(_bucket: string, key: string, options?: { startByte?: number }): Promise<Readable> {
+  async openStream(bucket: string, key: string, options?: OpenStreamOptions): Promise<Readable> {
     const file = this.resolve(key);
-    await this.head(LOCAL_BUCKET, key);
+    const { etag } = await this.head(LOCAL_BUCKET, key);
+    const expectedEtag = options?.ifMatch?.replace(/^"(.*)"$/, '$1');
+    if (expectedEtag !== undefined && expectedEtag !== etag) {
+      throw new ObjectChangedError({ bucket, key, expectedEtag, actualEtag: etag, name: file });
+    }
     return createReadStream(file, { start: options?.startByte ?? 0, highWaterMark: 256 * 1024 });
   }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { ObjectInfo, ObjectStore } from '../../application/ports/object-store.port.js';
-import { ObjectNotFoundError } from '../../domain/errors.js';
+import type { ObjectInfo, ObjectStore, OpenStreamOptions } from '../../application/ports/object-store.port.js';
+import { ObjectChangedError, ObjectNotFoundError } from '../../domain/errors.js';
 
 /** Objects held in memory; streamed in slices, like a network read, so consumers never see one big buffer. */
 export class InMemoryObjectStore implements ObjectStore {
@@ -26,8 +26,12 @@ export class InMemoryObjectStore implements ObjectStore {
     return { bucket, key, size: object.content.length, etag: object.etag };
   }
 
-  async openStream(bucket: string, key: string, options?: { startByte?: number }): Promise<Readable> {
-    const { content } = this.get(bucket, key);
+  async openStream(bucket: string, key: string, options?: OpenStreamOptions): Promise<Readable> {
+    // The stream reads the buffer it opened; a later put replaces the entry, not these bytes (like one S3 GET).
+    const { content, etag } = this.get(bucket, key);
+    if (options?.ifMatch !== undefined && unquote(options.ifMatch) !== unquote(etag)) {
+      throw new ObjectChangedError({ bucket, key, expectedEtag: unquote(options.ifMatch), actualEtag: unquote(etag) });
+    }
     const start = Math.min(options?.startByte ?? 0, content.length);
     const sliceBytes = this.sliceBytes;
     return Readable.from(
@@ -48,4 +52,8 @@ export class InMemoryObjectStore implements ObjectStore {
   private id(bucket: string, key: string): string {
     return `${bucket}\u0000${key}`;
   }
+}
+
+function unquote(etag: string): string {
+  return etag.replace(/^"(.*)"$/, '$1');
 }

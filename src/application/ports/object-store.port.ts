@@ -8,13 +8,25 @@ export interface ObjectInfo {
   readonly etag: string;
 }
 
+export interface OpenStreamOptions {
+  /** Start of a ranged read: the first byte to deliver. @default 0 */
+  readonly startByte?: number;
+  /**
+   * Pins the read to one version of the object: the ETag it must have (an {@link ObjectInfo.etag}, quoted or not;
+   * the batch's `source.etag`). When the object has another one, `openStream` throws `ObjectChangedError` rather
+   * than deliver bytes of another version. S3 pins every GET of the read (a resume after a reset fails the stream
+   * with that error); memory streams the version it opened; a local file is checked when it is opened.
+   */
+  readonly ifMatch?: string;
+}
+
 /** Read access to the objects logs are uploaded as (S3, a local directory, memory). */
 export interface ObjectStore {
   /** Size and identity of an object. Throws `ObjectNotFoundError` when it does not exist. */
   head(bucket: string, key: string): Promise<ObjectInfo>;
   /**
    * Streams an object's raw bytes, from `startByte` (a ranged read) to the end. Never buffers it whole.
-   * Throws `ObjectNotFoundError` when it does not exist.
+   * Throws `ObjectNotFoundError` when it does not exist, `ObjectChangedError` when `ifMatch` is not its ETag.
    */
-  openStream(bucket: string, key: string, options?: { startByte?: number }): Promise<Readable>;
+  openStream(bucket: string, key: string, options?: OpenStreamOptions): Promise<Readable>;
 }

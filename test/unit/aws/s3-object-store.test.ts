@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { S3ObjectStore, unquoteEtag } from '../../../src/adapters/aws/s3-object-store.js';
-import { ObjectNotFoundError, TransientFailureError } from '../../../src/domain/errors.js';
+import { ObjectChangedError, ObjectNotFoundError, TransientFailureError } from '../../../src/domain/errors.js';
 import { readAll } from '../../helpers/streams.js';
 
 const content = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz');
@@ -82,6 +82,63 @@ describe('S3ObjectStore', () => {
       const { bytes } = await readAll(await store.openStream('bucket', 'key', { startByte: 36 }));
 
       expect(bytes.length).to.equal(0);
+    });
+  });
+
+  describe('openStream with ifMatch', () => {
+    const preconditionFailed = () =>
+      Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+        name: 'PreconditionFailed',
+        $metadata: { httpStatusCode: 412 },
+      });
+
+    it('sends If-Match with the quoted ETag on the first GET, ranged or not', async () => {
+      const send = sinon.stub().callsFake(async () => ({ Body: Readable.from([content]), ETag: '"e1"', ContentLength: content.length }));
+      const store = new S3ObjectStore({ send } as unknown as S3Client);
+
+      await readAll(await store.openStream('bucket', 'key', { ifMatch: 'e1' }));
+      await readAll(await store.openStream('bucket', 'key', { startByte: 4, ifMatch: '"e1"' }));
+
+      expect((send.firstCall.args[0] as GetObjectCommand).input).to.deep.include({ IfMatch: '"e1"', Range: undefined });
+      expect((send.secondCall.args[0] as GetObjectCommand).input).to.deep.include({ IfMatch: '"e1"', Range: 'bytes=4-' });
+    });
+
+    it('throws ObjectChangedError with both ETags when S3 answers 412 to the first GET', async () => {
+      const send = sinon.stub().callsFake(async (command: unknown) => {
+        if (command instanceof HeadObjectCommand) return { ETag: '"e2"', ContentLength: 3 };
+        throw preconditionFailed();
+      });
+      const store = new S3ObjectStore({ send } as unknown as S3Client);
+
+      const error = await store.openStream('bucket', 'logs/a.log', { ifMatch: 'e1' }).catch((caught: unknown) => caught);
+
+      expect(error).to.be.instanceOf(ObjectChangedError);
+      expect(error).to.deep.include({ code: 'OBJECT_CHANGED', bucket: 'bucket', key: 'logs/a.log', expectedEtag: 'e1', actualEtag: 'e2' });
+      expect((error as Error).message).to.include('s3://bucket/logs/a.log').and.include('e1').and.include('e2');
+    });
+
+    it('still throws ObjectChangedError when the HEAD for the new ETag fails too', async () => {
+      const send = sinon.stub().rejects(preconditionFailed());
+      const store = new S3ObjectStore({ send } as unknown as S3Client);
+
+      const error = await store.openStream('bucket', 'key', { ifMatch: 'e1' }).catch((caught: unknown) => caught);
+
+      expect(error).to.be.instanceOf(ObjectChangedError);
+      expect((error as ObjectChangedError).actualEtag).to.equal(undefined);
+    });
+
+    it('fails the stream with ObjectChangedError when the object changed before a resume after a reset', async () => {
+      const send = sinon.stub();
+      send.onCall(0).resolves({ Body: breakingBody(content.subarray(0, 10)), ETag: '"e1"', ContentLength: content.length });
+      send.onCall(1).rejects(preconditionFailed());
+      send.onCall(2).resolves({ ETag: '"e2"', ContentLength: 3 });
+      const store = new S3ObjectStore({ send } as unknown as S3Client, { sleep: sinon.stub().resolves() });
+
+      const error = await readAll(await store.openStream('bucket', 'key')).catch((caught: unknown) => caught);
+
+      expect(error).to.be.instanceOf(ObjectChangedError);
+      expect((send.secondCall.args[0] as GetObjectCommand).input).to.deep.include({ Range: 'bytes=10-', IfMatch: '"e1"' });
+      expect(error).to.deep.include({ expectedEtag: 'e1', actualEtag: 'e2' });
     });
   });
 
