@@ -9,7 +9,8 @@ export interface SplitterDependencies {
   readonly telemetry?: HandlerTelemetry;
   /**
    * Hand the rest of a file over when less than this much time is left in the invocation, leaving room to send
-   * the pending chunks and the continuation. @default 60000
+   * the pending chunks and the continuation. Used as given when set (tests force hand-overs with it).
+   * @default a quarter of the time left when the invocation starts, at most 60000 (see {@link handOverMarginFor})
    */
   readonly handOverMarginMs?: number;
 }
@@ -26,6 +27,20 @@ export function decodeS3Key(encoded: string): string {
   return decodeURIComponent(encoded.replace(/\+/g, ' '));
 }
 
+/** The most time the splitter keeps back to hand over: flushing ≤ 10 chunks and the continuation takes seconds. */
+export const MAX_HAND_OVER_MARGIN_MS = 60_000;
+/** Share of an invocation's time kept back, so a function whose timeout is near the margin still makes progress. */
+const HAND_OVER_MARGIN_SHARE = 0.25;
+
+/**
+ * The default hand-over margin for an invocation that starts with `remainingMs` left: a quarter of it, at most
+ * 60 s. A fixed 60 s would leave a splitter with a timeout of 60 s or less no time to work: it would hand over
+ * at every chunk.
+ */
+export function handOverMarginFor(remainingMs: number): number {
+  return Math.min(MAX_HAND_OVER_MARGIN_MS, Math.floor(remainingMs * HAND_OVER_MARGIN_SHARE));
+}
+
 /** Lambda's context, reduced to what the splitter uses; absent locally unless the runtime plays a time limit. */
 type RemainingTime = Pick<Context, 'getRemainingTimeInMillis'>;
 
@@ -37,8 +52,12 @@ export function createSplitterHandler(resolve: () => SplitterDependencies) {
   let dependencies: SplitterDependencies | undefined;
   return async (event: SplitterEvent, context?: RemainingTime): Promise<SplitterResult> => {
     dependencies ??= resolve();
-    const { splitLogObject, telemetry = silentTelemetry, handOverMarginMs = 60_000 } = dependencies;
-    const shouldHandOver = context === undefined ? undefined : () => context.getRemainingTimeInMillis() < handOverMarginMs;
+    const { splitLogObject, telemetry = silentTelemetry } = dependencies;
+    let shouldHandOver: (() => boolean) | undefined;
+    if (context !== undefined) {
+      const marginMs = dependencies.handOverMarginMs ?? handOverMarginFor(context.getRemainingTimeInMillis());
+      shouldHandOver = () => context.getRemainingTimeInMillis() < marginMs;
+    }
     const outcomes: SplitOutcome['kind'][] = [];
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     if (!('Records' in event) || !Array.isArray(event.Records)) return { outcomes, batchItemFailures };
