@@ -7,7 +7,9 @@ import { InMemoryLogRepository } from '../memory/in-memory-log-repository.js';
 /**
  * Streams entries to a JSON Lines file, one entry per line, as they are written; batch records stay in memory.
  * A redelivered entry is recognised by (batchId, lineNumber) — a bit per line number per batch — and not written
- * twice, so the file holds every entry exactly once while memory stays flat however long the file grows.
+ * twice, so the file holds every entry exactly once while memory stays flat however long the file grows. A line
+ * counts as written only once its text is handed to the stream (a call that throws part-way leaves no marks), and an
+ * entry JSON cannot represent is written as an unparsed entry rather than failing its neighbours.
  * Reading back (`listEntries`) scans the file: meant for tests and small files, not as a query engine.
  */
 export class JsonlFileLogRepository extends InMemoryLogRepository {
@@ -25,11 +27,23 @@ export class JsonlFileLogRepository extends InMemoryLogRepository {
 
   protected override async storeEntries(entries: readonly LogEntry[]): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
+    const marked: LogEntry[] = [];
     let text = '';
-    for (const entry of entries) {
-      if (this.markWritten(entry.batchId, entry.lineNumber)) text += `${JSON.stringify(entry)}\n`;
+    let drained = true;
+    try {
+      for (const entry of entries) {
+        if (!this.markWritten(entry.batchId, entry.lineNumber)) continue;
+        marked.push(entry);
+        text += `${serializeEntry(entry)}\n`;
+      }
+      if (text.length > 0) drained = this.out.write(text);
+    } catch (error) {
+      // Nothing of this call reached the stream: a line counts as written only after its write, so forget this
+      // call's marks and let the retry write every line.
+      for (const entry of marked) this.unmarkWritten(entry.batchId, entry.lineNumber);
+      throw error;
     }
-    if (text.length > 0 && !this.out.write(text)) await once(this.out, 'drain');
+    if (!drained) await once(this.out, 'drain');
   }
 
   protected override async entriesOf(batchId: string): Promise<LogEntry[]> {
@@ -69,5 +83,29 @@ export class JsonlFileLogRepository extends InMemoryLogRepository {
     if ((bits[byte] & mask) !== 0) return false;
     bits[byte] |= mask;
     return true;
+  }
+
+  /** Undoes {@link markWritten} for a line whose write did not happen. */
+  private unmarkWritten(batchId: string, lineNumber: number): void {
+    const bits = this.written.get(batchId);
+    if (bits !== undefined) bits[lineNumber >> 3] &= ~(1 << (lineNumber & 7));
+  }
+}
+
+/**
+ * One JSON line for an entry. An entry JSON cannot represent — attributes nested so deep that `JSON.stringify`
+ * overflows the stack, a value it rejects — is written as an unparsed entry (its body, no attributes, `parseError`
+ * saying why) instead of failing the call, so one line never costs its neighbours.
+ */
+function serializeEntry(entry: LogEntry): string {
+  try {
+    return JSON.stringify(entry);
+  } catch (error) {
+    const unparsed: LogEntry = {
+      ...entry,
+      attributes: {},
+      parseError: `entry not serialisable as JSON: ${(error as Error).message}`,
+    };
+    return JSON.stringify(unparsed);
   }
 }
