@@ -1,0 +1,276 @@
+import type { Statement } from 'better-sqlite3';
+import type { LogRepository, Page, SplitTotals } from '../../application/ports/log-repository.port.js';
+import {
+  awaitsCompletion,
+  type Batch,
+  BatchStatus,
+  canSplit,
+  type ChunkStats,
+  type CompletionDecision,
+  type NewBatch,
+  type SplitCheckpoint,
+} from '../../domain/batch.js';
+import { type BatchFailureCode, BatchNotFoundError } from '../../domain/errors.js';
+import type { LogEntry } from '../../domain/log-entry.js';
+import { WARN_OR_ABOVE } from '../../domain/severity.js';
+import { type BatchRow, batchFromRow, type EntryRow, LINE_SPAN, type SqliteStore } from './sqlite-store.js';
+
+/**
+ * Batches, chunk markers and entries in a SQLite file ({@link SqliteStore}), with the DynamoDB table's rules:
+ * conditional batch creation, a chunk counted once (its marker and the batch's counters in one transaction),
+ * conditional completion. Each `putEntries` call is one transaction of prepared upserts keyed by (batch, line).
+ */
+export class SqliteLogRepository implements LogRepository {
+  private readonly statements: {
+    insertBatch: Statement;
+    selectBatch: Statement;
+    listBatches: Statement;
+    upsertEntry: Statement;
+    insertMarker: Statement;
+    entriesOfBatch: Statement;
+    severeEntries: Statement;
+  };
+
+  constructor(
+    private readonly store: SqliteStore,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    const db = store.db;
+    this.statements = {
+      insertBatch: db.prepare(
+        `INSERT INTO batches (batch_id, source_bucket, source_key, source_etag, source_size, format, status, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (batch_id) DO NOTHING`,
+      ),
+      selectBatch: db.prepare('SELECT * FROM batches WHERE batch_id = ?'),
+      listBatches: db.prepare('SELECT * FROM batches ORDER BY created_at DESC, batch_id LIMIT ?'),
+      upsertEntry: db.prepare(
+        `INSERT INTO entries (id, line_number, time, observed_time, severity_text, severity_number, body, attributes, format,
+                              parse_error, truncated, original_length, line_count)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET time = excluded.time, observed_time = excluded.observed_time,
+           severity_text = excluded.severity_text, severity_number = excluded.severity_number, body = excluded.body,
+           attributes = excluded.attributes, format = excluded.format, parse_error = excluded.parse_error,
+           truncated = excluded.truncated, original_length = excluded.original_length, line_count = excluded.line_count`,
+      ),
+      insertMarker: db.prepare('INSERT INTO chunk_markers (batch_seq, chunk) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+      entriesOfBatch: db.prepare('SELECT * FROM entries WHERE id > ? AND id < ? ORDER BY id LIMIT ?'),
+      severeEntries: db.prepare(
+        `SELECT * FROM entries WHERE severity_number >= ? AND time >= ? AND time < ? AND (time, id) > (?, ?)
+         ORDER BY time, id LIMIT ?`,
+      ),
+    };
+  }
+
+  async createBatch(init: NewBatch): Promise<{ batch: Batch; created: boolean }> {
+    return this.store.write(() => {
+      const source = init.source;
+      const result = this.statements.insertBatch.run(
+        init.batchId,
+        source.bucket,
+        source.key,
+        source.etag,
+        source.size ?? null,
+        init.format ?? null,
+        BatchStatus.SPLITTING,
+        init.createdAt,
+        init.createdAt,
+      );
+      return { batch: this.requireBatch(init.batchId), created: result.changes === 1 };
+    });
+  }
+
+  async getBatch(batchId: string): Promise<Batch | undefined> {
+    const row = this.statements.selectBatch.get(batchId) as BatchRow | undefined;
+    return row === undefined ? undefined : batchFromRow(row);
+  }
+
+  async listBatches(options?: { limit?: number }): Promise<Batch[]> {
+    return (this.statements.listBatches.all(options?.limit ?? 50) as BatchRow[]).map(batchFromRow);
+  }
+
+  async saveCheckpoint(batchId: string, checkpoint: SplitCheckpoint): Promise<void> {
+    this.store.write(() => {
+      this.requireBatch(batchId);
+      this.update(batchId, { checkpoint: JSON.stringify(checkpoint) });
+    });
+  }
+
+  async finishSplitting(batchId: string, totals: SplitTotals): Promise<Batch> {
+    return this.store.write(() => {
+      const batch = this.requireBatch(batchId);
+      if (!canSplit(batch)) return batch;
+      this.update(batchId, {
+        status: BatchStatus.SPLIT,
+        total_lines: totals.totalLines,
+        total_chunks: totals.totalChunks,
+        format: totals.format,
+        checkpoint: null,
+        failure_code: null,
+        reason: null,
+        completed_at: null,
+      });
+      return this.requireBatch(batchId);
+    });
+  }
+
+  async failBatch(batchId: string, failureCode: BatchFailureCode, reason: string, totals?: Partial<SplitTotals>): Promise<void> {
+    this.store.write(() => {
+      const batch = this.requireBatch(batchId);
+      this.update(batchId, {
+        status: BatchStatus.FAILED,
+        failure_code: failureCode,
+        reason,
+        total_lines: totals?.totalLines ?? batch.totalLines ?? null,
+        total_chunks: totals?.totalChunks ?? batch.totalChunks ?? null,
+        format: totals?.format ?? batch.format ?? null,
+        completed_at: this.now().toISOString(),
+      });
+    });
+  }
+
+  async putEntries(entries: readonly LogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const upsert = this.statements.upsertEntry;
+    this.store.write(() => {
+      let batchId: string | undefined;
+      let base = 0;
+      for (const entry of entries) {
+        if (entry.batchId !== batchId) {
+          const seq = this.store.seqOf(entry.batchId);
+          if (seq === undefined) throw new BatchNotFoundError(`no batch ${entry.batchId}`);
+          batchId = entry.batchId;
+          base = seq * LINE_SPAN;
+        }
+        upsert.run(
+          base + entry.lineNumber,
+          entry.lineNumber,
+          entry.timestamp ?? '',
+          entry.observedTimestamp,
+          entry.severityText ?? null,
+          entry.severityNumber ?? null,
+          entry.body,
+          JSON.stringify(entry.attributes),
+          entry.format,
+          entry.parseError ?? null,
+          entry.truncated === undefined ? null : entry.truncated ? 1 : 0,
+          entry.originalLength ?? null,
+          entry.lineCount ?? null,
+        );
+      }
+    });
+  }
+
+  async recordChunkProcessed(batchId: string, chunk: number, stats: ChunkStats): Promise<{ applied: boolean; batch: Batch }> {
+    return this.store.write(() => {
+      const batch = this.requireBatch(batchId);
+      const seq = this.store.seqOf(batchId)!;
+      if (this.statements.insertMarker.run(seq, chunk).changes === 0) return { applied: false, batch };
+      this.store.db
+        .prepare(
+          `UPDATE batches SET processed_chunks = processed_chunks + 1, lines = lines + ?, entries = entries + ?,
+             unparsed = unparsed + ?, blank = blank + ?, continuation = continuation + ?, truncated = truncated + ?,
+             dead_lettered_chunks = ?, updated_at = ? WHERE batch_id = ?`,
+        )
+        .run(
+          stats.lines,
+          stats.entries,
+          stats.unparsed,
+          stats.blank,
+          stats.continuation,
+          stats.truncated,
+          JSON.stringify(batch.deadLetteredChunks.filter((index) => index !== chunk)),
+          this.now().toISOString(),
+          batchId,
+        );
+      return { applied: true, batch: this.requireBatch(batchId) };
+    });
+  }
+
+  async recordChunkDeadLettered(batchId: string, chunk: number): Promise<Batch | undefined> {
+    return this.store.write(() => {
+      const row = this.statements.selectBatch.get(batchId) as BatchRow | undefined;
+      if (row === undefined) return undefined;
+      const batch = batchFromRow(row);
+      const counted = this.store.db.prepare('SELECT 1 FROM chunk_markers WHERE batch_seq = ? AND chunk = ?').get(row.seq, chunk) !== undefined;
+      if (counted || batch.deadLetteredChunks.includes(chunk)) return batch;
+      this.update(batchId, { dead_lettered_chunks: JSON.stringify([...batch.deadLetteredChunks, chunk].sort((a, b) => a - b)) });
+      return this.requireBatch(batchId);
+    });
+  }
+
+  async completeBatch(batch: Batch, decision: CompletionDecision): Promise<boolean> {
+    return this.store.write(() => {
+      const row = this.statements.selectBatch.get(batch.batchId) as BatchRow | undefined;
+      if (row === undefined) return false;
+      const current = batchFromRow(row);
+      if (
+        !awaitsCompletion(current) ||
+        current.status !== batch.status ||
+        current.processedChunks !== batch.processedChunks ||
+        current.deadLetteredChunks.length !== batch.deadLetteredChunks.length
+      ) {
+        return false;
+      }
+      this.update(batch.batchId, {
+        status: decision.status,
+        failure_code: decision.failureCode ?? null,
+        reason: decision.reason ?? null,
+        completed_at: this.now().toISOString(),
+      });
+      return true;
+    });
+  }
+
+  async listEntries(batchId: string, options?: { limit?: number; cursor?: string }): Promise<Page<LogEntry>> {
+    const seq = this.store.seqOf(batchId);
+    if (seq === undefined) return { items: [] };
+    const limit = options?.limit ?? 1000;
+    const afterLine = options?.cursor === undefined ? 0 : Number(options.cursor);
+    const rows = this.statements.entriesOfBatch.all(seq * LINE_SPAN + afterLine, (seq + 1) * LINE_SPAN, limit + 1) as EntryRow[];
+    const items = rows.slice(0, limit).map((row) => this.store.entryFromRow(row));
+    return rows.length > limit ? { items, cursor: String(items.at(-1)!.lineNumber) } : { items };
+  }
+
+  async listSevereEntries(options: { from: string; to: string; minSeverityNumber?: number; limit?: number; cursor?: string }): Promise<Page<LogEntry>> {
+    const limit = options.limit ?? 1000;
+    const [afterTime, afterId] = options.cursor === undefined ? ['', -1] : (JSON.parse(Buffer.from(options.cursor, 'base64url').toString()) as [string, number]);
+    const rows = this.statements.severeEntries.all(
+      Math.max(options.minSeverityNumber ?? WARN_OR_ABOVE, 1),
+      options.from,
+      options.to,
+      afterTime,
+      afterId,
+      limit + 1,
+    ) as EntryRow[];
+    const items = rows.slice(0, limit).map((row) => this.store.entryFromRow(row));
+    if (rows.length <= limit) return { items };
+    const last = rows[limit - 1];
+    return { items, cursor: Buffer.from(JSON.stringify([last.time, last.id])).toString('base64url') };
+  }
+
+  /** Removes a batch with its entries and markers (`run --reprocess`); dead letters of it stay until redriven. */
+  deleteBatch(batchId: string): void {
+    this.store.write(() => {
+      const seq = this.store.seqOf(batchId);
+      if (seq === undefined) return;
+      this.store.db.prepare('DELETE FROM entries WHERE id > ? AND id < ?').run(seq * LINE_SPAN, (seq + 1) * LINE_SPAN);
+      this.store.db.prepare('DELETE FROM chunk_markers WHERE batch_seq = ?').run(seq);
+      this.store.db.prepare('DELETE FROM batches WHERE seq = ?').run(seq);
+    });
+    this.store.forget(batchId);
+  }
+
+  private requireBatch(batchId: string): Batch {
+    const row = this.statements.selectBatch.get(batchId) as BatchRow | undefined;
+    if (row === undefined) throw new BatchNotFoundError(`no batch ${batchId}`);
+    return batchFromRow(row);
+  }
+
+  private update(batchId: string, columns: Record<string, string | number | null>): void {
+    const names = Object.keys(columns);
+    const assignments = names.map((name) => `${name} = ?`).join(', ');
+    this.store.db
+      .prepare(`UPDATE batches SET ${assignments}, updated_at = ? WHERE batch_id = ?`)
+      .run(...names.map((name) => columns[name]), this.now().toISOString(), batchId);
+  }
+}

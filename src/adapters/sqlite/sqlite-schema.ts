@@ -1,0 +1,93 @@
+/**
+ * The SQLite store's schema, one migration per version. `PRAGMA user_version` holds the version a file is at;
+ * opening a file runs the migrations it lacks, in order, inside one write transaction, so two processes opening a
+ * new store at once migrate it once. Never edit a released migration: add the next one.
+ */
+export const SCHEMA_MIGRATIONS: readonly string[] = [
+  // v1: batches, chunk markers, entries with their indexes, dead letters.
+  `
+  CREATE TABLE batches (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch_id TEXT NOT NULL UNIQUE,
+    source_bucket TEXT NOT NULL,
+    source_key TEXT NOT NULL,
+    source_etag TEXT NOT NULL,
+    source_size INTEGER,
+    format TEXT,
+    status TEXT NOT NULL,
+    failure_code TEXT,
+    reason TEXT,
+    total_lines INTEGER,
+    total_chunks INTEGER,
+    processed_chunks INTEGER NOT NULL DEFAULT 0,
+    lines INTEGER NOT NULL DEFAULT 0,
+    entries INTEGER NOT NULL DEFAULT 0,
+    unparsed INTEGER NOT NULL DEFAULT 0,
+    blank INTEGER NOT NULL DEFAULT 0,
+    continuation INTEGER NOT NULL DEFAULT 0,
+    truncated INTEGER NOT NULL DEFAULT 0,
+    dead_lettered_chunks TEXT NOT NULL DEFAULT '[]',
+    checkpoint TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    completed_at TEXT
+  );
+  CREATE INDEX batches_by_created ON batches (created_at DESC, batch_id);
+
+  CREATE TABLE chunk_markers (
+    batch_seq INTEGER NOT NULL,
+    chunk INTEGER NOT NULL,
+    PRIMARY KEY (batch_seq, chunk)
+  ) WITHOUT ROWID;
+
+  -- id = batch seq * 2^32 + line number: the rowid is the (batch, line) key and its order is line order.
+  CREATE TABLE entries (
+    id INTEGER PRIMARY KEY,
+    line_number INTEGER NOT NULL,
+    time TEXT NOT NULL,
+    observed_time TEXT NOT NULL,
+    severity_text TEXT,
+    severity_number INTEGER,
+    body TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    format TEXT NOT NULL,
+    parse_error TEXT,
+    truncated INTEGER,
+    original_length INTEGER,
+    line_count INTEGER
+  );
+  CREATE INDEX entries_by_time ON entries (time);
+  CREATE INDEX entries_severe_by_time ON entries (time, severity_number) WHERE severity_number >= 13;
+
+  CREATE VIEW entry_rows AS
+    SELECT b.batch_id, b.source_key, e.* FROM entries e JOIN batches b ON b.seq = (e.id >> 32);
+
+  CREATE TABLE dead_letters (
+    position INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    receive_count INTEGER,
+    dead_lettered_at TEXT NOT NULL
+  );
+  `,
+  // v2: a full-text index over bodies for --grep (trigram: any substring of 3+ characters, case as written).
+  `
+  CREATE VIRTUAL TABLE entries_fts USING fts5 (
+    body, content = 'entries', content_rowid = 'id', tokenize = 'trigram case_sensitive 1', detail = none
+  );
+  CREATE TRIGGER entries_fts_insert AFTER INSERT ON entries BEGIN
+    INSERT INTO entries_fts (rowid, body) VALUES (new.id, new.body);
+  END;
+  CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN
+    INSERT INTO entries_fts (entries_fts, rowid, body) VALUES ('delete', old.id, old.body);
+  END;
+  CREATE TRIGGER entries_fts_update AFTER UPDATE OF body ON entries BEGIN
+    INSERT INTO entries_fts (entries_fts, rowid, body) VALUES ('delete', old.id, old.body);
+    INSERT INTO entries_fts (rowid, body) VALUES (new.id, new.body);
+  END;
+  INSERT INTO entries_fts (entries_fts) VALUES ('rebuild');
+  `,
+];
+
+export const SCHEMA_VERSION = SCHEMA_MIGRATIONS.length;
