@@ -43,10 +43,22 @@ export function renderSummary(summary: RunSummary, cwd = process.cwd()): string 
   );
   if (t.deadLettered > 0) out.push(`${t.deadLettered} message(s) on the dead-letter queue`);
   if (t.truncated > 0) out.push(`${t.truncated} event(s) stored truncated`);
+  for (const note of duplicateNotes(summary, cwd)) out.push(`note: ${note}`);
   for (const batch of summary.batches) {
     if (batch.reason !== undefined) out.push(`${relative(batch.source, cwd)}: ${batch.status}: ${batch.reason}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** One note per file given more than once: how often, by which other names, and that it ran once. */
+function duplicateNotes(summary: RunSummary, cwd: string): string[] {
+  const aliases = new Map<string, string[]>();
+  for (const { file, sameAs } of summary.duplicateInputs ?? []) aliases.set(sameAs, [...(aliases.get(sameAs) ?? []), file]);
+  return [...aliases].map(([file, others]) => {
+    const otherNames = [...new Set(others.filter((other) => other !== file))].map((other) => relative(other, cwd));
+    const alias = otherNames.length === 0 ? '' : ` (also as ${otherNames.join(', ')})`;
+    return `${relative(file, cwd)} was given ${others.length + 1} times${alias}; processed once`;
+  });
 }
 
 function relative(file: string, cwd: string): string {

@@ -1,11 +1,12 @@
 import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { MAX_MESSAGE_BYTES } from '../domain/chunk.js';
 import { FORMAT_NAMES } from '../domain/parsing/formats.js';
-import { runLocalPipeline, type RunProgress } from '../local/run-pipeline.js';
+import { inspectRunInputs, OutputIsInputError, runLocalPipeline, type RunInputs, type RunProgress } from '../local/run-pipeline.js';
 import type { RunSummary } from '../local/run-summary.js';
+import { integerOption } from './numeric-options.js';
 import { renderSummary } from './render-summary.js';
 import { EXIT_BATCH_FAILED, EXIT_OK, UsageError } from './usage-error.js';
 
@@ -23,16 +24,6 @@ export interface RunCommandOptions {
   readonly progress?: boolean;
 }
 
-function positiveInteger(name: string, max = Number.MAX_SAFE_INTEGER, min = 1) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-      throw new InvalidArgumentError(`${name} must be an integer between ${min} and ${max}`);
-    }
-    return parsed;
-  };
-}
-
 /** `logbatch run <file...>`: the whole pipeline on local files, with a summary. */
 export function runCommand(): Command {
   return new Command('run')
@@ -41,10 +32,10 @@ export function runCommand(): Command {
     .addOption(new Option('--format <format>', 'log format, or auto to detect per file').default('auto').choices(['auto', ...FORMAT_NAMES]))
     .option('--json', 'print one JSON object with totals, batches, timing and request counts')
     .option('--out <file>', 'write every stored entry to this file as JSON Lines')
-    .option('--max-chunk-bytes <n>', `byte budget of one chunk message (at most ${MAX_MESSAGE_BYTES})`, positiveInteger('--max-chunk-bytes', MAX_MESSAGE_BYTES, MIN_CHUNK_BYTES))
-    .option('--max-chunk-lines <n>', 'lines per chunk at most (1 = one message per line)', positiveInteger('--max-chunk-lines'))
+    .option('--max-chunk-bytes <n>', `byte budget of one chunk message (at most ${MAX_MESSAGE_BYTES})`, integerOption('--max-chunk-bytes', { min: MIN_CHUNK_BYTES, max: MAX_MESSAGE_BYTES }))
+    .option('--max-chunk-lines <n>', 'lines per chunk at most (1 = one message per line)', integerOption('--max-chunk-lines'))
     .addOption(new Option('--backend <backend>', 'where the pipeline runs').default('memory').choices(['memory', 'emulator']))
-    .option('--concurrency <n>', 'worker invocations in flight', positiveInteger('--concurrency', 64))
+    .option('--concurrency <n>', 'worker invocations in flight', integerOption('--concurrency', { max: 64 }))
     .option('--no-progress', 'no progress bar, even on a terminal')
     .action(async (files: string[], options: RunCommandOptions, command: Command) => {
       command.setOptionValue('exitCode', await executeRun(files, options));
@@ -54,6 +45,8 @@ export function runCommand(): Command {
 export async function executeRun(files: string[], options: RunCommandOptions): Promise<number> {
   for (const file of files) await assertReadableFile(file);
   if (options.out !== undefined) await assertWritableTarget(options.out);
+  // Each file once, and never one of them as --out: checked before the pipeline opens --out for writing.
+  const inputs = await distinctInputs(files, options.out);
   const settings = {
     format: options.format,
     ...(options.maxChunkBytes === undefined ? {} : { maxChunkBytes: options.maxChunkBytes }),
@@ -64,13 +57,14 @@ export async function executeRun(files: string[], options: RunCommandOptions): P
   try {
     if (options.backend === 'emulator') {
       const { runEmulatorPipeline } = await import('../local/run-emulator-pipeline.js');
-      summary = await runEmulatorPipeline({ files, settings, outPath: options.out, workerConcurrency: options.concurrency, onProgress: bar?.update });
+      summary = await runEmulatorPipeline({ files: inputs.files, settings, outPath: options.out, workerConcurrency: options.concurrency, onProgress: bar?.update });
     } else {
-      summary = await runLocalPipeline({ files, settings, outPath: options.out, workerConcurrency: options.concurrency, onProgress: bar?.update });
+      summary = await runLocalPipeline({ files: inputs.files, settings, outPath: options.out, workerConcurrency: options.concurrency, onProgress: bar?.update });
     }
   } finally {
     bar?.stop();
   }
+  summary = { ...summary, duplicateInputs: inputs.duplicates };
   process.stdout.write(options.json === true ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
   return summary.batches.some((batch) => batch.status === 'FAILED') ? EXIT_BATCH_FAILED : EXIT_OK;
 }
@@ -84,6 +78,15 @@ async function assertReadableFile(file: string): Promise<void> {
     if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot be read (${code ?? (error as Error).message})`);
+  }
+}
+
+async function distinctInputs(files: readonly string[], out: string | undefined): Promise<RunInputs> {
+  try {
+    return await inspectRunInputs(files, out);
+  } catch (error) {
+    if (error instanceof OutputIsInputError) throw new UsageError(`--out ${out} is the input file ${error.inputPath}; choose another output file`);
+    throw error;
   }
 }
 

@@ -12,13 +12,14 @@ import { InMemoryChunkQueue } from '../adapters/memory/in-memory-chunk-queue.js'
 import { InMemoryLogRepository } from '../adapters/memory/in-memory-log-repository.js';
 import { InMemorySplitContinuations } from '../adapters/memory/in-memory-split-continuations.js';
 import { deriveBatchId } from '../domain/batch.js';
+import { LogBatchError } from '../domain/errors.js';
 import { adaptersModule } from '../di/adapters.module.js';
 import { createContainer } from '../di/container.js';
 import { TOKENS } from '../di/tokens.js';
 import { createSplitterHandler } from '../handlers/splitter.js';
 import { createWorkerHandler } from '../handlers/worker.js';
 import { LocalRuntime } from './local-runtime.js';
-import { type BatchSummary, type RunSummary, summarizeBatch, totalsOf } from './run-summary.js';
+import { type BatchSummary, type DuplicateInput, type RunSummary, summarizeBatch, totalsOf } from './run-summary.js';
 
 export interface RunProgress {
   readonly bytesRead: number;
@@ -42,15 +43,73 @@ export interface LocalRunOptions {
   readonly fastStartup?: boolean;
 }
 
+/** The output file of a run is one of its inputs: writing it would truncate the input before it is read. */
+export class OutputIsInputError extends LogBatchError {
+  readonly code = 'OUTPUT_IS_INPUT';
+
+  constructor(
+    readonly outPath: string,
+    readonly inputPath: string,
+  ) {
+    super(`the output ${outPath} is the input file ${inputPath}`);
+  }
+}
+
+/** A run's input files, each once, and the arguments that named a file already given. */
+export interface RunInputs {
+  /** Absolute paths, in the order given, each file once. */
+  readonly files: readonly string[];
+  readonly duplicates: readonly DuplicateInput[];
+}
+
+/**
+ * Identifies a run's files by device and inode (what `stat` sees through symlinks), so the same file named by two
+ * paths, a symlink or a hard link is one file: it is kept once, and its other names are reported as duplicates.
+ * Throws {@link OutputIsInputError} when `outPath` exists and is one of the inputs. Only reads metadata: nothing is
+ * opened for writing.
+ */
+export async function inspectRunInputs(files: readonly string[], outPath?: string): Promise<RunInputs> {
+  const identity = async (file: string) => {
+    const info = await stat(file, { bigint: true });
+    return `${info.dev}:${info.ino}`;
+  };
+  const firstNameOf = new Map<string, string>();
+  const distinct: string[] = [];
+  const duplicates: DuplicateInput[] = [];
+  for (const file of files.map((name) => path.resolve(name))) {
+    const id = await identity(file);
+    const first = firstNameOf.get(id);
+    if (first === undefined) {
+      firstNameOf.set(id, file);
+      distinct.push(file);
+    } else {
+      duplicates.push({ file, sameAs: first });
+    }
+  }
+  if (outPath !== undefined) {
+    const out = path.resolve(outPath);
+    const id = await identity(out).catch((error: NodeJS.ErrnoException) => {
+      // No file there yet (or a dangling symlink): it cannot be an input.
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    const input = id === undefined ? undefined : firstNameOf.get(id);
+    if (input !== undefined) throw new OutputIsInputError(out, input);
+  }
+  return { files: distinct, duplicates };
+}
+
 /**
  * Runs files through the real handlers on in-process adapters: the user's files are the object store, an in-memory
  * queue with SQS semantics carries the chunks, and entries are kept in memory only as counts, or streamed to
- * `outPath` as JSON Lines.
+ * `outPath` as JSON Lines. A file given more than once (by any path) is run once and listed in `duplicateInputs`;
+ * an `outPath` that is one of the inputs is refused ({@link OutputIsInputError}) before anything is written.
  */
 export async function runLocalPipeline(options: LocalRunOptions): Promise<RunSummary> {
   const started = performance.now();
   const counter = new RequestCounter();
-  const files = options.files.map((file) => path.resolve(file));
+  // Before anything opens outPath: an input given as the output would be truncated before it is read.
+  const { files, duplicates } = await inspectRunInputs(options.files, options.outPath);
   const sizes = await Promise.all(files.map(async (file) => (await stat(file)).size));
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   let bytesRead = 0;
@@ -112,6 +171,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<RunSum
     linesPerSecond: elapsedMs === 0 ? totals.lines : Math.round((totals.lines * 1000) / elapsedMs),
     bytesRead,
     requests: counter.snapshot(),
+    duplicateInputs: duplicates,
   };
 }
 

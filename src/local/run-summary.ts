@@ -29,6 +29,14 @@ export interface BatchSummary {
   readonly deadLetteredChunks: readonly number[];
 }
 
+/** An argument that named a file given earlier in the same run (same device and inode): it was run once. */
+export interface DuplicateInput {
+  /** The later argument, as an absolute path (not resolved through symlinks). */
+  readonly file: string;
+  /** The first argument naming the same file: the `source` of its batch. */
+  readonly sameAs: string;
+}
+
 /** What `logbatch run` reports (`--json` prints it as is). */
 export interface RunSummary {
   readonly backend: string;
@@ -38,6 +46,8 @@ export interface RunSummary {
   readonly linesPerSecond: number;
   readonly bytesRead: number;
   readonly requests: Readonly<Record<string, number>>;
+  /** Arguments that named a file already given; each file is run and reported once. `logbatch run` always sets it. */
+  readonly duplicateInputs?: readonly DuplicateInput[];
 }
 
 export function summarizeBatch(batch: Batch, source: string): BatchSummary {

@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { logFile } from '../helpers/memory-pipeline.js';
-import { runCli } from '../helpers/cli.js';
+import { PROJECT_ROOT, runCli } from '../helpers/cli.js';
 
 describe('logbatch run', () => {
   let directory: string;
@@ -104,5 +104,118 @@ describe('logbatch run', () => {
     expect(result.stdout).to.match(/^file\s+status\s+format\s+lines\s+entries/m);
     expect(result.stdout).to.match(/human\.log\s+COMPLETED\s+json\s+100\s+90/m);
     expect(result.stdout).to.match(/^total \(1 file\)\s+100\s+90/m);
+  });
+  describe('--out naming an input', function () {
+    this.timeout(120_000);
+    const content = logFile(['{"msg":"one"}', '{"msg":"two"}']);
+    const oneLine = /^logbatch: --out .+ is the input file .+; choose another output file\n$/;
+
+    it('refuses the same path, a different relative path, a symlink and a hard link, with exit 2 and the input intact', async () => {
+      const input = path.join(directory, 'victim.jsonl');
+      const viaSymlink = path.join(directory, 'victim-link.jsonl');
+      const viaHardLink = path.join(directory, 'victim-hard.jsonl');
+      await writeFile(input, content);
+      await symlink(input, viaSymlink);
+      await link(input, viaHardLink);
+      // The CLI runs in the project root; the same file by a relative path that goes through the temp directory's parent.
+      const relative = path.relative(PROJECT_ROOT, path.join(directory, '..', path.basename(directory), 'victim.jsonl'));
+
+      const results = [
+        await runCli(['run', input, '--out', input]),
+        await runCli(['run', input, '--out', relative]),
+        await runCli(['run', relative, '--out', input]),
+        await runCli(['run', input, '--out', viaSymlink]),
+        await runCli(['run', viaSymlink, '--out', input]),
+        await runCli(['run', input, '--json', '--out', viaHardLink]),
+      ];
+
+      for (const result of results) {
+        expect(result.code, result.stderr + result.stdout).to.equal(2);
+        expect(result.stderr).to.match(oneLine);
+        expect(result.stdout).to.equal('');
+      }
+      expect(await readFile(input, 'utf8')).to.equal(content.toString());
+    });
+
+    it('refuses `dir/* --out dir/entries.jsonl` run a second time, when the glob has picked up the output', async () => {
+      const logs = path.join(directory, 'glob');
+      await mkdir(logs);
+      await writeFile(path.join(logs, 'a.log'), content);
+      const out = path.join(logs, 'entries.jsonl');
+
+      const first = await runCli(['run', path.join(logs, 'a.log'), '--out', out]);
+      const written = await readFile(out, 'utf8');
+      const second = await runCli(['run', path.join(logs, 'a.log'), out, '--out', out]);
+
+      expect(first.code, first.stderr).to.equal(0);
+      expect(second.code).to.equal(2);
+      expect(second.stderr).to.match(oneLine).and.contain('entries.jsonl');
+      expect(await readFile(out, 'utf8')).to.equal(written);
+    });
+  });
+
+  describe('the same file given twice', function () {
+    this.timeout(60_000);
+    it('processes it once and says it was given twice, in --json and in --out, also by another path or a symlink', async () => {
+      const file = path.join(directory, 'twice.jsonl');
+      const viaSymlink = path.join(directory, 'twice-link.jsonl');
+      await writeFile(file, logFile(['{"msg":"one"}', '{"msg":"two"}']));
+      await symlink(file, viaSymlink);
+      const out = path.join(directory, 'twice-out.jsonl');
+      const relative = path.relative(PROJECT_ROOT, file);
+
+      const result = await runCli(['run', file, relative, viaSymlink, '--json', '--out', out]);
+      const summary = JSON.parse(result.stdout);
+      const stored = (await readFile(out, 'utf8')).trim().split('\n');
+
+      expect(result.code, result.stderr).to.equal(0);
+      expect(summary.totals).to.deep.include({ files: 1, lines: 2, entries: 2 });
+      expect(summary.batches).to.have.length(1);
+      expect(summary.batches[0].source).to.equal(file);
+      expect(summary.duplicateInputs).to.deep.equal([
+        { file: path.resolve(PROJECT_ROOT, relative), sameAs: file },
+        { file: viaSymlink, sameAs: file },
+      ]);
+      expect(stored).to.have.length(2);
+    });
+
+    it('notes it under the human summary, and reports no duplicates as an empty list', async () => {
+      const file = path.join(directory, 'twice-human.jsonl');
+      const other = path.join(directory, 'once.jsonl');
+      await writeFile(file, logFile(['{"msg":"one"}', '{"msg":"two"}']));
+      await writeFile(other, logFile(['{"msg":"three"}']));
+
+      const twice = await runCli(['run', file, other, file]);
+      const once = await runCli(['run', file, other, '--json']);
+
+      expect(twice.code, twice.stderr).to.equal(0);
+      expect(twice.stdout).to.match(/^total \(2 files\)\s+3\s+3/m);
+      expect(twice.stdout.match(/twice-human\.jsonl\s+COMPLETED/g)).to.have.length(1);
+      expect(twice.stdout).to.match(/^note: .*twice-human\.jsonl was given 2 times; processed once$/m);
+      expect(JSON.parse(once.stdout).duplicateInputs).to.deep.equal([]);
+    });
+  });
+
+  describe('numeric flags', function () {
+    this.timeout(60_000);
+    it('rejects a value that is not a positive integer with one line and exit 2, for every numeric flag', async () => {
+      const file = path.join(directory, 'numeric.log');
+      await writeFile(file, logFile(['{"msg":"one"}']));
+
+      const cases = [
+        ['--concurrency', 'abc'],
+        ['--concurrency', '0'],
+        ['--max-chunk-lines', '1e3'],
+        ['--max-chunk-bytes', '0x10000'],
+      ];
+      const results = [];
+      for (const [flag, value] of cases) results.push(await runCli(['run', file, flag, value]));
+
+      results.forEach((result, index) => {
+        const [flag, value] = cases[index];
+        expect(result.code, `${flag} ${value}`).to.equal(2);
+        expect(result.stderr, `${flag} ${value}`).to.match(new RegExp(`^error: option '${flag} <n>' argument '.*' is invalid\\. ${flag} must be (a positive integer|an integer between \\d+ and \\d+)\\n$`));
+      });
+    });
   });
 });
