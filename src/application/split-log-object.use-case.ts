@@ -6,10 +6,10 @@ import { type Batch, canSplit, decideCompletion, deriveBatchId, RETRYABLE_SPLIT_
 import type { SplitResume } from '../domain/continuation.js';
 import { ChunkPacker } from '../domain/chunk-packer.js';
 import { type EncodedChunk, type FormatContext, MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_SEND } from '../domain/chunk.js';
-import { describeError, ObjectNotFoundError, SplitFailedError } from '../domain/errors.js';
+import { describeError, ObjectChangedError, ObjectNotFoundError, SplitFailedError } from '../domain/errors.js';
 import { EventAssembler, type PositionedEvent } from '../domain/event-assembler.js';
 import { LineSplitter, type RawLine } from '../domain/line-splitter.js';
-import { cloudTrailRecords, looksLikeCloudTrail } from '../domain/parsing/cloudtrail.js';
+import { CloudTrailDocumentReader, DocumentTooLargeError, looksLikeCloudTrail } from '../domain/parsing/cloudtrail.js';
 import { DETECTION_SAMPLE_LINES, detectFormat, type FormatOption } from '../domain/parsing/formats.js';
 import { multilinePolicyFor } from '../domain/parsing/multiline.js';
 import type { PipelineSettings } from './pipeline-settings.js';
@@ -95,6 +95,8 @@ export class SplitLogObject {
           ? error
           : error instanceof ObjectNotFoundError
             ? new SplitFailedError('UNREADABLE_OBJECT', `cannot be read: ${error.message}`)
+            : error instanceof ObjectChangedError
+              ? new SplitFailedError('OBJECT_CHANGED', error.message)
             : new SplitFailedError('SPLIT_FAILED', `splitting failed: ${describeError(error)}`, { cause: error });
       // The reason names the object, so a list of failed batches reads on its own.
       const reason = `${objectName(bucket, key)}: ${failure.message}`;
@@ -108,17 +110,23 @@ export class SplitLogObject {
   private async split(batch: Batch, request: SplitRequest): Promise<SplitOutcome> {
     const { bucket, key } = request;
     const resume = request.resume;
-    // A gzip object cannot be entered mid-stream: a resumed gzip split re-reads from byte 0 and skips.
-    const rangedStart = resume !== undefined && resume.gzip !== true ? resume.byteOffset : 0;
-    const raw = await this.objects.openStream(bucket, key, rangedStart > 0 ? { startByte: rangedStart } : undefined);
-    const content = await this.decode(raw);
-    const skipUntil = resume !== undefined && resume.gzip === true ? resume.byteOffset : 0;
+    // A gzip or UTF-16 object cannot be entered mid-stream: such a resumed split re-reads from byte 0 and skips.
+    const rereads = resume !== undefined && (resume.gzip === true || resume.utf16 === true);
+    const rangedStart = resume !== undefined && !rereads ? resume.byteOffset : 0;
+    const raw = await this.objects.openStream(bucket, key, {
+      ...(rangedStart > 0 ? { startByte: rangedStart } : {}),
+      ifMatch: batch.source.etag,
+    });
+    // What the content is (gzip, UTF-16, binary) is decided once, at the start of the object, never mid-object.
+    const content = await this.decode(raw, rangedStart === 0, resume === undefined);
+    const skipUntil = rereads ? resume.byteOffset : 0;
     const lines = this.readLines(content.stream, skipUntil, rangedStart, () => content.failure?.() !== undefined);
 
     // Detect the format from the first lines (or keep the one a resumed split already chose).
     let decision: { format: string; formatContext?: FormatContext };
-    let head: RawLine[] = [];
-    let iterator: AsyncIterator<RawLine[]> = lines[Symbol.asyncIterator]();
+    let documents = resume?.documents === true;
+    const head: RawLine[] = [];
+    const iterator: AsyncIterator<RawLine[]> = lines[Symbol.asyncIterator]();
     if (resume !== undefined) {
       decision = { format: resume.format, formatContext: resume.formatContext };
     } else {
@@ -131,10 +139,7 @@ export class SplitLogObject {
         sampleCount = head.filter((line) => line.text.trim() !== '').length;
       }
       if ((requested === 'auto' || requested === 'cloudtrail') && looksLikeCloudTrail(head.slice(0, 20).map((l) => l.text).join('\n'))) {
-        const document = await collectRest(head, iterator, MAX_CLOUDTRAIL_DOCUMENT_BYTES);
-        const records = cloudTrailRecords(document);
-        head = records.map((text, index) => ({ text, byteOffset: index }));
-        iterator = (async function* () {})()[Symbol.asyncIterator]();
+        documents = true;
         decision = { format: 'cloudtrail' };
       } else {
         decision = detectFormat(
@@ -155,34 +160,48 @@ export class SplitLogObject {
       firstChunkIndex: resume?.nextChunkIndex ?? 0,
       firstLineNumber: resume?.nextLineNumber ?? 1,
     });
-    const assembler = new EventAssembler(multilinePolicyFor(decision.format));
+    // CloudTrail documents are read in record space (one event per record); other files line by line.
+    const assembler: { push(line: RawLine, out: PositionedEvent[]): void; flush(out: PositionedEvent[]): void } = documents
+      ? new CloudTrailDocumentReader(MAX_CLOUDTRAIL_DOCUMENT_BYTES, resume?.recordIndex ?? 0)
+      : new EventAssembler(multilinePolicyFor(decision.format));
     const sender = new BatchSender(this.queue);
     const events: PositionedEvent[] = [];
     const closed: EncodedChunk[] = [];
-    /** Byte offset of the first event in the packer's open chunk: where a continuation resumes. */
-    let openChunkOffset: number | undefined;
+    /** A chunk boundary has passed with the split not yet asked whether to hand over there. */
+    let boundaryUnasked = false;
+    const handOverAt = async (event: PositionedEvent): Promise<SplitResume> => {
+      await sender.flush();
+      return {
+        batchId: batch.batchId,
+        format: decision.format,
+        formatContext: decision.formatContext,
+        gzip: content.gzip,
+        ...(content.utf16 ? { utf16: true } : {}),
+        ...(documents ? { documents: true, recordIndex: event.recordIndex ?? 0 } : {}),
+        byteOffset: event.byteOffset,
+        nextLineNumber: packer.openChunkFirstLine,
+        nextChunkIndex: packer.nextChunkIndex,
+      };
+    };
 
     const pack = async (): Promise<SplitResume | undefined> => {
       for (const event of events) {
-        if (!packer.hasPending) openChunkOffset = event.byteOffset;
+        // A chunk closed on its line budget with nothing left over: this event opens the next chunk, so the
+        // boundary is here and it is known where the continuation would resume.
+        if (boundaryUnasked && !packer.hasPending) {
+          boundaryUnasked = false;
+          if (request.shouldHandOver?.() === true) return handOverAt(event);
+        }
         packer.add(event, closed);
         if (closed.length > 0) {
-          openChunkOffset = packer.hasPending ? event.byteOffset : undefined;
           for (const chunk of closed) await sender.add(chunk);
           closed.length = 0;
-          // Hand over only at a chunk boundary whose first event is known, so the continuation packs
-          // exactly the chunks an uninterrupted split would have.
-          if (openChunkOffset !== undefined && request.shouldHandOver?.() === true) {
-            await sender.flush();
-            return {
-              batchId: batch.batchId,
-              format: decision.format,
-              formatContext: decision.formatContext,
-              gzip: content.gzip,
-              byteOffset: openChunkOffset,
-              nextLineNumber: packer.openChunkFirstLine,
-              nextChunkIndex: packer.nextChunkIndex,
-            };
+          // The event that overflowed the closed chunk opens the next one: hand over before it, so the
+          // continuation packs exactly the chunks an uninterrupted split would have.
+          if (packer.hasPending) {
+            if (request.shouldHandOver?.() === true) return handOverAt(event);
+          } else {
+            boundaryUnasked = true;
           }
         }
       }
@@ -197,7 +216,12 @@ export class SplitLogObject {
         if (next.done) break;
         batchLines = next.value;
       }
-      for (const line of batchLines) assembler.push(line, events);
+      try {
+        for (const line of batchLines) assembler.push(line, events);
+      } catch (error) {
+        if (error instanceof DocumentTooLargeError) throw new SplitFailedError('DOCUMENT_TOO_LARGE', error.message);
+        throw error;
+      }
       batchLines = undefined;
       try {
         const handOver = await pack();
@@ -240,56 +264,52 @@ export class SplitLogObject {
   }
 
   /**
-   * Peeks at the first bytes: gzip by magic number is decompressed (whatever the key's suffix), NUL bytes in the
-   * first 8 KiB of content mean binary. A gzip object cannot be entered mid-stream, so a resumed gzip split
-   * re-reads from the start and skips to the checkpoint.
+   * Peeks at the first bytes: gzip by magic number is decompressed (whatever the key's suffix); UTF-16 text (by
+   * its byte-order mark) is decoded to UTF-8; NUL bytes in the first 8 KiB of content then mean binary. All of
+   * this is decided at the start of the object only: a ranged resume is plain UTF-8 text by then, and a resumed
+   * re-read was sniffed when the split began.
    */
   private async decode(
     raw: Readable,
-  ): Promise<{ stream: AsyncIterable<Buffer>; gzip: boolean; failure?: () => SplitFailedError | undefined }> {
-    const source = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    let first = Buffer.alloc(0);
-    while (first.length < 2) {
-      const next = await source.next();
-      if (next.done) break;
-      first = first.length === 0 ? Buffer.from(next.value) : Buffer.concat([first, next.value]);
-    }
-    let compressedBytes = 0;
-    const replay = async function* (): AsyncGenerator<Buffer> {
-      if (first.length > 0) {
-        compressedBytes += first.length;
-        yield first;
-      }
-      for (;;) {
-        const next = await source.next();
-        if (next.done) return;
-        compressedBytes += next.value.length;
-        yield next.value;
-      }
-    };
-    const isGzip = first.length >= 2 && first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1];
-    if (!isGzip) return { stream: sniffBinary(replay()), gzip: false };
+    atObjectStart: boolean,
+    sniff: boolean,
+  ): Promise<{ stream: AsyncIterable<Buffer>; gzip: boolean; utf16: boolean; failure?: () => SplitFailedError | undefined }> {
+    const counted = countBytes(raw);
+    const peeked = await peekBytes(counted.stream, 2);
+    const first = peeked.head;
+    const isGzip = atObjectStart && first.length >= 2 && first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1];
     let gzipError: Error | undefined;
-    const gunzip = pipeline(Readable.from(replay()), createGunzip(), new PassThrough(), (error) => {
-      if (error) gzipError = error;
-    });
-    const tolerant = async function* (): AsyncGenerator<Buffer> {
-      try {
-        for await (const chunk of gunzip) yield chunk as Buffer;
-      } catch (error) {
-        gzipError ??= error as Error;
-      }
-    };
+    let decompressed: AsyncIterable<Buffer> = peeked.stream;
+    if (isGzip) {
+      const gunzip = pipeline(Readable.from(peeked.stream), createGunzip(), new PassThrough(), (error) => {
+        if (error) gzipError = error;
+      });
+      decompressed = (async function* (): AsyncGenerator<Buffer> {
+        try {
+          for await (const chunk of gunzip) yield chunk as Buffer;
+        } catch (error) {
+          gzipError ??= error as Error;
+        }
+      })();
+    }
+    const text = atObjectStart ? await peekBytes(decompressed, 2) : { head: Buffer.alloc(0), stream: decompressed };
+    const utf16 = text.head.length >= 2 ? utf16Encoding(text.head) : undefined;
+    let stream = utf16 === undefined ? text.stream : transcodeUtf16(text.stream, utf16);
+    if (sniff) stream = sniffBinary(stream);
     return {
-      stream: sniffBinary(tolerant()),
-      gzip: true,
-      failure: () =>
-        gzipError === undefined
-          ? undefined
-          : new SplitFailedError(
+      stream,
+      gzip: isGzip,
+      utf16: utf16 !== undefined,
+      failure: !isGzip
+        ? undefined
+        : () => {
+            if (gzipError === undefined) return undefined;
+            if (gzipError instanceof ObjectChangedError) return new SplitFailedError('OBJECT_CHANGED', gzipError.message);
+            return new SplitFailedError(
               'CORRUPT_GZIP',
-              `corrupt gzip near compressed byte ${compressedBytes}: ${gzipError.message}; lines before it were kept`,
-            ),
+              `corrupt gzip near compressed byte ${counted.bytes()}: ${gzipError.message}; lines before it were kept`,
+            );
+          },
     };
   }
 
@@ -334,19 +354,56 @@ async function* sniffBinary(content: AsyncIterable<Buffer>): AsyncGenerator<Buff
   }
 }
 
-async function collectRest(head: RawLine[], iterator: AsyncIterator<RawLine[]>, maxBytes: number): Promise<string> {
-  const parts = head.map((line) => line.text);
-  let bytes = parts.reduce((sum, text) => sum + text.length + 1, 0);
-  for (;;) {
-    const next = await iterator.next();
+/** Counts the bytes a stream delivers, for reasons that name where a compressed stream broke. */
+function countBytes(raw: Readable): { stream: AsyncIterable<Buffer>; bytes: () => number } {
+  let bytes = 0;
+  return {
+    stream: (async function* (): AsyncGenerator<Buffer> {
+      for await (const buffer of raw) {
+        bytes += (buffer as Buffer).length;
+        yield buffer as Buffer;
+      }
+    })(),
+    bytes: () => bytes,
+  };
+}
+
+/** Reads at least `count` bytes (or all there is) and hands back a stream that replays them first. */
+async function peekBytes(content: AsyncIterable<Buffer>, count: number): Promise<{ head: Buffer; stream: AsyncIterable<Buffer> }> {
+  const source = content[Symbol.asyncIterator]();
+  let head = Buffer.alloc(0);
+  while (head.length < count) {
+    const next = await source.next();
     if (next.done) break;
-    for (const line of next.value) {
-      parts.push(line.text);
-      bytes += line.text.length + 1;
-    }
-    if (bytes > maxBytes) throw new SplitFailedError('SPLIT_FAILED', `CloudTrail document larger than ${maxBytes} bytes`);
+    head = head.length === 0 ? Buffer.from(next.value) : Buffer.concat([head, next.value]);
   }
-  return parts.join('\n');
+  const replay = async function* (): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    for (;;) {
+      const next = await source.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  };
+  return { head, stream: replay() };
+}
+
+/** The UTF-16 variant a byte-order mark announces. */
+function utf16Encoding(head: Buffer): 'utf-16le' | 'utf-16be' | undefined {
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  return undefined;
+}
+
+/** Decodes UTF-16 text (its BOM dropped) to UTF-8 as it streams; characters split across buffers are kept. */
+async function* transcodeUtf16(content: AsyncIterable<Buffer>, encoding: 'utf-16le' | 'utf-16be'): AsyncGenerator<Buffer> {
+  const decoder = new TextDecoder(encoding);
+  for await (const buffer of content) {
+    const text = decoder.decode(buffer, { stream: true });
+    if (text.length > 0) yield Buffer.from(text, 'utf8');
+  }
+  const rest = decoder.decode();
+  if (rest.length > 0) yield Buffer.from(rest, 'utf8');
 }
 
 /** Groups chunks into `SendMessageBatch` calls of at most 10 messages and 1 MiB. */

@@ -10,6 +10,12 @@ export interface SplitResume extends SplitCheckpoint {
   readonly formatContext?: FormatContext;
   /** The object is gzip: resume by re-reading from the start and skipping to `byteOffset`. */
   readonly gzip?: boolean;
+  /** The object is UTF-16 text, decoded as it streams: offsets are in the decoded text, so resume re-reads too. */
+  readonly utf16?: boolean;
+  /** The file is read as CloudTrail documents, in record space (see `CloudTrailDocumentReader`). */
+  readonly documents?: boolean;
+  /** With `documents`: records to skip among those the documents starting at `byteOffset` produce. */
+  readonly recordIndex?: number;
 }
 
 /** The message a splitter hands the rest of a file over with (it consumes these itself). */
@@ -36,6 +42,9 @@ const continuationSchema = z.object({
     format: z.string().min(1),
     formatContext: z.record(z.string(), z.unknown()).optional(),
     gzip: z.boolean().optional(),
+    utf16: z.boolean().optional(),
+    documents: z.boolean().optional(),
+    recordIndex: z.number().int().nonnegative().optional(),
     byteOffset: z.number().int().nonnegative(),
     nextLineNumber: z.number().int().positive(),
     nextChunkIndex: z.number().int().nonnegative(),

@@ -25,6 +25,7 @@ export type BatchFailureCode =
   | 'QUEUE_UNAVAILABLE'
   | 'DEAD_LETTERED_CHUNKS'
   | 'OBJECT_CHANGED'
+  | 'DOCUMENT_TOO_LARGE'
   | 'SPLIT_FAILED';
 
 /** A file that cannot be split (missing, binary, corrupt): the batch is marked FAILED with this reason. */

@@ -5,6 +5,11 @@ import type { MultilinePolicy } from './parsing/multiline.js';
 /** An event with the byte offset of its first line, which is where a split can resume before it. */
 export interface PositionedEvent extends LogEvent {
   readonly byteOffset: number;
+  /**
+   * For record-structured files (CloudTrail documents): events produced before this one by the documents that
+   * start on the line at `byteOffset`, so a split can resume between two records of one line.
+   */
+  readonly recordIndex?: number;
 }
 
 /**
