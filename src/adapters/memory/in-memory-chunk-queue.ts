@@ -8,6 +8,8 @@ import type {
   ReceiveOptions,
 } from '../../application/ports/queue-consumer.port.js';
 import { MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_SEND } from '../../domain/chunk.js';
+import type { DeadLetterStore } from '../../application/ports/dead-letter-store.port.js';
+import { InMemoryDeadLetterStore } from './in-memory-dead-letter-store.js';
 
 export interface InMemoryChunkQueueOptions {
   /** How long a received message stays hidden. @default 30000 */
@@ -27,6 +29,8 @@ export interface InMemoryChunkQueueOptions {
   readonly reorder?: boolean;
   /** Milliseconds clock. @default Date.now */
   readonly now?: () => number;
+  /** Where dead letters are kept (the SQLite store keeps them past the process). @default in memory */
+  readonly deadLetterStore?: DeadLetterStore;
 }
 
 interface StoredMessage {
@@ -46,7 +50,7 @@ interface StoredMessage {
 export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
   private readonly messages = new Map<string, StoredMessage>();
   private readonly byReceipt = new Map<string, string>();
-  private readonly deadLetters: DeadLetteredMessage[] = [];
+  private readonly deadLetters: DeadLetterStore;
   private readonly waiters = new Set<() => void>();
   private readonly spaceWaiters = new Set<() => void>();
   private readonly visibilityTimeoutMs: number;
@@ -66,6 +70,7 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
     this.random = options.random ?? Math.random;
     this.reorder = options.reorder ?? false;
     this.now = options.now ?? Date.now;
+    this.deadLetters = options.deadLetterStore ?? new InMemoryDeadLetterStore();
   }
 
   async sendBatch(chunks: readonly EncodedChunk[]): Promise<void> {
@@ -85,7 +90,7 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
   }
 
   async deadLetter(body: string, reason: string): Promise<void> {
-    this.deadLetters.push({ messageId: randomUUID(), body, reason });
+    this.deadLetters.add({ messageId: randomUUID(), body, reason });
   }
 
   async receive(maxMessages: number, options?: ReceiveOptions): Promise<ReceivedMessage[]> {
@@ -123,7 +128,7 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
     const now = this.now();
     let visible = 0;
     for (const message of this.messages.values()) if (message.visibleAt <= now) visible++;
-    return { visible, inFlight: this.messages.size - visible, deadLettered: this.deadLetters.length };
+    return { visible, inFlight: this.messages.size - visible, deadLettered: this.deadLetters.count() };
   }
 
   /** True when nothing is visible, in flight or waiting: every sent message was deleted or dead-lettered. */
@@ -132,11 +137,11 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
   }
 
   async listDeadLetters(options?: { limit?: number }): Promise<DeadLetteredMessage[]> {
-    return this.deadLetters.slice(0, options?.limit ?? this.deadLetters.length);
+    return this.deadLetters.list(options?.limit);
   }
 
   async redriveDeadLetters(): Promise<number> {
-    const moved = this.deadLetters.splice(0, this.deadLetters.length);
+    const moved = this.deadLetters.takeAll();
     for (const message of moved) this.enqueue(randomUUID(), message.body);
     this.wake();
     return moved.length;
@@ -165,7 +170,7 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
       if (message.receiveCount >= this.maxReceiveCount) {
         // SQS's redrive: the receive that would exceed maxReceiveCount moves the message instead.
         this.messages.delete(key);
-        this.deadLetters.push({
+        this.deadLetters.add({
           messageId: message.messageId,
           body: message.body,
           reason: `moved by the queue after ${message.receiveCount} receives (maxReceiveCount ${this.maxReceiveCount})`,
