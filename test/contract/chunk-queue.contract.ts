@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { ChunkQueue, EncodedChunk } from '../../src/application/ports/chunk-queue.port.js';
 import type { QueueConsumer, ReceivedMessage } from '../../src/application/ports/queue-consumer.port.js';
+import { MAX_MESSAGE_BYTES } from '../../src/domain/chunk.js';
 
 export interface ChunkQueueFixture {
   /** A fresh, empty queue with its DLQ. */
@@ -125,8 +126,48 @@ export function describeChunkQueueContract(adapterName: string, makeFixture: () 
         expect(back.body).to.equal('{"broken":true}');
         expect(remaining).to.have.length(0);
       });
+
+      it('keeps a chunk of just under 1 MiB whole and cuts a long reason with … so the message fits', async () => {
+        const body = chunkBodyOfBytes(MAX_MESSAGE_BYTES - 300);
+        const reason = `failed 5 time(s), last: ${'żółć '.repeat(2000)}`;
+
+        await fixture.queue.deadLetter(body, reason);
+        const [listed] = await waitForDeadLetters(fixture.queue, 1);
+
+        expect(listed.body).to.equal(body);
+        expect(listed.reason).to.match(/^failed 5 time\(s\), last: żółć /).and.match(/…$/);
+        expect(Buffer.byteLength(listed.body) + Buffer.byteLength(listed.reason)).to.be.at.most(MAX_MESSAGE_BYTES);
+      });
+
+      it('keeps a chunk body at the 1 MiB limit whole, even with no room left for the reason', async () => {
+        const body = chunkBodyOfBytes(MAX_MESSAGE_BYTES);
+
+        await fixture.queue.deadLetter(body, 'failed 5 time(s), last: boom');
+        const [listed] = await waitForDeadLetters(fixture.queue, 1);
+
+        expect(listed.body).to.equal(body);
+        expect(listed.reason).to.be.a('string').and.not.equal('');
+      });
+
+      it('keeps the whole reason when the message has room for it', async () => {
+        const body = chunkBodyOfBytes(MAX_MESSAGE_BYTES - 4096);
+        const reason = `failed 5 time(s), last: ${'x'.repeat(900)}`;
+
+        await fixture.queue.deadLetter(body, reason);
+        const [listed] = await waitForDeadLetters(fixture.queue, 1);
+
+        expect(listed.reason).to.equal(reason);
+      });
     });
   });
+}
+
+/** A chunk-like JSON body of exactly `bytes` UTF-8 bytes. */
+function chunkBodyOfBytes(bytes: number): string {
+  const frame = '{"batchId":"b1","chunk":7,"lines":[""]}';
+  const body = frame.replace('[""]', `["${'x'.repeat(bytes - Buffer.byteLength(frame))}"]`);
+  expect(Buffer.byteLength(body)).to.equal(bytes);
+  return body;
 }
 
 async function waitForDeadLetters(queue: QueueConsumer, count: number) {

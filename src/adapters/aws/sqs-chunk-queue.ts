@@ -19,17 +19,13 @@ import type { AwsConfig } from '../../config/config.js';
 import { AWS_TOKENS } from '../../di/aws.tokens.js';
 import { MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_SEND } from '../../domain/chunk.js';
 import { LogBatchError, TransientFailureError } from '../../domain/errors.js';
+import { deadLetterAttributes, MAX_REASON_LENGTH, missingReason, REASON_ATTRIBUTE } from '../dead-letter-message.js';
 import { backoffDelayMs, isTransientAwsError, type RetryPolicy, retryPolicy, withTransientRetries } from './retry.js';
 
-/** Message attribute holding why a message was dead-lettered by the worker. */
-export const REASON_ATTRIBUTE = 'reason';
-/** Message attribute holding when (ISO 8601) the worker dead-lettered the message. */
-export const DEAD_LETTERED_AT_ATTRIBUTE = 'deadLetteredAt';
+export { DEAD_LETTERED_AT_ATTRIBUTE, REASON_ATTRIBUTE } from '../dead-letter-message.js';
 /** SQS caps `ReceiveMessage` at 10 messages and long polling at 20 seconds. */
 const MAX_RECEIVE_BATCH = 10;
 const MAX_WAIT_SECONDS = 20;
-/** A reason is for people; keep the attribute small so it never pushes a message over the size limit. */
-const MAX_REASON_LENGTH = 1000;
 /** How long messages stay hidden while the DLQ is listed or redriven; listing shows them again at once after. */
 const DLQ_HANDLING_VISIBILITY_SECONDS = 30;
 
@@ -80,17 +76,22 @@ export class SqsChunkQueue implements ChunkQueue, QueueConsumer {
     await this.sendEntries(this.queues.queueUrl, entries);
   }
 
+  /**
+   * Sends the body whole, with the reason and time as message attributes. Attributes count towards SQS's 1 MiB
+   * limit, so beside a chunk body close to it the reason is cut (with `…`), or left out when the body fills the
+   * message (see {@link deadLetterAttributes}); the batch has recorded the whole reason already.
+   */
   async deadLetter(body: string, reason: string): Promise<void> {
+    const attributes = deadLetterAttributes(body, sqsSafeText(reason, MAX_REASON_LENGTH), new Date().toISOString());
     await withTransientRetries(
       () =>
         this.sqs.send(
           new SendMessageCommand({
             QueueUrl: this.queues.deadLetterQueueUrl,
             MessageBody: body,
-            MessageAttributes: {
-              [REASON_ATTRIBUTE]: { DataType: 'String', StringValue: sqsSafeText(reason, MAX_REASON_LENGTH) },
-              [DEAD_LETTERED_AT_ATTRIBUTE]: { DataType: 'String', StringValue: new Date().toISOString() },
-            },
+            MessageAttributes: Object.fromEntries(
+              Object.entries(attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+            ),
           }),
         ),
       this.retry,
@@ -152,9 +153,7 @@ export class SqsChunkQueue implements ChunkQueue, QueueConsumer {
     return received.map((message) => ({
       messageId: message.MessageId ?? '',
       body: message.Body ?? '',
-      reason:
-        message.MessageAttributes?.[REASON_ATTRIBUTE]?.StringValue ??
-        `moved by SQS after maxReceiveCount (${this.maxReceiveCount}) receives`,
+      reason: message.MessageAttributes?.[REASON_ATTRIBUTE]?.StringValue ?? missingReason(message.Body ?? '', this.maxReceiveCount),
     }));
   }
 

@@ -10,6 +10,7 @@ import type {
 import { MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_SEND } from '../../domain/chunk.js';
 import type { DeadLetterStore } from '../../application/ports/dead-letter-store.port.js';
 import { InMemoryDeadLetterStore } from './in-memory-dead-letter-store.js';
+import { deadLetterAttributes, messageBytes, missingReason, REASON_ATTRIBUTE } from '../dead-letter-message.js';
 
 export interface InMemoryChunkQueueOptions {
   /** How long a received message stays hidden. @default 30000 */
@@ -89,8 +90,15 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
     this.wake();
   }
 
+  /** As SQS: the body whole, the reason cut to fit beside it in 1 MiB (see {@link deadLetterAttributes}). */
   async deadLetter(body: string, reason: string): Promise<void> {
-    this.deadLetters.add({ messageId: randomUUID(), body, reason });
+    const attributes = deadLetterAttributes(body, reason, new Date(this.now()).toISOString());
+    assertFitsInMessage(body, attributes);
+    this.deadLetters.add({
+      messageId: randomUUID(),
+      body,
+      reason: attributes[REASON_ATTRIBUTE] ?? missingReason(body, this.maxReceiveCount),
+    });
   }
 
   async receive(maxMessages: number, options?: ReceiveOptions): Promise<ReceivedMessage[]> {
@@ -214,5 +222,13 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
 
   private wake(): void {
     for (const resolve of [...this.waiters]) resolve();
+  }
+}
+
+/** SQS refuses a message whose body and attributes exceed 1 MiB; so does its twin, so tests catch what AWS would. */
+function assertFitsInMessage(body: string, attributes: Readonly<Record<string, string>>): void {
+  const bytes = messageBytes(body, attributes);
+  if (bytes > MAX_MESSAGE_BYTES) {
+    throw new RangeError(`a message (body and attributes) must be at most ${MAX_MESSAGE_BYTES} bytes, got ${bytes}`);
   }
 }
