@@ -8,6 +8,7 @@ import { inspectRunInputs, OutputIsInputError, runLocalPipeline, type RunInputs,
 import type { RunSummary } from '../local/run-summary.js';
 import { integerOption } from './numeric-options.js';
 import { renderSummary } from './render-summary.js';
+import { storeOption } from './store-option.js';
 import { EXIT_BATCH_FAILED, EXIT_OK, UsageError } from './usage-error.js';
 
 /** Below this a chunk's envelope leaves too little room for lines. */
@@ -22,6 +23,8 @@ export interface RunCommandOptions {
   readonly backend: 'memory' | 'emulator';
   readonly concurrency?: number;
   readonly progress?: boolean;
+  readonly store?: string;
+  readonly reprocess?: boolean;
 }
 
 /** `logbatch run <file...>`: the whole pipeline on local files, with a summary. */
@@ -37,6 +40,8 @@ export function runCommand(): Command {
     .addOption(new Option('--backend <backend>', 'where the pipeline runs').default('memory').choices(['memory', 'emulator']))
     .option('--concurrency <n>', 'worker invocations in flight', integerOption('--concurrency', { max: 64 }))
     .option('--no-progress', 'no progress bar, even on a terminal')
+    .addOption(storeOption())
+    .option('--reprocess', 'with --store: run files the store already holds again, replacing their batches')
     .action(async (files: string[], options: RunCommandOptions, command: Command) => {
       command.setOptionValue('exitCode', await executeRun(files, options));
     });
@@ -45,6 +50,8 @@ export function runCommand(): Command {
 export async function executeRun(files: string[], options: RunCommandOptions): Promise<number> {
   for (const file of files) await assertReadableFile(file);
   if (options.out !== undefined) await assertWritableTarget(options.out);
+  if (options.store !== undefined && options.out !== undefined) throw new UsageError('--store and --out: choose one (query --json prints what --out would)');
+  if (options.store !== undefined && options.backend === 'emulator') throw new UsageError('--store keeps a memory-backend run; the emulator backend stores in DynamoDB Local');
   // Each file once, and never one of them as --out: checked before the pipeline opens --out for writing.
   const inputs = await distinctInputs(files, options.out);
   const settings = {
@@ -54,10 +61,16 @@ export async function executeRun(files: string[], options: RunCommandOptions): P
   };
   const bar = options.progress !== false && process.stderr.isTTY === true ? createBar() : undefined;
   let summary: RunSummary;
+  let storeNotes: string | undefined;
   try {
     if (options.backend === 'emulator') {
       const { runEmulatorPipeline } = await import('../local/run-emulator-pipeline.js');
       summary = await runEmulatorPipeline({ files: inputs.files, settings, outPath: options.out, workerConcurrency: options.concurrency, onProgress: bar?.update });
+    } else if (options.store !== undefined) {
+      const { runIntoStore, renderStoreNotes } = await import('./run-store.js');
+      const result = await runIntoStore(options.store, { files, settings, workerConcurrency: options.concurrency, onProgress: bar?.update, reprocess: options.reprocess });
+      summary = result.summary;
+      storeNotes = renderStoreNotes(result);
     } else {
       summary = await runLocalPipeline({ files: inputs.files, settings, outPath: options.out, workerConcurrency: options.concurrency, onProgress: bar?.update });
     }
@@ -65,7 +78,7 @@ export async function executeRun(files: string[], options: RunCommandOptions): P
     bar?.stop();
   }
   summary = { ...summary, duplicateInputs: inputs.duplicates };
-  process.stdout.write(options.json === true ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
+  process.stdout.write(options.json === true ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary) + (storeNotes ?? ''));
   return summary.batches.some((batch) => batch.status === 'FAILED') ? EXIT_BATCH_FAILED : EXIT_OK;
 }
 

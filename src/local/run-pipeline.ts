@@ -19,6 +19,7 @@ import { TOKENS } from '../di/tokens.js';
 import { createSplitterHandler } from '../handlers/splitter.js';
 import { createWorkerHandler } from '../handlers/worker.js';
 import { LocalRuntime } from './local-runtime.js';
+import type { LocalStoreAdapters } from './local-store.js';
 import { type BatchSummary, type DuplicateInput, type RunSummary, summarizeBatch, totalsOf } from './run-summary.js';
 
 export interface RunProgress {
@@ -39,6 +40,11 @@ export interface LocalRunOptions {
   readonly onProgress?: (progress: RunProgress) => void;
   /** Play a Lambda time limit for the splitter, so long files hand over to continuations. */
   readonly splitterTimeoutMs?: number;
+  /**
+   * Keep batches, entries and dead letters in a store (`--store`: the SQLite file) instead of memory; the caller
+   * opens and closes it.
+   */
+  readonly store?: LocalStoreAdapters;
   /** Emulator backend: start DynamoDB Local for a quick start rather than peak throughput. @default true */
   readonly fastStartup?: boolean;
 }
@@ -120,9 +126,15 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<RunSum
     bytesRead += bytes;
   });
   const settings = options.settings ?? {};
-  const queue = new InMemoryChunkQueue({ capacity: options.queueCapacity ?? 64, maxReceiveCount: settings.maxReceiveCount ?? 5 });
+  const queue = new InMemoryChunkQueue({
+    capacity: options.queueCapacity ?? 64,
+    maxReceiveCount: settings.maxReceiveCount ?? 5,
+    deadLetterStore: options.store?.deadLetterStore,
+  });
+  const deadLetteredBefore = (await queue.depth()).deadLettered;
   const repository =
-    options.outPath === undefined ? new InMemoryLogRepository({ retainEntries: false }) : new JsonlFileLogRepository(options.outPath);
+    options.store?.logRepository ??
+    (options.outPath === undefined ? new InMemoryLogRepository({ retainEntries: false }) : new JsonlFileLogRepository(options.outPath));
   const continuations = new InMemorySplitContinuations();
   const container = createContainer({
     adapters: adaptersModule({ objectStore, chunkQueue: queue, logRepository: repository, continuations }, counter),
@@ -162,7 +174,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<RunSum
   const depth = await queue.depth();
   counter.add('logRepository.entriesWritten', repository.entryWrites);
   const elapsedMs = Math.round(performance.now() - started);
-  const totals = totalsOf(batches, depth.deadLettered);
+  const totals = totalsOf(batches, depth.deadLettered - deadLetteredBefore);
   return {
     backend: 'memory',
     totals,

@@ -31,6 +31,9 @@ export class SqliteLogRepository implements LogRepository {
     severeEntries: Statement;
   };
 
+  /** Entries written (rewrites included), as the run summary counts them. */
+  entryWrites = 0;
+
   constructor(
     private readonly store: SqliteStore,
     private readonly now: () => Date = () => new Date(),
@@ -130,6 +133,7 @@ export class SqliteLogRepository implements LogRepository {
 
   async putEntries(entries: readonly LogEntry[]): Promise<void> {
     if (entries.length === 0) return;
+    this.entryWrites += entries.length;
     const upsert = this.statements.upsertEntry;
     this.store.write(() => {
       let batchId: string | undefined;
