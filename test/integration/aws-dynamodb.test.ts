@@ -5,6 +5,7 @@ import { installRequestAccounting } from '../../src/adapters/aws/request-account
 import { RequestCounter } from '../../src/adapters/instrumentation/request-counter.js';
 import type { EmulatorStack, ResourceNames } from '../../src/local/emulator-stack.js';
 import { createEmulatorClients } from '../../src/local/emulator-stack.js';
+import type { Attributes, AttributeValue } from '../../src/domain/log-entry.js';
 import { entryFactory, newBatchFactory } from '../helpers/factories.js';
 import { isolatedResources } from '../helpers/emulators.js';
 
@@ -44,6 +45,118 @@ describe('DynamoDbLogRepository on DynamoDB Local', function () {
       const { items } = await repository.listEntries(batchId);
 
       expect(items).to.deep.equal([awkward, ordinary]);
+    });
+
+    it('stores attributes named like DynamoDB type tags as the plain values they hold, whatever their type', async () => {
+      const { repository } = repositoryWith();
+      const batchId = newBatchFactory().batchId;
+      const tags = ['S', 'N', 'B', 'SS', 'NS', 'BS', 'M', 'L', 'NULL', 'BOOL'];
+      const values: AttributeValue[] = ['abc', 5, 1.5, true, false, null, ['abc', 5, null], { S: 'x', L: [1, { N: 'y' }] }, {}, []];
+      // A single-key map named like a type tag is what the old size accounting mistook for a marshalled value.
+      const alone = tags.flatMap((tag) => values.map((value) => ({ [tag]: value })));
+      const together = Object.fromEntries(tags.map((tag, index) => [tag, values[index % values.length]]));
+      const attributeSets: Attributes[] = [...alone, together, { nested: { L: 'abc' } }, { M: { M: { L: ['abc'] } } }];
+      const entries = attributeSets.map((attributes, index) => entryFactory({ batchId, lineNumber: index + 1, attributes }));
+
+      await repository.putEntries(entries);
+      const { items } = await repository.listEntries(batchId, { limit: 1000 });
+
+      expect(items).to.deep.equal(entries);
+    });
+
+    it('stores a value nested deeper than DynamoDB allows as JSON text named in jsonAttributes, keeping the other attributes as they are', async () => {
+      const { repository, documents } = repositoryWith();
+      const batchId = newBatchFactory().batchId;
+      // The `attributes` map is one level of the item: a value under it may hold 30 more (DynamoDB's limit is 32 with the leaf).
+      const deep = entryFactory({
+        batchId,
+        lineNumber: 1,
+        attributes: { 'http.response.status_code': 200, atLimit: nestedObjects(30), deep: nestedObjects(31), deepList: nestedLists(40) },
+      });
+      // Deeper than JSON.stringify (or a recursive walk) can go; JSON.parse reads it, so a JSON log line can hold it.
+      const deepest = entryFactory({ batchId, lineNumber: 3, attributes: { wayDown: nestedLists(100_000), plain: 'p' } });
+      const neighbour = entryFactory({ batchId, lineNumber: 2 });
+
+      await repository.putEntries([deep, neighbour, deepest]);
+      const { items } = await repository.listEntries(batchId);
+      const { Item } = await documents.send(new GetCommand({ TableName: names.tableName, Key: { pk: `ENTRY#${batchId}#0`, sk: '0000000001' } }));
+      const { attributes: deepestAttributes, ...deepestFields } = items[2];
+
+      expect(items.slice(0, 2)).to.deep.equal([deep, neighbour]);
+      expect(deepestFields).to.deep.equal((({ attributes: _attributes, ...fields }) => fields)(deepest));
+      expect(deepestAttributes.plain).to.equal('p');
+      expect(nestedListLevels(deepestAttributes.wayDown)).to.equal(100_000);
+      expect(Item?.jsonAttributes).to.deep.equal(['deep', 'deepList']);
+      expect(Item?.attributes).to.deep.include({ 'http.response.status_code': 200, atLimit: nestedObjects(30), deep: JSON.stringify(nestedObjects(31)) });
+    });
+
+    it('stores numbers DynamoDB cannot hold (out of range, unsafe integers, infinite, negative zero) and reads them back', async () => {
+      const { repository, documents } = repositoryWith();
+      const batchId = newBatchFactory().batchId;
+      const numbers = entryFactory({
+        batchId,
+        lineNumber: 1,
+        attributes: {
+          huge: 1e200, tiny: 5e-324, justInRange: 1e-130, infinite: Infinity, negativeInfinite: -Infinity, negativeZero: -0,
+          unsafe: 2 ** 53 + 2, inList: [1, 1e300, -Infinity], inMap: { ok: 1, tooSmall: -1e-200 }, fine: 0.1, 'http.response.status_code': 503,
+        },
+      });
+
+      await repository.putEntries([numbers]);
+      const { items } = await repository.listEntries(batchId);
+      const { Item } = await documents.send(new GetCommand({ TableName: names.tableName, Key: { pk: `ENTRY#${batchId}#0`, sk: '0000000001' } }));
+
+      expect(items).to.deep.equal([numbers]);
+      expect(Item?.attributes).to.deep.include({ justInRange: 1e-130, fine: 0.1, 'http.response.status_code': 503 });
+      expect(Item?.jsonAttributes).to.have.members(['huge', 'tiny', 'infinite', 'negativeInfinite', 'negativeZero', 'unsafe', 'inList', 'inMap']);
+    });
+
+    it('stores NaN, which neither DynamoDB nor JSON can hold, as null instead of failing the entry', async () => {
+      const { repository } = repositoryWith();
+      const batchId = newBatchFactory().batchId;
+      const entry = entryFactory({ batchId, lineNumber: 1, attributes: { ratio: NaN, list: [NaN, 1], kept: 'yes' } });
+
+      await repository.putEntries([entry]);
+      const { items } = await repository.listEntries(batchId);
+
+      expect(items).to.deep.equal([{ ...entry, attributes: { ratio: null, list: [null, 1], kept: 'yes' } }]);
+    });
+
+    it('stores a map with an empty key (DynamoDB rejects empty names) as JSON text, the top-level map included', async () => {
+      const { repository, documents } = repositoryWith();
+      const batchId = newBatchFactory().batchId;
+      const emptyInside = entryFactory({ batchId, lineNumber: 1, attributes: { nested: { '': 'empty key', x: [{ '': 1 }] }, plain: 'p' } });
+      const emptyOnTop = entryFactory({ batchId, lineNumber: 2, attributes: { '': 'empty key', deep: nestedObjects(40), plain: 'p' } });
+
+      await repository.putEntries([emptyInside, emptyOnTop]);
+      const { items } = await repository.listEntries(batchId);
+      const stored = async (sk: string) => (await documents.send(new GetCommand({ TableName: names.tableName, Key: { pk: `ENTRY#${batchId}#0`, sk } }))).Item;
+
+      expect(items).to.deep.equal([emptyInside, emptyOnTop]);
+      expect(await stored('0000000001')).to.deep.include({ attributes: { nested: JSON.stringify(emptyInside.attributes.nested), plain: 'p' }, jsonAttributes: ['nested'] });
+      expect(await stored('0000000002')).to.deep.include({ attributes: {}, attributesJson: JSON.stringify(emptyOnTop.attributes) });
+    });
+
+    it('writes the rest of a request when DynamoDB rejects one entry, storing that one unparsed with the reason it gave', async () => {
+      const { repository } = repositoryWith();
+      const batchId = newBatchFactory().batchId;
+      const entries = Array.from({ length: 30 }, (_, index) => entryFactory({ batchId, lineNumber: index + 1 }));
+      // Fields the sanitising does not look at: DynamoDB refuses the first, the document client the second.
+      const underflowing = entryFactory({ batchId, lineNumber: 7, lineCount: 1e-200, truncated: true });
+      const notANumber = entryFactory({ batchId, lineNumber: 26, severityNumber: NaN });
+      entries[6] = underflowing;
+      entries[25] = notANumber;
+
+      await repository.putEntries(entries);
+      const { items } = await repository.listEntries(batchId);
+
+      expect(items.map((entry) => entry.lineNumber)).to.deep.equal(entries.map((entry) => entry.lineNumber));
+      expect(items.filter((entry) => entry.parseError === undefined)).to.deep.equal(entries.filter((entry) => entry !== underflowing && entry !== notANumber));
+      const { observedTimestamp, format, body } = underflowing;
+      expect(items[6]).to.deep.equal({ batchId, lineNumber: 7, observedTimestamp, format, body, attributes: {}, parseError: items[6].parseError });
+      expect(items[6].parseError).to.match(/^DynamoDB rejected the entry: .*Number underflow/);
+      expect(items[25]).to.deep.include({ lineNumber: 26, body: notANumber.body, attributes: {} });
+      expect(items[25].parseError).to.match(/^DynamoDB rejected the entry: .*NaN/);
     });
 
     it('keeps an entry whose attributes would push the item over 400 KB, dropping the attributes', async () => {
@@ -166,3 +279,24 @@ describe('DynamoDbLogRepository on DynamoDB Local', function () {
     });
   });
 });
+
+/** `levels` maps, each holding the next under `level`, the innermost holding a string. */
+function nestedObjects(levels: number): AttributeValue {
+  let value: AttributeValue = 'leaf';
+  for (let level = 0; level < levels; level += 1) value = { level: value };
+  return value;
+}
+
+/** `levels` lists, each holding the next, the innermost holding a number. */
+function nestedLists(levels: number): AttributeValue {
+  let value: AttributeValue = 1;
+  for (let level = 0; level < levels; level += 1) value = [value];
+  return value;
+}
+
+/** How many lists deep `value` goes, counted without recursion (the innermost holds a non-list). */
+function nestedListLevels(value: AttributeValue): number {
+  let levels = 0;
+  for (let current = value; Array.isArray(current); current = current[0]) levels += 1;
+  return levels;
+}

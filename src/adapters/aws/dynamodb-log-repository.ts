@@ -26,10 +26,9 @@ import {
   newBatch,
   type SplitCheckpoint,
 } from '../../domain/batch.js';
-import { type BatchFailureCode, BatchNotFoundError, TransientFailureError } from '../../domain/errors.js';
-import type { Attributes, AttributeValue, LogEntry } from '../../domain/log-entry.js';
+import { type BatchFailureCode, BatchNotFoundError, LogBatchError, TransientFailureError } from '../../domain/errors.js';
+import type { Attributes, LogEntry } from '../../domain/log-entry.js';
 import { WARN_OR_ABOVE } from '../../domain/severity.js';
-import { itemSizeBytes } from './request-accounting.js';
 import { backoffDelayMs, isTransientAwsError, type RetryPolicy, retryPolicy, withTransientRetries } from './retry.js';
 
 /**
@@ -82,8 +81,27 @@ const STAT_ATTRIBUTES: Readonly<Record<keyof ChunkStats, string>> = {
   truncated: 'statsTruncated',
 };
 
+/**
+ * Item attribute listing the entry attributes whose value is stored as JSON text, because DynamoDB cannot hold the
+ * value as it is (see {@link DynamoDbLogRepository}).
+ */
+export const JSON_ATTRIBUTES = 'jsonAttributes';
+/**
+ * Item attribute holding all of an entry's attributes as JSON text (and `attributes` empty), used when an attribute
+ * name is empty: DynamoDB rejects empty names, so no single value can be set aside.
+ */
+export const ATTRIBUTES_JSON = 'attributesJson';
 /** Attributes the table adds to an entry; stripped when it is read back. */
-const ENTRY_TABLE_ATTRIBUTES = ['pk', 'sk', 'severePk', 'severeSk', 'expiresAt', 'attributesJson'] as const;
+const ENTRY_TABLE_ATTRIBUTES = ['pk', 'sk', 'severePk', 'severeSk', 'expiresAt', ATTRIBUTES_JSON, JSON_ATTRIBUTES] as const;
+/**
+ * Lists and maps a value under `attributes` may nest: DynamoDB allows 32 levels in an item, counting the item's own
+ * attribute (here the `attributes` map) and the innermost scalar.
+ */
+const MAX_ATTRIBUTE_NESTING = 30;
+/** Smallest magnitude of a DynamoDB number other than 0. */
+const MIN_DYNAMODB_MAGNITUDE = 1e-130;
+/** The size walk's answer for a value DynamoDB (or the document client) cannot hold as it is. */
+const UNSTORABLE = -1;
 
 type Item = Record<string, unknown>;
 
@@ -104,7 +122,21 @@ export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentCl
  * {@link LogRepository} on one DynamoDB table (layout in {@link TABLE_SCHEMA}) through the document client.
  *
  * Entries go through `BatchWriteItem` (25 per call, {@link BATCH_WRITES_IN_FLIGHT} calls in flight) with
- * `UnprocessedItems` retried with exponential backoff and full jitter. A chunk's progress is one
+ * `UnprocessedItems` retried with exponential backoff and full jitter.
+ *
+ * An entry's attributes are stored as they are when DynamoDB can hold them. A top-level attribute whose value it
+ * cannot hold — nested deeper than DynamoDB's 32 levels, a map with an empty key, a number outside DynamoDB's range
+ * (magnitude 1E-130 to under 1E+126) or beyond the document client's safe integers, ±Infinity, NaN, -0 — is stored
+ * as JSON text instead and its name listed in {@link JSON_ATTRIBUTES} (±Infinity written as ±1e999 and -0 as -0,
+ * which `JSON.parse` reads back exactly; NaN, which JSON cannot express, reads back as null). An empty attribute
+ * name puts all the attributes in {@link ATTRIBUTES_JSON}. Reading undoes both, so entries read back as written.
+ * An item still over 400 KB loses its attributes, then the end of its body (see {@link fitItem}).
+ *
+ * One entry never costs the others their write: when a `BatchWriteItem` is refused for what it carries (a
+ * `ValidationException`, or a value the document client will not marshal), its items are written one by one, and
+ * an entry refused on its own is stored unparsed — its body, no attributes, `parseError` giving DynamoDB's reason.
+ *
+ * A chunk's progress is one
  * `TransactWriteItems` (conditional chunk marker + counter update), so a redelivered chunk counts once; batch
  * creation and completion are conditional writes, so duplicates and races resolve to exactly one winner.
  */
@@ -281,7 +313,7 @@ export class DynamoDbLogRepository implements LogRepository {
     const worker = async (): Promise<void> => {
       while (next < groups.length) {
         const group = groups[next++];
-        await this.writeAll(group);
+        await this.writeIsolatingRejects(group);
       }
     };
     await Promise.all(Array.from({ length: Math.min(BATCH_WRITES_IN_FLIGHT, groups.length) }, worker));
@@ -499,6 +531,24 @@ export class DynamoDbLogRepository implements LogRepository {
     return found.slice(0, wanted);
   }
 
+  /**
+   * Writes up to 25 items; when the request is refused for what it carries, writes them one by one so that only
+   * the refused entry is stored differently (unparsed, with DynamoDB's reason).
+   */
+  private async writeIsolatingRejects(items: readonly Item[]): Promise<void> {
+    try {
+      await this.writeAll(items);
+      return;
+    } catch (error) {
+      if (!isRefusedContent(error)) throw error;
+      if (items.length === 1) {
+        await this.writeAll([refusedEntryItem(items[0], error)]);
+        return;
+      }
+    }
+    for (const item of items) await this.writeIsolatingRejects([item]);
+  }
+
   /** Writes up to 25 items, retrying `UnprocessedItems` with backoff until none are left or attempts run out. */
   private async writeAll(items: readonly Item[]): Promise<void> {
     let pending: Item[] = [...items];
@@ -562,7 +612,7 @@ export class DynamoDbLogRepository implements LogRepository {
       ...definedFields(fields),
       pk: `ENTRY#${entry.batchId}#${entryPartition(entry.lineNumber)}`,
       sk: lineSortKey(entry.lineNumber),
-      ...(isNativelyStorable(attributes) ? { attributes } : { attributes: {}, attributesJson: JSON.stringify(attributes) }),
+      ...storableAttributes(attributes),
     };
     if (entry.timestamp !== undefined && (entry.severityNumber ?? 0) >= WARN_OR_ABOVE && isIsoTimestamp(entry.timestamp)) {
       item.severePk = `SEVERE#${dayOf(entry.timestamp)}`;
@@ -650,25 +700,186 @@ function itemToBatch(item: Item): Batch {
 
 function itemToEntry(item: Item): LogEntry {
   const entry: Item = { ...item };
-  if (typeof item.attributesJson === 'string') entry.attributes = JSON.parse(item.attributesJson) as Attributes;
+  if (typeof item[ATTRIBUTES_JSON] === 'string') {
+    entry.attributes = JSON.parse(item[ATTRIBUTES_JSON]) as Attributes;
+  } else if (Array.isArray(item[JSON_ATTRIBUTES])) {
+    const attributes = { ...(item.attributes as Record<string, unknown>) };
+    for (const name of item[JSON_ATTRIBUTES] as unknown[]) {
+      const text = attributes[String(name)];
+      if (typeof text === 'string') attributes[String(name)] = JSON.parse(text);
+    }
+    entry.attributes = attributes;
+  }
   for (const attribute of ENTRY_TABLE_ATTRIBUTES) delete entry[attribute];
   return entry as unknown as LogEntry;
 }
 
 /**
- * Whether attributes survive a DynamoDB map unchanged: numbers within DynamoDB's range and 38 digits (and, for the
- * document client, safe integers), no empty map keys. Otherwise they are stored as JSON text (`attributesJson`).
+ * The item attributes an entry's attributes are stored as: `attributes` itself when DynamoDB can hold every value,
+ * else with each value it cannot hold replaced by its JSON text and named in {@link JSON_ATTRIBUTES}; all of them as
+ * JSON text in {@link ATTRIBUTES_JSON} when a name is empty. Only lists and maps are walked into, so flat attributes
+ * cost a type check each.
  */
-function isNativelyStorable(value: AttributeValue | Attributes): boolean {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value) || Object.is(value, -0)) return false;
-    if (Number.isInteger(value)) return Number.isSafeInteger(value);
-    const magnitude = Math.abs(value);
-    return magnitude > 1e-120 && magnitude < 1e120;
+function storableAttributes(attributes: Attributes): Item {
+  if (typeof attributes !== 'object' || attributes === null) return { attributes: {} };
+  let stored: Record<string, unknown> | undefined;
+  let jsonNames: string[] | undefined;
+  for (const name of Object.keys(attributes)) {
+    const value = attributes[name];
+    if (value === undefined) continue;
+    if (name === '') return { attributes: {}, [ATTRIBUTES_JSON]: toJsonText(attributes) };
+    if (storedValueBytes(value, MAX_ATTRIBUTE_NESTING) !== UNSTORABLE) continue;
+    stored ??= { ...attributes };
+    stored[name] = toJsonText(value);
+    (jsonNames ??= []).push(name);
   }
-  if (Array.isArray(value)) return value.every(isNativelyStorable);
-  return Object.entries(value).every(([key, element]) => key !== '' && isNativelyStorable(element));
+  return jsonNames === undefined ? { attributes } : { attributes: stored, [JSON_ATTRIBUTES]: jsonNames };
+}
+
+/**
+ * Size in bytes of a plain JavaScript value stored as a DynamoDB attribute (strings by UTF-8 length, numbers at most
+ * 1 byte per 2 characters + 2, lists and maps 3 bytes + 1 per element plus their names), or {@link UNSTORABLE} when
+ * DynamoDB or the document client would refuse it: lists and maps nested more than `nestingLeft` deep, an empty map
+ * key, a number {@link isStorableNumber} rejects, a type the document client does not marshal. Only lists and maps
+ * are walked into, and never deeper than `nestingLeft`.
+ */
+function storedValueBytes(value: unknown, nestingLeft: number): number {
+  switch (typeof value) {
+    case 'string':
+      return Buffer.byteLength(value, 'utf8');
+    case 'number':
+      return isStorableNumber(value) ? (String(value).length >> 1) + 2 : UNSTORABLE;
+    case 'boolean':
+      return 1;
+    case 'object':
+      break;
+    default:
+      return UNSTORABLE;
+  }
+  if (value === null) return 1;
+  if (nestingLeft <= 0) return UNSTORABLE;
+  let bytes = 3;
+  if (Array.isArray(value)) {
+    for (const element of value) {
+      const elementBytes = storedValueBytes(element, nestingLeft - 1);
+      if (elementBytes === UNSTORABLE) return UNSTORABLE;
+      bytes += 1 + elementBytes;
+    }
+    return bytes;
+  }
+  const map = value as Record<string, unknown>;
+  for (const name of Object.keys(map)) {
+    const element = map[name];
+    if (element === undefined) continue;
+    const elementBytes = storedValueBytes(element, nestingLeft - 1);
+    if (name === '' || elementBytes === UNSTORABLE) return UNSTORABLE;
+    bytes += 1 + Buffer.byteLength(name, 'utf8') + elementBytes;
+  }
+  return bytes;
+}
+
+/**
+ * Whether a number is stored exactly as a DynamoDB number: 0, or a magnitude from 1E-130 up to the document client's
+ * `Number.MAX_SAFE_INTEGER` (it refuses larger ones; DynamoDB's own ceiling, under 1E+126, is higher). A JavaScript
+ * number has at most 17 significant digits, within DynamoDB's 38. Not -0 (stored as 0), ±Infinity or NaN.
+ */
+function isStorableNumber(value: number): boolean {
+  const magnitude = Math.abs(value);
+  if (magnitude === 0) return !Object.is(value, -0);
+  return magnitude >= MIN_DYNAMODB_MAGNITUDE && magnitude <= Number.MAX_SAFE_INTEGER;
+}
+
+/**
+ * JSON text of a value, written without recursion: `JSON.parse` reads JSON of any depth, so a log line can hold more
+ * levels than `JSON.stringify` (or any recursive walk) can write before the stack runs out. Numbers JSON has no
+ * literal for are written so that `JSON.parse` reads them back: ±Infinity as ±1e999, -0 as -0; NaN as null.
+ */
+function toJsonText(root: unknown): string {
+  interface Frame {
+    readonly names: readonly string[] | undefined;
+    readonly values: readonly unknown[];
+    next: number;
+  }
+  const frames: Frame[] = [];
+  let text = '';
+  let value = root;
+  for (;;) {
+    if (typeof value === 'object' && value !== null) {
+      if (Array.isArray(value)) {
+        frames.push({ names: undefined, values: value, next: 0 });
+        text += '[';
+      } else {
+        const map = value as Record<string, unknown>;
+        const names = Object.keys(map).filter((name) => map[name] !== undefined);
+        frames.push({ names, values: names.map((name) => map[name]), next: 0 });
+        text += '{';
+      }
+    } else {
+      text += scalarJsonText(value);
+    }
+    // On to the next value to write, closing every list and map that is done.
+    for (;;) {
+      const frame = frames.at(-1);
+      if (frame === undefined) return text;
+      if (frame.next < frame.values.length) {
+        if (frame.next > 0) text += ',';
+        if (frame.names !== undefined) text += `${JSON.stringify(frame.names[frame.next])}:`;
+        value = frame.values[frame.next];
+        frame.next += 1;
+        break;
+      }
+      text += frame.names === undefined ? ']' : '}';
+      frames.pop();
+    }
+  }
+}
+
+function scalarJsonText(value: unknown): string {
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return Object.is(value, -0) ? '-0' : String(value);
+    if (Number.isNaN(value)) return 'null';
+    return value > 0 ? '1e999' : '-1e999';
+  }
+  if (typeof value === 'bigint') return value.toString();
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** Size of an item by DynamoDB's rules (see {@link storedValueBytes}); a value it cannot hold counts as nothing. */
+function storedItemBytes(item: Item): number {
+  let bytes = 0;
+  for (const name of Object.keys(item)) {
+    const value = item[name];
+    if (value === undefined) continue;
+    bytes += Buffer.byteLength(name, 'utf8') + Math.max(0, storedValueBytes(value, MAX_ATTRIBUTE_NESTING + 1));
+  }
+  return bytes;
+}
+
+/**
+ * Whether a write failed because of what it carries, so writing its items one by one finds the refused one:
+ * DynamoDB's `ValidationException`, or the document client refusing to marshal a value — thrown before anything
+ * is sent, so without the `$metadata` of an answered request. Never throttling or another transient error.
+ */
+function isRefusedContent(error: unknown): error is Error {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'ValidationException') return true;
+  return !('$metadata' in error) && !(error instanceof LogBatchError) && !isTransientAwsError(error);
+}
+
+/** What an entry is stored as when DynamoDB refuses its item: unparsed, its body kept, the reason in `parseError`. */
+function refusedEntryItem(item: Item, error: Error): Item {
+  return definedFields({
+    pk: item.pk,
+    sk: item.sk,
+    batchId: item.batchId,
+    lineNumber: item.lineNumber,
+    observedTimestamp: item.observedTimestamp,
+    format: item.format,
+    body: String(item.body ?? ''),
+    attributes: {},
+    parseError: `DynamoDB rejected the entry: ${error.message}`,
+    [TABLE_SCHEMA.ttlAttribute]: item[TABLE_SCHEMA.ttlAttribute],
+  });
 }
 
 /**
@@ -677,11 +888,12 @@ function isNativelyStorable(value: AttributeValue | Attributes): boolean {
  * recorded), and as a last resort the body is cut; both mark the entry `truncated`.
  */
 export function fitItem(item: Item): Item {
-  if (itemSizeBytes(item) <= MAX_ENTRY_ITEM_BYTES) return item;
-  const droppedBytes = itemSizeBytes({ attributes: item.attributes, attributesJson: item.attributesJson });
+  if (storedItemBytes(item) <= MAX_ENTRY_ITEM_BYTES) return item;
+  const droppedBytes = storedItemBytes({ attributes: item.attributes, [ATTRIBUTES_JSON]: item[ATTRIBUTES_JSON] });
   const slimmer: Item = { ...item, attributes: { 'logbatch.dropped_attributes_bytes': droppedBytes }, truncated: true };
-  delete slimmer.attributesJson;
-  const overflow = itemSizeBytes(slimmer) - MAX_ENTRY_ITEM_BYTES;
+  delete slimmer[ATTRIBUTES_JSON];
+  delete slimmer[JSON_ATTRIBUTES];
+  const overflow = storedItemBytes(slimmer) - MAX_ENTRY_ITEM_BYTES;
   if (overflow <= 0) return slimmer;
   const body = Buffer.from(String(slimmer.body ?? ''), 'utf8');
   const keptBytes = Math.max(0, body.length - overflow - 4);

@@ -1,0 +1,60 @@
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { expect } from 'chai';
+import sinon from 'sinon';
+import { DynamoDbLogRepository } from '../../../src/adapters/aws/dynamodb-log-repository.js';
+import { entryFactory } from '../../helpers/factories.js';
+
+const batchId = 'b-unit';
+
+function repositoryWith(send: sinon.SinonStub, maxAttempts = 3) {
+  const sleep = sinon.stub().resolves();
+  const repository = new DynamoDbLogRepository({ send } as unknown as DynamoDBDocumentClient, { tableName: 'logbatch' }, { maxAttempts, sleep, random: () => 0.5 });
+  return { repository, sleep };
+}
+
+const serviceError = (name: string, message: string) => Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+const writtenLines = (call: sinon.SinonSpyCall) =>
+  ((call.args[0] as BatchWriteCommand).input.RequestItems?.logbatch ?? []).map((request) => request.PutRequest?.Item?.lineNumber);
+
+describe('DynamoDbLogRepository', () => {
+  describe('putEntries', () => {
+    it('does not split a request into single writes when it is throttled', async () => {
+      const send = sinon.stub().rejects(serviceError('ThrottlingException', 'Rate of requests exceeds the allowed throughput.'));
+      const { repository } = repositoryWith(send);
+      const entries = Array.from({ length: 3 }, (_, index) => entryFactory({ batchId, lineNumber: index + 1 }));
+
+      const failure = await repository.putEntries(entries).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+
+      expect((failure as Error).name).to.equal('ThrottlingException');
+      expect(send.callCount).to.equal(3);
+      expect(send.getCalls().map(writtenLines)).to.deep.equal([[1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+    });
+
+    it('writes items one by one when DynamoDB refuses the request, storing the refused one unparsed with its reason', async () => {
+      const send = sinon.stub().callsFake(async (command: BatchWriteCommand) => {
+        const items = command.input.RequestItems?.logbatch ?? [];
+        if (items.some((request) => request.PutRequest?.Item?.lineNumber === 2 && request.PutRequest.Item.parseError === undefined)) {
+          throw serviceError('ValidationException', 'One or more parameter values were invalid: Number overflow');
+        }
+        return { UnprocessedItems: {} };
+      });
+      const { repository } = repositoryWith(send);
+      const entries = Array.from({ length: 3 }, (_, index) => entryFactory({ batchId, lineNumber: index + 1 }));
+
+      await repository.putEntries(entries);
+      const lastItem = (send.lastCall.args[0] as BatchWriteCommand).input.RequestItems?.logbatch?.[0].PutRequest?.Item;
+
+      expect(send.getCalls().map(writtenLines)).to.deep.equal([[1, 2, 3], [1], [2], [2], [3]]);
+      expect((send.getCall(3).args[0] as BatchWriteCommand).input.RequestItems?.logbatch?.[0].PutRequest?.Item).to.deep.include({
+        lineNumber: 2,
+        body: entries[1].body,
+        attributes: {},
+        parseError: 'DynamoDB rejected the entry: One or more parameter values were invalid: Number overflow',
+      });
+      expect(lastItem?.lineNumber).to.equal(3);
+    });
+  });
+});
