@@ -1,7 +1,8 @@
 import type { ChunkStats } from './batch.js';
 import type { ChunkMessage } from './chunk.js';
+import { isBlankLine } from './line-splitter.js';
 import type { LogEntry } from './log-entry.js';
-import { LINE_PARSERS } from './parsing/formats.js';
+import { lineParserFor, mixedOtherFormat } from './parsing/formats.js';
 import type { ParseContext } from './parsing/parser.js';
 import { parseTextLine } from './parsing/text.parser.js';
 
@@ -10,7 +11,9 @@ import { parseTextLine } from './parsing/text.parser.js';
  * still an entry: the text fallback's fields, the raw line as body, and `parseError` set.
  */
 export function buildEntries(message: ChunkMessage, observedAt: Date): { entries: LogEntry[]; stats: ChunkStats } {
-  const parse = LINE_PARSERS[message.format] ?? parseTextLine;
+  const parse = lineParserFor(message.format) ?? parseTextLine;
+  // An unparsed line of a mixed file is not JSON: it is recorded under the file's other format.
+  const unparsedFormat = mixedOtherFormat(message.format) ?? message.format;
   const context: ParseContext = { observedAt, formatContext: message.formatContext };
   const observedTimestamp = observedAt.toISOString();
   const entries: LogEntry[] = [];
@@ -25,7 +28,7 @@ export function buildEntries(message: ChunkMessage, observedAt: Date): { entries
       continuation++;
       continue;
     }
-    if (text === '') {
+    if (text === '' || isBlankLine(text)) {
       blank++;
       continue;
     }
@@ -60,7 +63,7 @@ export function buildEntries(message: ChunkMessage, observedAt: Date): { entries
         ...record,
         body: text,
         observedTimestamp,
-        format: message.format,
+        format: unparsedFormat,
         parseError: result.error,
       };
     }

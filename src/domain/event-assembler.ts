@@ -1,5 +1,5 @@
 import type { LogEvent } from './chunk-packer.js';
-import type { RawLine } from './line-splitter.js';
+import { isBlankLine, type RawLine } from './line-splitter.js';
 import type { MultilinePolicy } from './parsing/multiline.js';
 
 /** An event with the byte offset of its first line, which is where a split can resume before it. */
@@ -32,7 +32,7 @@ export class EventAssembler {
     }
     const pending = this.pending;
     // An event stops absorbing continuation lines at twice its line cap; what follows starts a new event.
-    if (pending !== undefined && line.text !== '' && pending.lineCount < 2 * policy.maxLines && policy.isContinuation(line.text, pending.lines[0])) {
+    if (pending !== undefined && !isBlankLine(line.text) && pending.lineCount < 2 * policy.maxLines && policy.isContinuation(line.text, pending.lines[0])) {
       if (pending.lines.length < policy.maxLines && pending.bytes + line.text.length < policy.maxBytes) {
         pending.lines.push(line.text);
         pending.bytes += line.text.length + 1;
@@ -46,7 +46,7 @@ export class EventAssembler {
       return;
     }
     this.flush(out);
-    if (line.text === '') {
+    if (isBlankLine(line.text)) {
       out.push({ text: '', lineCount: 1, byteOffset: line.byteOffset, ascii: true });
       return;
     }

@@ -109,6 +109,18 @@ function isBomPrefix(data: Buffer): boolean {
   return true;
 }
 
+/**
+ * A blank line: empty, or only spaces, tabs, vertical tabs, form feeds and carriage returns. It is counted as
+ * blank, never stored, and it ends a multi-line event. Cheap for ordinary lines: the first character decides.
+ */
+export function isBlankLine(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code !== 0x20 && code !== 0x09 && code !== 0x0d && code !== 0x0b && code !== 0x0c) return false;
+  }
+  return true;
+}
+
 /** Cuts a string to at most `maxBytes` UTF-8 bytes on a character boundary. */
 export function truncateUtf8(text: string, maxBytes: number): string {
   if (text.length * 3 <= maxBytes) return text;

@@ -28,15 +28,59 @@ export const LINE_PARSERS: Readonly<Record<string, LineParser>> = {
   text: parseTextLine,
 };
 
+/** Separates the two halves of a mixed format's name: `json+text` is JSON objects mixed with text lines. */
+const MIXED_SEPARATOR = '+';
+
+/** The line parser of a single or mixed (`json+<format>`) format; undefined for an unknown name. */
+export function lineParserFor(format: string): LineParser | undefined {
+  const single = Object.hasOwn(LINE_PARSERS, format) ? LINE_PARSERS[format] : undefined;
+  if (single !== undefined) return single;
+  const other = mixedOtherFormat(format);
+  return other === undefined ? undefined : mixedParser(other);
+}
+
+/** For `json+<format>`, the other format; undefined for any other name. */
+export function mixedOtherFormat(format: string): string | undefined {
+  if (!format.startsWith(`json${MIXED_SEPARATOR}`)) return undefined;
+  const other = format.slice(5);
+  return other !== 'json' && other !== 'cloudtrail' && Object.hasOwn(LINE_PARSERS, other) ? other : undefined;
+}
+
+const mixedParsers = new Map<string, LineParser>();
+
+/**
+ * A mixed file's parser: a line that starts with `{` is tried as JSON first, every other line (and a `{` line
+ * JSON rejects) goes to the other format; each entry's `format` names the parser that took it. A line is an
+ * error only when neither takes it, and then with both reasons.
+ */
+function mixedParser(other: string): LineParser {
+  let parser = mixedParsers.get(other);
+  if (parser !== undefined) return parser;
+  const parseOther = LINE_PARSERS[other];
+  parser = (line, context) => {
+    let jsonError: string | undefined;
+    if (line.charCodeAt(0) === 123 /* { */ || line.trimStart().charCodeAt(0) === 123) {
+      const json = parseJsonLine(line, context);
+      if (json.ok) return json.format === undefined ? { ...json, format: 'json' } : json;
+      jsonError = json.error;
+    }
+    const result = parseOther(line, context);
+    if (result.ok) return result.format === undefined ? { ...result, format: other } : result;
+    return { ok: false, error: jsonError === undefined ? result.error : `${jsonError}; as ${other}: ${result.error}` };
+  };
+  mixedParsers.set(other, parser);
+  return parser;
+}
+
 /** `auto` (detect per file) or a format name from {@link FORMAT_NAMES}. */
 export type FormatOption = 'auto' | string;
 
 /** The names `--format` accepts besides `auto`. */
 export const FORMAT_NAMES: readonly string[] = Object.keys(LINE_PARSERS);
 
-/** True for a name in {@link LINE_PARSERS}. */
+/** True for a name in {@link LINE_PARSERS}, or a mixed `json+<format>` of one. */
 export function isKnownFormat(name: string): boolean {
-  return Object.hasOwn(LINE_PARSERS, name);
+  return Object.hasOwn(LINE_PARSERS, name) || mixedOtherFormat(name) !== undefined;
 }
 
 /** What the splitter decided for a file: the format and any context every chunk must carry. */
@@ -101,10 +145,29 @@ export function detectFormat(sample: readonly string[], requested: FormatOption 
   }
   if (isVpcFlowHeader(first)) return decision('vpcflow', headerContext('vpcflow', lines));
 
+  // JSON objects next to lines that are not JSON at all (container output: an application's JSON and its
+  // libraries' plain lines) make a mixed file: each line is parsed by what it is. A `{` line that is not valid
+  // JSON is a broken JSON line, not a line of the other format.
   const context: ParseContext = { observedAt: new Date() };
+  const others = lines.filter((line) => line.trimStart().charCodeAt(0) !== 123);
+  if (others.length > 0 && others.length < lines.length && lines.some((line) => isJsonObjectLine(line, context))) {
+    return { format: `json${MIXED_SEPARATOR}${detectByScore(others, context, false)}` };
+  }
+  return { format: detectByScore(lines, context, true) };
+}
+
+function isJsonObjectLine(line: string, context: ParseContext): boolean {
+  if (line.trimStart().charCodeAt(0) !== 123) return false;
+  const result = parseJsonLine(line, context);
+  return result.ok && result.format === undefined;
+}
+
+/** The candidate that parses the most lines, if it parses at least half of them; `text` otherwise. */
+function detectByScore(lines: readonly string[], context: ParseContext, withJson: boolean): string {
   let bestFormat = 'text';
   let bestHits = 0;
   for (const format of DETECTION_ORDER) {
+    if (!withJson && (format === 'json' || format === 'cloudtrail')) continue;
     const parse = LINE_PARSERS[format];
     let hits = 0;
     for (const line of lines) {
@@ -119,5 +182,5 @@ export function detectFormat(sample: readonly string[], requested: FormatOption 
       if (hits === lines.length) break;
     }
   }
-  return bestHits * 2 >= lines.length ? { format: bestFormat } : { format: 'text' };
+  return bestHits * 2 >= lines.length ? bestFormat : 'text';
 }

@@ -50,10 +50,11 @@ export const STACK_TRACE_POLICY: MultilinePolicy = {
 };
 
 /**
- * The multi-line policy of a format: only free `text` has multi-line events. Structured formats (JSON, logfmt,
+ * The multi-line policy of a format: only free `text` has multi-line events (also in a mixed `json+text` file,
+ * where a JSON line never continues anything: it is neither a stack line nor indented). Structured formats (JSON, logfmt,
  * syslog, access logs, AWS logs) are one event per line by definition: an embedded stack trace is escaped inside
  * the line, and joining lines there would only hide malformed ones.
  */
 export function multilinePolicyFor(format: string): MultilinePolicy | undefined {
-  return format === 'text' ? STACK_TRACE_POLICY : undefined;
+  return format === 'text' || format === 'json+text' ? STACK_TRACE_POLICY : undefined;
 }
