@@ -4,6 +4,7 @@ import type { LogRepository } from '../application/ports/log-repository.port.js'
 import type { Batch } from '../domain/batch.js';
 import { TOKENS } from '../di/tokens.js';
 import { AWS_TARGET_FLAGS, type AwsTargetOptions } from './aws-target-flags.js';
+import { integerOption } from './numeric-options.js';
 import { renderTable } from './render-table.js';
 import { EXIT_BATCH_FAILED, EXIT_OK, UsageError } from './usage-error.js';
 
@@ -33,6 +34,18 @@ function progressOf(batch: Batch): string {
   return `${Math.floor((100 * batch.processedChunks) / batch.totalChunks)}% (${batch.processedChunks}/${batch.totalChunks} chunks)`;
 }
 
+/** Chunks listed by index at most; `--json` has them all. */
+const MAX_LISTED_CHUNKS = 20;
+
+/** Indexes marked `#` with a count, so chunk 0 never reads as "no chunks": `#0, #3 (2 chunks)`. */
+function deadLetteredChunksOf(batch: Batch): string {
+  const chunks = [...batch.deadLetteredChunks].sort((a, b) => a - b);
+  if (chunks.length === 0) return 'none';
+  const listed = chunks.slice(0, MAX_LISTED_CHUNKS).map((chunk) => `#${chunk}`);
+  if (chunks.length > MAX_LISTED_CHUNKS) listed.push('…');
+  return `${listed.join(', ')} (${chunks.length} chunk${chunks.length === 1 ? '' : 's'})`;
+}
+
 /** `logbatch status <batchId>`: one batch's progress, counters, dead-lettered chunks and reason. */
 export function statusCommand(): Command {
   return withTargetFlags(new Command('status'))
@@ -56,7 +69,7 @@ export function statusCommand(): Command {
           ['blank', String(batch.stats.blank)],
           ['continuation', String(batch.stats.continuation)],
           ['truncated', String(batch.stats.truncated)],
-          ['dead-lettered chunks', batch.deadLetteredChunks.length === 0 ? 'none' : batch.deadLetteredChunks.join(', ')],
+          ['dead-lettered chunks', deadLetteredChunksOf(batch)],
           ['created', batch.createdAt],
           ['updated', batch.updatedAt],
         ];
@@ -74,7 +87,7 @@ export function statusCommand(): Command {
 export function batchesCommand(): Command {
   return withTargetFlags(new Command('batches'))
     .description('list the most recent batches')
-    .option('--limit <n>', 'how many', (value) => Number.parseInt(value, 10), 20)
+    .option('--limit <n>', 'how many', integerOption('--limit'), 20)
     .action(async (options: OutputOptions) => {
       const repository = (await awsTargetContainer(options)).get<LogRepository>(TOKENS.LogRepository);
       const batches = await repository.listBatches({ limit: options.limit });
@@ -104,7 +117,7 @@ export function dlqCommand(): Command {
   dlq.addCommand(
     withTargetFlags(new Command('list'))
       .description('list dead-lettered chunks with their reasons (and record them in their batches)')
-      .option('--limit <n>', 'how many', (value) => Number.parseInt(value, 10), 100)
+      .option('--limit <n>', 'how many', integerOption('--limit'), 100)
       .action(async (options: OutputOptions) => {
         const deadLetters = (await awsTargetContainer(options)).get<DeadLetters>(TOKENS.DeadLetters);
         const reports = await deadLetters.list({ limit: options.limit });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { ChunkQueue } from '../../src/application/ports/chunk-queue.port.js';
+import type { LogRepository } from '../../src/application/ports/log-repository.port.js';
 import type { QueueConsumer, ReceivedMessage } from '../../src/application/ports/queue-consumer.port.js';
 import type { ProcessChunk } from '../../src/application/process-chunk.use-case.js';
 import type { SplitLogObject } from '../../src/application/split-log-object.use-case.js';
@@ -65,12 +66,47 @@ describe('logbatch status, batches and dlq (on the emulators)', function () {
       { messageId: JSON.parse(listed.stdout)[0].messageId, reason: 'worker died on the last receive', batchId, chunk: 1, batchStatus: 'FAILED' },
     ]);
     expect(failed.code).to.equal(1);
-    expect(failed.stdout).to.match(/status\s+FAILED/).and.match(/dead-lettered chunks\s+1/).and.match(/reason\s+DEAD_LETTERED_CHUNKS 1 chunk\(s\) dead-lettered: 1/);
+    expect(failed.stdout).to.match(/status\s+FAILED/).and.match(/^dead-lettered chunks\s+#1 \(1 chunk\)$/m).and.match(/reason\s+DEAD_LETTERED_CHUNKS 1 chunk\(s\) dead-lettered: 1/);
     expect(redriven.stdout.trim()).to.equal('moved 1 message(s) back to the chunk queue');
     expect(completed.code).to.equal(0);
     expect(JSON.parse(completed.stdout)).to.deep.include({ status: 'COMPLETED', processedChunks: 2, deadLetteredChunks: [] });
     expect(JSON.parse(completed.stdout).stats).to.deep.include({ lines: 4, entries: 4 });
     expect(batches.stdout).to.match(new RegExp(`${batchId}\\s+COMPLETED\\s+100% \\(2/2 chunks\\)`));
+  });
+
+  it('shows dead-lettered chunk indexes as indexes, chunk #0 included, not as a count', async () => {
+    const config = { tableName: names.tableName, queueUrl: names.queueUrl, deadLetterQueueUrl: names.dlqUrl, pipeline: { maxChunkLines: 1 } };
+    const container = createContainer({ adapters: awsModule(config, { clients: createEmulatorClients(stack.endpoints) }), settings: config.pipeline });
+    const repository = container.get<LogRepository>(TOKENS.LogRepository);
+    await putObject(stack, names.bucket, 'ops/zero.log', 'one\ntwo\nthree\n');
+    const outcome = await container.get<SplitLogObject>(TOKENS.SplitLogObject).execute({ bucket: names.bucket, key: 'ops/zero.log' });
+    const batchId = outcome.kind === 'split' ? outcome.batch.batchId : '';
+    await repository.recordChunkDeadLettered(batchId, 0, 'poison');
+    const one = await runCli(['status', batchId], { env: environment() });
+    await repository.recordChunkDeadLettered(batchId, 2, 'poison');
+    const two = await runCli(['status', batchId], { env: environment() });
+
+    expect(one.stdout, one.stderr).to.match(/^dead-lettered chunks\s+#0 \(1 chunk\)$/m);
+    expect(two.stdout, two.stderr).to.match(/^dead-lettered chunks\s+#0, #2 \(2 chunks\)$/m);
+  });
+
+  it('refuses a --limit that is not a positive integer with one line and exit 2, before asking the services', async () => {
+    const calls = [
+      ['batches', '--limit', 'abc'],
+      ['batches', '--limit', '0'],
+      ['dlq', 'list', '--limit', 'abc'],
+      ['dlq', 'list', '--limit', '0'],
+      ['dlq', 'list', '--limit', '-5'],
+    ];
+    const results = [];
+    for (const args of calls) results.push(await runCli(args, { env: environment() }));
+
+    results.forEach((result, index) => {
+      const call = calls[index].join(' ');
+      expect(result.code, `${call}: ${result.stdout}${result.stderr}`).to.equal(2);
+      expect(result.stderr, call).to.match(/^error: option '--limit <n>' argument '.*' is invalid\. --limit must be a positive integer\n$/);
+      expect(result.stdout, call).to.equal('');
+    });
   });
 
   it('names the missing configuration instead of failing obscurely', async () => {
