@@ -9,10 +9,14 @@ export class InMemoryObjectStore implements ObjectStore {
 
   constructor(private readonly sliceBytes = 64 * 1024) {}
 
-  /** Stores an object; its ETag is the MD5 of the content, as S3 gives for single-part uploads. */
-  put(bucket: string, key: string, content: Buffer | string): ObjectInfo {
+  /**
+   * Stores an object; its ETag is the MD5 of the content, as S3 gives for single-part uploads (and for what
+   * `CopyObject` writes). With `partBytes`, the object is stored as a multipart upload of parts that size would be:
+   * its ETag is S3's multipart ETag, the MD5 of the parts' MD5s followed by `-<part count>`.
+   */
+  put(bucket: string, key: string, content: Buffer | string, options?: { partBytes?: number }): ObjectInfo {
     const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    const etag = `"${createHash('md5').update(bytes).digest('hex')}"`;
+    const etag = options?.partBytes === undefined ? `"${md5(bytes).toString('hex')}"` : multipartEtag(bytes, options.partBytes);
     this.objects.set(this.id(bucket, key), { content: bytes, etag });
     return { bucket, key, size: bytes.length, etag };
   }
@@ -56,4 +60,14 @@ export class InMemoryObjectStore implements ObjectStore {
 
 function unquote(etag: string): string {
   return etag.replace(/^"(.*)"$/, '$1');
+}
+
+function md5(bytes: Buffer): Buffer {
+  return createHash('md5').update(bytes).digest();
+}
+
+function multipartEtag(bytes: Buffer, partBytes: number): string {
+  const digests: Buffer[] = [];
+  for (let offset = 0; offset < Math.max(bytes.length, 1); offset += partBytes) digests.push(md5(bytes.subarray(offset, offset + partBytes)));
+  return `"${md5(Buffer.concat(digests)).toString('hex')}-${digests.length}"`;
 }
