@@ -1,0 +1,104 @@
+import { severityBucket } from '../../application/entry-filter.js';
+import type { EntryCounts, EntryFilter, EntryQuery, EntryQueryOptions, EntryQueryPage } from '../../application/ports/entry-query.port.js';
+import { WARN_OR_ABOVE } from '../../domain/severity.js';
+import { type EntryRow, LINE_SPAN, type SqliteStore } from './sqlite-store.js';
+
+/** Shortest text the trigram index can look up; shorter `--grep` text is matched by scanning. */
+const TRIGRAM = 3;
+
+/**
+ * {@link EntryQuery} in SQL on the store: line order within a batch (the rowid), time order otherwise (the time
+ * index, or the severe-by-time index at WARN and above), `--grep` through the FTS5 trigram index, `--where` with
+ * `json_extract` on the attributes. Pages are keyset pages: the cursor is the last row's sort key.
+ */
+export class SqliteEntryQuery implements EntryQuery {
+  constructor(private readonly store: SqliteStore) {}
+
+  async find(filter: EntryFilter, options: EntryQueryOptions): Promise<EntryQueryPage> {
+    const where = this.conditions(filter);
+    if (where === undefined) return { items: [] };
+    const inBatch = filter.batchId !== undefined;
+    if (options.cursor !== undefined) {
+      const after = JSON.parse(Buffer.from(options.cursor, 'base64url').toString()) as [string, number] | number;
+      if (inBatch) {
+        if (typeof after !== 'number') throw new Error('bad cursor');
+        where.sql.push('id > ?');
+        where.params.push(after);
+      } else {
+        if (!Array.isArray(after)) throw new Error('bad cursor');
+        where.sql.push('(time, id) > (?, ?)');
+        where.params.push(after[0], after[1]);
+      }
+    }
+    const sql = `SELECT * FROM entries ${clause(where.sql)} ORDER BY ${inBatch ? 'id' : 'time, id'} LIMIT ?`;
+    const rows = this.store.db.prepare(sql).all(...where.params, options.limit + 1) as EntryRow[];
+    const items = rows.slice(0, options.limit).map((row) => this.store.entryFromRow(row));
+    if (rows.length <= options.limit) return { items };
+    const last = rows[options.limit - 1];
+    const cursor = inBatch ? last.id : [last.time, last.id];
+    return { items, cursor: Buffer.from(JSON.stringify(cursor)).toString('base64url') };
+  }
+
+  async count(filter: EntryFilter): Promise<EntryCounts> {
+    const where = this.conditions(filter);
+    if (where === undefined) return { total: 0, bySeverity: {} };
+    const rows = this.store.db
+      .prepare(`SELECT severity_number AS severity, count(*) AS n FROM entries ${clause(where.sql)} GROUP BY severity_number`)
+      .all(...where.params) as Array<{ severity: number | null; n: number }>;
+    const bySeverity: Record<string, number> = {};
+    let total = 0;
+    for (const row of rows) {
+      const bucket = severityBucket(row.severity ?? undefined);
+      bySeverity[bucket] = (bySeverity[bucket] ?? 0) + row.n;
+      total += row.n;
+    }
+    return { total, bySeverity };
+  }
+
+  /** SQL conditions for a filter, or undefined when it names a batch the store does not have. */
+  private conditions(filter: EntryFilter): { sql: string[]; params: Array<string | number> } | undefined {
+    const sql: string[] = [];
+    const params: Array<string | number> = [];
+    if (filter.batchId !== undefined) {
+      const seq = this.store.seqOf(filter.batchId);
+      if (seq === undefined) return undefined;
+      sql.push('id > ? AND id < ?');
+      params.push(seq * LINE_SPAN, (seq + 1) * LINE_SPAN);
+    }
+    if (filter.minSeverityNumber !== undefined) {
+      sql.push('severity_number >= ?');
+      params.push(filter.minSeverityNumber);
+      // Spelled out so the planner may use the partial severe-by-time index, which covers exactly these rows.
+      if (filter.minSeverityNumber >= WARN_OR_ABOVE) sql.push(`severity_number >= ${WARN_OR_ABOVE}`);
+    }
+    if (filter.since !== undefined) {
+      sql.push('time >= ?');
+      params.push(filter.since);
+    }
+    if (filter.until !== undefined) {
+      sql.push("time < ? AND time <> ''");
+      params.push(filter.until);
+    }
+    if (filter.grep !== undefined) {
+      if ([...filter.grep].length >= TRIGRAM) {
+        sql.push('id IN (SELECT rowid FROM entries_fts WHERE body GLOB ?)');
+        params.push(`*${filter.grep.replace(/[*?[]/g, (special) => `[${special}]`)}*`);
+      }
+      sql.push('instr(body, ?) > 0');
+      params.push(filter.grep);
+    }
+    for (const condition of filter.where ?? []) {
+      if (condition.key.includes('"')) return undefined;
+      const path = `$."${condition.key}"`;
+      sql.push(
+        "((json_type(attributes, ?) IN ('text', 'integer', 'real') AND CAST(json_extract(attributes, ?) AS TEXT) = ?) OR json_type(attributes, ?) = ?)",
+      );
+      params.push(path, path, condition.value, path, condition.value === 'true' || condition.value === 'false' ? condition.value : '-');
+    }
+    return { sql, params };
+  }
+}
+
+function clause(conditions: readonly string[]): string {
+  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+}

@@ -1,0 +1,89 @@
+import { LogBatchError } from '../domain/errors.js';
+import { SeverityNumber } from '../domain/severity.js';
+import type { AttributeEquals, EntryCounts, EntryFilter, EntryQuery, EntryQueryPage } from './ports/entry-query.port.js';
+
+/** A query as a person writes it (CLI flags, URL parameters): strings, validated here once for every way in. */
+export interface QueryRequest {
+  readonly batch?: string;
+  /** trace, debug, info, warn, error or fatal: the minimum level. */
+  readonly severity?: string;
+  /** An ISO 8601 instant or an age (`15m`, `2h`, `7d`). */
+  readonly since?: string;
+  readonly until?: string;
+  readonly grep?: string;
+  /** `KEY=VALUE` each. */
+  readonly where?: readonly string[];
+  readonly limit?: number;
+  readonly cursor?: string;
+  readonly scan?: boolean;
+}
+
+/** A query that cannot mean anything (unknown severity, unreadable time, `--where` without `=`, bad cursor). */
+export class InvalidQueryError extends LogBatchError {
+  readonly code = 'INVALID_QUERY';
+}
+
+export const DEFAULT_QUERY_LIMIT = 100;
+const AGE = /^(\d+)(s|m|h|d|w)$/;
+const AGE_UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/**
+ * `logbatch query` and the web page's entry list: turns a {@link QueryRequest} into an {@link EntryFilter} and asks
+ * the backend's {@link EntryQuery} (the SQLite store, or DynamoDB through the repository).
+ */
+export class QueryEntries {
+  constructor(
+    private readonly entries: EntryQuery,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async find(request: QueryRequest): Promise<EntryQueryPage & { filter: EntryFilter }> {
+    const filter = this.filterOf(request);
+    const limit = request.limit ?? DEFAULT_QUERY_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1) throw new InvalidQueryError('--limit must be a positive integer');
+    if (request.cursor !== undefined && !/^[\w-]+$/.test(request.cursor)) throw new InvalidQueryError('--cursor is not a cursor this command printed');
+    try {
+      return { ...(await this.entries.find(filter, { limit, cursor: request.cursor, allowScan: request.scan })), filter };
+    } catch (error) {
+      if (error instanceof SyntaxError || (error instanceof Error && error.message === 'bad cursor')) {
+        throw new InvalidQueryError('--cursor is not a cursor this command printed', { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async count(request: QueryRequest): Promise<EntryCounts> {
+    return this.entries.count(this.filterOf(request), { allowScan: request.scan });
+  }
+
+  filterOf(request: QueryRequest): EntryFilter {
+    const filter: { -readonly [K in keyof EntryFilter]: EntryFilter[K] } = {};
+    if (request.batch !== undefined) filter.batchId = request.batch;
+    if (request.severity !== undefined) {
+      const name = request.severity.toUpperCase();
+      if (!Object.hasOwn(SeverityNumber, name)) {
+        throw new InvalidQueryError(`unknown severity ${JSON.stringify(request.severity)}: use trace, debug, info, warn, error or fatal`);
+      }
+      filter.minSeverityNumber = SeverityNumber[name as keyof typeof SeverityNumber];
+    }
+    if (request.since !== undefined) filter.since = this.instant('--since', request.since);
+    if (request.until !== undefined) filter.until = this.instant('--until', request.until);
+    if (request.grep !== undefined && request.grep !== '') filter.grep = request.grep;
+    if (request.where !== undefined && request.where.length > 0) filter.where = request.where.map(attributeCondition);
+    return filter;
+  }
+
+  private instant(flag: string, text: string): string {
+    const age = AGE.exec(text.trim());
+    if (age !== null) return new Date(this.now().getTime() - Number(age[1]) * AGE_UNIT_MS[age[2]]).toISOString();
+    const parsed = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim()) ? Date.parse(text.trim()) : Number.NaN;
+    if (Number.isNaN(parsed)) throw new InvalidQueryError(`${flag} ${JSON.stringify(text)}: give an ISO 8601 instant (2026-11-26T09:00:00Z) or an age (15m, 2h, 7d)`);
+    return new Date(parsed).toISOString();
+  }
+}
+
+function attributeCondition(text: string): AttributeEquals {
+  const equals = text.indexOf('=');
+  if (equals <= 0) throw new InvalidQueryError(`--where ${JSON.stringify(text)}: expected KEY=VALUE, e.g. http.response.status_code=500`);
+  return { key: text.slice(0, equals), value: text.slice(equals + 1) };
+}
