@@ -28,6 +28,8 @@ const MAX_RECEIVE_BATCH = 10;
 const MAX_WAIT_SECONDS = 20;
 /** How long messages stay hidden while the DLQ is listed or redriven; listing shows them again at once after. */
 const DLQ_HANDLING_VISIBILITY_SECONDS = 30;
+/** Empty DLQ receives in a row after which a redrive stops, whatever the approximate count still says. */
+const MAX_EMPTY_DLQ_POLLS = 3;
 
 /** SQS refused chunks outright (the sender's fault, e.g. a body with characters SQS does not accept). */
 export class ChunkRejectedError extends LogBatchError {
@@ -161,17 +163,21 @@ export class SqsChunkQueue implements ChunkQueue, QueueConsumer {
     let moved = 0;
     // Move what is there now, not what comes back: a chunk that fails again at once would otherwise cycle forever.
     const atStart = (await this.approximateCounts(this.queues.deadLetterQueueUrl)).visible;
-    while (moved < atStart) {
+    // That count is approximate and can stay stale for a while, so it only bounds the redrive: it ends when receives
+    // come back empty. A short poll can miss messages on real SQS, so an empty one is retried a few times, after a
+    // backoff and as a long poll, before it is believed.
+    let emptyPolls = 0;
+    while (moved < atStart && emptyPolls < MAX_EMPTY_DLQ_POLLS) {
+      if (emptyPolls > 0) await this.retry.sleep(Math.max(1, backoffDelayMs(emptyPolls, this.retry)));
       const messages = await this.receiveFrom(this.queues.deadLetterQueueUrl, Math.min(MAX_RECEIVE_BATCH, atStart - moved), {
         visibilityTimeoutSeconds: DLQ_HANDLING_VISIBILITY_SECONDS,
-        waitSeconds: 0,
+        waitSeconds: emptyPolls === 0 ? 0 : 1,
       });
       if (messages.length === 0) {
-        // A short poll can miss messages on real SQS; trust it only when the queue reports none left.
-        const remaining = await this.approximateCounts(this.queues.deadLetterQueueUrl);
-        if (remaining.visible === 0) return moved;
+        emptyPolls += 1;
         continue;
       }
+      emptyPolls = 0;
       // Attributes (the reason) are left behind: a redriven chunk starts over as a fresh message.
       await this.sendEntries(
         this.queues.queueUrl,
