@@ -1,27 +1,21 @@
 import { Command } from 'commander';
-import type { DeadLetters } from '../application/dead-letters.use-case.js';
-import type { LogRepository } from '../application/ports/log-repository.port.js';
 import type { Batch } from '../domain/batch.js';
-import { TOKENS } from '../di/tokens.js';
 import { AWS_TARGET_FLAGS, type AwsTargetOptions } from './aws-target-flags.js';
 import { integerOption } from './numeric-options.js';
+import { operatorTarget } from './operator-target.js';
 import { renderTable } from './render-table.js';
+import { storeOption } from './store-option.js';
 import { EXIT_BATCH_FAILED, EXIT_OK, UsageError } from './usage-error.js';
 
 interface OutputOptions extends AwsTargetOptions {
+  readonly store?: string;
   readonly json?: boolean;
   readonly limit?: number;
 }
 
 function withTargetFlags(command: Command): Command {
   for (const [flags, description] of AWS_TARGET_FLAGS) command.option(flags, description);
-  return command.option('--json', 'print JSON');
-}
-
-/** Loads the AWS SDK only when a command needs it, so `logbatch run` and `--help` start fast. */
-async function awsTargetContainer(options: AwsTargetOptions) {
-  const { awsTargetContainer: build } = await import('./aws-target.js');
-  return build(options);
+  return command.addOption(storeOption()).option('--json', 'print JSON');
 }
 
 const print = (text: string): void => {
@@ -52,7 +46,7 @@ export function statusCommand(): Command {
     .description("show a batch's progress, counters, dead-lettered chunks and failure reason")
     .argument('<batchId>', 'the batch id (from `logbatch batches` or the run summary)')
     .action(async (batchId: string, options: OutputOptions, command: Command) => {
-      const repository = (await awsTargetContainer(options)).get<LogRepository>(TOKENS.LogRepository);
+      const { repository } = await operatorTarget(options);
       const batch = await repository.getBatch(batchId);
       if (batch === undefined) throw new UsageError(`no batch ${batchId} in this table`);
       if (options.json === true) print(JSON.stringify(batch, null, 2));
@@ -89,7 +83,7 @@ export function batchesCommand(): Command {
     .description('list the most recent batches')
     .option('--limit <n>', 'how many', integerOption('--limit'), 20)
     .action(async (options: OutputOptions) => {
-      const repository = (await awsTargetContainer(options)).get<LogRepository>(TOKENS.LogRepository);
+      const { repository } = await operatorTarget(options);
       const batches = await repository.listBatches({ limit: options.limit });
       if (options.json === true) return print(JSON.stringify(batches, null, 2));
       if (batches.length === 0) return print('no batches yet');
@@ -119,7 +113,7 @@ export function dlqCommand(): Command {
       .description('list dead-lettered chunks with their reasons (and record them in their batches)')
       .option('--limit <n>', 'how many', integerOption('--limit'), 100)
       .action(async (options: OutputOptions) => {
-        const deadLetters = (await awsTargetContainer(options)).get<DeadLetters>(TOKENS.DeadLetters);
+        const { deadLetters } = await operatorTarget(options);
         const reports = await deadLetters.list({ limit: options.limit });
         if (options.json === true) return print(JSON.stringify(reports.map(({ body: _body, ...report }) => report), null, 2));
         if (reports.length === 0) return print('the dead-letter queue is empty');
@@ -135,8 +129,18 @@ export function dlqCommand(): Command {
     withTargetFlags(new Command('redrive'))
       .description('move every dead-lettered message back to the chunk queue')
       .action(async (options: OutputOptions) => {
-        const moved = await (await awsTargetContainer(options)).get<DeadLetters>(TOKENS.DeadLetters).redrive();
-        print(options.json === true ? JSON.stringify({ moved }) : `moved ${moved} message(s) back to the chunk queue`);
+        const target = await operatorTarget(options);
+        try {
+          const result = await target.redrive();
+          if (options.json === true) return print(JSON.stringify(result));
+          const lines = [`moved ${result.moved} message(s) back to the chunk queue`];
+          // On a store the chunks were processed right away: say where their batches stand.
+          for (const batch of result.batches ?? []) lines.push(`batch ${batch.batchId}: ${batch.status} (${progressOf(batch)}, ${batch.stats.entries} entries)`);
+          if (result.stillDeadLettered !== undefined && result.stillDeadLettered > 0) lines.push(`${result.stillDeadLettered} message(s) dead-lettered again`);
+          print(lines.join('\n'));
+        } finally {
+          target.close();
+        }
       }),
   );
   return dlq;
