@@ -2,6 +2,7 @@ import { DEFAULT_PIPELINE_SETTINGS } from '../../src/application/pipeline-settin
 import { CONFIG_VARIABLES } from '../../src/config/config.js';
 import { MAX_MESSAGE_BYTES } from '../../src/domain/chunk.js';
 import { FORMAT_NAMES } from '../../src/domain/parsing/formats.js';
+import { parseFormatRules } from '../../src/domain/parsing/key-rules.js';
 import { assertIntegerInRange, InvalidPropsError } from './validation.js';
 
 
@@ -32,6 +33,14 @@ export interface PipelineTuning {
    */
   readonly format?: string;
   /**
+   * Under `format: 'auto'`, formats decided by the object key before the content is sniffed: `GLOB=FORMAT`
+   * rules, first match wins (`['nginx/**=combined', 'apps/**.json=json']`). AWS's own delivery layouts
+   * (`AWSLogs/<account>/elasticloadbalancing|CloudTrail|vpcflowlogs/`, CloudFront and S3 access log names) are
+   * recognised without rules.
+   * @default []
+   */
+  readonly formatRules?: readonly string[];
+  /**
    * Entries expire this many days after they are stored (DynamoDB TTL on `expiresAt`); 0 keeps them.
    * @default 0
    */
@@ -48,6 +57,7 @@ export function resolvePipelineTuning(construct: string, tuning: PipelineTuning 
     maxChunkLines: tuning.maxChunkLines ?? DEFAULT_PIPELINE_SETTINGS.maxChunkLines,
     maxEventBytes: tuning.maxEventBytes ?? DEFAULT_PIPELINE_SETTINGS.maxEventBytes,
     format: tuning.format ?? DEFAULT_PIPELINE_SETTINGS.format,
+    formatRules: tuning.formatRules ?? [],
     entryTtlDays: tuning.entryTtlDays ?? DEFAULT_PIPELINE_SETTINGS.entryTtlDays,
   };
   assertIntegerInRange(construct, 'maxChunkBytes', resolved.maxChunkBytes, 1024, MAX_MESSAGE_BYTES);
@@ -57,6 +67,11 @@ export function resolvePipelineTuning(construct: string, tuning: PipelineTuning 
   const formats = ['auto', ...FORMAT_NAMES];
   if (!formats.includes(resolved.format)) {
     throw new InvalidPropsError(construct, 'format', `expected one of ${formats.join(', ')}, got "${resolved.format}"`);
+  }
+  try {
+    parseFormatRules(resolved.formatRules);
+  } catch (error) {
+    throw new InvalidPropsError(construct, 'formatRules', (error as Error).message);
   }
   return resolved;
 }
@@ -68,6 +83,7 @@ export function pipelineEnvironment(tuning: ResolvedPipelineTuning): Record<stri
     [CONFIG_VARIABLES.maxChunkLines]: String(tuning.maxChunkLines),
     [CONFIG_VARIABLES.maxEventBytes]: String(tuning.maxEventBytes),
     [CONFIG_VARIABLES.format]: tuning.format,
+    ...(tuning.formatRules.length > 0 ? { [CONFIG_VARIABLES.formatRules]: tuning.formatRules.join(',') } : {}),
     [CONFIG_VARIABLES.entryTtlDays]: String(tuning.entryTtlDays),
   };
 }

@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_CHUNK_BYTES, DEFAULT_MAX_CHUNK_LINES } from '../domain/chunk.js';
 import { DEFAULT_MAX_EVENT_BYTES } from '../domain/chunk-packer.js';
 import type { FormatOption } from '../domain/parsing/formats.js';
+import type { FormatRule } from '../domain/parsing/key-rules.js';
 
 /** Tunables of the split and the processing, shared by every runtime (Lambda, local, tests). */
 export interface PipelineSettings {
@@ -12,6 +13,8 @@ export interface PipelineSettings {
   readonly maxEventBytes: number;
   /** `auto` detects per file. @default 'auto' */
   readonly format: FormatOption;
+  /** Under `auto`, formats decided by the object key before its content is sniffed (first match wins). @default [] */
+  readonly formatRules: readonly FormatRule[];
   /** Receives before a chunk is dead-lettered; equals the queue's redrive `maxReceiveCount`. @default 5 */
   readonly maxReceiveCount: number;
   /** Entries expire after this many days (DynamoDB TTL); 0 keeps them. @default 0 */
@@ -23,6 +26,7 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
   maxChunkLines: DEFAULT_MAX_CHUNK_LINES,
   maxEventBytes: DEFAULT_MAX_EVENT_BYTES,
   format: 'auto',
+  formatRules: [],
   maxReceiveCount: 5,
   entryTtlDays: 0,
 };

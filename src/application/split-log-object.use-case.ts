@@ -11,6 +11,7 @@ import { EventAssembler, type PositionedEvent } from '../domain/event-assembler.
 import { LineSplitter, type RawLine } from '../domain/line-splitter.js';
 import { CloudTrailDocumentReader, DocumentTooLargeError, looksLikeCloudTrail } from '../domain/parsing/cloudtrail.js';
 import { DETECTION_SAMPLE_LINES, detectFormat, type FormatOption } from '../domain/parsing/formats.js';
+import { formatFromKey } from '../domain/parsing/key-rules.js';
 import { multilinePolicyFor } from '../domain/parsing/multiline.js';
 import type { PipelineSettings } from './pipeline-settings.js';
 import type { ChunkQueue } from './ports/chunk-queue.port.js';
@@ -130,7 +131,9 @@ export class SplitLogObject {
     if (resume !== undefined) {
       decision = { format: resume.format, formatContext: resume.formatContext };
     } else {
-      const requested = request.format ?? this.settings.format;
+      const configured = request.format ?? this.settings.format;
+      // Under auto, the key may already say what the object is (AWS's delivery layouts, the user's rules).
+      const requested = configured === 'auto' ? (formatFromKey(key, this.settings.formatRules) ?? 'auto') : configured;
       let sampleCount = 0;
       while (sampleCount < DETECTION_SAMPLE_LINES) {
         const next = await iterator.next();

@@ -4,6 +4,7 @@ import { SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
 import { MAX_MESSAGE_BYTES } from '../domain/chunk.js';
 import { FORMAT_NAMES } from '../domain/parsing/formats.js';
+import { type FormatRule, parseFormatRules } from '../domain/parsing/key-rules.js';
 import { inspectRunInputs, OutputIsInputError, runLocalPipeline, type RunInputs, type RunProgress } from '../local/run-pipeline.js';
 import type { RunSummary } from '../local/run-summary.js';
 import { integerOption } from './numeric-options.js';
@@ -16,6 +17,7 @@ const MIN_CHUNK_BYTES = 1024;
 
 export interface RunCommandOptions {
   readonly format: string;
+  readonly formatRule?: string[];
   readonly json?: boolean;
   readonly out?: string;
   readonly maxChunkBytes?: number;
@@ -33,6 +35,7 @@ export function runCommand(): Command {
     .description('split, parse and store log files through the real handlers, and print a summary')
     .argument('<file...>', 'log files (plain or gzip, any line endings)')
     .addOption(new Option('--format <format>', 'log format, or auto to detect per file').default('auto').choices(['auto', ...FORMAT_NAMES]))
+    .option('--format-rule <glob=format>', 'under --format auto: objects whose path matches the glob are of this format (repeatable, first match wins; ** spans folders)', collectRules, [])
     .option('--json', 'print one JSON object with totals, batches, timing and request counts')
     .option('--out <file>', 'write every stored entry to this file as JSON Lines')
     .option('--max-chunk-bytes <n>', `byte budget of one chunk message (at most ${MAX_MESSAGE_BYTES})`, integerOption('--max-chunk-bytes', { min: MIN_CHUNK_BYTES, max: MAX_MESSAGE_BYTES }))
@@ -56,6 +59,7 @@ export async function executeRun(files: string[], options: RunCommandOptions): P
   const inputs = await distinctInputs(files, options.out);
   const settings = {
     format: options.format,
+    ...(options.formatRule === undefined || options.formatRule.length === 0 ? {} : { formatRules: parseRulesOption(options.formatRule) }),
     ...(options.maxChunkBytes === undefined ? {} : { maxChunkBytes: options.maxChunkBytes }),
     ...(options.maxChunkLines === undefined ? {} : { maxChunkLines: options.maxChunkLines }),
   };
@@ -140,4 +144,17 @@ function createBar(): { update: (progress: RunProgress) => void; stop: () => voi
       if (started) bar.stop();
     },
   };
+}
+
+function collectRules(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** The `--format-rule` values as rules; a bad one is a usage error naming it. */
+function parseRulesOption(values: readonly string[]): FormatRule[] {
+  try {
+    return parseFormatRules(values);
+  } catch (error) {
+    throw new UsageError(`--format-rule: ${(error as Error).message}`);
+  }
 }

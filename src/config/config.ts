@@ -3,6 +3,7 @@ import type { PipelineSettings } from '../application/pipeline-settings.js';
 import { MAX_MESSAGE_BYTES } from '../domain/chunk.js';
 import { ConfigurationError } from '../domain/errors.js';
 import { FORMAT_NAMES, isKnownFormat } from '../domain/parsing/formats.js';
+import { parseFormatRules } from '../domain/parsing/key-rules.js';
 
 /** Where the deployed pipeline's resources are, and its tunables; read once per cold start. */
 export interface AwsConfig {
@@ -30,6 +31,7 @@ export const CONFIG_VARIABLES = {
   maxReceiveCount: 'LOGBATCH_MAX_RECEIVE_COUNT',
   entryTtlDays: 'LOGBATCH_ENTRY_TTL_DAYS',
   format: 'LOGBATCH_FORMAT',
+  formatRules: 'LOGBATCH_FORMAT_RULES',
 } as const;
 
 const required = (what: string) =>
@@ -78,6 +80,17 @@ const environmentSchema = z.object({
       error: () => `must be "auto" or one of: ${FORMAT_NAMES.join(', ')}`,
     })
     .optional(),
+  LOGBATCH_FORMAT_RULES: z
+    .string()
+    .transform((spec, context) => {
+      try {
+        return parseFormatRules(spec);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
 });
 
 /**
@@ -99,6 +112,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
   if (variables.LOGBATCH_MAX_RECEIVE_COUNT !== undefined) pipeline.maxReceiveCount = variables.LOGBATCH_MAX_RECEIVE_COUNT;
   if (variables.LOGBATCH_ENTRY_TTL_DAYS !== undefined) pipeline.entryTtlDays = variables.LOGBATCH_ENTRY_TTL_DAYS;
   if (variables.LOGBATCH_FORMAT !== undefined) pipeline.format = variables.LOGBATCH_FORMAT;
+  if (variables.LOGBATCH_FORMAT_RULES !== undefined) pipeline.formatRules = variables.LOGBATCH_FORMAT_RULES;
   return {
     tableName: variables.LOGBATCH_TABLE_NAME,
     queueUrl: variables.LOGBATCH_QUEUE_URL,

@@ -502,6 +502,13 @@ describe('LogPipelineStack', () => {
     });
   });
 
+  it('hands formatRules to both functions as LOGBATCH_FORMAT_RULES, which loadConfig reads back', () => {
+    const ruled = Template.fromStack(createStack({ tuning: { formatRules: ['nginx/**=combined', 'apps/**.json=json'] } }));
+    ruled.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ LOGBATCH_FORMAT_RULES: 'nginx/**=combined,apps/**.json=json' }) },
+    });
+  });
+
   it('passes the log level to Powertools and Lambda\'s log filter', () => {
     const debug = Template.fromStack(createStack({ logLevel: 'DEBUG' }));
     debug.allResourcesProperties('AWS::Lambda::Function', {

@@ -20,6 +20,7 @@ describe('LogPipelineStack', () => {
       ['a batching window over 5 minutes', { worker: { maxBatchingWindow: Duration.minutes(6) } }, /WorkerFunction: invalid maxBatchingWindow/],
       ['a chunk byte budget over 1 MiB', { tuning: { maxChunkBytes: 2 * 1024 * 1024 } }, /invalid maxChunkBytes: expected an integer from 1024 to 1048576/],
       ['an unknown format', { tuning: { format: 'xml' } }, /invalid format: expected one of auto, /],
+      ['a format rule naming an unknown format', { tuning: { formatRules: ['nginx/**=apache'] } }, /invalid formatRules: format rule "nginx\/\*\*=apache" names an unknown format/],
       ['a negative entry TTL', { tuning: { entryTtlDays: -1 } }, /invalid entryTtlDays/],
       ['an unknown log level', { logLevel: 'LOUD' as 'INFO' }, /LogPipelineStack: invalid logLevel/],
       ['a malformed alarm e-mail', { alarmEmail: 'ops-at-example' }, /PipelineMonitoring: invalid alarmEmail/],

@@ -51,6 +51,13 @@ describe('loadConfig', () => {
     });
   });
 
+  it('parses LOGBATCH_FORMAT_RULES into key rules, and names a bad rule', () => {
+    const config = loadConfig({ ...required, LOGBATCH_FORMAT_RULES: 'nginx/**=combined,apps/*.log=json' });
+
+    expect(config.pipeline.formatRules?.map((rule) => `${rule.glob}=${rule.format}`)).to.deep.equal(['nginx/**=combined', 'apps/*.log=json']);
+    expect(configurationErrorOf({ ...required, LOGBATCH_FORMAT_RULES: 'nginx/**=apache' }).message).to.match(/LOGBATCH_FORMAT_RULES format rule "nginx\/\*\*=apache" names an unknown format "apache"/);
+  });
+
   it('reads the optional continuation queue URL', () => {
     const url = 'https://sqs.us-east-1.amazonaws.com/123456789012/logbatch-continuations';
 
