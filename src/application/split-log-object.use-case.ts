@@ -255,6 +255,8 @@ export class SplitLogObject {
     if (content.failure !== undefined) {
       const failure = content.failure();
       if (failure !== undefined) {
+        // A transient read failure fails the invocation, so Lambda retries the event (see execute).
+        if (RETRYABLE_SPLIT_FAILURES.includes(failure.code)) throw failure;
         const reason = `${objectName(bucket, key)}: ${failure.message}`;
         await this.repository.failBatch(batch.batchId, failure.code, reason, totals);
         return { kind: 'failed', batch: await this.repository.getBatch(batch.batchId), reason };
@@ -308,6 +310,11 @@ export class SplitLogObject {
         : () => {
             if (gzipError === undefined) return undefined;
             if (gzipError instanceof ObjectChangedError) return new SplitFailedError('OBJECT_CHANGED', gzipError.message);
+            if (gzipError instanceof ObjectNotFoundError) return new SplitFailedError('UNREADABLE_OBJECT', `cannot be read: ${gzipError.message}`);
+            // Only zlib's own errors say the bytes are bad; anything else broke the read (retried as transient).
+            if (!isZlibError(gzipError)) {
+              return new SplitFailedError('SPLIT_FAILED', `reading the object failed: ${describeError(gzipError)}`, { cause: gzipError });
+            }
             return new SplitFailedError(
               'CORRUPT_GZIP',
               `corrupt gzip near compressed byte ${counted.bytes()}: ${gzipError.message}; lines before it were kept`,
@@ -355,6 +362,12 @@ async function* sniffBinary(content: AsyncIterable<Buffer>): AsyncGenerator<Buff
     }
     yield buffer;
   }
+}
+
+/** zlib reports bad compressed data with `Z_*` codes (`Z_DATA_ERROR`, `Z_BUF_ERROR`, ...). */
+function isZlibError(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('Z_');
 }
 
 /** Counts the bytes a stream delivers, for reasons that name where a compressed stream broke. */

@@ -1,5 +1,7 @@
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
+import { TransientFailureError } from '../../src/domain/errors.js';
 import type { LogEntry } from '../../src/domain/log-entry.js';
 import { BUCKET, createMemoryPipeline, logFile } from '../helpers/memory-pipeline.js';
 
@@ -144,6 +146,31 @@ describe('SplitLogObject data-loss regressions', () => {
 
     expect(batches[0]).to.deep.include({ status: 'COMPLETED', totalLines: 2, format: 'json' });
     expect(entries[0].map((entry) => entry.body)).to.deep.equal(['one', 'two']);
+  });
+
+  it('retries a gzip split whose read breaks mid-stream instead of calling the object corrupt', async () => {
+    const content = gzipSync(Buffer.from('2026-11-20T08:00:00Z INFO line\n'.repeat(20_000)));
+    const pipeline = createMemoryPipeline({ splitterAttempts: 2 });
+    const store = pipeline.objectStore;
+    const openStream = store.openStream.bind(store);
+    let opens = 0;
+    store.openStream = async (bucket, key, options) => {
+      opens++;
+      if (opens > 1) return openStream(bucket, key, options);
+      return Readable.from(
+        (async function* () {
+          yield content.subarray(0, 2000);
+          throw new TransientFailureError('connection reset by peer');
+        })(),
+      );
+    };
+
+    const { report, batches, entries } = await pipeline.run({ 'app.log.gz': content });
+
+    expect(opens).to.equal(2);
+    expect(report.splitterInvocations).to.equal(2);
+    expect(batches[0]).to.deep.include({ status: 'COMPLETED', totalLines: 20_000 });
+    expect(entries[0]).to.have.length(20_000);
   });
 
   it('fails the batch as OBJECT_CHANGED when the object is overwritten between hand-overs, mixing nothing', async () => {
