@@ -24,6 +24,7 @@ if (existsSync(bundle) && statSync(bundle).mtimeMs >= newestSource(path.join(roo
   await import(pathToFileURL(bundle).href);
 } else {
   const { register } = await import('tsx/esm/api');
-  register();
+  // tsx looks for a tsconfig from the working directory: name ours, so decorators compile wherever the command runs.
+  register({ tsconfig: path.join(root, 'tsconfig.json') });
   await import(pathToFileURL(path.join(root, 'src/cli/main.ts')).href);
 }
