@@ -163,17 +163,47 @@ export function itemSizeBytes(item: unknown): number {
   let bytes = 0;
   for (const [name, value] of Object.entries(item as Record<string, unknown>)) {
     if (value === undefined) continue;
-    bytes += Buffer.byteLength(name, 'utf8') + (isAttributeValue(value) ? attributeValueSize(value) : plainValueSize(value));
+    bytes += Buffer.byteLength(name, 'utf8') + valueSize(value);
   }
   return bytes;
 }
 
-const ATTRIBUTE_VALUE_TYPES = new Set(['S', 'N', 'B', 'BOOL', 'NULL', 'L', 'M', 'SS', 'NS', 'BS']);
-
+/**
+ * A marshalled AttributeValue: one type tag whose content has that tag's type. The content check matters: a plain
+ * log attribute such as `{ "L": "abc" }` or `{ "S": 5 }` has the same single key and must be sized as what it is.
+ */
 function isAttributeValue(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) return false;
   const keys = Object.keys(value);
-  return keys.length === 1 && ATTRIBUTE_VALUE_TYPES.has(keys[0]);
+  if (keys.length !== 1) return false;
+  const content = (value as Record<string, unknown>)[keys[0]];
+  switch (keys[0]) {
+    case 'S':
+    case 'N':
+      return typeof content === 'string';
+    case 'B':
+      return content instanceof Uint8Array;
+    case 'BOOL':
+      return typeof content === 'boolean';
+    case 'NULL':
+      return content === true;
+    case 'L':
+      return Array.isArray(content);
+    case 'M':
+      return typeof content === 'object' && content !== null && !Array.isArray(content);
+    case 'SS':
+    case 'NS':
+      return Array.isArray(content) && content.every((element) => typeof element === 'string');
+    case 'BS':
+      return Array.isArray(content) && content.every((element) => element instanceof Uint8Array);
+    default:
+      return false;
+  }
+}
+
+/** Size of a value that may be marshalled or plain, element by element. */
+function valueSize(value: unknown): number {
+  return isAttributeValue(value) ? attributeValueSize(value) : plainValueSize(value);
 }
 
 function attributeValueSize(value: Record<string, unknown>): number {
@@ -182,7 +212,7 @@ function attributeValueSize(value: Record<string, unknown>): number {
     case 'S':
       return Buffer.byteLength(content as string, 'utf8');
     case 'N':
-      return numberSize(String(content));
+      return numberSize(content as string);
     case 'B':
       return (content as Uint8Array).byteLength;
     case 'BOOL':
@@ -195,10 +225,10 @@ function attributeValueSize(value: Record<string, unknown>): number {
     case 'BS':
       return (content as Uint8Array[]).reduce((sum, bytes) => sum + bytes.byteLength, 0);
     case 'L':
-      return 3 + (content as Record<string, unknown>[]).reduce((sum, element) => sum + 1 + attributeValueSize(element), 0);
+      return 3 + (content as unknown[]).reduce((sum: number, element) => sum + 1 + valueSize(element), 0);
     case 'M':
-      return 3 + Object.entries(content as Record<string, Record<string, unknown>>).reduce(
-        (sum, [name, element]) => sum + 1 + Buffer.byteLength(name, 'utf8') + attributeValueSize(element),
+      return 3 + Object.entries(content as Record<string, unknown>).reduce(
+        (sum, [name, element]) => sum + 1 + Buffer.byteLength(name, 'utf8') + valueSize(element),
         0,
       );
     default:

@@ -45,6 +45,22 @@ describe('request accounting', () => {
       expect(itemSizeBytes(marshalled)).to.equal(2 + 3 + (1 + 4) + (2 + 1) + (4 + 3 + 1 + 1));
       expect(itemSizeBytes(plain)).to.equal(itemSizeBytes(marshalled));
     });
+
+    it('sizes plain attributes named like type tags as the plain values they are, without throwing', () => {
+      const typeTagged = ['S', 'N', 'B', 'SS', 'NS', 'BS', 'M', 'L', 'NULL', 'BOOL'].map((tag) => ({
+        attributes: { [tag]: 'abc' },
+        numbers: { [tag]: 5 },
+        lists: { [tag]: [1, { S: 2 }] },
+        maps: { [tag]: { L: 'x' } },
+      }));
+
+      for (const item of typeTagged) {
+        const size = itemSizeBytes(item);
+        expect(Number.isFinite(size), JSON.stringify(item)).to.equal(true);
+        expect(size).to.be.greaterThan(10);
+      }
+      expect(itemSizeBytes({ a: { L: 'abc' } })).to.equal(1 + 3 + 1 + 1 + 3);
+    });
   });
 
   describe('estimateCostUsd', () => {
