@@ -1,33 +1,73 @@
 import type { Attributes, ParseResult } from '../log-entry.js';
 import type { LineParser, ParseContext } from './parser.js';
 import { SYSLOG_SEVERITIES } from './severity-mapping.js';
-import { fractionToMillis, isoFromDateTimeMatch, isoFromYearlessTimestamp, monthFromAbbreviation, zoneOffsetMinutes } from './timestamp.js';
+import {
+  fractionToMillis,
+  isoFromDateTimeMatch,
+  isoFromParts,
+  isoFromString,
+  isoFromYearlessTimestamp,
+  monthFromAbbreviation,
+  yearReference,
+  zoneOffsetMinutes,
+} from './timestamp.js';
 
 /**
- * Syslog, both wire formats:
- * - RFC 5424 (`<PRI>VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA [MSG]`), validated strictly
- *   against the RFC's ABNF (field lengths, printable ASCII, a real calendar date, well-formed structured data with
- *   unique SD-IDs);
- * - RFC 3164 / BSD (`[<PRI>]Mmm dd hh:mm:ss [HOST] [TAG[PID]:] MSG`), read leniently as real daemons write it:
- *   the priority and host may be missing, the tag may contain `/` or `<>`. A year is inferred (see
- *   `isoFromYearlessTimestamp`).
+ * Syslog, both wire formats and the ways files really hold them:
+ * - RFC 5424 (`<PRI>VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA [MSG]`): the header is validated
+ *   strictly against the RFC's ABNF (field lengths, printable ASCII, a real calendar date, unique SD-IDs); the
+ *   structured data is read leniently as senders write it (spaces around `=` and between parameters, an unquoted
+ *   value, an empty field before the message);
+ * - RFC 3164 / BSD (`[<PRI>]TIMESTAMP [HOST] [TAG[PID]:] MSG`), read leniently: TIMESTAMP is `Mmm dd hh:mm:ss`
+ *   (day padded with a space, a zero or nothing; optional fraction, year and `UTC` as Cisco writes them) or an
+ *   RFC 3339 time (rsyslog's file and forwarding formats); the priority and host may be missing, the tag may contain
+ *   `/` or `<>`, and a leading `[sdId param="value"]` in the message is structured data (rsyslog's own messages).
+ *   A year-less time is placed in the year before the object's last-modified time (see `yearReference`).
  *
  * Attributes: `syslog.priority`, `syslog.facility`, `syslog.severity`, `syslog.version`, `host.name`,
  * `syslog.appname`, `process.pid` (numeric PROCID) or `syslog.procid` (any other), `syslog.msgid`,
  * `syslog.structured_data` (`{ sdId: { param: value } }`, escapes undone). The body is the MSG part.
  */
-export const parseSyslogLine: LineParser = (line, context): ParseResult => {
+export const parseSyslogLine: LineParser = (input, context): ParseResult => {
+  let line = input;
+  let first = line.charCodeAt(0);
+  if (first === 32 || first === 9) {
+    line = line.trimStart();
+    first = line.charCodeAt(0);
+  }
+  // RFC 6587 octet counting (`123 <34>1 ...`), as a TCP capture written to a file keeps it.
+  if (first >= 49 && first <= 57) {
+    const count = OCTET_COUNT.exec(line);
+    if (count !== null) {
+      line = line.slice(count[0].length);
+      first = 60;
+    }
+  }
   const cursor = { line, position: 0 };
   let priority: number | undefined;
-  if (line.charCodeAt(0) === 60 /* < */) {
+  if (first === 60 /* < */) {
     const parsed = readPriority(cursor);
     if (typeof parsed === 'string') return { ok: false, error: parsed };
     priority = parsed;
     const next = line.charCodeAt(cursor.position);
-    if (next >= 48 && next <= 57) return parseRfc5424(cursor, priority);
+    if (next >= 48 && next <= 57) {
+      if (isRfc3339DateAt(line, cursor.position)) return parseRfc3164(cursor, priority, context);
+      // Cisco's message counter before the time (`<189>123: Oct 11 ...`).
+      const counter = MESSAGE_COUNTER.exec(line.slice(cursor.position, cursor.position + 13));
+      if (counter === null) return parseRfc5424(cursor, priority);
+      cursor.position += counter[0].length;
+    }
   }
   return parseRfc3164(cursor, priority, context);
 };
+
+const OCTET_COUNT = /^[1-9]\d{0,6} (?=<\d{1,3}>)/;
+const MESSAGE_COUNTER = /^\d{1,10}: (?=[*.]?[A-Z])/;
+
+/** `yyyy-mm-ddT` at `position`: the start of an RFC 3339 time. */
+function isRfc3339DateAt(line: string, position: number): boolean {
+  return line.charCodeAt(position + 4) === 45 && line.charCodeAt(position + 7) === 45 && line.charCodeAt(position + 10) === 84;
+}
 
 interface Cursor {
   readonly line: string;
@@ -125,13 +165,15 @@ function parseRfc5424(cursor: Cursor, priority: number): ParseResult {
   }
   if (msgid !== '-') attributes['syslog.msgid'] = msgid;
 
-  if (line.charCodeAt(cursor.position) === 45 /* - */) {
+  const sdStart = line.charCodeAt(cursor.position);
+  if (sdStart === 45 /* - */) {
     cursor.position++;
-  } else if (line.charCodeAt(cursor.position) === 91 /* [ */) {
+  } else if (sdStart === 91 /* [ */) {
     const structuredData = readStructuredData(cursor);
     if (typeof structuredData === 'string') return { ok: false, error: structuredData };
     attributes['syslog.structured_data'] = structuredData;
-  } else {
+  } else if (sdStart !== 32) {
+    // A second space instead (`named 2255 - -  info: ...`) is an empty STRUCTURED-DATA field, read as nil.
     return { ok: false, error: `structured data must be "-" or start with "[" at column ${cursor.position}` };
   }
 
@@ -140,9 +182,16 @@ function parseRfc5424(cursor: Cursor, priority: number): ParseResult {
     if (line.charCodeAt(cursor.position) !== 32) {
       return { ok: false, error: `expected a space before the message at column ${cursor.position}` };
     }
-    body = line.slice(cursor.position + 1);
+    body = messageAfter(line, cursor.position + 1);
   }
   return { ok: true, record: { timestamp, ...withSeverity(priority), body, attributes } };
+}
+
+/** The message from `start`, without the extra spaces some senders put after the separator. */
+function messageAfter(line: string, start: number): string {
+  let position = start;
+  while (line.charCodeAt(position) === 32) position++;
+  return line.slice(position);
 }
 
 /** SD-NAME: 1-32 printable US-ASCII characters except `=`, space, `]` and `"`. */
@@ -161,7 +210,11 @@ function readSdName(cursor: Cursor, what: string): string | { error: string } {
   return line.slice(start, end);
 }
 
-function readStructuredData(cursor: Cursor): Record<string, Record<string, string>> | string {
+/**
+ * STRUCTURED-DATA from a `[`: SD-IDs and PARAM-NAMEs as the RFC has them (unique SD-IDs), read leniently around
+ * them: spaces between parameters, before `]` and around `=`, and a value without quotes (up to a space or `]`).
+ */
+function readStructuredData(cursor: Cursor, requireParams = false): Record<string, Record<string, string>> | string {
   const { line } = cursor;
   const elements: Record<string, Record<string, string>> = {};
   while (line.charCodeAt(cursor.position) === 91 /* [ */) {
@@ -170,27 +223,53 @@ function readStructuredData(cursor: Cursor): Record<string, Record<string, strin
     if (typeof id !== 'string') return id.error;
     if (Object.hasOwn(elements, id)) return `duplicate SD-ID "${id}"`;
     const params: Record<string, string> = {};
+    let count = 0;
     for (;;) {
-      const code = line.charCodeAt(cursor.position);
+      let code = line.charCodeAt(cursor.position);
       if (code === 93 /* ] */) {
         cursor.position++;
         break;
       }
       if (code !== 32) return `expected a space or "]" in structured data at column ${cursor.position}`;
-      cursor.position++;
+      while (code === 32) code = line.charCodeAt(++cursor.position);
+      if (code === 93) continue;
       const name = readSdName(cursor, 'PARAM-NAME');
       if (typeof name !== 'string') return name.error;
-      if (line.charCodeAt(cursor.position) !== 61 || line.charCodeAt(cursor.position + 1) !== 34) {
-        return `expected ="value" after "${name}" at column ${cursor.position}`;
+      while (line.charCodeAt(cursor.position) === 32) cursor.position++;
+      if (line.charCodeAt(cursor.position) !== 61 /* = */) return `expected ="value" after "${name}" at column ${cursor.position}`;
+      cursor.position++;
+      while (line.charCodeAt(cursor.position) === 32) cursor.position++;
+      let value: string | undefined;
+      if (line.charCodeAt(cursor.position) === 34 /* " */) {
+        cursor.position++;
+        value = readParamValue(cursor);
+      } else {
+        value = readBareParamValue(cursor);
       }
-      cursor.position += 2;
-      const value = readParamValue(cursor);
       if (value === undefined) return `unterminated or invalid value for "${name}" in structured data`;
       params[name] = value;
+      count++;
     }
+    if (requireParams && count === 0) return `structured data element "${id}" has no parameters`;
     elements[id] = params;
   }
   return elements;
+}
+
+/** An unquoted PARAM-VALUE (`[meta sequenceId=10]`): printable characters up to a space or `]`, no quotes. */
+function readBareParamValue(cursor: Cursor): string | undefined {
+  const { line } = cursor;
+  const start = cursor.position;
+  let end = start;
+  while (end < line.length) {
+    const code = line.charCodeAt(end);
+    if (code === 32 || code === 93) break;
+    if (code === 34 || code === 61 || code < 32) return undefined;
+    end++;
+  }
+  if (end === start || end === line.length) return undefined;
+  cursor.position = end;
+  return line.slice(start, end);
 }
 
 /**
@@ -223,59 +302,119 @@ function readParamValue(cursor: Cursor): string | undefined {
 
 // ---------------------------------------------------------------------------------------------- RFC 3164
 
-/** `Mmm dd hh:mm:ss[.fff]` with the day space- or zero-padded. */
-const BSD_TIMESTAMP = /^([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?= |$)/;
-/** A TAG as daemons write it: `su:`, `sudo[6040]:`, `postfix/smtpd[1713]:`, `ansible-<stdin>:`. */
-const TAG = /^([^\s[\]:]{1,64})(?:\[([^\]\s]{1,32})\])?:(?= |$)/;
+/**
+ * `Mmm dd hh:mm:ss` with the day padded by a space, a zero or nothing, as Cisco adds to it: a leading `*` or `.`
+ * (clock not in sync), a year after the day, a fraction, a `UTC`/`GMT` zone and a colon after the time.
+ */
+const BSD_TIMESTAMP = /^[*.]?([A-Z][a-z]{2}) {1,2}(\d{1,2})(?: (\d{4}))? (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?: (?:UTC|GMT))?:?(?= |$)/;
+/** An RFC 3339 time in a BSD header (rsyslog's `RSYSLOG_FileFormat` and `RSYSLOG_ForwardFormat`). */
+const RFC3339_IN_HEADER = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})(?= |$)/;
+/**
+ * A TAG as daemons write it: `su:`, `sudo[6040]:`, `postfix/smtpd[1713]:`, `ansible-<stdin>:`, `monit[2340:0]:`,
+ * and Apple's `kernel[0] <Notice>:` with the level after the pid.
+ */
+const TAG = /^([^\s[\]:]{1,64})(?:\[([^\]\s]{1,32})\])?(?: <([A-Z][a-z]{2,8})>)?:(?= |$)/;
+/** A host name, IPv4 or IPv6 address as a BSD header carries it. */
+const HOST = /^[\w.:%@/-]{1,255}$/;
+/** Words a plain application log puts where a host would be (`2024-05-01T10:00:00Z INFO main: ...` is not syslog). */
+const LEVEL_WORDS = new Set([
+  'TRACE', 'DEBUG', 'INFO', 'NOTICE', 'WARN', 'WARNING', 'ERROR', 'ERR', 'CRIT', 'CRITICAL', 'FATAL', 'SEVERE', 'ALERT',
+  'EMERG', 'PANIC',
+]);
+/** Apple System Log levels (`<Notice>`) to syslog severities. */
+const APPLE_LEVELS: Readonly<Record<string, number>> = {
+  Emergency: 0, Alert: 1, Critical: 2, Error: 3, Warning: 4, Notice: 5, Info: 6, Debug: 7,
+};
 
 function parseRfc3164(cursor: Cursor, priority: number | undefined, context: ParseContext): ParseResult {
-  const rest = cursor.line.slice(cursor.position);
-  const time = BSD_TIMESTAMP.exec(rest);
-  if (time === null) {
-    return {
-      ok: false,
-      error:
-        priority === undefined
-          ? 'not syslog: no <priority> and no "Mmm dd hh:mm:ss" timestamp at the start'
-          : 'expected an RFC 5424 version or an RFC 3164 "Mmm dd hh:mm:ss" timestamp after the priority',
-    };
+  const rest = cursor.position === 0 ? cursor.line : cursor.line.slice(cursor.position);
+  let timestamp: string | undefined;
+  let position: number;
+  // An RFC 3339 time with no <PRI> in front must be followed by a host and a tag to be syslog: otherwise it is an
+  // application's own `time level message` line.
+  let strictHeader = false;
+  const firstCode = rest.charCodeAt(0);
+  if (firstCode >= 48 && firstCode <= 57) {
+    const iso = RFC3339_IN_HEADER.exec(rest);
+    if (iso === null) return notSyslog(priority);
+    timestamp = isoFromString(iso[0]);
+    if (timestamp === undefined) return { ok: false, error: `invalid syslog timestamp "${iso[0]}"` };
+    position = iso[0].length;
+    strictHeader = priority === undefined;
+  } else {
+    const time = BSD_TIMESTAMP.exec(rest);
+    if (time === null) return notSyslog(priority);
+    const month = monthFromAbbreviation(time[1]);
+    if (month !== undefined) {
+      const day = Number(time[2]);
+      const hour = Number(time[4]);
+      const minute = Number(time[5]);
+      const second = Number(time[6]);
+      const millis = fractionToMillis(time[7]);
+      timestamp =
+        time[3] === undefined
+          ? isoFromYearlessTimestamp(month, day, hour, minute, second, millis, yearReference(context))
+          : isoFromParts(Number(time[3]), month, day, hour, minute, second, millis, 0);
+    }
+    if (timestamp === undefined) return { ok: false, error: `invalid syslog timestamp "${time[0]}"` };
+    position = time[0].length;
   }
-  const month = monthFromAbbreviation(time[1]);
-  const timestamp =
-    month === undefined
-      ? undefined
-      : isoFromYearlessTimestamp(
-          month,
-          Number(time[2].trim()),
-          Number(time[3]),
-          Number(time[4]),
-          Number(time[5]),
-          fractionToMillis(time[6]),
-          context.observedAt,
-        );
-  if (timestamp === undefined) return { ok: false, error: `invalid syslog timestamp "${time[0]}"` };
 
   const attributes: Attributes = {};
   priorityAttributes(attributes, priority);
-  let position = time[0].length;
   while (rest.charCodeAt(position) === 32) position++;
-  // Next comes the host unless the tag follows the timestamp directly (`Jan 11 22:33:44 su: ...`).
-  if (TAG.exec(rest.slice(position, position + 100)) === null) {
+  // Next comes the host, unless the tag follows the time directly (`Jan 11 22:33:44 su: ...`) or syslogd's own
+  // `--- last message repeated 3 times ---` does (macOS and the BSDs write it without a host).
+  let tag = TAG.exec(rest.slice(position, position + 100));
+  if (tag === null && !rest.startsWith('---', position)) {
     const hostEnd = rest.indexOf(' ', position);
     const host = hostEnd < 0 ? rest.slice(position) : rest.slice(position, hostEnd);
-    if (host.length > 0) attributes['host.name'] = host;
+    if (strictHeader && (!HOST.test(host) || LEVEL_WORDS.has(host.toUpperCase()))) {
+      return { ok: false, error: `not syslog: "${host}" after the time is not a host name` };
+    }
+    if (host.length > 0 && host !== '-') attributes['host.name'] = host;
     position = hostEnd < 0 ? rest.length : hostEnd + 1;
+    while (rest.charCodeAt(position) === 32) position++;
+    tag = TAG.exec(rest.slice(position, position + 100));
   }
-  const tag = TAG.exec(rest.slice(position, position + 100));
+  let severity = withSeverity(priority);
   if (tag !== null) {
     attributes['syslog.appname'] = tag[1];
     if (tag[2] !== undefined) {
       if (/^\d{1,15}$/.test(tag[2])) attributes['process.pid'] = Number(tag[2]);
       else attributes['syslog.procid'] = tag[2];
     }
+    const appleLevel = tag[3] === undefined ? undefined : APPLE_LEVELS[tag[3]];
+    if (appleLevel !== undefined && priority === undefined) {
+      attributes['syslog.severity'] = appleLevel;
+      severity = SYSLOG_SEVERITIES[appleLevel];
+    }
     position += tag[0].length;
-    if (rest.charCodeAt(position) === 32) position++;
+  } else if (strictHeader) {
+    return { ok: false, error: 'not syslog: no "tag:" after the time and host' };
   }
-  const body = rest.slice(position);
-  return { ok: true, record: { timestamp, ...withSeverity(priority), body, attributes } };
+  while (rest.charCodeAt(position) === 32) position++;
+  // rsyslog starts its own messages with structured data: `rsyslogd:  [origin software="rsyslogd" ...] start`.
+  if (rest.charCodeAt(position) === 91 /* [ */) {
+    const sdCursor = { line: rest, position };
+    const structuredData = readStructuredData(sdCursor, true);
+    const after = rest.charCodeAt(sdCursor.position);
+    if (typeof structuredData !== 'string' && (Number.isNaN(after) || after === 32)) {
+      attributes['syslog.structured_data'] = structuredData;
+      position = sdCursor.position;
+      while (rest.charCodeAt(position) === 32) position++;
+    }
+  }
+  const body = position === 0 ? rest : rest.slice(position);
+  return { ok: true, record: { timestamp, ...severity, body, attributes } };
+}
+
+function notSyslog(priority: number | undefined): ParseResult {
+  return {
+    ok: false,
+    error:
+      priority === undefined
+        ? 'not syslog: no <priority> and no "Mmm dd hh:mm:ss" or RFC 3339 timestamp at the start'
+        : 'expected an RFC 5424 version or an RFC 3164 timestamp after the priority',
+  };
 }

@@ -1,3 +1,5 @@
+import type { ParseContext } from './parser.js';
+
 /**
  * Timestamp helpers shared by the parsers. Every function returns ISO 8601 UTC with milliseconds
  * (`Date.prototype.toISOString()`), or `undefined` when the text is not a valid time. Hot-path parsers use the
@@ -235,3 +237,25 @@ export function isoFromYearlessTimestamp(
   }
   return undefined;
 }
+
+/**
+ * The instant a year-less timestamp is placed before: the object's last-modified time when the splitter recorded it
+ * in the format context (`formatContext.objectModifiedAt`, ISO 8601; S3's `LastModified`, a local file's mtime),
+ * otherwise when the line is read (`observedAt`). Every line of an object was written before the object was last
+ * modified, so a `Dec 31` line in an object modified on 2 January belongs to the year before, however late the
+ * object is processed.
+ */
+export function yearReference(context: ParseContext): Date {
+  const modified = context.formatContext?.objectModifiedAt;
+  if (typeof modified !== 'string') return context.observedAt;
+  if (modified !== cachedReferenceText) {
+    const date = new Date(modified);
+    cachedReferenceText = modified;
+    cachedReference = Number.isFinite(date.getTime()) ? date : undefined;
+  }
+  return cachedReference ?? context.observedAt;
+}
+
+// One object is processed at a time, so one remembered parse of its `objectModifiedAt` saves a Date per line.
+let cachedReferenceText: string | undefined;
+let cachedReference: Date | undefined;

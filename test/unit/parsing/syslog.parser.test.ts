@@ -114,4 +114,153 @@ describe('parseSyslogLine', () => {
       expect(!result.ok && result.error).to.match(/not syslog/);
     });
   });
+
+  describe('RFC 5424 as senders bend it', () => {
+    it('reads structured data with spaces around "=", between parameters and before "]"', () => {
+      const line = '<165>1 2024-03-10T07:00:00Z web-1 app - ID7 [req@1 id = "a1"  path= "/x" ][geo cc ="FR"] done';
+
+      const parsed = record(parseSyslogLine(line, { observedAt }));
+
+      expect(parsed.attributes['syslog.structured_data']).to.deep.equal({ 'req@1': { id: 'a1', path: '/x' }, geo: { cc: 'FR' } });
+      expect(parsed.body).to.equal('done');
+    });
+
+    it('reads an unquoted parameter value up to a space or "]"', () => {
+      const parsed = record(parseSyslogLine('<14>1 2024-03-10T07:00:00Z h app - - [meta seq=42 zone=eu] ok', { observedAt }));
+
+      expect(parsed.attributes['syslog.structured_data']).to.deep.equal({ meta: { seq: '42', zone: 'eu' } });
+    });
+
+    it('reads an empty STRUCTURED-DATA field (two spaces after MSGID) as nil and drops the spaces before the message', () => {
+      const parsed = record(parseSyslogLine('<30>1 2024-03-10T07:00:00Z dns named 77 -  query: a.example IN A', { observedAt }));
+
+      expect(parsed.attributes).to.not.have.key('syslog.structured_data');
+      expect(parsed.attributes['syslog.msgid']).to.equal(undefined);
+      expect(parsed.body).to.equal('query: a.example IN A');
+    });
+
+    it('skips an RFC 6587 octet count and leading whitespace', () => {
+      const parsed = record(parseSyslogLine('  52 <14>1 2024-03-10T07:00:00Z h app 12 - - framed', { observedAt }));
+
+      expect(parsed.attributes).to.include({ 'host.name': 'h', 'process.pid': 12 });
+      expect(parsed.body).to.equal('framed');
+    });
+
+    for (const [line, reason] of [
+      ['<13>1 - - - - - [a x="1"" ]', /expected a space or "\]"/],
+      ['<13>1 - - - - - [a x]', /expected ="value"/],
+      ['<13>1 - - - - - [a x=]', /invalid value for "x"/],
+      ['<13>1 - - - - - [ ]', /empty SD-ID/],
+    ] as const) {
+      it(`still rejects ${JSON.stringify(line)}`, () => {
+        const result = parseSyslogLine(line, { observedAt });
+
+        expect(!result.ok && result.error).to.match(reason);
+      });
+    }
+  });
+
+  describe('BSD headers as files hold them', () => {
+    it('reads an RFC 3339 time in place of Mmm dd (rsyslog\'s file format), without <PRI>', () => {
+      const parsed = record(parseSyslogLine('2024-05-01T10:00:00.123456+02:00 web-1 nginx[123]: upstream slow', { observedAt }));
+
+      expect(parsed.timestamp).to.equal('2024-05-01T08:00:00.123Z');
+      expect(parsed.attributes).to.deep.equal({ 'host.name': 'web-1', 'syslog.appname': 'nginx', 'process.pid': 123 });
+      expect(parsed.body).to.equal('upstream slow');
+    });
+
+    it('reads an RFC 3339 time after <PRI> (rsyslog\'s forwarding format)', () => {
+      const parsed = record(parseSyslogLine('<30>2024-05-01T10:00:00Z web-1 cron: tick', { observedAt }));
+
+      expect(parsed.timestamp).to.equal('2024-05-01T10:00:00.000Z');
+      expect(parsed.attributes).to.include({ 'syslog.priority': 30, 'host.name': 'web-1', 'syslog.appname': 'cron' });
+    });
+
+    for (const line of ['2024-05-01T10:00:00Z INFO [worker-6] started', '2024-05-01T10:00:00Z WARN main: slow', '2024-05-01T10:00:00Z web-1 started']) {
+      it(`leaves an application's own ${JSON.stringify(line.slice(21, 30))} line to text (no <PRI>, no host and tag)`, () => {
+        expect(parseSyslogLine(line, { observedAt }).ok).to.equal(false);
+      });
+    }
+
+    for (const [line, label] of [
+      ['Mar  4 10:00:00 gw app: padded', 'space-padded'],
+      ['Mar 4 10:00:00 gw app: padded', 'unpadded'],
+      ['Mar 04 10:00:00 gw app: padded', 'zero-padded'],
+      ['<13>Mar 4 10:00:00 gw app: padded', 'unpadded after <PRI>'],
+    ] as const) {
+      it(`reads a ${label} single-digit day`, () => {
+        const parsed = record(parseSyslogLine(line, { observedAt }));
+
+        expect(parsed.timestamp).to.equal('2024-03-04T10:00:00.000Z');
+        expect(parsed.attributes).to.include({ 'host.name': 'gw', 'syslog.appname': 'app' });
+      });
+    }
+
+    it('reads syslogd\'s "--- last message repeated ---" line, which has no host', () => {
+      const parsed = record(parseSyslogLine('Mar  1 10:00:00 --- last message repeated 3 times ---', { observedAt }));
+
+      expect(parsed.attributes).to.deep.equal({});
+      expect(parsed.body).to.equal('--- last message repeated 3 times ---');
+    });
+
+    it('reads the macOS level after the tag as the severity', () => {
+      const parsed = record(parseSyslogLine('Mar  1 10:00:00 mbp kernel[0] <Warning>: low battery', { observedAt }));
+
+      expect(parsed.attributes).to.include({ 'host.name': 'mbp', 'syslog.appname': 'kernel', 'process.pid': 0, 'syslog.severity': 4 });
+      expect(parsed.severityText).to.equal('warning');
+      expect(parsed.body).to.equal('low battery');
+    });
+
+    it('reads Cisco\'s message counter, clock marker, year, zone and colon after the time', () => {
+      const counted = record(parseSyslogLine('<189>77: *Mar  1 18:48:50.483 UTC: %SYS-5-CONFIG_I: Configured', { observedAt }));
+      const withYear = record(parseSyslogLine('<164>May 21 2008 10:50:11: %FWSM-4-106023: Deny udp', { observedAt }));
+
+      expect(counted.timestamp).to.equal('2024-03-01T18:48:50.483Z');
+      expect(counted.attributes['syslog.appname']).to.equal('%SYS-5-CONFIG_I');
+      expect(withYear.timestamp).to.equal('2008-05-21T10:50:11.000Z');
+      expect(withYear.body).to.equal('Deny udp');
+    });
+
+    it('takes structured data at the start of the message, as rsyslog writes its own', () => {
+      const line = '<46>Mar  5 15:33:03 gw rsyslogd:  [origin software="rsyslogd" swVersion="8.32.0"] start';
+
+      const parsed = record(parseSyslogLine(line, { observedAt }));
+
+      expect(parsed.attributes['syslog.structured_data']).to.deep.equal({ origin: { software: 'rsyslogd', swVersion: '8.32.0' } });
+      expect(parsed.body).to.equal('start');
+    });
+
+    it('leaves brackets that are not structured data in the message (kernel time, Solaris ids)', () => {
+      const kernel = record(parseSyslogLine('Mar  5 15:33:03 gw kernel: [12.500] eth0 up', { observedAt }));
+      const solaris = record(parseSyslogLine('Mar  5 15:33:03 gw nurse[7]: [ID 702911 user.error] full', { observedAt }));
+
+      expect(kernel.body).to.equal('[12.500] eth0 up');
+      expect(solaris.body).to.equal('[ID 702911 user.error] full');
+      expect(kernel.attributes).to.not.have.key('syslog.structured_data');
+    });
+
+    it('leaves out a "-" host', () => {
+      expect(record(parseSyslogLine('<13>Dec  2 16:31:03 -', { observedAt })).attributes).to.not.have.key('host.name');
+    });
+  });
+
+  describe('the year of a year-less time', () => {
+    const objectModifiedAt = '2025-01-02T03:00:00Z';
+
+    it('puts a December line of an object modified in January in the year before, however late it is read', () => {
+      const context = { observedAt: new Date('2026-07-01T00:00:00Z'), formatContext: { objectModifiedAt } };
+
+      const december = record(parseSyslogLine('Dec 31 23:59:58 gw app: last', context));
+      const january = record(parseSyslogLine('Jan  2 02:00:00 gw app: first', context));
+
+      expect(december.timestamp).to.equal('2024-12-31T23:59:58.000Z');
+      expect(january.timestamp).to.equal('2025-01-02T02:00:00.000Z');
+    });
+
+    it('falls back to observedAt when the object\'s last-modified time is not known', () => {
+      const parsed = record(parseSyslogLine('Dec 31 23:59:58 gw app: last', { observedAt: new Date('2025-07-01T00:00:00Z') }));
+
+      expect(parsed.timestamp).to.equal('2024-12-31T23:59:58.000Z');
+    });
+  });
 });
