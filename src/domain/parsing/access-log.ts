@@ -1,5 +1,15 @@
 import type { Attributes, ParseResult } from '../log-entry.js';
-import { FieldKind, parseUnsigned, scanFields, setAddressAndPort, setRequestLine, setText } from './fields.js';
+import {
+  FieldKind,
+  isAbsent,
+  isForwardedForList,
+  parseUnsigned,
+  readForwardedFor,
+  scanFields,
+  setAddressAndPort,
+  setRequestLine,
+  setText,
+} from './fields.js';
 import { severityFromHttpStatus } from './severity-mapping.js';
 import { isoFromClfTimestamp } from './timestamp.js';
 
@@ -7,23 +17,32 @@ import { isoFromClfTimestamp } from './timestamp.js';
  * Apache / Nginx access logs, shared by the `clf` and `combined` parsers:
  *
  * ```
- * [vhost[:port]] client ident authuser [time] "request" status size [request-time] ["referer" "user-agent" extra...]
+ * [vhost[:port]] client ident authuser [time] "request" status size [request-time] [referer user-agent [extra...]]
  * ```
  *
- * `clf` stops after `size`; `combined` adds the quoted referer and user agent. Nginx and Apache variants
- * (a virtual host in front, `$request_time` after the size, extra quoted fields or text after the user agent) are
- * accepted. Returns the record and whether the line had the combined part, so each parser can label a line of the
- * other shape with the format it really is.
+ * `clf` stops after `size`; `combined` adds the referer and user agent, quoted or a bare `-`. The variants seen in
+ * the wild are accepted: a virtual host in front; an `X-Forwarded-For` chain in the client position, bare or quoted
+ * (`10.0.0.2, 10.0.0.1, 203.0.113.9 - - [...]`, nginx with `$http_x_forwarded_for` first), whose first public
+ * address is the client; `$request_time` after the size; fields after the user agent (a quoted forwarded-for list,
+ * nginx `main`, ingress upstream fields, text). Returns the record and whether the line had the combined part, so
+ * each parser can label a line of the other shape with the format it really is.
  */
 export function parseAccessLogLine(line: string): { result: ParseResult; isCombined: boolean } {
   const scanned = scanFields(line);
   if (typeof scanned === 'string') return { result: { ok: false, error: scanned }, isCombined: false };
   const { values, kinds } = scanned;
-  // The time is field 4, or field 5 when a virtual host comes first.
+  // The time is field 4, or later when a virtual host or a forwarded-for chain written bare comes first.
   let timeIndex = 3;
   if (kinds[3] !== FieldKind.BRACKETED) {
-    if (kinds[4] !== FieldKind.BRACKETED) return failure('no [time] field in position 4 (or 5 after a virtual host)');
-    timeIndex = 4;
+    timeIndex = -1;
+    const last = Math.min(values.length, MAX_TIME_INDEX + 1);
+    for (let index = 4; index < last; index++) {
+      if (kinds[index] === FieldKind.BRACKETED) {
+        timeIndex = index;
+        break;
+      }
+    }
+    if (timeIndex < 0) return failure('no [time] field in position 4 (or after a virtual host or forwarded-for chain)');
   }
   const timestamp = isoFromClfTimestamp(values[timeIndex]);
   if (timestamp === undefined) return failure(`invalid time [${values[timeIndex]}]`);
@@ -40,11 +59,26 @@ export function parseAccessLogLine(line: string): { result: ParseResult; isCombi
   if (sizeText !== '-' && size === undefined) return failure(`invalid size "${sizeText}"`);
 
   const attributes: Attributes = {};
-  if (timeIndex === 4) setAddressAndPort(attributes, 'server', values[0]);
-  const first = timeIndex - 3;
-  attributes['client.address'] = values[first];
-  setText(attributes, 'client.ident', values[first + 1]);
-  setText(attributes, 'user.name', values[first + 2]);
+  const identIndex = timeIndex - 2;
+  if (identIndex === 1) {
+    setClient(attributes, values[0], kinds[0] === FieldKind.QUOTED);
+  } else {
+    // Several fields before ident: a virtual host, then the client; or a bare chain (`a, b, c`) from the start.
+    const chainStart = values[0].endsWith(',') ? 0 : 1;
+    if (chainStart === 1) setAddressAndPort(attributes, 'server', values[0]);
+    if (identIndex - chainStart === 1) {
+      setClient(attributes, values[1], kinds[1] === FieldKind.QUOTED);
+    } else {
+      for (let index = chainStart; index < identIndex - 1; index++) {
+        if (kinds[index] !== FieldKind.BARE || !values[index].endsWith(',')) {
+          return failure(`unexpected field "${values[index]}" before the time`);
+        }
+      }
+      setClient(attributes, values.slice(chainStart, identIndex).join(' '), true);
+    }
+  }
+  setText(attributes, 'client.ident', values[identIndex]);
+  setText(attributes, 'user.name', values[identIndex + 1]);
   setRequestLine(attributes, values[requestIndex]);
   if (status !== undefined) attributes['http.response.status_code'] = status;
   if (size !== undefined) attributes['http.response.body.size'] = size;
@@ -56,7 +90,7 @@ export function parseAccessLogLine(line: string): { result: ParseResult; isCombi
     next++;
   }
   let isCombined = false;
-  if (kinds[next] === FieldKind.QUOTED && kinds[next + 1] === FieldKind.QUOTED) {
+  if (isQuotedOrDash(kinds[next], values[next]) && isQuotedOrDash(kinds[next + 1], values[next + 1])) {
     isCombined = true;
     setText(attributes, 'http.request.header.referer', values[next]);
     setText(attributes, 'user_agent.original', values[next + 1]);
@@ -64,9 +98,16 @@ export function parseAccessLogLine(line: string): { result: ParseResult; isCombi
   }
   if (next < values.length) {
     if (!isCombined) return failure(`unexpected field "${values[next]}" after the size`);
-    const extra: string[] = [];
-    for (let index = next; index < values.length; index++) extra.push(values[index]);
-    attributes['access_log.extra_fields'] = extra;
+    // Nginx's `main` format ends with "$http_x_forwarded_for".
+    if (kinds[next] === FieldKind.QUOTED && isForwardedForList(values[next])) {
+      attributes[FORWARDED_FOR] = values[next];
+      next++;
+    }
+    if (next < values.length) {
+      const extra: string[] = [];
+      for (let index = next; index < values.length; index++) extra.push(values[index]);
+      attributes['access_log.extra_fields'] = extra;
+    }
   }
   return {
     result: {
@@ -75,6 +116,32 @@ export function parseAccessLogLine(line: string): { result: ParseResult; isCombi
     },
     isCombined,
   };
+}
+
+/** Where the forwarded-for chain is kept, as the request header it came from. */
+const FORWARDED_FOR = 'http.request.header.x-forwarded-for';
+/** A virtual host and a forwarded-for chain of up to 16 addresses may come before ident, user and the time. */
+const MAX_TIME_INDEX = 19;
+
+/**
+ * The client field: an address (a port after it goes to `client.port`), or a forwarded-for chain (quoted, or with
+ * commas), kept whole in `http.request.header.x-forwarded-for` with its first public address as the client.
+ */
+function setClient(attributes: Attributes, value: string, quoted: boolean): void {
+  if (!quoted && value.indexOf(',') < 0) {
+    setAddressAndPort(attributes, 'client', value);
+    return;
+  }
+  if (isAbsent(value)) return;
+  attributes[FORWARDED_FOR] = value;
+  const forwarded = readForwardedFor(value);
+  if (forwarded === undefined) return;
+  attributes['client.address'] = forwarded.client.address;
+  if (forwarded.client.port !== undefined) attributes['client.port'] = forwarded.client.port;
+}
+
+function isQuotedOrDash(kind: FieldKind | undefined, value: string | undefined): boolean {
+  return kind === FieldKind.QUOTED || (kind === FieldKind.BARE && value === '-');
 }
 
 function failure(error: string): { result: ParseResult; isCombined: boolean } {

@@ -125,32 +125,162 @@ export function parseUnsigned(text: string | undefined): number | undefined {
 }
 
 /**
- * Splits `address:port`, `[v6]:port` or a bare address into `<prefix>.address` / `<prefix>.port` attributes.
- * `-` sets nothing.
+ * How an unbracketed IPv6 value with a port is read. `never`: every colon is the address's (`2001:db8::1`).
+ * `always`: the last group is the port, as in a field documented as `address:port` (ALB/ELB `client:port`).
+ * `when-decimal`: the last group is the port when it is decimal and what comes before it is a whole IPv6 address
+ * (`2001:db8::1:443` → `2001:db8::1` port 443), as S3 and CloudFront may write an address with its port; an
+ * address whose last group follows `::` or has hex letters (`2001:db8::1`, `fe80::b3ff:fe1e:83a9`) is left whole.
  */
-export function setAddressAndPort(attributes: Attributes, prefix: string, value: string | undefined): void {
-  if (isAbsent(value)) return;
-  let address = value;
-  let port: number | undefined;
+export type BareIpv6Port = 'never' | 'always' | 'when-decimal';
+
+/** An address and, when one was written, its port. */
+export interface AddressAndPort {
+  readonly address: string;
+  readonly port?: number;
+}
+
+/** Splits `address:port`, `[v6]:port`, `[v6]` or a bare address; see {@link BareIpv6Port} for `v6:port`. */
+export function splitAddressAndPort(value: string, bareIpv6Port: BareIpv6Port = 'never'): AddressAndPort {
   if (value.charCodeAt(0) === OPEN_BRACKET) {
     const close = value.indexOf(']');
     if (close > 0) {
-      address = value.slice(1, close);
-      if (value.charCodeAt(close + 1) === 58) port = parseUnsigned(value.slice(close + 2));
+      const address = value.slice(1, close);
+      const port = value.charCodeAt(close + 1) === 58 ? parsePort(value.slice(close + 2)) : undefined;
+      return port === undefined ? { address } : { address, port };
     }
-  } else {
-    const colon = value.lastIndexOf(':');
-    // One colon: host:port. Several colons without brackets: a bare IPv6 address.
-    if (colon > 0 && value.indexOf(':') === colon) {
-      const candidate = parseUnsigned(value.slice(colon + 1));
-      if (candidate !== undefined) {
-        address = value.slice(0, colon);
-        port = candidate;
-      }
-    }
+    return { address: value };
   }
+  const colon = value.lastIndexOf(':');
+  if (colon <= 0) return { address: value };
+  if (value.indexOf(':') === colon) {
+    // One colon: host:port.
+    const port = parsePort(value.slice(colon + 1));
+    return port === undefined ? { address: value } : { address: value.slice(0, colon), port };
+  }
+  // Several colons without brackets: an IPv6 address, perhaps with a port after it.
+  if (bareIpv6Port === 'never') return { address: value };
+  const port = parsePort(value.slice(colon + 1));
+  if (port === undefined) return { address: value };
+  const address = value.slice(0, colon);
+  if (bareIpv6Port === 'when-decimal' && !isIpv6Address(address)) return { address: value };
+  return { address, port };
+}
+
+function parsePort(text: string): number | undefined {
+  const port = parseUnsigned(text);
+  return port !== undefined && port <= 65535 && text.length <= 5 ? port : undefined;
+}
+
+/**
+ * Splits `address:port`, `[v6]:port` or a bare address into `<prefix>.address` / `<prefix>.port` attributes.
+ * `-` sets nothing.
+ */
+export function setAddressAndPort(attributes: Attributes, prefix: string, value: string | undefined, bareIpv6Port: BareIpv6Port = 'never'): void {
+  if (isAbsent(value)) return;
+  const { address, port } = splitAddressAndPort(value, bareIpv6Port);
   attributes[`${prefix}.address`] = address;
   if (port !== undefined) attributes[`${prefix}.port`] = port;
+}
+
+/** True for a dotted-quad IPv4 address (`192.0.2.1`). */
+export function isIpv4Address(text: string): boolean {
+  const parts = text.split('.');
+  if (parts.length !== 4) return false;
+  for (const part of parts) {
+    const value = parseUnsigned(part);
+    if (value === undefined || value > 255 || part.length > 3) return false;
+  }
+  return true;
+}
+
+/** True for an IPv6 address as RFC 4291 writes it: eight groups, or fewer around one `::`, an IPv4 tail allowed. */
+export function isIpv6Address(text: string): boolean {
+  if (text.length < 2 || text.length > 45) return false;
+  const zone = text.indexOf('%');
+  const address = zone < 0 ? text : text.slice(0, zone);
+  const compressed = address.indexOf('::');
+  if (compressed >= 0 && address.indexOf('::', compressed + 1) >= 0) return false;
+  const groups = address.split(':');
+  let count = 0;
+  for (let index = 0; index < groups.length; index++) {
+    const group = groups[index];
+    if (group.length === 0) {
+      // Empty groups only where `::` is (at most two: `::x`, `x::`, `::`).
+      if (compressed < 0) return false;
+      continue;
+    }
+    if (index === groups.length - 1 && group.indexOf('.') > 0) {
+      if (!isIpv4Address(group)) return false;
+      count += 2;
+      continue;
+    }
+    if (!/^[0-9a-fA-F]{1,4}$/.test(group)) return false;
+    count++;
+  }
+  return compressed >= 0 ? count <= 7 : count === 8;
+}
+
+/**
+ * False for addresses that do not reach the internet: RFC 1918 private, loopback, link-local, carrier-grade NAT
+ * (100.64/10), unspecified, multicast and reserved IPv4; IPv6 loopback, unspecified, unique-local (fc00::/7),
+ * link-local (fe80::/10), and IPv4-mapped private addresses. Documentation ranges (192.0.2/24, 2001:db8::/32)
+ * count as public. Anything that is not an address is not public.
+ */
+export function isPublicAddress(address: string): boolean {
+  if (isIpv4Address(address)) {
+    const dot = address.indexOf('.');
+    const first = Number(address.slice(0, dot));
+    const second = Number(address.slice(dot + 1, address.indexOf('.', dot + 1)));
+    if (first === 0 || first === 10 || first === 127 || first >= 224) return false;
+    if (first === 172 && second >= 16 && second <= 31) return false;
+    if (first === 192 && second === 168) return false;
+    if (first === 169 && second === 254) return false;
+    if (first === 100 && second >= 64 && second <= 127) return false;
+    return true;
+  }
+  if (!isIpv6Address(address)) return false;
+  const lower = address.toLowerCase();
+  if (lower === '::1' || lower === '::') return false;
+  if (lower.startsWith('::ffff:') && lower.indexOf('.') > 0) return isPublicAddress(lower.slice(7));
+  const firstGroup = parseInt(lower.slice(0, lower.indexOf(':')) || '0', 16);
+  if ((firstGroup & 0xfe00) === 0xfc00) return false; // fc00::/7
+  if ((firstGroup & 0xffc0) === 0xfe80) return false; // fe80::/10
+  if ((firstGroup & 0xff00) === 0xff00) return false; // multicast
+  return true;
+}
+
+/**
+ * An `X-Forwarded-For` chain (`client, proxy1, proxy2`, as nginx writes `$http_x_forwarded_for`): its entries
+ * (trimmed, `unknown` and `-` dropped, ports and brackets removed) and the client they name: the first public
+ * address, or the first address when none is public. Undefined when no entry is an address.
+ */
+export function readForwardedFor(chain: string): { readonly client: AddressAndPort } | undefined {
+  let first: AddressAndPort | undefined;
+  let start = 0;
+  while (start <= chain.length) {
+    let end = chain.indexOf(',', start);
+    if (end < 0) end = chain.length;
+    const entry = chain.slice(start, end).trim();
+    start = end + 1;
+    if (entry === '' || entry === '-' || entry.toLowerCase() === 'unknown') continue;
+    const candidate = splitAddressAndPort(entry, 'when-decimal');
+    if (!isIpv4Address(candidate.address) && !isIpv6Address(candidate.address)) continue;
+    if (isPublicAddress(candidate.address)) return { client: candidate };
+    first ??= candidate;
+  }
+  return first === undefined ? undefined : { client: first };
+}
+
+/** True for a forwarded-for list: addresses (with or without ports), `unknown` or `-`, separated by commas. */
+export function isForwardedForList(text: string): boolean {
+  if (text.length === 0 || text.length > 2000) return false;
+  for (const raw of text.split(',')) {
+    const entry = raw.trim();
+    if (entry.toLowerCase() === 'unknown') continue;
+    const { address } = splitAddressAndPort(entry, 'when-decimal');
+    if (!isIpv4Address(address) && !isIpv6Address(address)) return false;
+  }
+  return true;
 }
 
 /**

@@ -45,10 +45,82 @@ describe('parseCombinedLine', () => {
   });
 
   it('keeps extra quoted fields after the user agent and unescapes quotes inside fields', () => {
-    const parsed = record(parseCombinedLine('10.0.0.1 - - [05/Jan/2024:10:11:12 +0000] "GET /q HTTP/1.1" 200 5 "-" "UA \\"quoted\\"" "10.1.1.1" "rt=0.003"', context));
+    const parsed = record(parseCombinedLine('10.0.0.1 - - [05/Jan/2024:10:11:12 +0000] "GET /q HTTP/1.1" 200 5 "-" "UA \\"quoted\\"" "rt=0.003" x', context));
 
     expect(parsed.attributes['user_agent.original']).to.equal('UA "quoted"');
-    expect(parsed.attributes['access_log.extra_fields']).to.deep.equal(['10.1.1.1', 'rt=0.003']);
+    expect(parsed.attributes['access_log.extra_fields']).to.deep.equal(['rt=0.003', 'x']);
+  });
+
+  describe('behind proxies', () => {
+    const rest = '- - [05/Jan/2024:10:11:12 +0000] "GET / HTTP/1.1" 200 5 "-" "curl/8.0"';
+
+    for (const [label, client] of [
+      ['bare', '10.0.0.2, 10.0.0.1, 203.0.113.9'],
+      ['quoted', '"10.0.0.2, 10.0.0.1, 203.0.113.9"'],
+    ] as const) {
+      it(`takes the first public address of a ${label} X-Forwarded-For chain as the client and keeps the chain`, () => {
+        const parsed = record(parseCombinedLine(`${client} ${rest}`, context));
+
+        expect(parsed.attributes).to.include({
+          'client.address': '203.0.113.9',
+          'http.request.header.x-forwarded-for': '10.0.0.2, 10.0.0.1, 203.0.113.9',
+          'http.response.status_code': 200,
+          'user_agent.original': 'curl/8.0',
+        });
+      });
+    }
+
+    it('takes the first address when no address of the chain is public', () => {
+      const parsed = record(parseCombinedLine(`10.0.0.2, 192.168.1.1,172.16.0.9 ${rest}`, context));
+
+      expect(parsed.attributes).to.include({ 'client.address': '10.0.0.2', 'http.request.header.x-forwarded-for': '10.0.0.2, 192.168.1.1,172.16.0.9' });
+    });
+
+    it('skips "unknown" and private IPv6 entries and strips a port from the chosen address', () => {
+      const parsed = record(parseCombinedLine(`"unknown, fd00::5, [2001:db8::7]:5123, 198.51.100.4" ${rest}`, context));
+
+      expect(parsed.attributes).to.include({ 'client.address': '2001:db8::7', 'client.port': 5123 });
+    });
+
+    it('reads a chain after a virtual host', () => {
+      const parsed = record(parseCombinedLine(`shop.example:443 10.0.0.2, 198.51.100.2 ${rest}`, context));
+
+      expect(parsed.attributes).to.include({ 'server.address': 'shop.example', 'server.port': 443, 'client.address': '198.51.100.2' });
+    });
+
+    it('keeps nginx main\'s trailing "$http_x_forwarded_for" as the header and the peer as the client', () => {
+      const parsed = record(parseCombinedLine('10.0.0.9 - - [05/Jan/2024:10:11:12 +0000] "GET / HTTP/1.1" 200 5 "-" "curl/8.0" "203.0.113.9, 10.0.0.1"', context));
+
+      expect(parsed.attributes).to.include({ 'client.address': '10.0.0.9', 'http.request.header.x-forwarded-for': '203.0.113.9, 10.0.0.1' });
+      expect(parsed.attributes).to.not.have.key('access_log.extra_fields');
+    });
+
+    it('reads an unquoted "-" as an absent referer or user agent', () => {
+      const both = parseCombinedLine('10.0.0.1 - - [05/Jan/2024:10:11:12 +0000] "GET / HTTP/1.1" 200 5 - -', context);
+      const one = record(parseCombinedLine('10.0.0.1 - - [05/Jan/2024:10:11:12 +0000] "GET / HTTP/1.1" 200 5 - "curl/8.0"', context));
+
+      expect(both.ok && both.format).to.equal(undefined);
+      expect(both.ok && both.record.attributes).to.not.have.any.keys('http.request.header.referer', 'user_agent.original');
+      expect(one.attributes['user_agent.original']).to.equal('curl/8.0');
+    });
+
+    it('keeps the combined fields and puts ingress upstream fields after the user agent in access_log.extra_fields', () => {
+      const line =
+        '192.0.2.7 - - [05/Jan/2024:10:11:12 +0000] "GET /api HTTP/2.0" 502 150 "-" "Go-http-client/2.0" 412 0.005 [default-api-80] [] 10.244.1.5:8080, 10.244.2.6:8080 0, 150 0.004, 0.001 502, 502 8f1c2a';
+
+      const parsed = record(parseCombinedLine(line, context));
+
+      expect(parsed.attributes).to.include({ 'client.address': '192.0.2.7', 'http.response.status_code': 502, 'user_agent.original': 'Go-http-client/2.0' });
+      expect(parsed.attributes['access_log.extra_fields']).to.deep.equal([
+        '412', '0.005', 'default-api-80', '', '10.244.1.5:8080,', '10.244.2.6:8080', '0,', '150', '0.004,', '0.001', '502,', '502', '8f1c2a',
+      ]);
+    });
+
+    it('rejects a field between a chain and the time that is not part of it', () => {
+      const result = parseCombinedLine(`10.0.0.2, 10.0.0.1 junk ${rest}`, context);
+
+      expect(!result.ok && result.error).to.match(/unexpected field/);
+    });
   });
 
   it('keeps a request line that is not METHOD TARGET PROTOCOL in url.original', () => {
