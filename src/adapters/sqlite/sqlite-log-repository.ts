@@ -25,7 +25,9 @@ export class SqliteLogRepository implements LogRepository {
     insertBatch: Statement;
     selectBatch: Statement;
     listBatches: Statement;
-    upsertEntry: Statement;
+    insertEntry: Statement;
+    updateEntry: Statement;
+    indexBody: Statement;
     insertMarker: Statement;
     entriesOfBatch: Statement;
     severeEntries: Statement;
@@ -46,15 +48,18 @@ export class SqliteLogRepository implements LogRepository {
       ),
       selectBatch: db.prepare('SELECT * FROM batches WHERE batch_id = ?'),
       listBatches: db.prepare('SELECT * FROM batches ORDER BY created_at DESC, batch_id LIMIT ?'),
-      upsertEntry: db.prepare(
+      insertEntry: db.prepare(
         `INSERT INTO entries (id, line_number, time, observed_time, severity_text, severity_number, body, attributes, format,
                               parse_error, truncated, original_length, line_count)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET time = excluded.time, observed_time = excluded.observed_time,
-           severity_text = excluded.severity_text, severity_number = excluded.severity_number, body = excluded.body,
-           attributes = excluded.attributes, format = excluded.format, parse_error = excluded.parse_error,
-           truncated = excluded.truncated, original_length = excluded.original_length, line_count = excluded.line_count`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       ),
+      // A redelivered entry: the update trigger keeps the full-text index in step.
+      updateEntry: db.prepare(
+        `UPDATE entries SET line_number = ?, time = ?, observed_time = ?, severity_text = ?, severity_number = ?,
+           body = ?, attributes = ?, format = ?, parse_error = ?, truncated = ?, original_length = ?, line_count = ?
+         WHERE id = ?`,
+      ),
+      indexBody: db.prepare('INSERT INTO entries_fts (rowid, body) VALUES (?, ?)'),
       insertMarker: db.prepare('INSERT INTO chunk_markers (batch_seq, chunk) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       entriesOfBatch: db.prepare('SELECT * FROM entries WHERE id > ? AND id < ? ORDER BY id LIMIT ?'),
       severeEntries: db.prepare(
@@ -134,7 +139,7 @@ export class SqliteLogRepository implements LogRepository {
   async putEntries(entries: readonly LogEntry[]): Promise<void> {
     if (entries.length === 0) return;
     this.entryWrites += entries.length;
-    const upsert = this.statements.upsertEntry;
+    const { insertEntry, updateEntry, indexBody } = this.statements;
     this.store.write(() => {
       let batchId: string | undefined;
       let base = 0;
@@ -145,8 +150,9 @@ export class SqliteLogRepository implements LogRepository {
           batchId = entry.batchId;
           base = seq * LINE_SPAN;
         }
-        upsert.run(
-          base + entry.lineNumber,
+        const id = base + entry.lineNumber;
+        const row = [
+          id,
           entry.lineNumber,
           entry.timestamp ?? '',
           entry.observedTimestamp,
@@ -159,7 +165,9 @@ export class SqliteLogRepository implements LogRepository {
           entry.truncated === undefined ? null : entry.truncated ? 1 : 0,
           entry.originalLength ?? null,
           entry.lineCount ?? null,
-        );
+        ];
+        if (insertEntry.run(row).changes === 1) indexBody.run(id, entry.body);
+        else updateEntry.run([...row.slice(1), id]);
       }
     });
   }

@@ -104,7 +104,6 @@ export class SqliteStore {
       }
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
-      db.pragma('cache_size = -65536');
       db.pragma('temp_store = MEMORY');
       migrate(db, filePath);
     } catch (error) {
