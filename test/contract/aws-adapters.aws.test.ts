@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createDocumentClient, DynamoDbLogRepository } from '../../src/adapters/aws/dynamodb-log-repository.js';
 import { S3ObjectStore } from '../../src/adapters/aws/s3-object-store.js';
 import { SqsChunkQueue } from '../../src/adapters/aws/sqs-chunk-queue.js';
@@ -28,10 +29,19 @@ describeObjectStoreContract('S3ObjectStore on fauxqs', async () => {
   };
 });
 
-describeChunkQueueContract('SqsChunkQueue on fauxqs', async () => {
-  const { stack, names, cleanup } = await isolatedResources('queue', { visibilityTimeoutSeconds: 30, maxReceiveCount: 5 });
+describeChunkQueueContract('SqsChunkQueue on fauxqs', async (options) => {
+  // Time passes for real here: a test that waits the visibility timeout out gets a 1 s one, the others SQS's 30 s.
+  const visibilityTimeoutSeconds = options?.waitsOutVisibility === true ? 1 : 30;
+  const { stack, names, cleanup } = await isolatedResources('queue', { visibilityTimeoutSeconds, maxReceiveCount: 5 });
   const queue = new SqsChunkQueue(stack.clients.sqs, { queueUrl: names.queueUrl, deadLetterQueueUrl: names.dlqUrl, pipeline: { maxReceiveCount: 5 } });
-  return { queue, maxReceiveCount: 5, cleanup };
+  return {
+    queue,
+    maxReceiveCount: 5,
+    cleanup,
+    visibilityTimeoutMs: visibilityTimeoutSeconds * 1000,
+    visibilityToleranceMs: 400,
+    elapse: (ms) => delay(ms),
+  };
 });
 
 describeLogRepositoryContract('DynamoDbLogRepository on DynamoDB Local', async () => {

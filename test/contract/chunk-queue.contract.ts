@@ -8,7 +8,18 @@ export interface ChunkQueueFixture {
   readonly queue: ChunkQueue & QueueConsumer;
   /** The redrive policy's maxReceiveCount. */
   readonly maxReceiveCount: number;
+  /** How long a received message stays hidden on this queue. */
+  readonly visibilityTimeoutMs: number;
+  /** How close to the end of the visibility timeout a check can tell hidden from visible (clock drift, real time). */
+  readonly visibilityToleranceMs: number;
+  /** Lets `ms` pass for the queue: a fake clock jumps at once, a real service is waited for. */
+  elapse(ms: number): Promise<void>;
   cleanup?(): Promise<void>;
+}
+
+export interface ChunkQueueFixtureOptions {
+  /** The test waits the visibility timeout out: a queue on real time should make it short. */
+  readonly waitsOutVisibility?: boolean;
 }
 
 const chunk = (index: number, body = `{"chunk":${index}}`): EncodedChunk => ({ chunk: index, body, bytes: Buffer.byteLength(body) });
@@ -24,7 +35,10 @@ async function receiveCount(queue: QueueConsumer, count: number, timeoutMs = 500
 }
 
 /** What every chunk queue adapter must do: SQS standard-queue semantics, as the pipeline relies on them. */
-export function describeChunkQueueContract(adapterName: string, makeFixture: () => Promise<ChunkQueueFixture>): void {
+export function describeChunkQueueContract(
+  adapterName: string,
+  makeFixture: (options?: ChunkQueueFixtureOptions) => Promise<ChunkQueueFixture>,
+): void {
   describe(`ChunkQueue contract: ${adapterName}`, () => {
     let fixture: ChunkQueueFixture;
 
@@ -109,6 +123,33 @@ export function describeChunkQueueContract(adapterName: string, makeFixture: () 
 
         expect(afterLimit).to.have.length(0);
         expect(deadLetters.map((message) => message.body)).to.deep.equal([chunk(3).body]);
+      });
+    });
+
+    describe('visibility timeout', () => {
+      let timed: ChunkQueueFixture;
+
+      beforeEach(async () => {
+        timed = await makeFixture({ waitsOutVisibility: true });
+      });
+
+      afterEach(async () => {
+        await timed.cleanup?.();
+      });
+
+      it('hides a received message until just before the visibility timeout ends, and delivers it again just after', async () => {
+        const { queue, visibilityTimeoutMs, visibilityToleranceMs } = timed;
+        await queue.sendBatch([chunk(4)]);
+        const [first] = await receiveCount(queue, 1);
+
+        await timed.elapse(visibilityTimeoutMs - visibilityToleranceMs);
+        const justBefore = await queue.receive(10, { waitMs: 0 });
+        await timed.elapse(2 * visibilityToleranceMs);
+        const justAfter = await receiveCount(queue, 1, 2_000);
+
+        expect(justBefore, `received again ${visibilityToleranceMs} ms before the ${visibilityTimeoutMs} ms timeout`).to.have.length(0);
+        expect(justAfter.map((message) => message.body)).to.deep.equal([first.body]);
+        expect(justAfter[0].receiveCount).to.equal(2);
       });
     });
 

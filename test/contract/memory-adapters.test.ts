@@ -19,10 +19,20 @@ describeObjectStoreContract('InMemoryObjectStore', async () => {
   };
 });
 
-describeChunkQueueContract('InMemoryChunkQueue', async () => ({
-  queue: new InMemoryChunkQueue({ visibilityTimeoutMs: 30_000, maxReceiveCount: 5 }),
-  maxReceiveCount: 5,
-}));
+describeChunkQueueContract('InMemoryChunkQueue', async () => {
+  // Real time plus what `elapse` adds: long polls still end, and the visibility timeout can be stepped over.
+  let elapsedMs = 0;
+  return {
+    // The queue's default visibility timeout, on purpose: it must be SQS's default, 30 s.
+    queue: new InMemoryChunkQueue({ maxReceiveCount: 5, now: () => Date.now() + elapsedMs }),
+    maxReceiveCount: 5,
+    visibilityTimeoutMs: 30_000,
+    visibilityToleranceMs: 1_000,
+    elapse: async (ms) => {
+      elapsedMs += ms;
+    },
+  };
+});
 
 describeLogRepositoryContract('InMemoryLogRepository', async () => ({ repository: new InMemoryLogRepository() }));
 
