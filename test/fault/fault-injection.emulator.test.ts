@@ -1,17 +1,23 @@
+import { expect } from 'chai';
 import fc from 'fast-check';
 import type { ChunkQueue } from '../../src/application/ports/chunk-queue.port.js';
+import type { AwsClients } from '../../src/di/aws.module.js';
+import type { ResourceNames } from '../../src/local/emulator-stack.js';
 import { seededRandom } from '../../bench/generate.js';
 import { createEmulatorPipeline } from '../helpers/emulator-pipeline.js';
 import { assertExactlyOnce, faultArbitrary, poisonedRepository, referenceChunks, scheduledFileLines } from '../helpers/fault-invariant.js';
 import { FaultInjector } from '../helpers/faults.js';
 import { logFile } from '../helpers/memory-pipeline.js';
+import { type SdkCall, SdkFaultInjector, type SdkFaultPlan } from '../helpers/sdk-faults.js';
 
 /**
  * The fault-injection property of `fault-injection.test.ts`, on the AWS adapters against the emulators: S3 and SQS
  * on fauxqs (visibility, receive counts and the redrive to the DLQ are fauxqs's), DynamoDB Local for entries,
  * transactions and conditional writes. Fewer, smaller schedules: each gets fresh resources and real HTTP calls.
  * Duplicate deliveries are played by sending a chunk message twice (SQS's at-least-once); delivery order varies
- * with the event source's batch size and two concurrent pollers.
+ * with the event source's batch size and two concurrent pollers. Below the ports, the SDK clients themselves fail
+ * the way the emulators never do (`SdkFaultInjector`): throttling, `UnprocessedItems` from BatchWriteItem, failed
+ * entries in SendMessageBatch — each bounded so the adapters' retries absorb it, as they must on AWS.
  *
  * A failing schedule prints fast-check's seed and path; replay it with LOGBATCH_FC_SEED=<seed> LOGBATCH_FC_PATH=<path>.
  */
@@ -29,6 +35,11 @@ const scheduleArbitrary = fc.record({
   poisonLines: fc.uniqueArray(fc.integer({ min: 1, max: 150 }), { maxLength: 2 }),
   faults: fc.array(faultArbitrary(6), { maxLength: MAX_FAULTS }),
   gzip: fc.boolean(),
+  sdkFaults: fc.record({
+    seed: fc.integer({ min: 1, max: 2 ** 30 }),
+    throttleRate: fc.constantFrom(0, 0.1, 0.3),
+    partialRate: fc.constantFrom(0, 0.3, 0.7),
+  }),
 });
 
 type Schedule = typeof scheduleArbitrary extends fc.Arbitrary<infer T> ? T : never;
@@ -44,7 +55,19 @@ function duplicating(queue: ChunkQueue, rate: number, random: () => number): Chu
   });
 }
 
-async function runSchedule(schedule: Schedule): Promise<void> {
+/**
+ * SDK faults on the pipeline's clients, except on the local runtime's own take of split continuations (it plays
+ * the SQS trigger, which retries on AWS's side).
+ */
+function installSdkFaults(plan: SdkFaultPlan, sdkFaults: SdkFaultInjector[]) {
+  return (clients: AwsClients, names: ResourceNames): void => {
+    const playsTheTrigger = (call: SdkCall) =>
+      call.input.QueueUrl === names.continuationQueueUrl && (call.operation === 'ReceiveMessage' || call.operation === 'DeleteMessage');
+    sdkFaults.push(new SdkFaultInjector({ ...plan, targets: (call) => !playsTheTrigger(call) }).installOn(clients));
+  };
+}
+
+async function runSchedule(schedule: Schedule, sdkFaults: SdkFaultInjector[] = []): Promise<void> {
   const lines = scheduledFileLines(schedule);
   const content = logFile(lines, { gzip: schedule.gzip });
   const reference = await referenceChunks(content, schedule.maxChunkLines);
@@ -52,6 +75,7 @@ async function runSchedule(schedule: Schedule): Promise<void> {
   const random = seededRandom(schedule.seed ^ 0x5bd1e995);
   const pipeline = await createEmulatorPipeline({
     label: 'fault',
+    configureClients: installSdkFaults(schedule.sdkFaults, sdkFaults),
     settings: { maxChunkLines: schedule.maxChunkLines, format: 'json' },
     maxReceiveCount: MAX_RECEIVE_COUNT,
     wrapRepository: (repository) => injector.wrap(poisonedRepository(repository), 'repo'),
@@ -90,12 +114,37 @@ describe('fault injection on the emulators (AWS adapters on fauxqs and DynamoDB 
   it('stores every line exactly once and counts exactly under 10 random fault schedules', async function () {
     this.timeout(180_000);
     const seed = process.env.LOGBATCH_FC_SEED === undefined ? undefined : Number(process.env.LOGBATCH_FC_SEED);
-    await fc.assert(fc.asyncProperty(scheduleArbitrary, runSchedule), {
+    await fc.assert(fc.asyncProperty(scheduleArbitrary, (schedule) => runSchedule(schedule)), {
       numRuns: Number(process.env.LOGBATCH_FC_EMULATOR_RUNS ?? 10),
       seed,
       path: process.env.LOGBATCH_FC_PATH,
       endOnFailure: true,
     });
+  });
+
+  it('stores every line exactly once when the SDK calls are throttled, write part of their items and fail some entries', async function () {
+    this.timeout(60_000);
+    // Port-level faults and duplicates as in the property, and SDK faults on most batch calls.
+    const sdkFaults: SdkFaultInjector[] = [];
+    const schedule: Schedule = {
+      seed: 7,
+      lines: 120,
+      maxChunkLines: 8,
+      duplicateRate: 0.2,
+      batchSize: 3,
+      handOverRate: 0.3,
+      poisonLines: [50],
+      faults: [{ method: 'repo.putEntries', call: 2, kind: 'throttle' }],
+      gzip: false,
+      sdkFaults: { seed: 7, throttleRate: 0.3, partialRate: 0.7 },
+    };
+
+    await runSchedule(schedule, sdkFaults);
+
+    const [injected] = sdkFaults.map((faults) => faults.injected);
+    expect(injected.unprocessedItems, 'BatchWriteItem items handed back').to.be.greaterThan(0);
+    expect(injected.failedEntries, 'SendMessageBatch entries failed').to.be.greaterThan(0);
+    expect(sdkFaults[0].throttleCount, 'throttles').to.be.greaterThan(0);
   });
 
   it('the invariant check catches a pipeline that counts a redelivered chunk twice', async function () {

@@ -15,7 +15,8 @@ import { TOKENS } from '../../src/di/tokens.js';
 import { createSplitterHandler } from '../../src/handlers/splitter.js';
 import { createWorkerHandler } from '../../src/handlers/worker.js';
 import type { ObjectCreated } from '../../src/local/aws-events.js';
-import { createEmulatorClients } from '../../src/local/emulator-stack.js';
+import type { AwsClients } from '../../src/di/aws.module.js';
+import { createEmulatorClients, type ResourceNames } from '../../src/local/emulator-stack.js';
 import { LocalRuntime, type LocalRunReport } from '../../src/local/local-runtime.js';
 import { isolatedResources, putObject } from './emulators.js';
 
@@ -39,6 +40,8 @@ export interface EmulatorPipelineOptions {
   readonly workerConcurrency?: number;
   /** Messages per worker invocation (the event source's batch size). @default 10 */
   readonly batchSize?: number;
+  /** Sees the pipeline's own SDK clients before the adapters use them (e.g. to install `SdkFaultInjector`). */
+  readonly configureClients?: (clients: AwsClients, names: ResourceNames) => void;
 }
 
 /**
@@ -59,7 +62,9 @@ export async function createEmulatorPipeline(options: EmulatorPipelineOptions) {
     pipeline: { maxReceiveCount },
   };
   // Quick SDK-level retries: emulators answer at once, and tests should not sleep for seconds.
-  const adapters = createAwsAdapters(config, { clients: createEmulatorClients(stack.endpoints), retry: { baseDelayMs: 5, maxDelayMs: 50 } });
+  const clients = createEmulatorClients(stack.endpoints);
+  options.configureClients?.(clients, names);
+  const adapters = createAwsAdapters(config, { clients, retry: { baseDelayMs: 5, maxDelayMs: 50 } });
   const repository = adapters.logRepository;
   const container = createContainer({
     adapters: adaptersModule({

@@ -12,6 +12,7 @@ import { TOKENS } from '../../src/di/tokens.js';
 import { BatchStatus } from '../../src/domain/batch.js';
 import { createEmulatorClients, type EmulatorStack, type ResourceNames } from '../../src/local/emulator-stack.js';
 import { isolatedResources, putObject } from '../helpers/emulators.js';
+import { SdkFaultInjector } from '../helpers/sdk-faults.js';
 
 const LOG = [
   '{"time":"2026-11-26T09:00:00.000Z","level":"info","msg":"started"}',
@@ -35,7 +36,7 @@ describe('pipeline on the emulators (AWS adapters through the container)', funct
     await cleanup();
   });
 
-  function wire(options: { workerMaxReceiveCount?: number; counter?: RequestCounter } = {}) {
+  function wire(options: { workerMaxReceiveCount?: number; counter?: RequestCounter; faults?: SdkFaultInjector } = {}) {
     const config = {
       tableName: names.tableName,
       queueUrl: names.queueUrl,
@@ -43,8 +44,10 @@ describe('pipeline on the emulators (AWS adapters through the container)', funct
       continuationQueueUrl: names.continuationQueueUrl,
       pipeline: { maxReceiveCount: options.workerMaxReceiveCount ?? 3, maxChunkLines: 2 },
     };
+    const clients = createEmulatorClients(stack.endpoints);
+    options.faults?.installOn(clients);
     const container = createContainer({
-      adapters: awsModule(config, { clients: createEmulatorClients(stack.endpoints), counter: options.counter }),
+      adapters: awsModule(config, { clients, counter: options.counter }),
       settings: config.pipeline,
     });
     return {
@@ -89,6 +92,38 @@ describe('pipeline on the emulators (AWS adapters through the container)', funct
     expect(counter.get('sqsBilledRequests')).to.be.greaterThan(0);
     expect(counter.get('dynamodb.TransactWriteItems')).to.be.at.least(4);
     expect(estimateCostUsd(counter.snapshot())).to.be.greaterThan(0);
+  });
+
+  it('stores every line once when SQS fails some entries of each SendMessageBatch and DynamoDB hands back unprocessed items, with throttling', async () => {
+    // 24 lines in chunks of 2: 12 chunks, sent as batches of 10 and 2; each chunk is one BatchWriteItem of 2 entries.
+    const lines = Array.from({ length: 24 }, (_, index) => JSON.stringify({ time: '2026-11-26T09:00:00.000Z', level: 'info', msg: `line ${index + 1}` }));
+    const faults = new SdkFaultInjector({ seed: 11, partialRate: 1, throttleRate: 0.3 });
+    const counter = new RequestCounter();
+    const { split, process, repository, consumer } = wire({ faults, counter });
+    await putObject(stack, names.bucket, 'app/faulted.log', lines.join('\n'));
+
+    const outcome = await split.execute({ bucket: names.bucket, key: 'app/faulted.log' });
+    const receivedChunks: number[] = [];
+    for (let emptyPolls = 0; emptyPolls < 2; ) {
+      const messages = await consumer.receive(10, { waitMs: 100 });
+      emptyPolls = messages.length === 0 ? emptyPolls + 1 : 0;
+      for (const message of messages) {
+        receivedChunks.push((JSON.parse(message.body.split('\n', 1)[0]) as { chunk: number }).chunk);
+        await process.handleDelivery({ body: message.body, receiveCount: message.receiveCount });
+        await consumer.delete(message.receiptHandle);
+      }
+    }
+    const batchId = outcome.kind === 'split' ? outcome.batch.batchId : '';
+    const batch = await repository.getBatch(batchId);
+    const entries = await repository.listEntries(batchId);
+
+    expect(faults.injected.failedEntries, 'SendMessageBatch entries failed').to.be.greaterThan(0);
+    expect(faults.injected.unprocessedItems, 'BatchWriteItem items handed back').to.be.greaterThan(0);
+    expect(faults.throttleCount, 'throttles').to.be.greaterThan(0);
+    expect(counter.get('sqs.SendMessageBatch'), 'SendMessageBatch calls that reached fauxqs').to.be.greaterThan(2);
+    expect(receivedChunks.sort((a, b) => a - b), 'each chunk delivered once').to.deep.equal(Array.from({ length: 12 }, (_, index) => index));
+    expect(entries.items.map((entry) => entry.body)).to.deep.equal(lines.map((_, index) => `line ${index + 1}`));
+    expect(batch).to.deep.include({ status: BatchStatus.COMPLETED, processedChunks: 12, totalChunks: 12, totalLines: 24 });
   });
 
   it('dead-letters a chunk that always fails on its last allowed receive, with the reason, and fails the batch', async () => {
