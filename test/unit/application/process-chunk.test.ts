@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { BatchStatus, deriveBatchId } from '../../../src/domain/batch.js';
 import { type ChunkMessage, encodeChunk } from '../../../src/domain/chunk.js';
-import { BUCKET, createMemoryPipeline } from '../../helpers/memory-pipeline.js';
+import { BUCKET, createMemoryPipeline, logFile } from '../../helpers/memory-pipeline.js';
 
 const source = { bucket: BUCKET, key: 'app.log', etag: 'e1' };
 const batchId = deriveBatchId(source);
@@ -61,13 +61,39 @@ describe('ProcessChunk', () => {
       const pipeline = createMemoryPipeline();
       await splitBatch(pipeline, 1, 4);
 
-      await pipeline.processChunk.execute(
+      const outcome = await pipeline.processChunk.execute(
         encodeChunk(chunkMessage({ format: 'text', lines: ['ERROR boom\n  at a.b(C.java:1)\n  at d.e(F.java:2)', null, null, 'cut'], truncated: { 3: 999 } })),
       );
       const entries = (await pipeline.repository.listEntries(batchId)).items;
+      const batch = await pipeline.repository.getBatch(batchId);
 
       expect(entries[0]).to.deep.include({ lineNumber: 1, lineCount: 3, severityText: 'ERROR' });
       expect(entries[1]).to.deep.include({ lineNumber: 4, truncated: true, originalLength: 999 });
+      expect(outcome.stats).to.deep.equal({ lines: 4, entries: 2, unparsed: 0, blank: 0, continuation: 2, truncated: 1 });
+      expect(batch?.stats).to.deep.equal(outcome.stats);
+    });
+
+    it('counts the physical lines of multi-line events, so the chunks of a split file add up to its total lines', async () => {
+      const pipeline = createMemoryPipeline({ settings: { format: 'text', maxChunkLines: 4 } });
+      const trace = (index: number) => [`ERROR failure ${index}`, '  at a.b(C.java:1)', '  at d.e(F.java:2)'];
+      const lines = [...trace(1), 'INFO fine', '', ...trace(2), 'Caused by: java.io.IOException', '  ... 3 more', '', 'INFO done'];
+      pipeline.objectStore.put(BUCKET, 'traces.log', logFile(lines));
+      const split = await pipeline.splitLogObject.execute({ bucket: BUCKET, key: 'traces.log' });
+      const splitBatchId = split.kind === 'split' ? split.batch.batchId : '';
+
+      const outcomes = [];
+      for (let received = await pipeline.queue.receive(10); received.length > 0; received = await pipeline.queue.receive(10)) {
+        for (const message of received) outcomes.push(await pipeline.processChunk.execute(message.body));
+      }
+      const batch = await pipeline.repository.getBatch(splitBatchId);
+
+      const summed = outcomes.reduce(
+        (sum, outcome) => ({ lines: sum.lines + outcome.stats.lines, continuation: sum.continuation + outcome.stats.continuation }),
+        { lines: 0, continuation: 0 },
+      );
+      expect(summed).to.deep.equal({ lines: lines.length, continuation: 6 });
+      expect(batch).to.deep.include({ status: BatchStatus.COMPLETED, totalLines: lines.length });
+      expect(batch?.stats).to.deep.equal({ lines: lines.length, entries: 4, unparsed: 0, blank: 2, continuation: 6, truncated: 0 });
     });
   });
 

@@ -1,0 +1,73 @@
+import { expect } from 'chai';
+import type { ChunkMessage } from '../../../src/domain/chunk.js';
+import { buildEntries } from '../../../src/domain/entry-builder.js';
+
+const observedAt = new Date('2026-11-26T10:00:00.000Z');
+
+const chunkMessage = (overrides: Partial<ChunkMessage>): ChunkMessage => ({
+  v: 2,
+  batchId: 'b1',
+  chunk: 3,
+  firstLine: 41,
+  source: { bucket: 'ingest', key: 'app.log', etag: 'e1' },
+  format: 'text',
+  lines: [],
+  ...overrides,
+});
+
+describe('buildEntries', () => {
+  describe('stats of a chunk with multi-line events', () => {
+    it('counts every physical line: event starts, blank lines and continuation lines (text with stack traces)', () => {
+      const message = chunkMessage({
+        lines: [
+          'ERROR boom\n  at a.b(A.java:1)\n  at c.d(B.java:2)',
+          null,
+          null,
+          '',
+          'INFO next request',
+          '   ',
+          'WARN retrying\n  at e.f(C.java:3)',
+          null,
+          'cut short',
+          '',
+        ],
+        truncated: { 8: 999 },
+      });
+
+      const { entries, stats } = buildEntries(message, observedAt);
+
+      expect(stats).to.deep.equal({ lines: 10, entries: 4, unparsed: 0, blank: 3, continuation: 3, truncated: 1 });
+      expect(stats.lines, 'entries + blank + continuation').to.equal(stats.entries + stats.blank + stats.continuation);
+      expect(entries.map((entry) => [entry.lineNumber, entry.lineCount])).to.deep.equal([
+        [41, 3],
+        [45, undefined],
+        [47, 2],
+        [49, undefined],
+      ]);
+    });
+
+    it('counts unparsed multi-line events once each, their continuation lines as continuation', () => {
+      // Whatever the format, `null` stands for a line joined into the event before it.
+      const message = chunkMessage({
+        format: 'json',
+        lines: ['{"msg":"a"}', '{"msg": "spans\n  two lines"', null, '', 'not json', '{"msg":"b"}', 'cut {', null, null],
+        truncated: { 6: 2_000 },
+      });
+
+      const { entries, stats } = buildEntries(message, observedAt);
+
+      expect(stats).to.deep.equal({ lines: 9, entries: 5, unparsed: 3, blank: 1, continuation: 3, truncated: 1 });
+      expect(entries.filter((entry) => entry.parseError !== undefined).map((entry) => entry.lineNumber)).to.deep.equal([42, 45, 47]);
+      expect(entries.find((entry) => entry.lineNumber === 47)).to.deep.include({ lineCount: 3, truncated: true, originalLength: 2_000 });
+    });
+
+    it('counts the continuation lines of an event that ends the chunk', () => {
+      const message = chunkMessage({ lines: ['', 'ERROR last\n  at g.h(D.java:4)', null] });
+
+      const { entries, stats } = buildEntries(message, observedAt);
+
+      expect(stats).to.deep.equal({ lines: 3, entries: 1, unparsed: 0, blank: 1, continuation: 1, truncated: 0 });
+      expect(entries[0]).to.deep.include({ lineNumber: 42, lineCount: 2 });
+    });
+  });
+});
