@@ -81,10 +81,55 @@ function setString(attributes: Attributes, key: string, value: AttributeValue | 
   if (text !== undefined) attributes[key] = text;
 }
 
-/** `sourceIPAddress` → `source_ip_address`, `requestID` → `request_id`. */
-function snakeCase(key: string): string {
-  return key
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
-    .toLowerCase();
+const UPPER_A = 0x41;
+const UPPER_Z = 0x5a;
+const LOWER_A = 0x61;
+const LOWER_Z = 0x7a;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
+/**
+ * camelCase or PascalCase to snake_case: `sourceIPAddress` → `source_ip_address`, `requestID` → `request_id`,
+ * `TLSVersion` → `tls_version`. An underscore goes before a run of capitals (A-Z) that follows a lowercase letter or
+ * digit, and before the last capital of a run of two or more that a lowercase letter follows (an acronym, then a
+ * word); then everything is lower-cased.
+ *
+ * One pass over the key, so linear in its length: keys come from uploaded JSON, and the regular-expression version
+ * (`([A-Z]+)([A-Z][a-z])`) backtracks quadratically on a long run of capitals — seconds for a 64 KB key.
+ */
+export function snakeCase(key: string): string {
+  const parts: string[] = [];
+  let copiedTo = 0;
+  let index = 0;
+  while (index < key.length) {
+    if (!isUpper(key.charCodeAt(index))) {
+      index++;
+      continue;
+    }
+    let runEnd = index + 1;
+    while (runEnd < key.length && isUpper(key.charCodeAt(runEnd))) runEnd++;
+    if (index > 0 && isLowerOrDigit(key.charCodeAt(index - 1))) {
+      parts.push(key.slice(copiedTo, index), '_');
+      copiedTo = index;
+    }
+    if (runEnd - index >= 2 && runEnd < key.length && isLower(key.charCodeAt(runEnd))) {
+      parts.push(key.slice(copiedTo, runEnd - 1), '_');
+      copiedTo = runEnd - 1;
+    }
+    index = runEnd;
+  }
+  parts.push(key.slice(copiedTo));
+  return parts.join('').toLowerCase();
+}
+
+function isUpper(code: number): boolean {
+  return code >= UPPER_A && code <= UPPER_Z;
+}
+
+function isLower(code: number): boolean {
+  return code >= LOWER_A && code <= LOWER_Z;
+}
+
+function isLowerOrDigit(code: number): boolean {
+  return isLower(code) || (code >= DIGIT_0 && code <= DIGIT_9);
 }
