@@ -104,7 +104,8 @@ export const parseAlbLine: LineParser = (line): ParseResult => {
         setRequestLine(attributes, value);
         break;
       case 'address':
-        setAddressAndPort(attributes, rule.prefix, value);
+        // `client:port` and `target:port` always end with the port, also after an unbracketed IPv6 address.
+        setAddressAndPort(attributes, rule.prefix, value, 'always');
         break;
       case 'number':
         if (!isAbsent(value) && !Number.isFinite(Number(value))) {

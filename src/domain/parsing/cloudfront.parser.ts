@@ -1,5 +1,5 @@
 import type { Attributes, ParseResult } from '../log-entry.js';
-import { isAbsent, parseUnsigned } from './fields.js';
+import { isAbsent, parseUnsigned, splitAddressAndPort } from './fields.js';
 import type { LineParser } from './parser.js';
 import { severityFromHttpStatus } from './severity-mapping.js';
 import { isoFromString } from './timestamp.js';
@@ -97,6 +97,10 @@ export const parseCloudFrontLine: LineParser = (line, context): ParseResult => {
       if (!Number.isFinite(number)) return { ok: false, error: `field "${field}" should be a number: "${value}"` };
       attributes[name] = number;
       if (field === 'sc-status') status = parseUnsigned(value);
+    } else if (field === 'c-ip') {
+      const client = splitAddressAndPort(value, 'when-decimal');
+      attributes[name] = client.address;
+      if (client.port !== undefined && attributes['client.port'] === undefined) attributes['client.port'] = client.port;
     } else if (field === 'cs(User-Agent)') {
       attributes[name] = decodeOnce(value);
     } else if (field === 'cs-protocol-version') {

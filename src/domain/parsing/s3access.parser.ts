@@ -1,5 +1,5 @@
 import type { Attributes, ParseResult } from '../log-entry.js';
-import { FieldKind, isAbsent, parseUnsigned, scanFields, setNumber, setRequestLine, setText } from './fields.js';
+import { FieldKind, isAbsent, parseUnsigned, scanFields, setAddressAndPort, setNumber, setRequestLine, setText } from './fields.js';
 import type { LineParser } from './parser.js';
 import { severityFromHttpStatus } from './severity-mapping.js';
 import { isoFromClfTimestamp } from './timestamp.js';
@@ -63,7 +63,7 @@ export const parseS3AccessLine: LineParser = (line): ParseResult => {
   const attributes: Attributes = {};
   setText(attributes, 'aws.s3.owner', values[0]);
   setText(attributes, 'aws.s3.bucket', values[1]);
-  setText(attributes, 'client.address', values[3]);
+  setAddressAndPort(attributes, 'client', values[3], 'when-decimal');
   setText(attributes, 'user.id', values[4]);
   setText(attributes, 'aws.request_id', values[5]);
   setText(attributes, 'rpc.method', values[6]);

@@ -63,6 +63,28 @@ describe('parseAlbLine', () => {
     });
     expect(result.record.attributes).to.not.have.any.keys('aws.elb.type', 'aws.elb.extra_fields');
   });
+
+  describe('IPv6 clients and targets', () => {
+    for (const [label, client, target] of [
+      ['without brackets (the last group is the port)', '2001:db8::1:443', '2001:db8:0:1::5:8080'],
+      ['with brackets', '[2001:db8::1]:443', '[2001:db8:0:1::5]:8080'],
+    ] as const) {
+      it(`splits address and port ${label}, ALB and Classic ELB alike`, () => {
+        const alb = parseAlbLine(line.replace('198.51.100.7:5000', client).replace('10.0.1.5:8080 0.001', `${target} 0.001`), context);
+        const classic = parseAlbLine(
+          `2024-05-02T08:30:15.004200Z legacy-lb ${client} ${target} 0.000081 0.004300 0.000050 404 404 0 57 "GET http://shop.example.com:80/ HTTP/1.1" "curl/8.5.0" - -`,
+          context,
+        );
+
+        for (const result of [alb, classic]) {
+          if (!result.ok) expect.fail(result.error);
+          expect(result.record.attributes).to.include({
+            'client.address': '2001:db8::1', 'client.port': 443, 'aws.elb.target.address': '2001:db8:0:1::5', 'aws.elb.target.port': 8080,
+          });
+        }
+      });
+    }
+  });
 });
 
 describe('parseS3AccessLine', () => {
@@ -78,6 +100,28 @@ describe('parseS3AccessLine', () => {
       'aws.s3.source_region': 'eu-west-3', 'rpc.method': 'REST.PUT.OBJECT',
     });
     expect(result.record.attributes).to.not.have.any.keys('user.id', 'aws.s3.acl_required', 'aws.s3.turn_around_time');
+  });
+
+  describe('the remote IP', () => {
+    const withRemote = (remote: string) =>
+      `owner1 bkt [01/May/2024:10:00:00 +0000] ${remote} - REQ1 REST.GET.OBJECT a.jpg "GET /bkt/a.jpg HTTP/1.1" 200 - 10 10 3 2 "-" "aws-cli/2" - HOSTID SigV4 - AuthHeader bkt.s3.amazonaws.com TLSv1.3 - -`;
+
+    for (const [remote, address, port] of [
+      ['2001:db8::1:443', '2001:db8::1', 443],
+      ['[2001:db8::1]:443', '2001:db8::1', 443],
+      ['192.0.2.1:5123', '192.0.2.1', 5123],
+      ['2001:db8::1', '2001:db8::1', undefined],
+      ['2600:1f18:4a3:6902:7b3f:3c1a:b2d3:8f2e', '2600:1f18:4a3:6902:7b3f:3c1a:b2d3:8f2e', undefined],
+      ['192.0.2.1', '192.0.2.1', undefined],
+    ] as const) {
+      it(`reads ${remote} as ${address}${port === undefined ? '' : ` port ${port}`}`, () => {
+        const result = parseS3AccessLine(withRemote(remote), context);
+
+        if (!result.ok) expect.fail(result.error);
+        expect(result.record.attributes['client.address']).to.equal(address);
+        expect(result.record.attributes['client.port']).to.equal(port);
+      });
+    }
   });
 });
 
@@ -119,6 +163,21 @@ describe('parseCloudFrontLine', () => {
       'client.address': '203.0.113.1', 'user_agent.original': 'Mozilla/5.0 (X11)', 'url.query': 'v=2', 'aws.cloudfront.x_new_field': 'z',
     });
     expect(header.ok && header.record.attributes['log.record.kind']).to.equal('header');
+  });
+
+  it('splits an IPv6 c-ip written with its port, with or without brackets; c-port wins when both are there', () => {
+    const fields = ['date', 'time', 'c-ip', 'cs-method', 'cs-uri-stem', 'sc-status', 'cs(User-Agent)', 'x-edge-location', 'cs-uri-query', 'sc-bytes', 'time-taken', 'c-port'];
+    const withClient = (client: string, port: string) =>
+      ['2024-05-01', '10:00:00', client, 'GET', '/', '200', 'curl', 'CDG50', '-', '512', '0.002', port].join('\t');
+
+    const bare = parseCloudFrontLine(withClient('2001:db8::1:443', '-'), { ...context, formatContext: { fields } });
+    const bracketed = parseCloudFrontLine(withClient('[2001:db8::1]:443', '-'), { ...context, formatContext: { fields } });
+    const plain = parseCloudFrontLine(withClient('2001:db8::1', '51000'), { ...context, formatContext: { fields } });
+
+    for (const result of [bare, bracketed]) {
+      expect(result.ok && result.record.attributes).to.include({ 'client.address': '2001:db8::1', 'client.port': 443 });
+    }
+    expect(plain.ok && plain.record.attributes).to.include({ 'client.address': '2001:db8::1', 'client.port': 51000 });
   });
 
   it('rejects a line whose field count differs from the #Fields header', () => {
