@@ -5,6 +5,8 @@ import { type EntryRow, LINE_SPAN, type SqliteStore } from './sqlite-store.js';
 
 /** Shortest text the trigram index can look up; shorter `--grep` text is matched by scanning. */
 const TRIGRAM = 3;
+/** Candidates from the full-text index above which `--grep` text counts as common. */
+const COMMON_MATCHES = 5_000;
 
 /**
  * {@link EntryQuery} in SQL on the store: line order within a batch (the rowid), time order otherwise (the time
@@ -55,6 +57,14 @@ export class SqliteEntryQuery implements EntryQuery {
     return { total, bySeverity };
   }
 
+  /** True when fewer than {@link COMMON_MATCHES} bodies may contain the text (the trigram index's candidates). */
+  private isRare(pattern: string): boolean {
+    const row = this.store.db
+      .prepare('SELECT count(*) AS n FROM (SELECT rowid FROM entries_fts WHERE body GLOB ? LIMIT ?)')
+      .get(pattern, COMMON_MATCHES) as { n: number };
+    return row.n < COMMON_MATCHES;
+  }
+
   /** SQL conditions for a filter, or undefined when it names a batch the store does not have. */
   private conditions(filter: EntryFilter): { sql: string[]; params: Array<string | number> } | undefined {
     const sql: string[] = [];
@@ -80,9 +90,11 @@ export class SqliteEntryQuery implements EntryQuery {
       params.push(filter.until);
     }
     if (filter.grep !== undefined) {
-      if ([...filter.grep].length >= TRIGRAM) {
+      const pattern = `*${filter.grep.replace(/[*?[]/g, (special) => `[${special}]`)}*`;
+      // The index pays off for rare text; common text fills a page sooner by checking rows in the page's order.
+      if ([...filter.grep].length >= TRIGRAM && this.isRare(pattern)) {
         sql.push('id IN (SELECT rowid FROM entries_fts WHERE body GLOB ?)');
-        params.push(`*${filter.grep.replace(/[*?[]/g, (special) => `[${special}]`)}*`);
+        params.push(pattern);
       }
       sql.push('instr(body, ?) > 0');
       params.push(filter.grep);
