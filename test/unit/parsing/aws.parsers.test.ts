@@ -3,8 +3,9 @@ import { parseAlbLine } from '../../../src/domain/parsing/alb.parser.js';
 import { cloudTrailRecords, looksLikeCloudTrail } from '../../../src/domain/parsing/cloudtrail.js';
 import { parseCloudTrailLine } from '../../../src/domain/parsing/cloudtrail.parser.js';
 import { parseCloudFrontLine } from '../../../src/domain/parsing/cloudfront.parser.js';
+import { detectFormat } from '../../../src/domain/parsing/formats.js';
 import { parseS3AccessLine } from '../../../src/domain/parsing/s3access.parser.js';
-import { parseVpcFlowLine } from '../../../src/domain/parsing/vpcflow.parser.js';
+import { isVpcFlowHeader, parseVpcFlowLine } from '../../../src/domain/parsing/vpcflow.parser.js';
 
 const context = { observedAt: new Date('2024-06-01T00:00:00Z') };
 
@@ -136,7 +137,87 @@ describe('parseVpcFlowLine', () => {
     if (!result.ok) expect.fail(result.error);
     expect(result.record.timestamp).to.equal('2023-11-14T22:14:20.000Z');
     expect(result.record.attributes).to.include({
-      'aws.vpc.flow.vpc_id': 'vpc-1', 'network.transport': 'udp', 'aws.vpc.flow.flow_direction': 'egress', 'aws.vpc.flow.start': 1700000000,
+      'aws.vpc.id': 'vpc-1', 'network.transport': 'udp', 'network.io.direction': 'transmit', 'aws.vpc.flow.start': 1700000000,
+    });
+  });
+
+  describe('any documented field set', () => {
+    const fields = [
+      'ecs-task-id', 'srcaddr', 'pkt-srcaddr', 'dstaddr', 'end', 'action', 'reject-reason', 'encryption-status', 'resource-id',
+      'ecs-cluster-arn', 'ecs-cluster-name', 'ecs-container-instance-arn', 'ecs-container-instance-id', 'ecs-container-id',
+      'ecs-second-container-id', 'ecs-service-name', 'ecs-task-definition-arn', 'ecs-task-arn', 'type', 'tcp-flags', 'traffic-path',
+      'instance-id', 'subnet-id', 'az-id', 'sublocation-type', 'sublocation-id', 'pkt-src-aws-service', 'pkt-dst-aws-service', 'region',
+    ];
+    const line = [
+      'f1e2', '10.0.1.5', '10.0.9.9', '10.0.2.7', '1700000060', 'REJECT', 'BPA', '1', 'nat-0abc',
+      'arn:aws:ecs:eu-west-1:1:cluster/c', 'c', 'arn:aws:ecs:eu-west-1:1:container-instance/c/i', 'i', 'd0cker1', 'd0cker2', 'svc',
+      'arn:aws:ecs:eu-west-1:1:task-definition/t:3', 'arn:aws:ecs:eu-west-1:1:task/c/f1e2', 'IPv4', '19', '1', 'i-0abc', 'subnet-1',
+      'euw1-az1', 'outpost', 'op-1', 'S3', '-', 'eu-west-1',
+    ].join(' ');
+
+    it('reads a header in any order with the ECS, reject-reason, resource-id and encryption-status fields', () => {
+      const header = fields.join(' ');
+      const { format, formatContext } = detectFormat([header, line]);
+
+      const result = parseVpcFlowLine(line, { ...context, formatContext });
+
+      expect(format).to.equal('vpcflow');
+      if (!result.ok) expect.fail(result.error);
+      expect(result.record.timestamp).to.equal('2023-11-14T22:14:20.000Z');
+      expect(result.record.severityText).to.equal('WARN');
+      expect(result.record.attributes).to.deep.equal({
+        'aws.ecs.task.id': 'f1e2',
+        'aws.vpc.flow.end': 1700000060,
+        'aws.vpc.flow.action': 'REJECT',
+        'aws.vpc.flow.reject_reason': 'BPA',
+        'aws.vpc.flow.encryption_status': 1,
+        'aws.vpc.flow.resource_id': 'nat-0abc',
+        'aws.ecs.cluster.arn': 'arn:aws:ecs:eu-west-1:1:cluster/c',
+        'aws.ecs.cluster.name': 'c',
+        'aws.ecs.container.instance.arn': 'arn:aws:ecs:eu-west-1:1:container-instance/c/i',
+        'aws.ecs.container.instance.id': 'i',
+        'aws.ecs.container.id': 'd0cker1',
+        'aws.ecs.second.container.id': 'd0cker2',
+        'aws.ecs.service.name': 'svc',
+        'aws.ecs.task.definition.arn': 'arn:aws:ecs:eu-west-1:1:task-definition/t:3',
+        'aws.ecs.task.arn': 'arn:aws:ecs:eu-west-1:1:task/c/f1e2',
+        'network.type': 'ipv4',
+        'network.tcp.flags': '19',
+        'aws.vpc.flow.traffic_path': '1',
+        'host.id': 'i-0abc',
+        'aws.vpc.subnet.id': 'subnet-1',
+        'aws.az.id': 'euw1-az1',
+        'aws.sublocation.type': 'outpost',
+        'aws.sublocation.id': 'op-1',
+        'aws.vpc.flow.source.service': 'S3',
+        'cloud.region': 'eu-west-1',
+        'source.address': '10.0.9.9',
+        'destination.address': '10.0.2.7',
+        'network.local.address': '10.0.1.5',
+      });
+    });
+
+    it('keeps a field the list does not know as aws.vpc.flow.<field_name> instead of failing every line', () => {
+      const header = 'version srcaddr dstaddr some-future-field end action';
+      const { format, formatContext } = detectFormat([header, '11 10.0.0.1 10.0.0.2 blue 1700000060 ACCEPT']);
+
+      const result = parseVpcFlowLine('11 10.0.0.1 10.0.0.2 blue 1700000060 ACCEPT', { ...context, formatContext });
+      const headerRecord = parseVpcFlowLine(header, { ...context, formatContext });
+
+      expect(format).to.equal('vpcflow');
+      expect(result.ok && result.record.attributes).to.include({ 'aws.vpc.flow.some_future_field': 'blue', 'source.address': '10.0.0.1' });
+      expect(headerRecord.ok && headerRecord.record.attributes['log.record.kind']).to.equal('header');
+    });
+
+    it('takes the timestamp from start when the format has no end', () => {
+      const result = parseVpcFlowLine('10.0.0.1 1700000000 ACCEPT', { ...context, formatContext: { fields: ['srcaddr', 'start', 'action'] } });
+
+      expect(result.ok && result.record.timestamp).to.equal('2023-11-14T22:13:20.000Z');
+    });
+
+    it('does not take prose or a data line for a header', () => {
+      expect(isVpcFlowHeader('the start and the end of it')).to.equal(false);
+      expect(isVpcFlowHeader('2 123456789010 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 1 ACCEPT OK')).to.equal(false);
     });
   });
 
