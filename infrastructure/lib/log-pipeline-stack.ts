@@ -79,9 +79,15 @@ export interface LogPipelineStackProps extends StackProps {
   readonly maxReceiveCount?: number;
   /** @default Duration.minutes(15) */
   readonly oldestChunkAgeThreshold?: Duration;
-  /** @default - a topic for `alarmEmail`, or no alarm actions */
+  /**
+   * Topic every alarm notifies; its policy must let `cloudwatch.amazonaws.com` publish.
+   * @default - the stack's own alarm topic (output `AlarmTopicArn`)
+   */
   readonly alarmTopic?: ITopic;
-  /** @default - no e-mail subscription */
+  /**
+   * Address subscribed to the stack's alarm topic. Without it (or `alarmTopic`) synthesis warns that nobody is told.
+   * @default - no e-mail subscription
+   */
   readonly alarmEmail?: string;
   /**
    * Code for both functions instead of bundling the handlers. Only for tests that do not need the real bundles;
@@ -171,5 +177,6 @@ export class LogPipelineStack extends Stack {
     new CfnOutput(this, 'SplitterFunctionName', { value: this.splitter.handler.function.functionName });
     new CfnOutput(this, 'WorkerFunctionName', { value: this.worker.handler.function.functionName });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn, description: 'Every alarm notifies this topic' });
   }
 }

@@ -1,5 +1,6 @@
-import { Duration } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config/config.js';
 import { METRIC_NAMES } from '../../src/handlers/powertools-telemetry.js';
@@ -58,6 +59,8 @@ function grantsOf(template: Template, roleLogicalId: string): Map<string, string
 
 describe('LogPipelineStack', () => {
   let template: Template;
+  /** The stack with every prop at its default (no alarm e-mail): what `cdk deploy` gives without context. */
+  let defaults: { stack: Stack; template: Template };
   let ids: {
     splitter: string;
     worker: string;
@@ -74,6 +77,8 @@ describe('LogPipelineStack', () => {
 
   before(() => {
     template = Template.fromStack(createStack({ alarmEmail: 'ops@example.com' }));
+    const defaultStack = createStack({}, { warnings: true });
+    defaults = { stack: defaultStack, template: Template.fromStack(defaultStack) };
     ids = {
       splitter: onlyLogicalId(template, 'AWS::Lambda::Function', 'SplitterHandlerFunction'),
       worker: onlyLogicalId(template, 'AWS::Lambda::Function', 'WorkerHandlerFunction'),
@@ -495,10 +500,44 @@ describe('LogPipelineStack', () => {
       expect(body).to.include(`\\"logbatch\\",\\"${METRIC_NAMES.filesSplit}\\",\\"service\\",\\"logbatch-splitter\\"`);
     });
 
-    it('creates no topic and no alarm actions without alarmEmail or alarmTopic', () => {
-      const quiet = Template.fromStack(createStack());
-      quiet.resourceCountIs('AWS::SNS::Topic', 0);
-      quiet.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() });
+    it('gives every alarm an action: the stack\'s own topic, even without a subscriber, and warns at synthesis', () => {
+      const topic = onlyLogicalId(defaults.template, 'AWS::SNS::Topic', 'MonitoringAlarmTopic');
+      const alarms = resourcesOfType(defaults.template, 'AWS::CloudWatch::Alarm');
+
+      expect(alarms.length).to.be.greaterThan(0);
+      for (const [id, alarm] of alarms) {
+        expect(alarm.Properties?.AlarmActions, id).to.deep.equal([{ Ref: topic }]);
+        expect(alarm.Properties?.OKActions, id).to.deep.equal([{ Ref: topic }]);
+      }
+      defaults.template.resourceCountIs('AWS::SNS::Subscription', 0);
+      Annotations.fromStack(defaults.stack).hasWarning('/LogBatchTest/Monitoring', Match.stringLikeRegexp('alarms reach nobody'));
+      Annotations.fromStack(createStack({ alarmEmail: 'ops@example.com' }, { warnings: true })).hasNoWarning('*', Match.stringLikeRegexp('alarms reach nobody'));
+    });
+
+    it('lets CloudWatch publish to the topic, only for this stack\'s alarms, beside the TLS deny', () => {
+      const alarmArns = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([id]) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+      const [[, policy]] = resourcesOfType(template, 'AWS::SNS::TopicPolicy') as [[string, Resource]];
+      const statements = (policy.Properties?.PolicyDocument as { Statement: Array<Statement & { Condition?: Record<string, Record<string, unknown>> }> }).Statement;
+      const publish = statements.filter((statement) => statement.Effect === 'Allow');
+
+      expect(policy.Properties?.Topics).to.deep.equal([{ Ref: ids.alarmTopic }]);
+      expect(publish).to.have.length(1);
+      expect(publish[0]).to.deep.include({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: { Ref: ids.alarmTopic } });
+      expect(publish[0]!.Condition?.ArnLike?.['aws:SourceArn']).to.have.deep.members(alarmArns);
+      expect(publish[0]!.Condition?.StringEquals).to.deep.equal({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+      expect(statements.some((statement) => statement.Effect === 'Deny' && JSON.stringify(statement.Condition) === '{"Bool":{"aws:SecureTransport":"false"}}')).to.equal(true);
+    });
+
+    it('notifies a given topic instead, creating none', () => {
+      const stack = createStack(
+        { alarmTopic: Topic.fromTopicArn(new Stack(), 'Ops', 'arn:aws:sns:eu-west-1:123456789012:ops') },
+        { warnings: true },
+      );
+      const given = Template.fromStack(stack);
+
+      given.resourceCountIs('AWS::SNS::Topic', 0);
+      given.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:eu-west-1:123456789012:ops'] });
+      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('alarms reach nobody'));
     });
   });
 

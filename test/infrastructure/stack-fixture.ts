@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { App } from 'aws-cdk-lib';
+import { Annotations, App } from 'aws-cdk-lib';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import { LogPipelineStack, type LogPipelineStackProps } from '../../infrastructure/lib/log-pipeline-stack.js';
 
@@ -17,11 +17,19 @@ export function inlineHandlers(): NonNullable<LogPipelineStackProps['handlerCode
   };
 }
 
-/** A stack in a fresh app with the project's context, using stand-in handler code unless `bundle` is set. */
-export function createStack(props: LogPipelineStackProps = {}, options: { bundle?: boolean } = {}): LogPipelineStack {
+/** The synthesis warning of a stack whose alarm topic has no subscriber. */
+export const NO_ALARM_SUBSCRIBER_WARNING = 'logbatch:alarm-topic-without-subscriber';
+
+/**
+ * A stack in a fresh app with the project's context, using stand-in handler code unless `bundle` is set. The
+ * no-subscriber warning is acknowledged (it would print at every synthesis) unless `warnings` is set.
+ */
+export function createStack(props: LogPipelineStackProps = {}, options: { bundle?: boolean; warnings?: boolean } = {}): LogPipelineStack {
   const app = new App({ context: cdkJsonContext() });
-  return new LogPipelineStack(app, 'LogBatchTest', {
+  const stack = new LogPipelineStack(app, 'LogBatchTest', {
     ...props,
     handlerCodeForTests: options.bundle === true ? undefined : (props.handlerCodeForTests ?? inlineHandlers()),
   });
+  if (options.warnings !== true) Annotations.of(stack).acknowledgeWarning(NO_ALARM_SUBSCRIBER_WARNING, 'test stacks subscribe nobody');
+  return stack;
 }

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   AlarmStatusWidget,
@@ -10,6 +10,7 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -32,12 +33,14 @@ export interface PipelineMonitoringProps {
    */
   readonly oldestChunkAgeThreshold?: Duration;
   /**
-   * Topic every alarm notifies (on ALARM and back to OK).
-   * @default - a new topic if `alarmEmail` is set, otherwise the alarms have no actions
+   * Topic every alarm notifies (on ALARM and back to OK). Its owner keeps its policy: it must let
+   * `cloudwatch.amazonaws.com` publish (a topic created here gets that statement).
+   * @default - a new topic of this construct, which every alarm notifies
    */
   readonly alarmTopic?: ITopic;
   /**
-   * Address subscribed to a new alarm topic (AWS sends a confirmation mail first). Ignored when `alarmTopic` is set.
+   * Address subscribed to the new alarm topic (AWS sends a confirmation mail first). Not allowed with `alarmTopic`.
+   * Without either, synthesis warns that the alarms reach nobody until someone subscribes to the topic.
    * @default - no subscription
    */
   readonly alarmEmail?: string;
@@ -68,8 +71,8 @@ export class PipelineMonitoring extends Construct {
   };
   /** The dashboard. */
   readonly dashboard: Dashboard;
-  /** The topic the alarms notify, if any. */
-  readonly alarmTopic: ITopic | undefined;
+  /** The topic every alarm notifies: the given one, or the one created here. */
+  readonly alarmTopic: ITopic;
 
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
@@ -78,8 +81,19 @@ export class PipelineMonitoring extends Construct {
     if (props.alarmEmail !== undefined && !EMAIL.test(props.alarmEmail)) {
       throw new InvalidPropsError('PipelineMonitoring', 'alarmEmail', `"${props.alarmEmail}" is not an e-mail address`);
     }
+    if (props.alarmTopic !== undefined && props.alarmEmail !== undefined) {
+      throw new InvalidPropsError('PipelineMonitoring', 'alarmEmail', 'set either alarmTopic or alarmEmail, not both');
+    }
 
-    this.alarmTopic = props.alarmTopic ?? (props.alarmEmail === undefined ? undefined : this.createAlarmTopic(props.alarmEmail));
+    const ownTopic = props.alarmTopic === undefined ? this.createAlarmTopic(props.alarmEmail) : undefined;
+    this.alarmTopic = props.alarmTopic ?? ownTopic!;
+    if (props.alarmTopic === undefined && props.alarmEmail === undefined) {
+      Annotations.of(this).addWarningV2(
+        'logbatch:alarm-topic-without-subscriber',
+        'The alarm topic has no subscriber, so alarms reach nobody: set alarmEmail (context logbatch:alarmEmail) or ' +
+          'alarmTopic, or subscribe to the AlarmTopicArn output after deploying.',
+      );
+    }
     const splitter = props.splitter.handler.function;
     const worker = props.worker.handler.function;
     const { queue, deadLetterQueue } = props.chunkQueue;
@@ -108,15 +122,35 @@ export class PipelineMonitoring extends Construct {
       workerThrottles: this.functionAlarm('WorkerThrottles', worker.metricThrottles(), 'The worker was throttled'),
     };
 
+    if (ownTopic !== undefined) this.allowAlarmsToPublish(ownTopic, Object.values(this.alarms));
     this.dashboard = this.createDashboard(props, splitter, worker, queue, deadLetterQueue);
   }
 
-  private createAlarmTopic(email: string): Topic {
+  private createAlarmTopic(email: string | undefined): Topic {
     // Not KMS-encrypted: CloudWatch alarms cannot publish to a topic under the AWS-managed SNS key, and the
     // notifications carry alarm names and states, no log data.
     const topic = new Topic(this, 'AlarmTopic', { displayName: 'logbatch alarms', enforceSSL: true });
-    topic.addSubscription(new EmailSubscription(email));
+    if (email !== undefined) topic.addSubscription(new EmailSubscription(email));
     return topic;
+  }
+
+  /**
+   * The topic's policy replaces SNS's default one (which let the account's principals publish), so CloudWatch is
+   * allowed explicitly, and only for this construct's alarms.
+   */
+  private allowAlarmsToPublish(topic: Topic, alarms: readonly Alarm[]): void {
+    topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowThisStacksAlarmsToPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': alarms.map((alarm) => alarm.alarmArn) },
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+        },
+      }),
+    );
   }
 
   private queueNotEmptyAlarm(id: string, queue: IQueue, description: string): Alarm {
@@ -157,10 +191,8 @@ export class PipelineMonitoring extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
       alarmDescription: description,
     });
-    if (this.alarmTopic !== undefined) {
-      alarm.addAlarmAction(new SnsAction(this.alarmTopic));
-      alarm.addOkAction(new SnsAction(this.alarmTopic));
-    }
+    alarm.addAlarmAction(new SnsAction(this.alarmTopic));
+    alarm.addOkAction(new SnsAction(this.alarmTopic));
     return alarm;
   }
 
