@@ -129,7 +129,11 @@ const MAX_TIME_INDEX = 19;
  */
 function setClient(attributes: Attributes, value: string, quoted: boolean): void {
   if (!quoted && value.indexOf(',') < 0) {
-    setAddressAndPort(attributes, 'client', value);
+    if (value.indexOf(':') < 0) {
+      if (!isAbsent(value)) attributes['client.address'] = value;
+    } else {
+      setAddressAndPort(attributes, 'client', value);
+    }
     return;
   }
   if (isAbsent(value)) return;

@@ -97,7 +97,7 @@ export const parseCloudFrontLine: LineParser = (line, context): ParseResult => {
       if (!Number.isFinite(number)) return { ok: false, error: `field "${field}" should be a number: "${value}"` };
       attributes[name] = number;
       if (field === 'sc-status') status = parseUnsigned(value);
-    } else if (field === 'c-ip') {
+    } else if (field === 'c-ip' && value.indexOf(':') >= 0) {
       const client = splitAddressAndPort(value, 'when-decimal');
       attributes[name] = client.address;
       if (client.port !== undefined && attributes['client.port'] === undefined) attributes['client.port'] = client.port;

@@ -177,9 +177,35 @@ function parsePort(text: string): number | undefined {
  */
 export function setAddressAndPort(attributes: Attributes, prefix: string, value: string | undefined, bareIpv6Port: BareIpv6Port = 'never'): void {
   if (isAbsent(value)) return;
+  const keys = ADDRESS_KEYS.get(prefix) ?? addressKeys(prefix);
+  const colon = value.lastIndexOf(':');
+  // The common shapes without an object per call: `address` and `address:port`.
+  if (colon < 0) {
+    attributes[keys[0]] = value;
+    return;
+  }
+  if (colon > 0 && value.charCodeAt(0) !== OPEN_BRACKET && value.indexOf(':') === colon) {
+    const port = parsePort(value.slice(colon + 1));
+    if (port === undefined) {
+      attributes[keys[0]] = value;
+    } else {
+      attributes[keys[0]] = value.slice(0, colon);
+      attributes[keys[1]] = port;
+    }
+    return;
+  }
   const { address, port } = splitAddressAndPort(value, bareIpv6Port);
-  attributes[`${prefix}.address`] = address;
-  if (port !== undefined) attributes[`${prefix}.port`] = port;
+  attributes[keys[0]] = address;
+  if (port !== undefined) attributes[keys[1]] = port;
+}
+
+/** `<prefix>.address` and `<prefix>.port`, built once per prefix rather than per line. */
+const ADDRESS_KEYS = new Map<string, readonly [string, string]>();
+
+function addressKeys(prefix: string): readonly [string, string] {
+  const keys = [`${prefix}.address`, `${prefix}.port`] as const;
+  ADDRESS_KEYS.set(prefix, keys);
+  return keys;
 }
 
 /** True for a dotted-quad IPv4 address (`192.0.2.1`). */

@@ -52,17 +52,21 @@ export const parseSyslogLine: LineParser = (input, context): ParseResult => {
     const next = line.charCodeAt(cursor.position);
     if (next >= 48 && next <= 57) {
       if (isRfc3339DateAt(line, cursor.position)) return parseRfc3164(cursor, priority, context);
-      // Cisco's message counter before the time (`<189>123: Oct 11 ...`).
-      const counter = MESSAGE_COUNTER.exec(line.slice(cursor.position, cursor.position + 13));
-      if (counter === null) return parseRfc5424(cursor, priority);
-      cursor.position += counter[0].length;
+      // Cisco's message counter before the time (`<189>123: Oct 11 ...`); otherwise the RFC 5424 version.
+      let end = cursor.position + 1;
+      while (end - cursor.position <= 10 && isDigit(line.charCodeAt(end))) end++;
+      if (line.charCodeAt(end) !== 58 /* : */ || line.charCodeAt(end + 1) !== 32) return parseRfc5424(cursor, priority);
+      cursor.position = end + 2;
     }
   }
   return parseRfc3164(cursor, priority, context);
 };
 
 const OCTET_COUNT = /^[1-9]\d{0,6} (?=<\d{1,3}>)/;
-const MESSAGE_COUNTER = /^\d{1,10}: (?=[*.]?[A-Z])/;
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
 
 /** `yyyy-mm-ddT` at `position`: the start of an RFC 3339 time. */
 function isRfc3339DateAt(line: string, position: number): boolean {
