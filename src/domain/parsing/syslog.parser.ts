@@ -277,8 +277,9 @@ function readBareParamValue(cursor: Cursor): string | undefined {
 }
 
 /**
- * A PARAM-VALUE after its opening quote: `\"`, `\\` and `\]` are unescaped; a backslash before any other
- * character is kept as written (RFC 5424 §6.3.3); an unescaped `]` is invalid.
+ * A PARAM-VALUE after its opening quote: `\"`, `\\` and `\]` are unescaped; an unescaped `]`, and a backslash
+ * before any other character (`\n`), are invalid, as go-syslog and rsyslog's strict parser have them (RFC 5424
+ * §6.3.3 would keep such a backslash as written, but a sender that writes one did not escape the value at all).
  */
 function readParamValue(cursor: Cursor): string | undefined {
   const { line } = cursor;
@@ -294,11 +295,10 @@ function readParamValue(cursor: Cursor): string | undefined {
     if (code === 93 /* ] */) return undefined;
     if (code === 92 /* \ */) {
       const next = line.charCodeAt(index + 1);
-      if (next === 34 || next === 92 || next === 93) {
-        value += line.slice(runStart, index);
-        runStart = index + 1;
-        index++;
-      }
+      if (next !== 34 && next !== 92 && next !== 93) return undefined;
+      value += line.slice(runStart, index);
+      runStart = index + 1;
+      index++;
     }
   }
   return undefined;

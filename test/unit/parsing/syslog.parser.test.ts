@@ -33,12 +33,18 @@ describe('parseSyslogLine', () => {
       });
     });
 
-    it('unescapes \\" \\\\ and \\] in structured-data values and keeps other backslashes', () => {
-      const line = '<14>1 - - - - - [x q="say \\"hi\\" \\] \\\\ C:\\dir"]';
+    it('unescapes \\" \\\\ and \\] in structured-data values', () => {
+      const line = '<14>1 - - - - - [x q="say \\"hi\\" \\] \\\\ C:\\\\dir"]';
 
       const parsed = record(parseSyslogLine(line, { observedAt }));
 
       expect(parsed.attributes['syslog.structured_data']).to.deep.equal({ x: { q: 'say "hi" ] \\ C:\\dir' } });
+    });
+
+    it('rejects a backslash before any other character, as go-syslog does', () => {
+      const result = parseSyslogLine('<14>1 - - - - - [x q="C:\\dir"]', { observedAt });
+
+      expect(!result.ok && result.error).to.match(/invalid value for "q"/);
     });
 
     it('keeps a non-numeric PROCID as syslog.procid and leaves nil fields out', () => {
