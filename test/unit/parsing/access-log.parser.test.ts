@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { ParseResult } from '../../../src/domain/log-entry.js';
 import { parseClfLine } from '../../../src/domain/parsing/clf.parser.js';
 import { parseCombinedLine } from '../../../src/domain/parsing/combined.parser.js';
+import { detectFormat } from '../../../src/domain/parsing/formats.js';
 
 const context = { observedAt: new Date('2024-01-01T00:00:00Z') };
 
@@ -114,6 +115,12 @@ describe('parseCombinedLine', () => {
       expect(parsed.attributes['access_log.extra_fields']).to.deep.equal([
         '412', '0.005', 'default-api-80', '', '10.244.1.5:8080,', '10.244.2.6:8080', '0,', '150', '0.004,', '0.001', '502,', '502', '8f1c2a',
       ]);
+    });
+
+    it('detects files of proxied lines as combined', () => {
+      const lines = [`10.0.0.2, 10.0.0.1, 203.0.113.9 ${rest}`, `"10.0.0.2, 203.0.113.9" ${rest}`, '10.0.0.3 - - [05/Jan/2024:10:11:12 +0000] "GET / HTTP/1.1" 200 5 - -'];
+
+      expect(detectFormat(lines).format).to.equal('combined');
     });
 
     it('rejects a field between a chain and the time that is not part of it', () => {

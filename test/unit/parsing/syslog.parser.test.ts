@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { ParseResult } from '../../../src/domain/log-entry.js';
+import { detectFormat } from '../../../src/domain/parsing/formats.js';
 import { parseSyslogLine } from '../../../src/domain/parsing/syslog.parser.js';
 
 function record(result: ParseResult) {
@@ -267,6 +268,29 @@ describe('parseSyslogLine', () => {
       const parsed = record(parseSyslogLine('Dec 31 23:59:58 gw app: last', { observedAt: new Date('2025-07-01T00:00:00Z') }));
 
       expect(parsed.timestamp).to.equal('2024-12-31T23:59:58.000Z');
+    });
+  });
+
+  describe('detection of files without <PRI>', () => {
+    for (const [label, lines] of [
+      ['rsyslog\'s file format (RFC 3339 times)', [
+        '2024-05-01T10:00:00.123456+02:00 web-1 systemd[1]: Started Session 4.',
+        '2024-05-01T10:00:01.000001+02:00 web-1 kernel: [12.5] eth0: link up',
+        '2024-05-01T10:00:02.5+02:00 web-1 CRON[99]: (root) CMD (run-parts /etc/cron.hourly)',
+      ]],
+      ['/var/log/syslog (BSD times, unpadded days, a repeated-message line)', [
+        'Apr  4 10:00:00 gw sshd[1]: Accepted publickey',
+        'Apr 4 10:00:01 gw sshd[1]: session opened',
+        'Apr  4 10:00:05 --- last message repeated 3 times ---',
+      ]],
+    ] as const) {
+      it(`detects ${label} as syslog`, () => {
+        expect(detectFormat(lines).format).to.equal('syslog');
+      });
+    }
+
+    it('leaves an application\'s "time LEVEL [thread] message" lines to text', () => {
+      expect(detectFormat(['2026-11-20T08:00:00.013Z INFO [worker-6] started', '2026-11-20T08:00:01.013Z WARN [worker-2] slow']).format).to.equal('text');
     });
   });
 });
