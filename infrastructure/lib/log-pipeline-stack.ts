@@ -6,7 +6,7 @@ import type { Construct } from 'constructs';
 import { ChunkQueue } from './constructs/chunk-queue.js';
 import { IngestBucket } from './constructs/ingest-bucket.js';
 import { LogTable } from './constructs/log-table.js';
-import { PipelineMonitoring } from './constructs/pipeline-monitoring.js';
+import { type PipelineAlarmThresholds, PipelineMonitoring } from './constructs/pipeline-monitoring.js';
 import { SplitterFunction } from './constructs/splitter-function.js';
 import { WorkerFunction } from './constructs/worker-function.js';
 import { type PipelineTuning, resolvePipelineTuning } from './pipeline-environment.js';
@@ -77,8 +77,10 @@ export interface LogPipelineStackProps extends StackProps {
    * @default 5
    */
   readonly maxReceiveCount?: number;
-  /** @default Duration.minutes(15) */
+  /** Alarm when a chunk has waited this long on the chunk queue. @default Duration.minutes(15) */
   readonly oldestChunkAgeThreshold?: Duration;
+  /** Thresholds of the other alarms on slow or stuck work. @default see {@link PipelineAlarmThresholds} */
+  readonly alarmThresholds?: PipelineAlarmThresholds;
   /**
    * Topic every alarm notifies; its policy must let `cloudwatch.amazonaws.com` publish.
    * @default - the stack's own alarm topic (output `AlarmTopicArn`)
@@ -164,7 +166,9 @@ export class LogPipelineStack extends Stack {
       splitter: this.splitter,
       worker: this.worker,
       chunkQueue: this.chunkQueue,
+      table: this.table,
       oldestChunkAgeThreshold: props.oldestChunkAgeThreshold,
+      thresholds: props.alarmThresholds,
       alarmTopic: props.alarmTopic,
       alarmEmail: props.alarmEmail,
     });

@@ -39,6 +39,37 @@ function allStatements(template: Template): Array<{ where: string; statement: St
   return found;
 }
 
+type AlarmMetric = { Namespace: string; MetricName: string; Dimensions?: Array<{ Name: string; Value: unknown }> };
+
+/** Each alarm with the metrics it watches: its own metric, or every metric of its math expression. */
+function alarmsWithMetrics(template: Template): Array<{ id: string; alarm: Resource; metrics: AlarmMetric[] }> {
+  return resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([id, alarm]) => {
+    const properties = alarm.Properties ?? {};
+    const metrics =
+      properties.MetricName !== undefined
+        ? [properties as unknown as AlarmMetric]
+        : ((properties.Metrics as Array<{ MetricStat?: { Metric: AlarmMetric } }> | undefined) ?? []).flatMap((query) =>
+            query.MetricStat === undefined ? [] : [query.MetricStat.Metric],
+          );
+    return { id, alarm, metrics };
+  });
+}
+
+/** The one alarm that watches `metricName` (with these dimensions, compared as JSON), failing the test otherwise. */
+function alarmOn(template: Template, namespace: string, metricName: string, dimensions: Record<string, unknown>): Resource {
+  const wanted = JSON.stringify(Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })).sort((a, b) => a.Name.localeCompare(b.Name)));
+  const found = alarmsWithMetrics(template).filter(({ metrics }) =>
+    metrics.some(
+      (metric) =>
+        metric.Namespace === namespace &&
+        metric.MetricName === metricName &&
+        JSON.stringify([...(metric.Dimensions ?? [])].sort((a, b) => a.Name.localeCompare(b.Name))) === wanted,
+    ),
+  );
+  expect(found.map(({ id }) => id), `alarm on ${namespace} ${metricName} ${wanted}`).to.have.length(1);
+  return found[0]!.alarm;
+}
+
 const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** The Allow statements of one role's policies, as `action -> resources` (JSON-stringified) pairs. */
@@ -486,8 +517,59 @@ describe('LogPipelineStack', () => {
           });
         }
       }
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 18);
       template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    });
+
+    it('alarms on files that end FAILED, from the splitter\'s FilesFailed metric', () => {
+      const alarm = alarmOn(template, 'logbatch', METRIC_NAMES.filesFailed, { service: 'logbatch-splitter' });
+      expect(alarm.Properties).to.deep.include({ Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    });
+
+    it('alarms on DynamoDB throttling of the table and of its index, and on the table\'s system errors', () => {
+      const table = { Ref: ids.table };
+      for (const metricName of ['ReadThrottleEvents', 'WriteThrottleEvents']) {
+        alarmOn(template, 'AWS/DynamoDB', metricName, { TableName: table });
+        alarmOn(template, 'AWS/DynamoDB', metricName, { TableName: table, GlobalSecondaryIndexName: 'severe-by-time' });
+      }
+      for (const operation of ['BatchWriteItem', 'TransactWriteItems', 'UpdateItem', 'Query']) {
+        const alarm = alarmOn(template, 'AWS/DynamoDB', 'SystemErrors', { TableName: table, Operation: operation });
+        expect(alarm.Properties).to.deep.include({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      }
+    });
+
+    it('alarms on the splitter\'s dropped, old and undeliverable asynchronous events', () => {
+      const splitter = { FunctionName: { Ref: ids.splitter } };
+      expect(alarmOn(template, 'AWS/Lambda', 'AsyncEventsDropped', splitter).Properties).to.deep.include({ Statistic: 'Sum', Threshold: 1 });
+      expect(alarmOn(template, 'AWS/Lambda', 'AsyncEventAge', splitter).Properties).to.deep.include({ Statistic: 'Maximum', Threshold: 30 * 60_000 });
+      expect(alarmOn(template, 'AWS/Lambda', 'DeadLetterErrors', splitter)).to.equal(
+        alarmOn(template, 'AWS/Lambda', 'DestinationDeliveryFailures', splitter),
+      );
+    });
+
+    it('alarms on the age of the oldest continuation and of the oldest message on each dead-letter queue', () => {
+      const age = (queue: string) => alarmOn(template, 'AWS/SQS', 'ApproximateAgeOfOldestMessage', { QueueName: { 'Fn::GetAtt': [queue, 'QueueName'] } });
+      expect(age(ids.continuationQueue).Properties).to.deep.include({ Statistic: 'Maximum', Threshold: 30 * 60 });
+      expect(age(ids.deadLetterQueue).Properties).to.deep.include({ Statistic: 'Maximum', Threshold: 3 * 24 * 3600 });
+      expect(age(ids.failedSplits).Properties).to.deep.include({ Statistic: 'Maximum', Threshold: 3 * 24 * 3600 });
+    });
+
+    it('alarms when a worker invocation runs longer than 80% of its timeout', () => {
+      const alarm = alarmOn(template, 'AWS/Lambda', 'Duration', { FunctionName: { Ref: ids.worker } });
+      expect(alarm.Properties).to.deep.include({ Statistic: 'Maximum', Threshold: 0.8 * 120_000, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    });
+
+    it('plots what the new alarms watch on the dashboard', () => {
+      const [[, dashboard]] = resourcesOfType(template, 'AWS::CloudWatch::Dashboard') as [[string, Resource]];
+      const body = JSON.stringify(dashboard.Properties?.DashboardBody);
+
+      for (const name of ['ReadThrottleEvents', 'WriteThrottleEvents', 'SystemErrors', 'AsyncEventsDropped', 'AsyncEventAge', 'DeadLetterErrors', 'DestinationDeliveryFailures']) {
+        expect(body, name).to.include(`\\"${name}\\"`);
+      }
+      expect(body).to.include('severe-by-time');
+      expect(body).to.include(ids.continuationQueue);
+      expect(body).to.include(ids.failedSplits);
+      expect(body).to.include('\\"value\\":120000');
     });
 
     it('plots the handlers\' EMF metrics on the dashboard, by service', () => {

@@ -24,6 +24,8 @@ describe('LogPipelineStack', () => {
       ['a negative entry TTL', { tuning: { entryTtlDays: -1 } }, /invalid entryTtlDays/],
       ['an unknown log level', { logLevel: 'LOUD' as 'INFO' }, /LogPipelineStack: invalid logLevel/],
       ['a malformed alarm e-mail', { alarmEmail: 'ops-at-example' }, /PipelineMonitoring: invalid alarmEmail/],
+      ['a worker-duration alarm under half the timeout', { alarmThresholds: { workerDurationPercentOfTimeout: 30 } }, /PipelineMonitoring: invalid thresholds.workerDurationPercentOfTimeout/],
+      ['a dead-letter age alarm after the messages expire', { alarmThresholds: { deadLetterAge: Duration.days(14) } }, /PipelineMonitoring: invalid thresholds.deadLetterAge/],
       ['a key prefix with a wildcard', { ingestKeyPrefix: 'logs/*' }, /IngestBucket: invalid keyPrefix/],
       ['an invalid bucket name', { ingestBucketName: 'Logs_Bucket' }, /IngestBucket: invalid bucketName/],
       ['a splitter memory under 128 MB', { splitter: { memorySize: 64 } }, /invalid memorySize: expected an integer from 128 to 10240, got 64/],

@@ -5,10 +5,13 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
+  type HorizontalAnnotation,
   type IMetric,
+  MathExpression,
   Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
+import { Operation } from 'aws-cdk-lib/aws-dynamodb';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -17,16 +20,59 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC_NAMES, METRICS_NAMESPACE_DEFAULT } from '../../../src/handlers/powertools-telemetry.js';
-import { assertDurationInRange, InvalidPropsError } from '../validation.js';
+import { assertDurationInRange, assertIntegerInRange, InvalidPropsError } from '../validation.js';
 import type { ChunkQueue } from './chunk-queue.js';
+import type { LogTable } from './log-table.js';
 import type { SplitterFunction } from './splitter-function.js';
 import type { WorkerFunction } from './worker-function.js';
+
+/** Thresholds of the alarms on slow or stuck work (every other alarm fires on the first occurrence). */
+export interface PipelineAlarmThresholds {
+  /**
+   * Alarm when the oldest hand-over on the splitter's continuation queue has waited this long (the splitter takes
+   * them one at a time, at once unless it is throttled or failing).
+   * @default Duration.minutes(30)
+   */
+  readonly continuationAge?: Duration;
+  /**
+   * Alarm when a message has been on a dead-letter queue (chunks, failed splits) this long: it was not handled,
+   * and expires 14 days after it was first sent.
+   * @default Duration.days(3)
+   */
+  readonly deadLetterAge?: Duration;
+  /**
+   * Alarm when an S3 event has waited this long in Lambda's asynchronous queue before the splitter took it
+   * (throttling at its reserved concurrency, or retries of failing splits).
+   * @default Duration.minutes(30)
+   */
+  readonly splitterEventAge?: Duration;
+  /**
+   * Alarm when a worker invocation ran longer than this share of its timeout (percent, 50–100).
+   * @default 80
+   */
+  readonly workerDurationPercentOfTimeout?: number;
+}
+
+/** The table's operations the pipeline and the operator commands use (a math alarm takes at most 10 metrics). */
+const TABLE_OPERATIONS = [
+  Operation.BATCH_WRITE_ITEM,
+  Operation.TRANSACT_WRITE_ITEMS,
+  Operation.PUT_ITEM,
+  Operation.UPDATE_ITEM,
+  Operation.GET_ITEM,
+  Operation.BATCH_GET_ITEM,
+  Operation.QUERY,
+];
 
 /** Props of {@link PipelineMonitoring}. */
 export interface PipelineMonitoringProps {
   readonly splitter: SplitterFunction;
   readonly worker: WorkerFunction;
   readonly chunkQueue: ChunkQueue;
+  /** The table whose throttling and system errors are alarmed on, with its index. */
+  readonly table: LogTable;
+  /** @default see {@link PipelineAlarmThresholds} */
+  readonly thresholds?: PipelineAlarmThresholds;
   /**
    * Alarm when the oldest chunk has waited this long: the workers are not keeping up (or are failing).
    * @default Duration.minutes(15)
@@ -54,8 +100,8 @@ export interface PipelineMonitoringProps {
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
- * Alarms on what needs a person (a dead-lettered chunk or S3 event, chunks waiting too long, function errors and
- * throttles) and a dashboard of the pipeline's own EMF metrics (lines processed, entries stored, unparsed lines,
+ * Alarms on what needs a person (a dead-lettered chunk or S3 event, work waiting too long, failed files, function
+ * errors, throttles and near-timeouts, DynamoDB throttling, dropped S3 events) and a dashboard of the pipeline's own EMF metrics (lines processed, entries stored, unparsed lines,
  * chunk latency) next to the queue and function metrics.
  */
 export class PipelineMonitoring extends Construct {
@@ -68,6 +114,17 @@ export class PipelineMonitoring extends Construct {
     readonly splitterThrottles: Alarm;
     readonly workerErrors: Alarm;
     readonly workerThrottles: Alarm;
+    readonly filesFailed: Alarm;
+    readonly tableThrottles: Alarm;
+    readonly indexThrottles: Alarm;
+    readonly tableSystemErrors: Alarm;
+    readonly splitterEventsDropped: Alarm;
+    readonly splitterEventAge: Alarm;
+    readonly failedSplitDeliveryErrors: Alarm;
+    readonly continuationAge: Alarm;
+    readonly deadLetterQueueAge: Alarm;
+    readonly failedSplitsAge: Alarm;
+    readonly workerDurationNearTimeout: Alarm;
   };
   /** The dashboard. */
   readonly dashboard: Dashboard;
@@ -78,6 +135,14 @@ export class PipelineMonitoring extends Construct {
     super(scope, id);
     const oldestChunkAgeThreshold = props.oldestChunkAgeThreshold ?? Duration.minutes(15);
     assertDurationInRange('PipelineMonitoring', 'oldestChunkAgeThreshold', oldestChunkAgeThreshold, Duration.minutes(1), Duration.days(14));
+    const continuationAge = props.thresholds?.continuationAge ?? Duration.minutes(30);
+    const deadLetterAge = props.thresholds?.deadLetterAge ?? Duration.days(3);
+    const splitterEventAge = props.thresholds?.splitterEventAge ?? Duration.minutes(30);
+    const workerDurationPercent = props.thresholds?.workerDurationPercentOfTimeout ?? 80;
+    assertDurationInRange('PipelineMonitoring', 'thresholds.continuationAge', continuationAge, Duration.minutes(1), Duration.days(14));
+    assertDurationInRange('PipelineMonitoring', 'thresholds.deadLetterAge', deadLetterAge, Duration.minutes(1), Duration.days(13));
+    assertDurationInRange('PipelineMonitoring', 'thresholds.splitterEventAge', splitterEventAge, Duration.minutes(1), Duration.hours(6));
+    assertIntegerInRange('PipelineMonitoring', 'thresholds.workerDurationPercentOfTimeout', workerDurationPercent, 50, 100);
     if (props.alarmEmail !== undefined && !EMAIL.test(props.alarmEmail)) {
       throw new InvalidPropsError('PipelineMonitoring', 'alarmEmail', `"${props.alarmEmail}" is not an e-mail address`);
     }
@@ -120,6 +185,91 @@ export class PipelineMonitoring extends Construct {
       splitterThrottles: this.functionAlarm('SplitterThrottles', splitter.metricThrottles(), 'The splitter was throttled'),
       workerErrors: this.functionAlarm('WorkerErrors', worker.metricErrors(), 'The worker failed'),
       workerThrottles: this.functionAlarm('WorkerThrottles', worker.metricThrottles(), 'The worker was throttled'),
+      filesFailed: this.alarm(
+        'FilesFailed',
+        pipelineMetric(METRIC_NAMES.filesFailed, props.splitter.handler.serviceName, 'Sum', undefined, Duration.minutes(5)),
+        1,
+        1,
+        'A file ended FAILED (binary, corrupt gzip, unreadable object...): `logbatch batches` shows which, with the reason.',
+      ),
+      tableThrottles: this.alarm(
+        'TableThrottles',
+        throttleEvents(props.table, undefined),
+        1,
+        1,
+        'DynamoDB throttled reads or writes on the table: writes are retried, chunks that run out of retries go back to the queue.',
+      ),
+      indexThrottles: this.alarm(
+        'IndexThrottles',
+        throttleEvents(props.table, props.table.severeIndexName),
+        1,
+        1,
+        `DynamoDB throttled the ${props.table.severeIndexName} index, which holds back the table's writes of severe entries.`,
+      ),
+      tableSystemErrors: this.alarm(
+        'TableSystemErrors',
+        props.table.table.metricSystemErrorsForOperations({ operations: TABLE_OPERATIONS, period: Duration.minutes(5) }),
+        1,
+        1,
+        'DynamoDB answered with server errors (HTTP 500): requests are retried; persistent ones are an AWS-side problem.',
+      ),
+      splitterEventsDropped: this.alarm(
+        'SplitterEventsDropped',
+        splitter.metric('AsyncEventsDropped', { period: Duration.minutes(5), statistic: 'Sum' }),
+        1,
+        1,
+        'Lambda dropped S3 events before the splitter handled them (too old, or retries exhausted with nowhere to go).',
+      ),
+      splitterEventAge: this.alarm(
+        'SplitterEventAge',
+        splitter.metric('AsyncEventAge', { period: Duration.minutes(5), statistic: 'Maximum' }),
+        splitterEventAge.toMilliseconds(),
+        1,
+        `An S3 event waited more than ${splitterEventAge.toHumanString()} for the splitter (throttled or retrying).`,
+      ),
+      failedSplitDeliveryErrors: this.alarm(
+        'FailedSplitDeliveryErrors',
+        new MathExpression({
+          expression: 'deadLetterErrors + destinationFailures',
+          usingMetrics: {
+            deadLetterErrors: splitter.metric('DeadLetterErrors', { statistic: 'Sum' }),
+            destinationFailures: splitter.metric('DestinationDeliveryFailures', { statistic: 'Sum' }),
+          },
+          period: Duration.minutes(5),
+          label: 'failed-split deliveries that failed',
+        }),
+        1,
+        1,
+        'A failed S3 event could not be sent to the failed-splits queue: it is lost; find the object in the splitter\'s log.',
+      ),
+      continuationAge: this.alarm(
+        'ContinuationAge',
+        props.splitter.continuationQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        continuationAge.toSeconds(),
+        1,
+        `A long split's hand-over has waited more than ${continuationAge.toHumanString()}: the splitter is throttled or failing.`,
+      ),
+      deadLetterQueueAge: this.alarm(
+        'DeadLetterQueueAge',
+        deadLetterQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        deadLetterAge.toSeconds(),
+        1,
+        `A dead-lettered chunk is older than ${deadLetterAge.toHumanString()}: redrive or delete it before it expires (14 days).`,
+      ),
+      failedSplitsAge: this.alarm(
+        'FailedSplitsAge',
+        props.splitter.deadLetterQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        deadLetterAge.toSeconds(),
+        1,
+        `A failed split is older than ${deadLetterAge.toHumanString()}: hand it back to the splitter before it expires (14 days).`,
+      ),
+      workerDurationNearTimeout: this.alarm(
+        'WorkerDurationNearTimeout',
+        worker.metricDuration({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        workerDurationAlarmMsOf(props.worker.timeout, workerDurationPercent),
+        1,
+        `A worker invocation ran longer than ${workerDurationPercent}% of its ${props.worker.timeout.toHumanString()} timeout.`,
+      ),
     };
 
     if (ownTopic !== undefined) this.allowAlarmsToPublish(ownTopic, Object.values(this.alarms));
@@ -267,21 +417,85 @@ export class PipelineMonitoring extends Construct {
           }),
       ),
     );
+    const workerDurationAlarmMs = workerDurationAlarmMsOf(props.worker.timeout, props.thresholds?.workerDurationPercentOfTimeout ?? 80);
+    const ageOf = (label: string, queueToWatch: IQueue) =>
+      queueToWatch.metricApproximateAgeOfOldestMessage({ label, statistic: 'Maximum', period: Duration.minutes(5) });
     dashboard.addWidgets(
-      new AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24 }),
+      new GraphWidget({
+        title: 'DynamoDB: throttle events and system errors',
+        left: [
+          throttleEvents(props.table, undefined).with({ label: 'table throttles' }),
+          throttleEvents(props.table, props.table.severeIndexName).with({ label: 'index throttles' }),
+          props.table.table.metricSystemErrorsForOperations({ operations: TABLE_OPERATIONS, period: Duration.minutes(5) }),
+        ],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Splitter: S3 events dropped, undeliverable, and their age (ms)',
+        left: [
+          splitter.metric('AsyncEventsDropped', { statistic: 'Sum', label: 'events dropped' }),
+          splitter.metric('DeadLetterErrors', { statistic: 'Sum', label: 'dead-letter errors' }),
+          splitter.metric('DestinationDeliveryFailures', { statistic: 'Sum', label: 'destination failures' }),
+        ],
+        right: [splitter.metric('AsyncEventAge', { statistic: 'Maximum', label: 'event age max (ms)' })],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Oldest message (s): continuations and dead-letter queues',
+        left: [
+          ageOf('continuations', props.splitter.continuationQueue),
+          ageOf('chunk DLQ', deadLetterQueue),
+          ageOf('failed splits', props.splitter.deadLetterQueue),
+        ],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Worker duration against its timeout (ms)',
+        left: [worker.metricDuration({ statistic: 'Maximum', label: 'duration max (ms)' })],
+        leftAnnotations: [
+          { value: props.worker.timeout.toMilliseconds(), label: 'timeout' } satisfies HorizontalAnnotation,
+          { value: workerDurationAlarmMs, label: 'alarm' } satisfies HorizontalAnnotation,
+        ],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24, height: 8 }),
     );
     return dashboard;
   }
 }
 
 /** A metric the handlers emit in EMF through Powertools: namespace `logbatch`, dimension `service`. */
-function pipelineMetric(metricName: string, service: string, statistic: string, label?: string): Metric {
+function pipelineMetric(metricName: string, service: string, statistic: string, label?: string, period = Duration.minutes(1)): Metric {
   return new Metric({
     namespace: METRICS_NAMESPACE_DEFAULT,
     metricName,
     dimensionsMap: { service },
     statistic,
-    period: Duration.minutes(1),
+    period,
     label,
+  });
+}
+
+/** The worker duration that sets off the near-timeout alarm. */
+function workerDurationAlarmMsOf(timeout: Duration, percent: number): number {
+  return Math.floor((timeout.toMilliseconds() * percent) / 100);
+}
+
+/** Read and write throttle events of the table, or of one of its global secondary indexes, per 5 minutes. */
+function throttleEvents(table: LogTable, indexName: string | undefined): MathExpression {
+  const dimensionsMap: Record<string, string> = { TableName: table.table.tableName };
+  if (indexName !== undefined) dimensionsMap.GlobalSecondaryIndexName = indexName;
+  const metric = (metricName: string) => new Metric({ namespace: 'AWS/DynamoDB', metricName, dimensionsMap, statistic: 'Sum' });
+  // Ids must differ between the table's and the index's expression: the dashboard graphs both in one widget.
+  const scope = indexName === undefined ? 'table' : 'index';
+  return new MathExpression({
+    expression: `${scope}Reads + ${scope}Writes`,
+    usingMetrics: { [`${scope}Reads`]: metric('ReadThrottleEvents'), [`${scope}Writes`]: metric('WriteThrottleEvents') },
+    period: Duration.minutes(5),
+    label: indexName === undefined ? 'table throttle events' : `${indexName} throttle events`,
   });
 }

@@ -69,6 +69,8 @@ export class WorkerFunction extends Construct {
   readonly batchSize: number;
   /** Concurrent invocations at most. */
   readonly maxConcurrency: number;
+  /** The function's timeout. */
+  readonly timeout: Duration;
 
   constructor(scope: Construct, id: string, props: WorkerFunctionProps) {
     super(scope, id);
@@ -95,6 +97,7 @@ export class WorkerFunction extends Construct {
     }
     this.batchSize = batchSize;
     this.maxConcurrency = maxConcurrency;
+    this.timeout = timeout;
 
     this.handler = new PipelineFunction(this, 'Handler', {
       entry: 'src/handlers/worker.handler.ts',
