@@ -143,7 +143,8 @@ function rulesFor(fields: readonly string[]): readonly FieldRule[] {
  */
 export const parseVpcFlowLine: LineParser = (line, context): ParseResult => {
   const values = line.trim().split(/\s+/);
-  if (isKnownField(values[0]) && isHeaderWords(values)) {
+  const firstCode = values[0].charCodeAt(0);
+  if (firstCode >= 97 && firstCode <= 122 && isHeaderWords(values)) {
     return { ok: true, record: { body: line, attributes: { 'log.record.kind': 'header' } } };
   }
   const fields = context.formatContext?.fields ?? VPC_FLOW_DEFAULT_FIELDS;

@@ -198,10 +198,10 @@ describe('parseVpcFlowLine', () => {
     });
 
     it('keeps a field the list does not know as aws.vpc.flow.<field_name> instead of failing every line', () => {
-      const header = 'version srcaddr dstaddr some-future-field end action';
-      const { format, formatContext } = detectFormat([header, '11 10.0.0.1 10.0.0.2 blue 1700000060 ACCEPT']);
+      const header = 'some-future-field version srcaddr dstaddr end action';
+      const { format, formatContext } = detectFormat([header, 'blue 11 10.0.0.1 10.0.0.2 1700000060 ACCEPT']);
 
-      const result = parseVpcFlowLine('11 10.0.0.1 10.0.0.2 blue 1700000060 ACCEPT', { ...context, formatContext });
+      const result = parseVpcFlowLine('blue 11 10.0.0.1 10.0.0.2 1700000060 ACCEPT', { ...context, formatContext });
       const headerRecord = parseVpcFlowLine(header, { ...context, formatContext });
 
       expect(format).to.equal('vpcflow');
