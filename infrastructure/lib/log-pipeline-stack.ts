@@ -66,7 +66,12 @@ export interface LogPipelineStackProps extends StackProps {
    * @default `logbatch-ingest-<hash>-<account>-<region>`
    */
   readonly ingestBucketName?: string;
-  /** Chunk budgets, format, entry TTL. @default the application's defaults */
+  /**
+   * Days after which uploaded objects expire from the ingest bucket; 0 keeps them.
+   * @default 30
+   */
+  readonly ingestObjectExpirationDays?: number;
+  /** Chunk budgets, format, entry TTL (30 days unless set). @default the application's defaults, entries kept 30 days */
   readonly tuning?: PipelineTuning;
   /** @default see {@link SplitterSizing} */
   readonly splitter?: SplitterSizing;
@@ -134,6 +139,7 @@ export class LogPipelineStack extends Stack {
       bucketName: props.ingestBucketName,
       keyPrefix: props.ingestKeyPrefix,
       keySuffix: props.ingestKeySuffix,
+      objectExpirationDays: props.ingestObjectExpirationDays,
       removalPolicy,
     });
     this.splitter = new SplitterFunction(this, 'Splitter', {

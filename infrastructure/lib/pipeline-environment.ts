@@ -8,7 +8,8 @@ import { assertIntegerInRange, InvalidPropsError } from './validation.js';
 
 /**
  * Pipeline tunables handed to both functions as `LOGBATCH_*` variables (parsed by `src/config/config.ts`). Defaults
- * are the application's own (`DEFAULT_PIPELINE_SETTINGS`), so the deployed stack and the local runtime agree.
+ * are the application's own (`DEFAULT_PIPELINE_SETTINGS`), so the deployed stack and the local runtime agree, except
+ * the entry TTL: a deployed table is bounded by default.
  */
 export interface PipelineTuning {
   /**
@@ -41,11 +42,15 @@ export interface PipelineTuning {
    */
   readonly formatRules?: readonly string[];
   /**
-   * Entries expire this many days after they are stored (DynamoDB TTL on `expiresAt`); 0 keeps them.
-   * @default 0
+   * Entries expire this many days after they are stored (DynamoDB TTL on `expiresAt`); 0 keeps them forever. The
+   * deployed default bounds the table (the local runtime's default, `DEFAULT_PIPELINE_SETTINGS`, keeps them).
+   * @default 30
    */
   readonly entryTtlDays?: number;
 }
+
+/** Days a deployed stack keeps entries unless `entryTtlDays` says otherwise. */
+export const DEPLOYED_ENTRY_TTL_DAYS = 30;
 
 /** {@link PipelineTuning} with every value present and validated. */
 export type ResolvedPipelineTuning = Required<PipelineTuning>;
@@ -58,7 +63,7 @@ export function resolvePipelineTuning(construct: string, tuning: PipelineTuning 
     maxEventBytes: tuning.maxEventBytes ?? DEFAULT_PIPELINE_SETTINGS.maxEventBytes,
     format: tuning.format ?? DEFAULT_PIPELINE_SETTINGS.format,
     formatRules: tuning.formatRules ?? [],
-    entryTtlDays: tuning.entryTtlDays ?? DEFAULT_PIPELINE_SETTINGS.entryTtlDays,
+    entryTtlDays: tuning.entryTtlDays ?? DEPLOYED_ENTRY_TTL_DAYS,
   };
   assertIntegerInRange(construct, 'maxChunkBytes', resolved.maxChunkBytes, 1024, MAX_MESSAGE_BYTES);
   assertIntegerInRange(construct, 'maxChunkLines', resolved.maxChunkLines, 1, 1_000_000);

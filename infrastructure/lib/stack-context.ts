@@ -13,6 +13,7 @@ export const CONTEXT_KEYS = {
   ingestBucketName: 'logbatch:ingestBucketName',
   ingestKeyPrefix: 'logbatch:ingestKeyPrefix',
   ingestKeySuffix: 'logbatch:ingestKeySuffix',
+  ingestObjectExpirationDays: 'logbatch:ingestObjectExpirationDays',
   maxChunkBytes: 'logbatch:maxChunkBytes',
   maxChunkLines: 'logbatch:maxChunkLines',
   maxEventBytes: 'logbatch:maxEventBytes',
@@ -78,6 +79,7 @@ export function readStackContext(node: Node): StackContext {
       ingestBucketName: text(CONTEXT_KEYS.ingestBucketName),
       ingestKeyPrefix: text(CONTEXT_KEYS.ingestKeyPrefix),
       ingestKeySuffix: text(CONTEXT_KEYS.ingestKeySuffix),
+      ingestObjectExpirationDays: integer(CONTEXT_KEYS.ingestObjectExpirationDays),
       tuning: {
         maxChunkBytes: integer(CONTEXT_KEYS.maxChunkBytes),
         maxChunkLines: integer(CONTEXT_KEYS.maxChunkLines),

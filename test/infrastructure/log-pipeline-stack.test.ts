@@ -106,7 +106,9 @@ describe('LogPipelineStack', () => {
     alarmTopic: string;
   };
 
-  before(() => {
+  before(function () {
+    // Two syntheses; slow on a loaded machine.
+    this.timeout(120_000);
     template = Template.fromStack(createStack({ alarmEmail: 'ops@example.com' }));
     const defaultStack = createStack({}, { warnings: true });
     defaults = { stack: defaultStack, template: Template.fromStack(defaultStack) };
@@ -139,6 +141,19 @@ describe('LogPipelineStack', () => {
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
         LoggingConfiguration: { DestinationBucketName: { Ref: accessLogs }, LogFilePrefix: 'ingest/' },
         OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      });
+    });
+
+    it('expires uploaded objects after 30 days by default, and keeps them with 0', () => {
+      const rules = (defaults.template.toJSON().Resources[ids.ingestBucket] as Resource).Properties?.LifecycleConfiguration;
+      expect(rules).to.deep.equal({
+        Rules: [{ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, ExpirationInDays: 30, Status: 'Enabled' }],
+      });
+
+      const kept = Template.fromStack(createStack({ ingestObjectExpirationDays: 0 }));
+      kept.hasResourceProperties('AWS::S3::Bucket', {
+        BucketName: Match.anyValue(),
+        LifecycleConfiguration: { Rules: [{ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' }] },
       });
     });
 
@@ -259,7 +274,7 @@ describe('LogPipelineStack', () => {
         );
         const config = loadConfig(resolved);
         expect(config.tableName).to.equal(`LogBatch-${ids.table}`);
-        expect(config.pipeline).to.include({ maxReceiveCount: 5, maxChunkBytes: 262_144, format: 'auto', entryTtlDays: 0 });
+        expect(config.pipeline).to.include({ maxReceiveCount: 5, maxChunkBytes: 262_144, format: 'auto', entryTtlDays: 30 });
       }
     });
 
@@ -381,6 +396,16 @@ describe('LogPipelineStack', () => {
             Projection: { ProjectionType: 'ALL' },
           },
         ],
+      });
+    });
+
+    it('expires entries after 30 days by default: both functions get LOGBATCH_ENTRY_TTL_DAYS=30', () => {
+      defaults.template.allResourcesProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ LOGBATCH_ENTRY_TTL_DAYS: '30' }) },
+      });
+      defaults.template.hasResourceProperties('AWS::DynamoDB::Table', {
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       });
     });
 

@@ -47,6 +47,12 @@ export interface IngestBucketProps {
    * @default 7
    */
   readonly abortIncompleteUploadsAfterDays?: number;
+  /**
+   * Days after which uploaded objects expire (S3 lifecycle), once their entries are in the table; 0 keeps them
+   * forever. Keep it at least as long as a failed split may wait to be retried (its S3 event is kept 14 days).
+   * @default 30
+   */
+  readonly objectExpirationDays?: number;
 }
 
 const BUCKET_NAME = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -79,7 +85,9 @@ export class IngestBucket extends Construct {
     const accessLogRetentionDays = props.accessLogRetentionDays ?? 90;
     const abortIncompleteUploadsAfterDays = props.abortIncompleteUploadsAfterDays ?? 7;
     assertIntegerInRange('IngestBucket', 'accessLogRetentionDays', accessLogRetentionDays, 1, 3650);
+    const objectExpirationDays = props.objectExpirationDays ?? 30;
     assertIntegerInRange('IngestBucket', 'abortIncompleteUploadsAfterDays', abortIncompleteUploadsAfterDays, 1, 365);
+    assertIntegerInRange('IngestBucket', 'objectExpirationDays', objectExpirationDays, 0, 36_500);
     for (const [prop, value] of [['keyPrefix', props.keyPrefix], ['keySuffix', props.keySuffix]] as const) {
       if (value !== undefined && (value === '' || value.includes('*') || value.length > 1024)) {
         throw new InvalidPropsError('IngestBucket', prop, `expected 1 to 1024 characters without "*", got "${value}"`);
@@ -117,7 +125,12 @@ export class IngestBucket extends Construct {
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(abortIncompleteUploadsAfterDays) }],
+      lifecycleRules: [
+        {
+          abortIncompleteMultipartUploadAfter: Duration.days(abortIncompleteUploadsAfterDays),
+          expiration: objectExpirationDays === 0 ? undefined : Duration.days(objectExpirationDays),
+        },
+      ],
       removalPolicy,
     });
     this.enableServerAccessLogs();
