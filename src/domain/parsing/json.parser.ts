@@ -1,6 +1,7 @@
-import type { Attributes, AttributeValue, ParseResult } from '../log-entry.js';
+import type { Attributes, AttributeValue, ParsedRecord, ParseResult } from '../log-entry.js';
 import { severityFromNumber, severityFromText } from '../severity.js';
 import { setInputKey } from './fields.js';
+import { hasInexactLongNumber, isSuspectNumber, MAX_ATTRIBUTE_DEPTH, needsRewrite, rewriteJsonText } from './json-text.js';
 import type { LineParser } from './parser.js';
 import { isoFromEpoch, isoFromString } from './timestamp.js';
 
@@ -23,22 +24,72 @@ function takeSeverity(value: AttributeValue | undefined): { severityText: string
   return undefined;
 }
 
+/** Set (to `true`) on an entry one of whose values was nested too deep and is kept as its JSON text. */
+export const DEPTH_LIMITED_ATTRIBUTE = 'log.json.depth_limited';
+
 /**
  * JSON lines. Any JSON value parses: an object's timestamp, level and message are taken from their common names
  * (`@timestamp`/`timestamp`/`time`/`ts`..., `level`/`severity`/`lvl`..., `message`/`msg`...; numeric levels as
  * bunyan/pino or OpenTelemetry numbers, numeric times as epoch seconds/ms/µs/ns) and every other field becomes
  * an attribute, nested values kept as maps and lists. A value that is not an object (a string, number, array...)
  * is kept in `log.json.value` with the line as the body. Invalid JSON is an error with the parser's reason.
+ *
+ * Values are kept exactly: a number literal a double cannot hold (an integer beyond 2^53 − 1, `1e400`, `-0`...)
+ * becomes a string of its source text, and a map or list more than {@link MAX_ATTRIBUTE_DEPTH} levels below
+ * `attributes` becomes a string of its JSON text, the entry marked with {@link DEPTH_LIMITED_ATTRIBUTE}. Both are
+ * rewritten in the source text before `JSON.parse` ({@link rewriteJsonText}); ordinary lines never get there: a
+ * probe of every 16th character finds no inexact long number, and the check of the parsed values rides on the
+ * loop that copies them.
  */
 export const parseJsonLine: LineParser = (line): ParseResult => {
+  const text = hasInexactLongNumber(line) ? rewriteJsonText(line, false).text : line;
   let value: unknown;
   try {
-    value = JSON.parse(line);
+    value = JSON.parse(text);
   } catch (error) {
-    return { ok: false, error: `invalid JSON: ${(error as Error).message}` };
+    return { ok: false, error: `invalid JSON: ${text === line ? (error as Error).message : parseErrorOf(line, error)}` };
   }
+  const record = recordOf(value, line, Check.VALUES);
+  if (record !== undefined) return { ok: true, record };
+  // A suspect number or a value nested too deep. The line is valid JSON (the depth rewrite needs that): rewrite
+  // both at the source and parse again.
+  const rewritten = rewriteJsonText(line, true);
+  try {
+    value = JSON.parse(rewritten.text);
+  } catch (error) {
+    return { ok: false, error: `invalid JSON: ${parseErrorOf(line, error)}` };
+  }
+  return { ok: true, record: recordOf(value, line, rewritten.depthLimited ? Check.NONE_DEPTH_LIMITED : Check.NONE)! };
+};
+
+/** What {@link recordOf} checks in the parsed value, and whether the entry is to be marked depth-limited. */
+const Check = { VALUES: 0, NONE: 1, NONE_DEPTH_LIMITED: 2 } as const;
+type Check = (typeof Check)[keyof typeof Check];
+
+/** `JSON.parse`'s message for the line as written (a rewritten text would report shifted positions). */
+function parseErrorOf(line: string, rewrittenError: unknown): string {
+  try {
+    JSON.parse(line);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return (rewrittenError as Error).message;
+}
+
+/**
+ * The record for a parsed line; with `Check.VALUES`, undefined when a value needs the source rewrite (a suspect
+ * number, nesting beyond the limit). The check rides on the loop that copies the fields.
+ */
+function recordOf(value: unknown, line: string, check: Check): ParsedRecord | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { ok: true, record: { body: line, attributes: { 'log.json.value': value as AttributeValue } } };
+    if (check === Check.VALUES) {
+      if (typeof value === 'object' ? value !== null && needsRewrite(value, 1, line) : typeof value === 'number' && isSuspectNumber(value, line)) {
+        return undefined;
+      }
+    }
+    const attributes: Attributes = { 'log.json.value': value as AttributeValue };
+    if (check === Check.NONE_DEPTH_LIMITED) attributes[DEPTH_LIMITED_ATTRIBUTE] = true;
+    return { body: line, attributes };
   }
   const object = value as Record<string, AttributeValue>;
   let timestampKey: string | undefined;
@@ -71,8 +122,15 @@ export const parseJsonLine: LineParser = (line): ParseResult => {
   // Copy the remaining fields instead of deleting from the parsed object (deletes make V8 objects slow).
   const attributes: Attributes = {};
   for (const key in object) {
-    if (key !== timestampKey && key !== levelKey && key !== messageKey) setInputKey(attributes, key, object[key]);
+    const field = object[key];
+    if (check === Check.VALUES) {
+      if (typeof field === 'object') {
+        if (field !== null && needsRewrite(field, 1, line)) return undefined;
+      } else if (typeof field === 'number' && isSuspectNumber(field, line)) return undefined;
+    }
+    if (key !== timestampKey && key !== levelKey && key !== messageKey) setInputKey(attributes, key, field);
   }
+  if (check === Check.NONE_DEPTH_LIMITED) attributes[DEPTH_LIMITED_ATTRIBUTE] = true;
   const body = messageKey === undefined ? line : (object[messageKey] as string);
-  return { ok: true, record: { timestamp, ...severity, body, attributes } };
-};
+  return { timestamp, ...severity, body, attributes };
+}

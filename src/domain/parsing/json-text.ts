@@ -1,0 +1,270 @@
+/**
+ * Source-level rewrites of a JSON line before `JSON.parse`, for what `JSON.parse` alone would lose or what
+ * storage cannot hold: number literals a double cannot keep exactly, and values nested too deep.
+ */
+
+/**
+ * How many levels of maps and lists an attribute value may have below `attributes`: in `{"a":{"b":[1]}}`, `a` is a
+ * map at level 1 and `a.b` a list at level 2. DynamoDB allows 32 levels of nesting in an item, which is level 1
+ * with `attributes` at level 2, so 16 more (18 in all) leaves room for an adapter that wraps attributes in a map or
+ * two. A map or list at level 17 or deeper is kept as its JSON source text.
+ */
+export const MAX_ATTRIBUTE_DEPTH = 16;
+
+/** The JSON number grammar (RFC 8259). */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/** A JSON number written as a plain integer: no fraction, no exponent. */
+const PLAIN_INTEGER = /^-?\d+$/;
+
+const QUOTE = 34;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const MINUS = 45;
+const COLON = 58;
+const BACKSLASH = 92;
+
+/**
+ * Which number literals `JSON.parse` may not keep exactly, and how each is caught cheaply:
+ * - 16 or more significant digits (64-bit ids, long fractions): only the text shows them, so the line is screened
+ *   for a run of 16 digits and dots, and each such run's literal is checked ({@link hasInexactLongNumber});
+ * - a value outside the double's normal range (`1e400` → Infinity, `1e-400` → 0, subnormals) or a negative zero:
+ *   visible in the parsed value ({@link isSuspectNumber}), so lines are not screened for them.
+ * A literal with at most 15 significant digits and a normal magnitude always survives a double exactly.
+ */
+const LONG_RUN = 16;
+
+/** Smallest positive normal double (2^-1022); below it a double has fewer than 15 significant digits. */
+const MIN_NORMAL = 2.2250738585072014e-308;
+
+/** An exponent of three digits (`1e-400`): how a literal that parsed to +0 can have been something else. */
+const THREE_DIGIT_EXPONENT = /\d[eE][+-]?\d{3}/;
+
+function isDigitOrDot(code: number): boolean {
+  return (code >= 48 && code <= 57) || code === 46;
+}
+
+/**
+ * Whether the line has a run of 16 or more digits and dots whose literal {@link isExactJsonNumber} rejects
+ * (`12345678901234567890`), in a string or not — a match in a string only costs the slow path. A run whose literal
+ * is exact (`1714557600.1234567`, zap's epoch seconds) needs nothing. Probes every 16th character: a run that long
+ * covers one of them, so a line of short runs costs about length / 16 reads.
+ */
+export function hasInexactLongNumber(line: string): boolean {
+  const length = line.length;
+  let probe = LONG_RUN - 1;
+  while (probe < length) {
+    if (!isDigitOrDot(line.charCodeAt(probe))) {
+      probe += LONG_RUN;
+      continue;
+    }
+    // Walk back over the run: if it does not reach 16 characters, the next run starts after its first
+    // character before the probe, and can only reach 16 characters 16 places later.
+    let start = probe - 1;
+    const farthest = probe - LONG_RUN;
+    while (start > farthest && isDigitOrDot(line.charCodeAt(start))) start--;
+    if (start > farthest) {
+      probe = start + LONG_RUN;
+      continue;
+    }
+    // 16 digits and dots in a row: widen to the whole literal (sign, exponent) and check it. Text that is not a
+    // JSON number is not a number token.
+    while (start >= 0 && isNumberCharacter(line.charCodeAt(start))) start--;
+    let end = probe + 1;
+    while (end < length && isNumberCharacter(line.charCodeAt(end))) end++;
+    if (!isExactJsonNumber(line.slice(start + 1, end))) return true;
+    probe = end + LONG_RUN;
+  }
+  return false;
+}
+
+/**
+ * Whether a parsed number may come from a literal it does not equal, on a line without long digit runs: -0,
+ * Infinity, a subnormal, or +0 on a line with a three-digit exponent (`1e-400`). Ordinary numbers cost one
+ * comparison.
+ */
+export function isSuspectNumber(value: number, line: string): boolean {
+  const magnitude = value < 0 ? -value : value;
+  if (magnitude >= MIN_NORMAL && magnitude <= Number.MAX_VALUE) return false;
+  if (value !== 0) return true;
+  return Object.is(value, -0) || THREE_DIGIT_EXPONENT.test(line);
+}
+
+/**
+ * Whether a parsed map or list at `level` below `attributes` needs the slow path: a map or list deeper than
+ * {@link MAX_ATTRIBUTE_DEPTH}, or a suspect number ({@link isSuspectNumber}). Descends only into maps and lists, so
+ * the recursion is bounded by the depth limit; strings are not looked at.
+ */
+export function needsRewrite(container: object, level: number, line: string): boolean {
+  if (level > MAX_ATTRIBUTE_DEPTH) return true;
+  if (Array.isArray(container)) {
+    for (const element of container as unknown[]) {
+      if (typeof element === 'object') {
+        if (element !== null && needsRewrite(element, level + 1, line)) return true;
+      } else if (typeof element === 'number' && isSuspectNumber(element, line)) return true;
+    }
+    return false;
+  }
+  const record = container as Record<string, unknown>;
+  for (const key in record) {
+    const child = record[key];
+    if (typeof child === 'object') {
+      if (child !== null && needsRewrite(child, level + 1, line)) return true;
+    } else if (typeof child === 'number' && isSuspectNumber(child, line)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether `JSON.parse` keeps a number literal exactly. An integer written without fraction or exponent stays a
+ * number only when it is a safe integer (|n| ≤ 2^53 − 1), so a 64-bit id is always a string, not a number for
+ * some values and a string for others. Any other literal stays a number when its decimal value equals that of
+ * the double it parses to (in its shortest round-trip form): `0.1`, `1.50`, `1e3` do; `1e400` (Infinity),
+ * `1e-400` (0), `-0` (0 once stored) and `0.1000000000000000055511` do not. Text that is not a JSON number is
+ * left for `JSON.parse` to reject.
+ */
+export function isExactJsonNumber(literal: string): boolean {
+  if (!JSON_NUMBER.test(literal)) return true;
+  const value = Number(literal);
+  if (Object.is(value, -0)) return false;
+  if (PLAIN_INTEGER.test(literal)) return Number.isSafeInteger(value);
+  return Number.isFinite(value) && decimalKey(literal) === decimalKey(String(value));
+}
+
+/**
+ * A number's decimal value as sign, significant digits and exponent (`-15e-1` for `-1.50`), so two spellings of
+ * one value compare equal. Text that is not a finite number (`Infinity`) is returned as is.
+ */
+function decimalKey(text: string): string {
+  const match = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (match === null) return text;
+  const [, sign, integerDigits, fractionDigits = '', exponentText = '0'] = match;
+  let digits = integerDigits + fractionDigits;
+  // value = 0.<digits> × 10^exponent
+  let exponent = Number(exponentText) + integerDigits.length;
+  let start = 0;
+  while (start < digits.length && digits.charCodeAt(start) === 48) start++;
+  let end = digits.length;
+  while (end > start && digits.charCodeAt(end - 1) === 48) end--;
+  if (start === end) return `${sign}0`;
+  exponent -= start;
+  digits = digits.slice(start, end);
+  return `${sign}${digits}e${exponent}`;
+}
+
+/**
+ * Rewrites a JSON text so that `JSON.parse` loses nothing and nests nothing too deep:
+ * - a number literal {@link isExactJsonNumber} rejects becomes a JSON string of its source text
+ *   (`12345678901234567890` → `"12345678901234567890"`);
+ * - with `limitDepth`, a map or list deeper than {@link MAX_ATTRIBUTE_DEPTH} below `attributes` becomes a JSON
+ *   string of its source text, exactly as written (numbers inside it included). An object at the top is
+ *   `attributes` itself (level 0); any other top-level value is `log.json.value` (level 1).
+ *
+ * A scan over the text that keeps no stack, so 10,000 levels cost no more than 10,000 characters. Valid JSON stays
+ * valid and invalid JSON stays invalid: a literal followed by `:` (a number where a key belongs) is left alone, and
+ * `limitDepth` must only be used on text `JSON.parse` accepts (a deep span is replaced only when it is closed).
+ * Returns the text and whether any value was cut at the depth limit.
+ */
+export function rewriteJsonText(text: string, limitDepth: boolean): { text: string; depthLimited: boolean } {
+  const length = text.length;
+  let out = '';
+  let copiedUpTo = 0;
+  let depthLimited = false;
+  let depth = 0;
+  let levelOffset = -1;
+  let index = 0;
+  while (index < length) {
+    const code = text.charCodeAt(index);
+    if (code === QUOTE) {
+      const close = endOfString(text, index + 1);
+      if (close < 0) break;
+      index = close + 1;
+    } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+      if (levelOffset < 0) levelOffset = depth === 0 && code === OPEN_BRACE ? 0 : 1;
+      if (limitDepth && depth + levelOffset > MAX_ATTRIBUTE_DEPTH) {
+        const end = endOfContainer(text, index);
+        if (end < 0) break;
+        out += text.slice(copiedUpTo, index) + JSON.stringify(text.slice(index, end));
+        copiedUpTo = end;
+        depthLimited = true;
+        index = end;
+      } else {
+        depth++;
+        index++;
+      }
+    } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+      depth--;
+      index++;
+    } else if (code === MINUS || (code >= 48 && code <= 57)) {
+      if (levelOffset < 0) levelOffset = 1;
+      let end = index + 1;
+      while (end < length && isNumberCharacter(text.charCodeAt(end))) end++;
+      const literal = text.slice(index, end);
+      if (!isExactJsonNumber(literal) && !isFollowedByColon(text, end)) {
+        out += `${text.slice(copiedUpTo, index)}"${literal}"`;
+        copiedUpTo = end;
+      }
+      index = end;
+    } else {
+      index++;
+    }
+  }
+  if (copiedUpTo === 0) return { text, depthLimited };
+  return { text: out + text.slice(copiedUpTo), depthLimited };
+}
+
+/** The index of the `"` that closes a string whose text starts at `from` (after backslash escapes); -1 if none. */
+function endOfString(text: string, from: number): number {
+  let index = from;
+  for (;;) {
+    const quote = text.indexOf('"', index);
+    if (quote < 0) return -1;
+    let backslashes = 0;
+    for (let back = quote - 1; back >= from && text.charCodeAt(back) === BACKSLASH; back--) backslashes++;
+    if (backslashes % 2 === 0) return quote;
+    index = quote + 1;
+  }
+}
+
+/** Characters a JSON number literal is made of; a run of them is checked against the grammar as a whole. */
+function isNumberCharacter(code: number): boolean {
+  return (code >= 48 && code <= 57) || code === 46 || code === 101 || code === 69 || code === 43 || code === MINUS;
+}
+
+function isJsonWhitespace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+function isFollowedByColon(text: string, from: number): boolean {
+  let index = from;
+  while (index < text.length) {
+    const code = text.charCodeAt(index);
+    if (!isJsonWhitespace(code)) return code === COLON;
+    index++;
+  }
+  return false;
+}
+
+/** The index just past the bracket that closes the map or list opened at `open`; -1 if it is never closed. */
+function endOfContainer(text: string, open: number): number {
+  let depth = 0;
+  let index = open;
+  while (index < text.length) {
+    const code = text.charCodeAt(index);
+    if (code === QUOTE) {
+      const close = endOfString(text, index + 1);
+      if (close < 0) return -1;
+      index = close + 1;
+      continue;
+    }
+    if (code === OPEN_BRACE || code === OPEN_BRACKET) depth++;
+    else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+      depth--;
+      if (depth === 0) return index + 1;
+    }
+    index++;
+  }
+  return -1;
+}
