@@ -1,0 +1,68 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { isExactJsonNumber, MAX_ATTRIBUTE_DEPTH, rewriteJsonText } from '../../../src/domain/parsing/json-text.js';
+
+/** Whether a JSON value holds an integer beyond 2^53 - 1 (kept as a string even when a double holds it). */
+function hasUnsafeInteger(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isInteger(value) && !Number.isSafeInteger(value);
+  if (value === null || typeof value !== 'object') return false;
+  return Object.values(value).some(hasUnsafeInteger);
+}
+
+/**
+ * JSON values as `JSON.stringify` writes them, without unsafe integers: every number is a double's shortest form,
+ * so nothing is lossy.
+ */
+const jsonValue = fc.jsonValue({ maxDepth: MAX_ATTRIBUTE_DEPTH - 1 }).filter((value) => !hasUnsafeInteger(value));
+
+describe('rewriteJsonText', () => {
+  it('leaves valid JSON that holds only exact numbers and fits the depth limit unchanged', () => {
+    fc.assert(
+      fc.property(jsonValue, (value) => {
+        const text = JSON.stringify({ value });
+
+        expect(rewriteJsonText(text, true)).to.deep.equal({ text, depthLimited: false });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps JSON valid and every value equal when it turns lossy literals and deep lists into strings', () => {
+    const lossy = fc.constantFrom('12345678901234567890', '-0', '1e400', '1e-400', '0.1000000000000000055511');
+    fc.assert(
+      fc.property(jsonValue, lossy, fc.integer({ min: 0, max: 40 }), (value, literal, depth) => {
+        const deep = `${'['.repeat(depth)}${literal}${']'.repeat(depth)}`;
+        const text = `{"value":${JSON.stringify(value)},"lossy":${deep}}`;
+
+        const rewritten = rewriteJsonText(text, true);
+        const parsed = JSON.parse(rewritten.text) as { value: unknown; lossy: unknown };
+
+        expect(parsed.value).to.deep.equal(JSON.parse(JSON.stringify(value)));
+        let lossyValue = parsed.lossy;
+        for (let level = 1; level <= Math.min(depth, MAX_ATTRIBUTE_DEPTH); level++) lossyValue = (lossyValue as unknown[])[0];
+        expect(lossyValue).to.equal(depth > MAX_ATTRIBUTE_DEPTH ? deep.slice(MAX_ATTRIBUTE_DEPTH, deep.length - MAX_ATTRIBUTE_DEPTH) : literal);
+        expect(rewritten.depthLimited).to.equal(depth > MAX_ATTRIBUTE_DEPTH);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps invalid JSON invalid', () => {
+    for (const text of ['{12345678901234567890:1}', '[-0 1]', '{"a":1e400,}', '[1e400', '{"a":"12345678901234567890}']) {
+      expect(() => JSON.parse(rewriteJsonText(text, false).text), text).to.throw(SyntaxError);
+    }
+  });
+});
+
+describe('isExactJsonNumber', () => {
+  it('accepts the shortest form of every double, and safe integers', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (double) => {
+        fc.pre(!Object.is(double, -0) && !(Number.isInteger(double) && !Number.isSafeInteger(double)));
+
+        expect(isExactJsonNumber(JSON.stringify(double))).to.equal(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
