@@ -187,11 +187,12 @@ export class SplitLogObject {
       };
     };
 
-    const pack = async (): Promise<SplitResume | undefined> => {
+    /** Packs the events so far; may stop at a chunk boundary and return where to resume (never when `final`). */
+    const pack = async (final = false): Promise<SplitResume | undefined> => {
       for (const event of events) {
         // A chunk closed on its line budget with nothing left over: this event opens the next chunk, so the
         // boundary is here and it is known where the continuation would resume.
-        if (boundaryUnasked && !packer.hasPending) {
+        if (boundaryUnasked && !packer.hasPending && !final) {
           boundaryUnasked = false;
           if (request.shouldHandOver?.() === true) return handOverAt(event);
         }
@@ -202,7 +203,7 @@ export class SplitLogObject {
           // The event that overflowed the closed chunk opens the next one: hand over before it, so the
           // continuation packs exactly the chunks an uninterrupted split would have.
           if (packer.hasPending) {
-            if (request.shouldHandOver?.() === true) return handOverAt(event);
+            if (!final && request.shouldHandOver?.() === true) return handOverAt(event);
           } else {
             boundaryUnasked = true;
           }
@@ -245,8 +246,10 @@ export class SplitLogObject {
         throw new SplitFailedError('QUEUE_UNAVAILABLE', `sending chunks failed: ${describeError(error)}`, { cause: error });
       }
     }
+    // The end of the file: the last events are packed here, whatever the time (handing over now would hand
+    // over events that the reader has already let go of).
     assembler.flush(events);
-    await pack();
+    await pack(true);
     packer.flush(closed);
     for (const chunk of closed) await sender.add(chunk);
     await sender.flush();

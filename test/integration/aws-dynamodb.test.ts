@@ -64,6 +64,23 @@ describe('DynamoDbLogRepository on DynamoDB Local', function () {
       expect(items).to.deep.equal(entries);
     });
 
+    it('keeps a "__proto__" key, top-level or nested, which the document client would turn into a prototype', async () => {
+      const { repository } = repositoryWith();
+      const batchId = newBatchFactory().batchId;
+      const withProto = (attributes: Record<string, AttributeValue>, key: string, value: AttributeValue): Attributes => {
+        Object.defineProperty(attributes, key, { value, enumerable: true, writable: true, configurable: true });
+        return attributes;
+      };
+      const topLevel = entryFactory({ batchId, lineNumber: 1, attributes: withProto({ msgId: 'm1' }, '__proto__', 1) });
+      const nested = entryFactory({ batchId, lineNumber: 2, attributes: { a: withProto({ b: 2 }, '__proto__', { c: 3 }) as AttributeValue } });
+
+      await repository.putEntries([topLevel, nested]);
+      const { items } = await repository.listEntries(batchId);
+
+      expect(items.map((item) => JSON.stringify(item.attributes))).to.deep.equal(['{"msgId":"m1","__proto__":1}', '{"a":{"b":2,"__proto__":{"c":3}}}']);
+      expect(items.every((item) => item.parseError === undefined)).to.equal(true);
+    });
+
     it('stores a value nested deeper than DynamoDB allows as JSON text named in jsonAttributes, keeping the other attributes as they are', async () => {
       const { repository, documents } = repositoryWith();
       const batchId = newBatchFactory().batchId;

@@ -92,6 +92,15 @@ describe('SplitLogObject data-loss regressions', () => {
     expect(entries[0]).to.have.length(20_000);
   });
 
+  it('packs the last event of a text file even when the split would hand over right before it', async () => {
+    const pipeline = createMemoryPipeline({ settings: { maxChunkLines: 1 }, ...alwaysOutOfTime });
+
+    const { batches, entries } = await pipeline.run({ 'two.log': 'a\nb\n' });
+
+    expect(batches[0]).to.deep.include({ status: 'COMPLETED', totalLines: 2, format: 'text' });
+    expect(entries[0].map((entry) => entry.body)).to.deep.equal(['a', 'b']);
+  });
+
   it('stores a line of control characters and a run of NUL bytes truncated instead of counting them blank (item 2)', async () => {
     const content = Buffer.concat([
       Buffer.from(`${'first line of text\n'.repeat(500)}`),

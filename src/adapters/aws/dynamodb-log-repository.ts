@@ -86,6 +86,8 @@ const STAT_ATTRIBUTES: Readonly<Record<keyof ChunkStats, string>> = {
  * value as it is (see {@link DynamoDbLogRepository}).
  */
 export const JSON_ATTRIBUTES = 'jsonAttributes';
+/** A key JSON.parse keeps as an own property but an assignment turns into the object's prototype. */
+const PROTO_KEY = '__proto__';
 /**
  * Item attribute holding all of an entry's attributes as JSON text (and `attributes` empty), used when an attribute
  * name is empty: DynamoDB rejects empty names, so no single value can be set aside.
@@ -727,7 +729,9 @@ function storableAttributes(attributes: Attributes): Item {
   for (const name of Object.keys(attributes)) {
     const value = attributes[name];
     if (value === undefined) continue;
-    if (name === '') return { attributes: {}, [ATTRIBUTES_JSON]: toJsonText(attributes) };
+    // An empty name is refused by DynamoDB; `__proto__` is lost by the document client's marshalling (it sets the
+    // prototype instead of a key): both keep every attribute as JSON text.
+    if (name === '' || name === PROTO_KEY) return { attributes: {}, [ATTRIBUTES_JSON]: toJsonText(attributes) };
     if (storedValueBytes(value, MAX_ATTRIBUTE_NESTING) !== UNSTORABLE) continue;
     stored ??= { ...attributes };
     stored[name] = toJsonText(value);
@@ -772,7 +776,7 @@ function storedValueBytes(value: unknown, nestingLeft: number): number {
     const element = map[name];
     if (element === undefined) continue;
     const elementBytes = storedValueBytes(element, nestingLeft - 1);
-    if (name === '' || elementBytes === UNSTORABLE) return UNSTORABLE;
+    if (name === '' || name === PROTO_KEY || elementBytes === UNSTORABLE) return UNSTORABLE;
     bytes += 1 + Buffer.byteLength(name, 'utf8') + elementBytes;
   }
   return bytes;
