@@ -11,6 +11,27 @@ interface OutputOptions extends AwsTargetOptions {
   readonly store?: string;
   readonly json?: boolean;
   readonly limit?: number;
+  readonly stuckAfter?: number;
+}
+
+/** `logbatch batches` flags a batch stuck after this many minutes without progress, unless `--stuck-after` says. */
+export const DEFAULT_STUCK_AFTER_MINUTES = 60;
+
+/**
+ * How long a batch has made no progress, if it is stuck: still `SPLITTING` or `SPLIT` and last updated (a
+ * checkpoint, a chunk counted) more than `thresholdMs` ago. Chunks that expire or a split that dies leave a batch
+ * exactly so.
+ */
+export function stuckForMs(batch: Pick<Batch, 'status' | 'updatedAt'>, now: Date, thresholdMs: number): number | undefined {
+  if (batch.status !== 'SPLITTING' && batch.status !== 'SPLIT') return undefined;
+  const stillMs = now.getTime() - Date.parse(batch.updatedAt);
+  return Number.isFinite(stillMs) && stillMs > thresholdMs ? stillMs : undefined;
+}
+
+/** `2h05m`, `45m`. */
+function formatStill(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  return minutes >= 60 ? `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m` : `${minutes}m`;
 }
 
 function withTargetFlags(command: Command): Command {
@@ -82,17 +103,31 @@ export function batchesCommand(): Command {
   return withTargetFlags(new Command('batches'))
     .description('list the most recent batches')
     .option('--limit <n>', 'how many', integerOption('--limit'), 20)
+    .option(
+      '--stuck-after <minutes>',
+      'flag SPLITTING/SPLIT batches without progress for this long',
+      integerOption('--stuck-after'),
+      DEFAULT_STUCK_AFTER_MINUTES,
+    )
     .action(async (options: OutputOptions) => {
       const { repository } = await operatorTarget(options);
       const batches = await repository.listBatches({ limit: options.limit });
-      if (options.json === true) return print(JSON.stringify(batches, null, 2));
+      const now = new Date();
+      const thresholdMs = (options.stuckAfter ?? DEFAULT_STUCK_AFTER_MINUTES) * 60_000;
+      const stuck = new Map(batches.flatMap((batch) => {
+        const stillMs = stuckForMs(batch, now, thresholdMs);
+        return stillMs === undefined ? [] : [[batch.batchId, stillMs] as const];
+      }));
+      if (options.json === true) {
+        return print(JSON.stringify(batches.map((batch) => (stuck.has(batch.batchId) ? { ...batch, stuckForMs: stuck.get(batch.batchId) } : batch)), null, 2));
+      }
       if (batches.length === 0) return print('no batches yet');
       print(
         renderTable(
           ['batch', 'status', 'progress', 'lines', 'entries', 'unparsed', 'created', 'source'],
           batches.map((batch) => [
             batch.batchId,
-            batch.status,
+            stuck.has(batch.batchId) ? `${batch.status} (stuck ${formatStill(stuck.get(batch.batchId)!)})` : batch.status,
             progressOf(batch),
             String(batch.totalLines ?? '-'),
             String(batch.stats.entries),
@@ -102,6 +137,9 @@ export function batchesCommand(): Command {
           ]),
         ),
       );
+      if (stuck.size > 0) {
+        print(`${stuck.size} batch(es) stuck: no progress for over ${thresholdMs / 60_000} minutes (docs/operations.md, "Stuck batches")`);
+      }
     });
 }
 

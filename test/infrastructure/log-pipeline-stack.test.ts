@@ -278,10 +278,17 @@ describe('LogPipelineStack', () => {
       }
     });
 
-    it('sends S3 events whose split failed after Lambda\'s retries to the splitter\'s encrypted dead-letter queue', () => {
-      template.hasResourceProperties('AWS::Lambda::Function', {
-        DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [ids.failedSplits, 'Arn'] } },
+    it('sends S3 events whose split failed after explicit async retries to an on-failure destination, not a DLQ', () => {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: ids.splitter },
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 6 * 3600,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [ids.failedSplits, 'Arn'] } } },
       });
+      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+      // The destination's record keeps the event and the error; the older DLQ setting is not used beside it.
+      template.allResourcesProperties('AWS::Lambda::Function', { DeadLetterConfig: Match.absent() });
       const deadLetterQueue = (template.toJSON().Resources as Record<string, Resource>)[ids.failedSplits]!;
       expect(deadLetterQueue.Properties).to.deep.include({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
     });
@@ -321,6 +328,13 @@ describe('LogPipelineStack', () => {
       const workerTimeout = resources[ids.worker]!.Properties?.Timeout as number;
 
       expect(visibility).to.be.at.least(6 * workerTimeout);
+    });
+
+    it('keeps chunks and continuations 14 days, so a backlog is not deleted before it is dead-lettered', () => {
+      const resources = template.toJSON().Resources as Record<string, Resource>;
+      for (const queue of [ids.chunkQueue, ids.continuationQueue]) {
+        expect(resources[queue]!.Properties?.MessageRetentionPeriod, queue).to.equal(14 * 24 * 3600);
+      }
     });
 
     it('keeps dead-lettered chunks encrypted for 14 days', () => {

@@ -33,8 +33,9 @@ export interface ChunkQueueProps {
    */
   readonly maxReceiveCount?: number;
   /**
-   * How long an unprocessed chunk stays in the chunk queue.
-   * @default Duration.days(4)
+   * How long an unprocessed chunk stays in the chunk queue. SQS deletes older messages without dead-lettering
+   * them (their batches would stay SPLIT), so the default is SQS's longest.
+   * @default Duration.days(14)
    */
   readonly retentionPeriod?: Duration;
   /**
@@ -69,7 +70,7 @@ export class ChunkQueue extends Construct {
     const maxReceiveCount = props.maxReceiveCount ?? 5;
     const minimumVisibility = Duration.seconds(props.workerTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR);
     const visibilityTimeout = props.visibilityTimeout ?? minimumVisibility;
-    const retentionPeriod = props.retentionPeriod ?? Duration.days(4);
+    const retentionPeriod = props.retentionPeriod ?? Duration.days(14);
     const deadLetterRetentionPeriod = props.deadLetterRetentionPeriod ?? Duration.days(14);
     assertDurationInRange('ChunkQueue', 'workerTimeout', props.workerTimeout, Duration.seconds(1), Duration.minutes(15));
     assertIntegerInRange('ChunkQueue', 'maxReceiveCount', maxReceiveCount, 5, 1000);

@@ -1,12 +1,13 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { Code } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { CONFIG_VARIABLES } from '../../../src/config/config.js';
 import { pipelineEnvironment, type ResolvedPipelineTuning } from '../pipeline-environment.js';
-import { assertDurationInRange, type LogLevel } from '../validation.js';
+import { assertDurationInRange, assertIntegerInRange, type LogLevel } from '../validation.js';
 import { type ChunkQueue, VISIBILITY_TIMEOUT_FACTOR } from './chunk-queue.js';
 import type { IngestBucket } from './ingest-bucket.js';
 import type { LogTable } from './log-table.js';
@@ -49,6 +50,22 @@ export interface SplitterFunctionProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Times Lambda retries an S3 event whose split failed (0–2) before sending it to the failed-splits queue.
+   * @default 2
+   */
+  readonly asyncRetryAttempts?: number;
+  /**
+   * How long Lambda keeps trying to deliver an S3 event (throttled at the reserved concurrency, or retrying)
+   * before sending it to the failed-splits queue (1 minute to 6 hours).
+   * @default Duration.hours(6)
+   */
+  readonly asyncMaxEventAge?: Duration;
+  /**
+   * How long a hand-over of a long split stays on the continuation queue (1 minute to 14 days).
+   * @default Duration.days(14)
+   */
+  readonly continuationRetentionPeriod?: Duration;
   /** @default - `src/handlers/splitter.handler.ts` bundled with esbuild (tests only override it) */
   readonly code?: Code;
 }
@@ -57,22 +74,39 @@ export interface SplitterFunctionProps {
  * The splitter Lambda: invoked by S3 for each upload, it reads the object, sends its chunks to the chunk queue and
  * keeps the batch record. A split that runs short of time hands the rest of the file over as a message on
  * {@link SplitterFunction.continuationQueue}, which the splitter consumes itself (batch size 1, partial failures
- * reported). An S3 event that still fails after Lambda's two async retries, and a continuation that fails
- * `maxReceiveCount` times, land in {@link SplitterFunction.deadLetterQueue} instead of being dropped.
+ * reported). An S3 event that still fails after Lambda's async retries (or waits too long) goes to
+ * {@link SplitterFunction.deadLetterQueue} through an on-failure destination, whose record keeps the event
+ * (`requestPayload`) and the error (`responsePayload`); a continuation that fails `maxReceiveCount` times is
+ * redriven there as it is. Nothing is dropped.
  */
 export class SplitterFunction extends Construct {
   /** The function, its role and its log group. */
   readonly handler: PipelineFunction;
   /** Hand-overs of long splits (`LOGBATCH_CONTINUATION_QUEUE_URL`), consumed by the splitter. */
   readonly continuationQueue: Queue;
-  /** S3 events and continuations whose split failed after all retries. */
+  /**
+   * Splits that failed after all retries: on-failure destination records of S3 events (event and error) and
+   * continuations redriven by SQS.
+   */
   readonly deadLetterQueue: Queue;
 
   constructor(scope: Construct, id: string, props: SplitterFunctionProps) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const timeout = props.timeout ?? Duration.minutes(15);
+    const asyncRetryAttempts = props.asyncRetryAttempts ?? 2;
+    const asyncMaxEventAge = props.asyncMaxEventAge ?? Duration.hours(6);
+    const continuationRetentionPeriod = props.continuationRetentionPeriod ?? Duration.days(14);
     assertDurationInRange('SplitterFunction', 'timeout', timeout, Duration.seconds(1), Duration.minutes(15));
+    assertIntegerInRange('SplitterFunction', 'asyncRetryAttempts', asyncRetryAttempts, 0, 2);
+    assertDurationInRange('SplitterFunction', 'asyncMaxEventAge', asyncMaxEventAge, Duration.minutes(1), Duration.hours(6));
+    assertDurationInRange(
+      'SplitterFunction',
+      'continuationRetentionPeriod',
+      continuationRetentionPeriod,
+      Duration.minutes(1),
+      Duration.days(14),
+    );
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -83,7 +117,7 @@ export class SplitterFunction extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(timeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
-      retentionPeriod: Duration.days(4),
+      retentionPeriod: continuationRetentionPeriod,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: CONTINUATION_MAX_RECEIVE_COUNT },
       removalPolicy,
     });
@@ -98,10 +132,16 @@ export class SplitterFunction extends Construct {
       logRetention: props.logRetention,
       logRemovalPolicy: removalPolicy,
       environment: pipelineEnvironment(props.tuning),
-      deadLetterQueue: this.deadLetterQueue,
       code: props.code,
     });
     const fn = this.handler.function;
+    // An on-failure destination rather than the function's dead-letter queue: its record carries the error as well
+    // as the event, and the retry count and event age are stated here instead of left to Lambda's defaults.
+    fn.configureAsyncInvoke({
+      onFailure: new SqsDestination(this.deadLetterQueue),
+      retryAttempts: asyncRetryAttempts,
+      maxEventAge: asyncMaxEventAge,
+    });
     props.ingestBucket.connectSplitter(fn);
     props.chunkQueue.connectSplitter(fn);
     props.table.connectSplitter(fn);
