@@ -1,4 +1,4 @@
-import type { LogRepository, Page, SplitTotals } from '../../application/ports/log-repository.port.js';
+import type { LogRepository, PutEntriesResult, Page, SplitTotals } from '../../application/ports/log-repository.port.js';
 import {
   addStats,
   awaitsCompletion,
@@ -95,13 +95,13 @@ export class InMemoryLogRepository implements LogRepository {
     }));
   }
 
-  async putEntries(entries: readonly LogEntry[]): Promise<void> {
+  async putEntries(entries: readonly LogEntry[]): Promise<PutEntriesResult | void> {
     this.entryWrites += entries.length;
-    await this.storeEntries(entries);
+    return this.storeEntries(entries);
   }
 
-  /** Where entries go; subclasses store them elsewhere. */
-  protected async storeEntries(entries: readonly LogEntry[]): Promise<void> {
+  /** Where entries go; subclasses store them elsewhere (and say how many they could only keep unparsed). */
+  protected async storeEntries(entries: readonly LogEntry[]): Promise<PutEntriesResult | void> {
     if (!this.retainEntries) return;
     for (const entry of entries) {
       let byLine = this.entries.get(entry.batchId);

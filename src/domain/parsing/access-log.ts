@@ -61,7 +61,13 @@ export function parseAccessLogLine(line: string): { result: ParseResult; isCombi
   const attributes: Attributes = {};
   const identIndex = timeIndex - 2;
   if (identIndex === 1) {
-    setClient(attributes, values[0], kinds[0] === FieldKind.QUOTED);
+    const client = values[0];
+    // The common case, a plain address, without a call.
+    if (kinds[0] === FieldKind.BARE && client.indexOf(',') < 0 && client.indexOf(':') < 0) {
+      if (client !== '-') attributes['client.address'] = client;
+    } else {
+      setClient(attributes, client, kinds[0] === FieldKind.QUOTED);
+    }
   } else {
     // Several fields before ident: a virtual host, then the client; or a bare chain (`a, b, c`) from the start.
     const chainStart = values[0].endsWith(',') ? 0 : 1;
@@ -90,7 +96,12 @@ export function parseAccessLogLine(line: string): { result: ParseResult; isCombi
     next++;
   }
   let isCombined = false;
-  if (isQuotedOrDash(kinds[next], values[next]) && isQuotedOrDash(kinds[next + 1], values[next + 1])) {
+  const refererKind = kinds[next];
+  const agentKind = kinds[next + 1];
+  if (
+    (refererKind === FieldKind.QUOTED || (refererKind === FieldKind.BARE && values[next] === '-')) &&
+    (agentKind === FieldKind.QUOTED || (agentKind === FieldKind.BARE && values[next + 1] === '-'))
+  ) {
     isCombined = true;
     setText(attributes, 'http.request.header.referer', values[next]);
     setText(attributes, 'user_agent.original', values[next + 1]);
@@ -142,10 +153,6 @@ function setClient(attributes: Attributes, value: string, quoted: boolean): void
   if (forwarded === undefined) return;
   attributes['client.address'] = forwarded.client.address;
   if (forwarded.client.port !== undefined) attributes['client.port'] = forwarded.client.port;
-}
-
-function isQuotedOrDash(kind: FieldKind | undefined, value: string | undefined): boolean {
-  return kind === FieldKind.QUOTED || (kind === FieldKind.BARE && value === '-');
 }
 
 function failure(error: string): { result: ParseResult; isCombined: boolean } {
