@@ -8,6 +8,8 @@ export function matchesEntryFilter(entry: LogEntry, filter: EntryFilter): boolea
   if (filter.since !== undefined && (entry.timestamp === undefined || entry.timestamp < filter.since)) return false;
   if (filter.until !== undefined && (entry.timestamp === undefined || entry.timestamp >= filter.until)) return false;
   if (filter.grep !== undefined && !entry.body.includes(filter.grep)) return false;
+  if (filter.unparsed === true && entry.parseError === undefined) return false;
+  if (filter.fromLine !== undefined && entry.lineNumber < filter.fromLine) return false;
   return (filter.where ?? []).every((condition) => attributeEquals(entry, condition));
 }
 

@@ -13,6 +13,10 @@ export interface QueryRequest {
   readonly grep?: string;
   /** `KEY=VALUE` each. */
   readonly where?: readonly string[];
+  /** Only lines that did not parse. */
+  readonly unparsed?: boolean;
+  /** From this line number on (1-based). */
+  readonly fromLine?: number;
   readonly limit?: number;
   readonly cursor?: string;
   readonly scan?: boolean;
@@ -70,6 +74,11 @@ export class QueryEntries {
     if (request.until !== undefined) filter.until = this.instant('--until', request.until);
     if (request.grep !== undefined && request.grep !== '') filter.grep = request.grep;
     if (request.where !== undefined && request.where.length > 0) filter.where = request.where.map(attributeCondition);
+    if (request.unparsed === true) filter.unparsed = true;
+    if (request.fromLine !== undefined) {
+      if (!Number.isSafeInteger(request.fromLine) || request.fromLine < 1) throw new InvalidQueryError('--from-line must be a positive integer');
+      filter.fromLine = request.fromLine;
+    }
     return filter;
   }
 

@@ -7,6 +7,7 @@ import { LogBatchError } from '../domain/errors.js';
 import type { LogEntry } from '../domain/log-entry.js';
 import { TOKENS } from '../di/tokens.js';
 import { AWS_TARGET_FLAGS, type AwsTargetOptions } from './aws-target-flags.js';
+import { integerOption } from './numeric-options.js';
 import { renderTable } from './render-table.js';
 import { openStoreForCli, shellWord, storeOption } from './store-option.js';
 import { UsageError } from './usage-error.js';
@@ -19,6 +20,8 @@ interface QueryCommandOptions extends AwsTargetOptions {
   readonly until?: string;
   readonly grep?: string;
   readonly where: string[];
+  readonly unparsed?: boolean;
+  readonly fromLine?: number;
   readonly limit?: number;
   readonly cursor?: string;
   readonly json?: boolean;
@@ -45,6 +48,8 @@ export function queryCommand(): Command {
     .option('--until <time>', 'before this ISO 8601 instant or age, exclusive')
     .option('--grep <text>', 'the body contains this text (case-sensitive)')
     .option('--where <key=value>', 'an attribute equals a value, e.g. http.response.status_code=500 (repeatable)', (value: string, previous: string[]) => [...previous, value], [])
+    .option('--unparsed', 'only lines that did not parse (shows what the parser said in --json)')
+    .option('--from-line <n>', 'from this line number on', integerOption('--from-line'))
     .option('--limit <n>', 'entries per page (default 100)', pageLimit)
     .option('--cursor <cursor>', 'the next page, as printed by the previous one')
     .option('--json', 'one entry per line, the same shape as run --out')
@@ -59,6 +64,8 @@ export function queryCommand(): Command {
       until: options.until,
       grep: options.grep,
       where: options.where,
+      unparsed: options.unparsed,
+      fromLine: options.fromLine,
       limit: options.limit,
       cursor: options.cursor,
       scan: options.scan,
@@ -175,6 +182,8 @@ function nextPageCommand(options: QueryCommandOptions, cursor: string): string {
   add('--until', options.until);
   add('--grep', options.grep);
   for (const condition of options.where) add('--where', condition);
+  if (options.unparsed === true) words.push('--unparsed');
+  add('--from-line', options.fromLine === undefined ? undefined : String(options.fromLine));
   add('--limit', options.limit === undefined ? undefined : String(options.limit));
   if (options.json === true) words.push('--json');
   if (options.scan === true) words.push('--scan');

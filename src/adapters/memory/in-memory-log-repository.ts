@@ -33,6 +33,8 @@ export class InMemoryLogRepository implements LogRepository {
   protected readonly batches = new Map<string, Batch>();
   private readonly chunkMarkers = new Set<string>();
   private readonly entries = new Map<string, Map<number, LogEntry>>();
+  /** Each batch's entries in line order, kept until the batch's next write, so paging a large batch sorts once. */
+  private readonly sortedEntries = new Map<string, LogEntry[]>();
   private readonly retainEntries: boolean;
   protected readonly now: () => Date;
   /** Entries written (rewrites included): what a store would have been asked to write. */
@@ -110,6 +112,7 @@ export class InMemoryLogRepository implements LogRepository {
         this.entries.set(entry.batchId, byLine);
       }
       byLine.set(entry.lineNumber, entry);
+      this.sortedEntries.delete(entry.batchId);
     }
   }
 
@@ -193,7 +196,12 @@ export class InMemoryLogRepository implements LogRepository {
   protected async entriesOf(batchId: string): Promise<LogEntry[]> {
     const byLine = this.entries.get(batchId);
     if (byLine === undefined) return [];
-    return [...byLine.values()].sort((a, b) => a.lineNumber - b.lineNumber);
+    let sorted = this.sortedEntries.get(batchId);
+    if (sorted === undefined) {
+      sorted = [...byLine.values()].sort((a, b) => a.lineNumber - b.lineNumber);
+      this.sortedEntries.set(batchId, sorted);
+    }
+    return sorted;
   }
 
   protected update(batchId: string, change: (batch: Batch) => Batch): Batch {

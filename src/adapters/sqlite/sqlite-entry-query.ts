@@ -75,6 +75,13 @@ export class SqliteEntryQuery implements EntryQuery {
       sql.push('id > ? AND id < ?');
       params.push(seq * LINE_SPAN, (seq + 1) * LINE_SPAN);
     }
+    if (filter.fromLine !== undefined) {
+      // Within a batch the rowid is the line: a range start on the primary key.
+      if (filter.batchId !== undefined) sql.push(`id >= ${this.store.seqOf(filter.batchId)! * LINE_SPAN} + ?`);
+      else sql.push('line_number >= ?');
+      params.push(filter.fromLine);
+    }
+    if (filter.unparsed === true) sql.push('parse_error IS NOT NULL');
     if (filter.minSeverityNumber !== undefined) {
       sql.push('severity_number >= ?');
       params.push(filter.minSeverityNumber);

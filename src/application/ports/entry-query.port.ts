@@ -19,6 +19,10 @@ export interface EntryFilter {
   /** The body contains this text, exactly as written (case-sensitive). */
   readonly grep?: string;
   readonly where?: readonly AttributeEquals[];
+  /** Only lines that did not parse (entries with a `parseError`). */
+  readonly unparsed?: boolean;
+  /** Entries whose (first) line number is at least this, e.g. to open one entry by its line. */
+  readonly fromLine?: number;
 }
 
 export interface EntryQueryOptions {

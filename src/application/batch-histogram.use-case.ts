@@ -1,0 +1,113 @@
+import { LogBatchError } from '../domain/errors.js';
+import type { Batch } from '../domain/batch.js';
+import { type EntryHistogram, HISTOGRAM_LEVELS, type HistogramLevel } from './ports/entry-histogram.port.js';
+import type { LogRepository } from './ports/log-repository.port.js';
+
+export class InvalidHistogramError extends LogBatchError {
+  readonly code = 'INVALID_HISTOGRAM';
+}
+
+export class BatchNotFoundForHistogramError extends LogBatchError {
+  readonly code = 'BATCH_NOT_FOUND';
+}
+
+/** Entries of a batch over time, stacked by severity. */
+export interface Histogram {
+  readonly batchId: string;
+  readonly levels: readonly HistogramLevel[];
+  /** Start of each bucket, epoch milliseconds; every bucket is `bucketMs` wide. */
+  readonly starts: readonly number[];
+  readonly bucketMs: number;
+  /** `counts[level][bucket]`, levels in {@link levels} order. */
+  readonly counts: readonly (readonly number[])[];
+  /** Entries counted in the buckets. */
+  readonly total: number;
+  readonly itemsRead?: number;
+  readonly partial?: boolean;
+}
+
+export const DEFAULT_HISTOGRAM_BUCKETS = 60;
+export const MAX_HISTOGRAM_BUCKETS = 500;
+
+/** Bucket widths a person reads at a glance: 1 s … 1 week. */
+const NICE_WIDTHS_MS = [
+  1, 2, 5, 10, 20, 50, 100, 200, 500,
+  1_000, 2_000, 5_000, 10_000, 15_000, 30_000,
+  60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000,
+  3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000,
+  86_400_000, 172_800_000, 604_800_000,
+];
+
+/**
+ * The batch page's histogram (`GET /api/batches/:id/histogram`): picks a readable bucket width so that at most
+ * `buckets` buckets cover the batch's time range, then asks the backend's {@link EntryHistogram} to count. A batch
+ * whose record has not changed since the last call is answered from memory: a finished batch is counted once.
+ */
+export class BatchHistogram {
+  private readonly cache = new Map<string, Histogram>();
+
+  constructor(
+    private readonly repository: LogRepository,
+    private readonly histogram: EntryHistogram,
+  ) {}
+
+  async of(batchId: string, options: { buckets?: number } = {}): Promise<Histogram> {
+    const buckets = options.buckets ?? DEFAULT_HISTOGRAM_BUCKETS;
+    if (!Number.isSafeInteger(buckets) || buckets < 1 || buckets > MAX_HISTOGRAM_BUCKETS) {
+      throw new InvalidHistogramError(`buckets must be an integer between 1 and ${MAX_HISTOGRAM_BUCKETS}`);
+    }
+    const batch = await this.repository.getBatch(batchId);
+    if (batch === undefined) throw new BatchNotFoundForHistogramError(`no batch ${batchId}`);
+    const key = `${batchId}\u0000${buckets}`;
+    const cached = this.cache.get(key);
+    if (cached !== undefined && this.cacheStamp.get(key) === stampOf(batch)) return cached;
+    const result = await this.compute(batch, buckets);
+    this.cache.set(key, result);
+    this.cacheStamp.set(key, stampOf(batch));
+    return result;
+  }
+
+  private readonly cacheStamp = new Map<string, string>();
+
+  private async compute(batch: Batch, buckets: number): Promise<Histogram> {
+    const empty: Histogram = { batchId: batch.batchId, levels: HISTOGRAM_LEVELS, starts: [], bucketMs: 0, counts: HISTOGRAM_LEVELS.map(() => []), total: 0 };
+    const range = await this.histogram.timeRange(batch.batchId);
+    if (range === undefined) return empty;
+    const first = Date.parse(range.first);
+    const last = Date.parse(range.last);
+    const span = last - first + 1;
+    const bucketMs = NICE_WIDTHS_MS.find((width) => Math.ceil((last - alignDown(first, width) + 1) / width) <= buckets) ?? Math.ceil(span / buckets);
+    const start = alignDown(first, bucketMs);
+    const count = Math.max(1, Math.ceil((last - start + 1) / bucketMs));
+    const starts = Array.from({ length: count }, (_, index) => start + index * bucketMs);
+    const boundaries = [...starts, start + count * bucketMs].map((ms) => new Date(ms).toISOString());
+    const counted = await this.histogram.countByBucket(batch.batchId, boundaries);
+    const total = counted.counts.reduce((sum, row) => sum + row.reduce((a, b) => a + b, 0), 0);
+    return {
+      batchId: batch.batchId,
+      levels: HISTOGRAM_LEVELS,
+      starts,
+      bucketMs,
+      counts: counted.counts,
+      total,
+      ...(counted.itemsRead === undefined ? {} : { itemsRead: counted.itemsRead }),
+      ...(counted.partial === true ? { partial: true } : {}),
+    };
+  }
+}
+
+function alignDown(ms: number, width: number): number {
+  return Math.floor(ms / width) * width;
+}
+
+function stampOf(batch: Batch): string {
+  return `${batch.updatedAt}\u0000${batch.processedChunks}\u0000${batch.stats.entries}`;
+}
+
+/** Which stack an entry's severity number falls in. */
+export function histogramLevelIndex(severityNumber: number | undefined): number {
+  if (severityNumber === undefined || severityNumber < 13) return 3;
+  if (severityNumber >= 21) return 0;
+  if (severityNumber >= 17) return 1;
+  return 2;
+}

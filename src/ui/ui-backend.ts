@@ -1,0 +1,108 @@
+import { BatchHistogram } from '../application/batch-histogram.use-case.js';
+import { DeadLetters } from '../application/dead-letters.use-case.js';
+import type { LogRepository } from '../application/ports/log-repository.port.js';
+import { QueryEntries } from '../application/query-entries.use-case.js';
+import { RepositoryEntryHistogram } from '../application/repository-entry-histogram.js';
+import { RepositoryEntryQuery } from '../application/repository-entry-query.js';
+import { InMemoryChunkQueue } from '../adapters/memory/in-memory-chunk-queue.js';
+import { InMemoryDeadLetterStore } from '../adapters/memory/in-memory-dead-letter-store.js';
+import { InMemoryLogRepository } from '../adapters/memory/in-memory-log-repository.js';
+import type { AwsTargetOptions } from '../cli/aws-target-flags.js';
+import { TOKENS } from '../di/tokens.js';
+import type { LocalStoreAdapters, OpenLocalStore } from '../local/local-store.js';
+import type { RedriveResponse } from './api-types.js';
+
+/** Entries a histogram reads at most on DynamoDB, where every entry read is paid for. */
+export const DYNAMODB_HISTOGRAM_BUDGET = 100_000;
+
+/**
+ * What the page works on, the same use cases and ports as the CLI's: batches from the repository, entries through
+ * {@link QueryEntries} (as `logbatch query`), the DLQ through {@link DeadLetters} (as `logbatch dlq`).
+ */
+export interface UiBackend {
+  /** Shown on the page: `memory`, `store x.db`, `DynamoDB table t`. */
+  readonly description: string;
+  readonly repository: LogRepository;
+  readonly entries: QueryEntries;
+  readonly histogram: BatchHistogram;
+  readonly deadLetters: DeadLetters;
+  /** As `logbatch dlq redrive`: on a local run or store the redriven chunks are processed before it returns. */
+  redrive(): Promise<RedriveResponse>;
+  /** True while this process still runs files into the backend. */
+  isLive(): boolean;
+  close(): void;
+}
+
+/** A backend a local run writes into while the page reads it (memory, or a store opened by the caller). */
+export interface LocalUiBackend extends UiBackend {
+  /** What `runLocalPipeline` takes as its `store`. */
+  readonly adapters: LocalStoreAdapters;
+  setLive(live: boolean): void;
+}
+
+function localBackend(description: string, adapters: LocalStoreAdapters, entries: QueryEntries, histogram: BatchHistogram, close: () => void): LocalUiBackend {
+  let live = false;
+  return {
+    description,
+    adapters,
+    repository: adapters.logRepository,
+    entries,
+    histogram,
+    deadLetters: new DeadLetters(new InMemoryChunkQueue({ deadLetterStore: adapters.deadLetterStore }), adapters.logRepository),
+    redrive: async () => {
+      const { redriveLocalStore } = await import('../local/redrive-local.js');
+      return redriveLocalStore({ store: adapters });
+    },
+    isLive: () => live,
+    setLive: (value) => {
+      live = value;
+    },
+    close,
+  };
+}
+
+/** Entries kept in memory for the page (a `logbatch ui FILE...` run without `--store`). */
+export function memoryUiBackend(): LocalUiBackend {
+  const repository = new InMemoryLogRepository({ retainEntries: true });
+  const adapters: LocalStoreAdapters = { logRepository: repository, deadLetterStore: new InMemoryDeadLetterStore() };
+  return localBackend(
+    'memory',
+    adapters,
+    new QueryEntries(new RepositoryEntryQuery(repository)),
+    new BatchHistogram(repository, new RepositoryEntryHistogram(repository)),
+    () => undefined,
+  );
+}
+
+/** The SQLite store (`--store PATH`): entries and histograms in SQL on its indexes. */
+export async function storeUiBackend(opened: OpenLocalStore): Promise<LocalUiBackend> {
+  const [{ SqliteEntryQuery }, { SqliteEntryHistogram }] = await Promise.all([
+    import('../adapters/sqlite/sqlite-entry-query.js'),
+    import('../adapters/sqlite/sqlite-entry-histogram.js'),
+  ]);
+  return localBackend(
+    `store ${opened.store.filePath}`,
+    opened,
+    new QueryEntries(new SqliteEntryQuery(opened.store)),
+    new BatchHistogram(opened.logRepository, new SqliteEntryHistogram(opened.store)),
+    opened.close,
+  );
+}
+
+/** The deployed stack (or `logbatch emulator`'s), named by the AWS target flags and environment. */
+export async function awsUiBackend(options: AwsTargetOptions): Promise<UiBackend> {
+  const { awsTargetContainer } = await import('../cli/aws-target.js');
+  const container = awsTargetContainer(options);
+  const repository = container.get<LogRepository>(TOKENS.LogRepository);
+  const deadLetters = container.get<DeadLetters>(TOKENS.DeadLetters);
+  return {
+    description: `DynamoDB table ${options.table ?? process.env.LOGBATCH_TABLE_NAME ?? ''}`.trim(),
+    repository,
+    entries: new QueryEntries(new RepositoryEntryQuery(repository)),
+    histogram: new BatchHistogram(repository, new RepositoryEntryHistogram(repository, { maxItems: DYNAMODB_HISTOGRAM_BUDGET })),
+    deadLetters,
+    redrive: async () => ({ moved: await deadLetters.redrive() }),
+    isLive: () => false,
+    close: () => undefined,
+  };
+}
