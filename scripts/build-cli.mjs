@@ -13,3 +13,7 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+
+// The page `logbatch ui` serves: dist/ui/.
+const { buildUi } = await import('./build-ui.mjs');
+await buildUi();

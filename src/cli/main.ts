@@ -5,6 +5,7 @@ import { emulatorCommand } from './emulator.command.js';
 import { batchesCommand, dlqCommand, statusCommand } from './operator.commands.js';
 import { queryCommand } from './query.command.js';
 import { runCommand } from './run.command.js';
+import { uiCommand } from './ui.command.js';
 import { EXIT_USAGE, UsageError } from './usage-error.js';
 
 /** Builds the `logbatch` command; subcommands live in `*.command.ts`. */
@@ -13,7 +14,7 @@ export function buildProgram(): Command {
     .description('Every line of a log file, exactly once, into a store people can query.')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [runCommand(), queryCommand(), statusCommand(), batchesCommand(), dlqCommand(), emulatorCommand()]) {
+  for (const command of [runCommand(), queryCommand(), statusCommand(), batchesCommand(), dlqCommand(), emulatorCommand(), uiCommand()]) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
     program.addCommand(command);

@@ -1,0 +1,148 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { MAX_MESSAGE_BYTES } from '../domain/chunk.js';
+import { FORMAT_NAMES } from '../domain/parsing/formats.js';
+import type { LocalUiBackend, UiBackend } from '../ui/ui-backend.js';
+import { AWS_TARGET_FLAGS, type AwsTargetOptions } from './aws-target-flags.js';
+import { integerOption } from './numeric-options.js';
+import { renderSummary } from './render-summary.js';
+import { openStoreForCli, storeOption } from './store-option.js';
+import { EXIT_OK, UsageError } from './usage-error.js';
+
+export const DEFAULT_UI_PORT = 4780;
+
+interface UiCommandOptions extends AwsTargetOptions {
+  readonly store?: string;
+  readonly port: number;
+  readonly host: string;
+  readonly open?: boolean;
+  readonly format: string;
+  readonly maxChunkBytes?: number;
+  readonly maxChunkLines?: number;
+  readonly concurrency?: number;
+}
+
+/** `logbatch ui [FILE...]`: the web page over a run in progress, a store, or the deployed stack. */
+export function uiCommand(): Command {
+  const command = new Command('ui')
+    .description('serve a web page to watch batches fill and read their entries (runs FILEs first, if given)')
+    .argument('[file...]', 'log files to run through the pipeline while the page shows them (in memory, or into --store)')
+    .addOption(storeOption())
+    .option('--port <n>', `port to listen on (0: any free port)`, integerOption('--port', { min: 0, max: 65_535 }), DEFAULT_UI_PORT)
+    .option('--host <host>', 'address to listen on; other than loopback requires an access token (LOGBATCH_UI_TOKEN, or one is generated)', '127.0.0.1')
+    .option('--open', 'open the page in the default browser')
+    .addOption(new Option('--format <format>', 'with FILEs: log format, or auto').default('auto').choices(['auto', ...FORMAT_NAMES]))
+    .option('--max-chunk-bytes <n>', 'with FILEs: byte budget of one chunk message', integerOption('--max-chunk-bytes', { min: 1024, max: MAX_MESSAGE_BYTES }))
+    .option('--max-chunk-lines <n>', 'with FILEs: lines per chunk at most', integerOption('--max-chunk-lines'))
+    .option('--concurrency <n>', 'with FILEs: worker invocations in flight', integerOption('--concurrency', { max: 64 }));
+  for (const [flags, description] of AWS_TARGET_FLAGS) command.option(flags, description);
+  return command.action(async (files: string[], options: UiCommandOptions, self: Command) => {
+    self.setOptionValue('exitCode', await serve(files, options));
+  });
+}
+
+async function serve(files: readonly string[], given: UiCommandOptions): Promise<number> {
+  // An empty LOGBATCH_STORE is no store.
+  const options: UiCommandOptions = { ...given, store: given.store === '' ? undefined : given.store };
+  const [{ startUiServer, isLoopbackHost }, { loadClientAssets }, backends] = await Promise.all([
+    import('../ui/ui-server.js'),
+    import('../ui/client-assets.js'),
+    import('../ui/ui-backend.js'),
+  ]);
+  for (const file of files) {
+    const info = await stat(file).catch(() => undefined);
+    if (info === undefined) throw new UsageError(`${file}: no such file`);
+    if (!info.isFile()) throw new UsageError(`${file} is not a file`);
+  }
+  const awsFlagGiven = options.table !== undefined || options.queueUrl !== undefined || options.dlqUrl !== undefined || options.endpointUrl !== undefined;
+  if (files.length > 0 && options.store === undefined && awsFlagGiven) {
+    throw new UsageError('FILEs run in memory or into --store; to watch the deployed stack, run logbatch ui without FILEs');
+  }
+  if (options.store !== undefined && awsFlagGiven) throw new UsageError('--store and the AWS target flags: choose one');
+  const loopback = isLoopbackHost(options.host);
+  const configuredToken = process.env.LOGBATCH_UI_TOKEN === undefined || process.env.LOGBATCH_UI_TOKEN === '' ? undefined : process.env.LOGBATCH_UI_TOKEN;
+  const token = configuredToken ?? (loopback ? undefined : randomBytes(24).toString('base64url'));
+
+  let backend: UiBackend;
+  if (options.store !== undefined) {
+    backend = await backends.storeUiBackend(await openStoreForCli(options.store, { mustExist: files.length === 0 }));
+  } else if (files.length > 0) {
+    backend = backends.memoryUiBackend();
+  } else if (options.table !== undefined || (process.env.LOGBATCH_TABLE_NAME ?? '') !== '') {
+    backend = await backends.awsUiBackend(options);
+  } else {
+    throw new UsageError('nothing to show: give FILEs to run, --store PATH (or LOGBATCH_STORE), or the AWS target flags (--table ...)');
+  }
+
+  const assets = await loadClientAssets();
+  let server: Awaited<ReturnType<typeof startUiServer>>;
+  try {
+    server = await startUiServer({ backend, assets, host: options.host, port: options.port, token });
+  } catch (error) {
+    backend.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`port ${options.port} on ${options.host} is in use: choose another with --port`);
+    if (code === 'EACCES') throw new UsageError(`port ${options.port} on ${options.host} needs privileges: choose one above 1023 with --port`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`--host ${options.host} is not an address of this machine`);
+    throw error;
+  }
+  const url = token === undefined ? server.url : `${server.url}?token=${token}`;
+  process.stdout.write(`logbatch ui: ${url}\n`);
+  process.stdout.write(`serving ${backend.description}${token !== undefined && configuredToken === undefined ? ' (access token generated for this run: keep the URL private)' : ''}; Ctrl-C stops\n`);
+  if (options.open === true) openBrowser(url);
+
+  let running: Promise<void> | undefined;
+  if (files.length > 0) running = runFiles(files, options, backend as LocalUiBackend, server.url);
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  await server.close();
+  const interrupted = backend.isLive();
+  if (!interrupted) backend.close();
+  process.stdout.write(`logbatch ui: stopped (${signal})${interrupted ? '; the run was interrupted' : ''}\n`);
+  // A run still in flight holds the event loop: end here; the store's transactions are atomic.
+  if (interrupted) process.exit(EXIT_OK);
+  await running;
+  return EXIT_OK;
+}
+
+async function runFiles(files: readonly string[], options: UiCommandOptions, backend: LocalUiBackend, url: string): Promise<void> {
+  const settings = {
+    format: options.format,
+    ...(options.maxChunkBytes === undefined ? {} : { maxChunkBytes: options.maxChunkBytes }),
+    ...(options.maxChunkLines === undefined ? {} : { maxChunkLines: options.maxChunkLines }),
+  };
+  backend.setLive(true);
+  try {
+    if (options.store !== undefined) {
+      const { runIntoStore, renderStoreNotes } = await import('./run-store.js');
+      const result = await runIntoStore(options.store, { files, settings, workerConcurrency: options.concurrency });
+      process.stdout.write(renderSummary(result.summary) + renderStoreNotes(result));
+    } else {
+      const { runLocalPipeline } = await import('../local/run-pipeline.js');
+      const summary = await runLocalPipeline({ files, settings, workerConcurrency: options.concurrency, store: backend.adapters });
+      process.stdout.write(renderSummary(summary));
+    }
+    process.stdout.write(`run finished; still serving ${url}\n`);
+  } catch (error) {
+    process.stderr.write(`logbatch ui: the run failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  } finally {
+    backend.setLive(false);
+  }
+}
+
+function openBrowser(url: string): void {
+  const [command, args] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  try {
+    const child = spawn(command, args, { detached: true, stdio: 'ignore' });
+    child.on('error', () => process.stderr.write(`logbatch ui: could not open a browser; open ${url}\n`));
+    child.unref();
+  } catch {
+    process.stderr.write(`logbatch ui: could not open a browser; open ${url}\n`);
+  }
+}

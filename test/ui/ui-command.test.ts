@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { BatchesResponse } from '../../src/ui/api-types.js';
+import { PROJECT_ROOT, runCli } from '../helpers/cli.js';
+
+/** Starts `logbatch ui ...`, resolves with its URL once printed; `stop()` sends SIGINT and waits for the exit. */
+function startUi(args: readonly string[]) {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/logbatch.js'), 'ui', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const url = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (data: Buffer) => {
+      stdout += data.toString();
+      const match = /logbatch ui: (http:\/\/\S+)/.exec(stdout);
+      if (match !== null) resolve(match[1]);
+    });
+    void exited.then((code) => reject(new Error(`ui exited ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    output: () => ({ stdout, stderr }),
+    async stop() {
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
+
+describe('logbatch ui (the command)', function () {
+  this.timeout(120_000);
+  let directory: string;
+  before(async () => {
+    directory = await mkdtemp(path.join(tmpdir(), 'logbatch-ui-cli-'));
+  });
+  after(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('runs FILEs in memory while serving them, and stops cleanly on Ctrl-C', async () => {
+    const file = path.join(directory, 'app.jsonl');
+    await writeFile(file, `${Array.from({ length: 500 }, (_, index) => JSON.stringify({ level: index % 5 === 0 ? 'error' : 'info', msg: `line ${index + 1}` })).join('\n')}\n`);
+    const ui = startUi([file, '--port', '0', '--max-chunk-lines', '50']);
+    const url = await ui.url;
+
+    let listed: BatchesResponse;
+    do {
+      listed = (await (await fetch(new URL('/api/batches', url))).json()) as BatchesResponse;
+    } while (listed.live || listed.batches[0]?.status !== 'COMPLETED');
+    const exitCode = await ui.stop();
+
+    expect(url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(listed.backend).to.equal('memory');
+    expect(listed.batches[0]).to.deep.include({ totalChunks: 10, processedChunks: 10 });
+    expect(listed.batches[0].stats.entries).to.equal(500);
+    expect(exitCode).to.equal(0);
+    expect(ui.output().stdout).to.match(/run finished; still serving/);
+    expect(ui.output().stdout).to.match(/logbatch ui: stopped \(SIGINT\)/);
+    expect(ui.output().stderr).to.equal('');
+  });
+
+  it('says a port in use in one line on stderr and exits 2', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const file = path.join(directory, 'one.log');
+      await writeFile(file, 'hello\n');
+      const result = await runCli(['ui', file, '--port', String(port)]);
+
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.equal(`logbatch: port ${port} on 127.0.0.1 is in use: choose another with --port\n`);
+      expect(result.stdout).to.equal('');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('asks for something to show, in one line with exit 2', async () => {
+    const result = await runCli(['ui', '--port', '0'], { env: { LOGBATCH_TABLE_NAME: '', LOGBATCH_STORE: '' } });
+
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.match(/^logbatch: nothing to show: give FILEs to run, --store PATH/);
+  });
+
+  it('generates an access token for a non-loopback --host and requires it', async () => {
+    const file = path.join(directory, 'two.log');
+    await writeFile(file, 'hello\n');
+    const ui = startUi([file, '--port', '0', '--host', '0.0.0.0']);
+    const url = await ui.url;
+    const token = new URL(url).searchParams.get('token') ?? '';
+    const base = `http://127.0.0.1:${new URL(url).port}`;
+
+    const without = await fetch(`${base}/api/batches`);
+    const withToken = await fetch(`${base}/api/batches`, { headers: { Authorization: `Bearer ${token}` } });
+    await ui.stop();
+
+    expect(token).to.match(/^[\w-]{32}$/);
+    expect(without.status).to.equal(401);
+    expect(withToken.status).to.equal(200);
+  });
+});
