@@ -72,8 +72,11 @@ export class ProcessChunk {
   /** Throws {@link MalformedChunkError} for a message that can never succeed (it belongs on the DLQ). */
   async execute(body: string): Promise<ChunkOutcome> {
     const message = decodeChunk(body);
-    const { entries, stats } = buildEntries(message, this.clock.now());
-    await this.repository.putEntries(entries);
+    const built = buildEntries(message, this.clock.now());
+    const written = await this.repository.putEntries(built.entries);
+    // Entries the store could hold only unparsed count as unparsed, so the batch ends COMPLETED_WITH_ERRORS.
+    const storedUnparsed = written?.storedUnparsed ?? 0;
+    const stats = storedUnparsed === 0 ? built.stats : { ...built.stats, unparsed: built.stats.unparsed + storedUnparsed };
     let recorded: { applied: boolean; batch: Batch };
     try {
       recorded = await this.repository.recordChunkProcessed(message.batchId, message.chunk, stats);

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { inject, injectable } from 'inversify';
 import { DEFAULT_PIPELINE_SETTINGS } from '../../application/pipeline-settings.js';
-import type { LogRepository, Page, SplitTotals } from '../../application/ports/log-repository.port.js';
+import type { LogRepository, PutEntriesResult, Page, SplitTotals } from '../../application/ports/log-repository.port.js';
 import type { AwsConfig } from '../../config/config.js';
 import { AWS_TOKENS } from '../../di/aws.tokens.js';
 import {
@@ -301,7 +301,7 @@ export class DynamoDbLogRepository implements LogRepository {
     });
   }
 
-  async putEntries(entries: readonly LogEntry[]): Promise<void> {
+  async putEntries(entries: readonly LogEntry[]): Promise<PutEntriesResult> {
     // BatchWriteItem rejects a call with the same key twice: the last write of a key wins, as it would in sequence.
     const byKey = new Map<string, Item>();
     for (const entry of entries) {
@@ -312,13 +312,15 @@ export class DynamoDbLogRepository implements LogRepository {
     const items = [...byKey.values()];
     for (let start = 0; start < items.length; start += BATCH_WRITE_ITEMS) groups.push(items.slice(start, start + BATCH_WRITE_ITEMS));
     let next = 0;
+    let storedUnparsed = 0;
     const worker = async (): Promise<void> => {
       while (next < groups.length) {
         const group = groups[next++];
-        await this.writeIsolatingRejects(group);
+        storedUnparsed += await this.writeIsolatingRejects(group);
       }
     };
     await Promise.all(Array.from({ length: Math.min(BATCH_WRITES_IN_FLIGHT, groups.length) }, worker));
+    return { storedUnparsed };
   }
 
   async recordChunkProcessed(batchId: string, chunk: number, stats: ChunkStats): Promise<{ applied: boolean; batch: Batch }> {
@@ -537,18 +539,21 @@ export class DynamoDbLogRepository implements LogRepository {
    * Writes up to 25 items; when the request is refused for what it carries, writes them one by one so that only
    * the refused entry is stored differently (unparsed, with DynamoDB's reason).
    */
-  private async writeIsolatingRejects(items: readonly Item[]): Promise<void> {
+  /** Writes the items; returns how many parsed entries DynamoDB refused and were stored unparsed instead. */
+  private async writeIsolatingRejects(items: readonly Item[]): Promise<number> {
     try {
       await this.writeAll(items);
-      return;
+      return 0;
     } catch (error) {
       if (!isRefusedContent(error)) throw error;
       if (items.length === 1) {
         await this.writeAll([refusedEntryItem(items[0], error)]);
-        return;
+        return items[0].parseError === undefined ? 1 : 0;
       }
     }
-    for (const item of items) await this.writeIsolatingRejects([item]);
+    let storedUnparsed = 0;
+    for (const item of items) storedUnparsed += await this.writeIsolatingRejects([item]);
+    return storedUnparsed;
   }
 
   /** Writes up to 25 items, retrying `UnprocessedItems` with backoff until none are left or attempts run out. */

@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import type { PutEntriesResult } from '../../application/ports/log-repository.port.js';
 import type { LogEntry } from '../../domain/log-entry.js';
 import { InMemoryLogRepository } from '../memory/in-memory-log-repository.js';
 
@@ -25,16 +26,19 @@ export class JsonlFileLogRepository extends InMemoryLogRepository {
     });
   }
 
-  protected override async storeEntries(entries: readonly LogEntry[]): Promise<void> {
+  protected override async storeEntries(entries: readonly LogEntry[]): Promise<PutEntriesResult> {
     if (this.failure !== undefined) throw this.failure;
     const marked: LogEntry[] = [];
     let text = '';
     let drained = true;
+    let storedUnparsed = 0;
     try {
       for (const entry of entries) {
         if (!this.markWritten(entry.batchId, entry.lineNumber)) continue;
         marked.push(entry);
-        text += `${serializeEntry(entry)}\n`;
+        const line = serializeEntry(entry);
+        if (line.unparsed && entry.parseError === undefined) storedUnparsed++;
+        text += `${line.json}\n`;
       }
       if (text.length > 0) drained = this.out.write(text);
     } catch (error) {
@@ -44,6 +48,7 @@ export class JsonlFileLogRepository extends InMemoryLogRepository {
       throw error;
     }
     if (!drained) await once(this.out, 'drain');
+    return { storedUnparsed };
   }
 
   protected override async entriesOf(batchId: string): Promise<LogEntry[]> {
@@ -97,15 +102,15 @@ export class JsonlFileLogRepository extends InMemoryLogRepository {
  * overflows the stack, a value it rejects — is written as an unparsed entry (its body, no attributes, `parseError`
  * saying why) instead of failing the call, so one line never costs its neighbours.
  */
-function serializeEntry(entry: LogEntry): string {
+function serializeEntry(entry: LogEntry): { json: string; unparsed: boolean } {
   try {
-    return JSON.stringify(entry);
+    return { json: JSON.stringify(entry), unparsed: false };
   } catch (error) {
     const unparsed: LogEntry = {
       ...entry,
       attributes: {},
       parseError: `entry not serialisable as JSON: ${(error as Error).message}`,
     };
-    return JSON.stringify(unparsed);
+    return { json: JSON.stringify(unparsed), unparsed: true };
   }
 }

@@ -8,6 +8,12 @@ export interface Page<T> {
   readonly cursor?: string;
 }
 
+/** What a store did with entries beyond writing them. */
+export interface PutEntriesResult {
+  /** Entries that parsed but could only be stored unparsed (see `putEntries`). */
+  readonly storedUnparsed: number;
+}
+
 export interface SplitTotals {
   readonly totalLines: number;
   readonly totalChunks: number;
@@ -34,8 +40,12 @@ export interface LogRepository {
   /** Marks the batch FAILED with a reason (keeps what was already counted). */
   failBatch(batchId: string, failureCode: BatchFailureCode, reason: string, totals?: Partial<SplitTotals>): Promise<void>;
 
-  /** Writes entries; rewriting an entry with the same (batchId, lineNumber) replaces it. */
-  putEntries(entries: readonly LogEntry[]): Promise<void>;
+  /**
+   * Writes entries; rewriting an entry with the same (batchId, lineNumber) replaces it. An entry the store cannot
+   * hold as it is (DynamoDB refuses it, JSON cannot express it) is stored unparsed instead — its body, no
+   * attributes, `parseError` saying why — never dropped, and counted in the result so the batch counts it unparsed.
+   */
+  putEntries(entries: readonly LogEntry[]): Promise<PutEntriesResult | void>;
   /**
    * Counts a processed chunk into its batch, atomically with a per-chunk marker, so it counts once however often
    * it is delivered. Clears the chunk from the dead-lettered list if it was there. `applied` is false for a repeat.

@@ -39,6 +39,24 @@ describe('ProcessChunk', () => {
       expect(outcome.batch.status).to.equal(BatchStatus.COMPLETED_WITH_ERRORS);
     });
 
+    it('counts entries the store could only keep unparsed as unparsed, so the batch completes with errors', async () => {
+      const pipeline = createMemoryPipeline({
+        wrapRepository: (repository) =>
+          Object.assign(Object.create(repository) as typeof repository, {
+            putEntries: async (entries: Parameters<typeof repository.putEntries>[0]) => {
+              await repository.putEntries(entries);
+              return { storedUnparsed: 1 };
+            },
+          }),
+      });
+      await splitBatch(pipeline);
+
+      const outcome = await pipeline.processChunk.execute(encodeChunk(chunkMessage({ lines: ['{"level":"info","msg":"one"}', '{"level":"info","msg":"two"}'] })));
+
+      expect(outcome.stats).to.deep.include({ entries: 2, unparsed: 1 });
+      expect(outcome.batch.stats.unparsed).to.equal(1);
+    });
+
     it('leaves entries and counters exactly as once when the same chunk is delivered twice', async () => {
       const pipeline = createMemoryPipeline();
       await splitBatch(pipeline, 2, 8);

@@ -44,9 +44,10 @@ describe('DynamoDbLogRepository', () => {
       const { repository } = repositoryWith(send);
       const entries = Array.from({ length: 3 }, (_, index) => entryFactory({ batchId, lineNumber: index + 1 }));
 
-      await repository.putEntries(entries);
+      const result = await repository.putEntries(entries);
       const lastItem = (send.lastCall.args[0] as BatchWriteCommand).input.RequestItems?.logbatch?.[0].PutRequest?.Item;
 
+      expect(result).to.deep.equal({ storedUnparsed: 1 });
       expect(send.getCalls().map(writtenLines)).to.deep.equal([[1, 2, 3], [1], [2], [2], [3]]);
       expect((send.getCall(3).args[0] as BatchWriteCommand).input.RequestItems?.logbatch?.[0].PutRequest?.Item).to.deep.include({
         lineNumber: 2,

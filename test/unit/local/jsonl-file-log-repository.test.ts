@@ -43,9 +43,10 @@ describe('JsonlFileLogRepository', () => {
       const deep = entryFactory({ batchId, lineNumber: 2, body: 'deep', attributes: { a: nestedArray(10_000) } });
       const entries = [entryFactory({ batchId, lineNumber: 1 }), deep, entryFactory({ batchId, lineNumber: 3 })];
 
-      await repository.putEntries(entries);
+      const result = await repository.putEntries(entries);
       const lines = await writtenLines();
 
+      expect(result).to.deep.equal({ storedUnparsed: 1 });
       expect(lines.map((entry) => entry.lineNumber)).to.deep.equal([1, 2, 3]);
       expect(lines[0]).to.deep.equal(entries[0]);
       expect(lines[2]).to.deep.equal(entries[2]);
