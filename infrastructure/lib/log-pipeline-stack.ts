@@ -82,6 +82,11 @@ export interface LogPipelineStackProps extends StackProps {
    * @default 5
    */
   readonly maxReceiveCount?: number;
+  /**
+   * IAM role or user ARNs that may send to the chunk queue besides the splitter and the stack's redrive role.
+   * @default - none
+   */
+  readonly chunkSenderArns?: readonly string[];
   /** Alarm when a chunk has waited this long on the chunk queue. @default Duration.minutes(15) */
   readonly oldestChunkAgeThreshold?: Duration;
   /** Thresholds of the other alarms on slow or stuck work. @default see {@link PipelineAlarmThresholds} */
@@ -133,6 +138,7 @@ export class LogPipelineStack extends Stack {
     this.chunkQueue = new ChunkQueue(this, 'ChunkQueue', {
       workerTimeout,
       maxReceiveCount: props.maxReceiveCount,
+      additionalSenderArns: props.chunkSenderArns,
       removalPolicy,
     });
     this.ingest = new IngestBucket(this, 'Ingest', {
@@ -187,6 +193,10 @@ export class LogPipelineStack extends Stack {
     new CfnOutput(this, 'SplitterFunctionName', { value: this.splitter.handler.function.functionName });
     new CfnOutput(this, 'WorkerFunctionName', { value: this.worker.handler.function.functionName });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'RedriveRoleArn', {
+      value: this.chunkQueue.redriveRole.roleArn,
+      description: 'Assume to redrive the chunk DLQ (only the splitter and this role may send chunks)',
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.alarmTopic.topicArn, description: 'Every alarm notifies this topic' });
   }
 }

@@ -346,6 +346,44 @@ describe('LogPipelineStack', () => {
       });
     });
 
+    it('denies SendMessage on the chunk queue to every principal but the splitter and the redrive role', () => {
+      const redriveRole = onlyLogicalId(template, 'AWS::IAM::Role', 'ChunkQueueRedriveRole');
+      const denies = resourcesOfType(template, 'AWS::SQS::QueuePolicy')
+        .filter(([, policy]) => JSON.stringify(policy.Properties?.Queues) === JSON.stringify([{ Ref: ids.chunkQueue }]))
+        .flatMap(([, policy]) => (policy.Properties?.PolicyDocument as { Statement: Array<Statement & { Condition?: unknown }> }).Statement)
+        .filter((statement) => statement.Effect === 'Deny' && statement.Action === 'sqs:SendMessage');
+
+      expect(denies).to.have.length(1);
+      expect(denies[0]).to.deep.include({ Principal: { AWS: '*' }, Resource: { 'Fn::GetAtt': [ids.chunkQueue, 'Arn'] } });
+      expect(denies[0]!.Condition).to.deep.equal({
+        ArnNotEquals: {
+          'aws:PrincipalArn': [{ 'Fn::GetAtt': [redriveRole, 'Arn'] }, { 'Fn::GetAtt': [ids.splitterRole, 'Arn'] }],
+        },
+      });
+    });
+
+    it('lets the redrive role, assumable in the account, move DLQ messages back to the chunk queue — nothing else', () => {
+      const redriveRole = onlyLogicalId(template, 'AWS::IAM::Role', 'ChunkQueueRedriveRole');
+      const grants = grantsOf(template, redriveRole);
+      const dlq = JSON.stringify({ 'Fn::GetAtt': [ids.deadLetterQueue, 'Arn'] });
+
+      expect(grants.get('sqs:SendMessage')).to.deep.equal([JSON.stringify({ 'Fn::GetAtt': [ids.chunkQueue, 'Arn'] })]);
+      for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:StartMessageMoveTask']) expect(grants.get(action), action).to.deep.equal([dlq]);
+      template.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [Match.objectLike({ Action: 'sts:AssumeRole', Principal: { AWS: Match.objectLike({ 'Fn::Join': Match.anyValue() }) } })],
+        },
+      });
+      const extra = Template.fromStack(createStack({ chunkSenderArns: ['arn:aws:iam::123456789012:role/ops'] }));
+      extra.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { ArnNotEquals: { 'aws:PrincipalArn': Match.arrayWith(['arn:aws:iam::123456789012:role/ops']) } } }),
+          ]),
+        },
+      });
+    });
+
     it('denies non-TLS requests on every queue', () => {
       const policies = resourcesOfType(template, 'AWS::SQS::QueuePolicy');
       const protectedQueues = policies.flatMap(([, policy]) => {

@@ -23,6 +23,7 @@ describe('LogPipelineStack', () => {
       ['a format rule naming an unknown format', { tuning: { formatRules: ['nginx/**=apache'] } }, /invalid formatRules: format rule "nginx\/\*\*=apache" names an unknown format/],
       ['a negative entry TTL', { tuning: { entryTtlDays: -1 } }, /invalid entryTtlDays/],
       ['an unknown log level', { logLevel: 'LOUD' as 'INFO' }, /LogPipelineStack: invalid logLevel/],
+      ['a chunk sender that is not an IAM principal ARN', { chunkSenderArns: ['ops'] }, /ChunkQueue: invalid additionalSenderArns/],
       ['a malformed alarm e-mail', { alarmEmail: 'ops-at-example' }, /PipelineMonitoring: invalid alarmEmail/],
       ['a worker-duration alarm under half the timeout', { alarmThresholds: { workerDurationPercentOfTimeout: 30 } }, /PipelineMonitoring: invalid thresholds.workerDurationPercentOfTimeout/],
       ['a dead-letter age alarm after the messages expire', { alarmThresholds: { deadLetterAge: Duration.days(14) } }, /PipelineMonitoring: invalid thresholds.deadLetterAge/],

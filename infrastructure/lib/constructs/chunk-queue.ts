@@ -1,5 +1,5 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import type { Grant } from 'aws-cdk-lib/aws-iam';
+import { Duration, Lazy, RemovalPolicy } from 'aws-cdk-lib';
+import { AccountRootPrincipal, AnyPrincipal, Effect, type Grant, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -49,7 +49,16 @@ export interface ChunkQueueProps {
    * @default RemovalPolicy.DESTROY (queues hold work in flight, not records)
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * IAM principal ARNs (roles or users) that may send to the chunk queue besides the splitter and the redrive role,
+   * for example an existing operators' role that runs `logbatch dlq redrive`. Everyone else is denied by the
+   * queue policy, whatever their identity policies allow.
+   * @default - only the splitter and {@link ChunkQueue.redriveRole}
+   */
+  readonly additionalSenderArns?: readonly string[];
 }
+
+const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[a-z-]+\/.+$/;
 
 /**
  * The standard queue of chunk messages between the splitter and the worker, and its dead-letter queue. Both are
@@ -64,6 +73,15 @@ export class ChunkQueue extends Construct {
   readonly maxReceiveCount: number;
   /** The chunk queue's visibility timeout. */
   readonly visibilityTimeout: Duration;
+  /**
+   * The role that moves dead-lettered chunks back (`logbatch dlq redrive`, or SQS's `StartMessageMoveTask`):
+   * principals of this account with `sts:AssumeRole` on it assume it, since the queue accepts sends only from
+   * the splitter and this role.
+   */
+  readonly redriveRole: Role;
+
+  /** Principal ARNs the queue policy lets send; the splitter's role joins when it is connected. */
+  private readonly senderArns: string[] = [];
 
   constructor(scope: Construct, id: string, props: ChunkQueueProps) {
     super(scope, id);
@@ -91,6 +109,10 @@ export class ChunkQueue extends Construct {
       );
     }
 
+    for (const arn of props.additionalSenderArns ?? []) {
+      if (!IAM_PRINCIPAL_ARN.test(arn)) throw new InvalidPropsError('ChunkQueue', 'additionalSenderArns', `"${arn}" is not an IAM role or user ARN`);
+    }
+
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     this.maxReceiveCount = maxReceiveCount;
     this.visibilityTimeout = visibilityTimeout;
@@ -110,6 +132,57 @@ export class ChunkQueue extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
       removalPolicy,
     });
+    this.redriveRole = this.createRedriveRole();
+    this.senderArns.push(this.redriveRole.roleArn, ...(props.additionalSenderArns ?? []));
+    this.restrictSenders();
+  }
+
+  /**
+   * Identity policies in the account may allow `sqs:SendMessage` on every queue; the queue's own policy denies it
+   * to every principal but the listed ones, so nothing else can inject chunks. (`SendMessageBatch` is authorised as
+   * `SendMessage`.)
+   */
+  private restrictSenders(): void {
+    this.queue.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'OnlyTheSplitterAndTheRedrivePathSend',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['sqs:SendMessage'],
+        resources: [this.queue.queueArn],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': Lazy.list({ produce: () => this.senderArns }) } },
+      }),
+    );
+  }
+
+  /** Receives from the DLQ (or starts a move task on it) and sends back to the chunk queue — nothing else. */
+  private createRedriveRole(): Role {
+    const role = new Role(this, 'RedriveRole', {
+      assumedBy: new AccountRootPrincipal(),
+      description: 'logbatch: moves dead-lettered chunks back to the chunk queue (logbatch dlq redrive, StartMessageMoveTask)',
+    });
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:GetQueueAttributes',
+          'sqs:GetQueueUrl',
+          'sqs:StartMessageMoveTask',
+          'sqs:ListMessageMoveTasks',
+          'sqs:CancelMessageMoveTask',
+        ],
+        resources: [this.deadLetterQueue.queueArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        resources: [this.queue.queueArn],
+      }),
+    );
+    return role;
   }
 
   /**
@@ -118,6 +191,8 @@ export class ChunkQueue extends Construct {
    */
   connectSplitter(splitter: LambdaFunction): Grant {
     this.addQueueEnvironment(splitter);
+    if (splitter.role === undefined) throw new InvalidPropsError('ChunkQueue', 'connectSplitter', 'the splitter has no execution role');
+    this.senderArns.push(splitter.role.roleArn);
     return this.queue.grantSendMessages(splitter);
   }
 
