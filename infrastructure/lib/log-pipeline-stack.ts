@@ -18,6 +18,8 @@ export interface SplitterSizing {
   readonly memorySize?: number;
   /** @default Duration.minutes(15) */
   readonly timeout?: Duration;
+  /** Reserved (and maximum) concurrent splits. @default 10 */
+  readonly reservedConcurrency?: number;
 }
 
 /** Sizing of the worker function and its SQS event source. */
@@ -32,6 +34,8 @@ export interface WorkerSizing {
   readonly maxBatchingWindow?: Duration;
   /** Concurrent invocations at most (2–1,000); bounds the write rate on DynamoDB. @default 10 */
   readonly maxConcurrency?: number;
+  /** Reserved concurrent executions, at least `maxConcurrency`. @default maxConcurrency */
+  readonly reservedConcurrency?: number;
 }
 
 /** Props of {@link LogPipelineStack}. */
@@ -41,6 +45,12 @@ export interface LogPipelineStackProps extends StackProps {
    * @default false (everything that holds data is retained)
    */
   readonly destroyOnRemoval?: boolean;
+  /**
+   * Reserve concurrency for both functions (`splitter.reservedConcurrency`, `worker.reservedConcurrency`). Lambda
+   * keeps 100 of the account's quota unreserved: turn this off in an account whose quota is too small for that.
+   * @default true
+   */
+  readonly reserveConcurrency?: boolean;
   /**
    * Level of both functions' structured logs.
    * @default 'INFO'
@@ -155,6 +165,8 @@ export class LogPipelineStack extends Stack {
       tuning,
       timeout: props.splitter?.timeout,
       memorySize: props.splitter?.memorySize,
+      reservedConcurrency: props.splitter?.reservedConcurrency,
+      reserveConcurrency: props.reserveConcurrency,
       logLevel,
       logRetention,
       removalPolicy,
@@ -169,6 +181,8 @@ export class LogPipelineStack extends Stack {
       batchSize: props.worker?.batchSize,
       maxBatchingWindow: props.worker?.maxBatchingWindow,
       maxConcurrency: props.worker?.maxConcurrency,
+      reservedConcurrency: props.worker?.reservedConcurrency,
+      reserveConcurrency: props.reserveConcurrency,
       logLevel,
       logRetention,
       removalPolicy,

@@ -26,6 +26,9 @@ export const CONTEXT_KEYS = {
   workerBatchSize: 'logbatch:workerBatchSize',
   workerBatchingWindowSeconds: 'logbatch:workerBatchingWindowSeconds',
   workerMaxConcurrency: 'logbatch:workerMaxConcurrency',
+  workerReservedConcurrency: 'logbatch:workerReservedConcurrency',
+  splitterReservedConcurrency: 'logbatch:splitterReservedConcurrency',
+  reserveConcurrency: 'logbatch:reserveConcurrency',
   oldestChunkAgeAlarmMinutes: 'logbatch:oldestChunkAgeAlarmMinutes',
   alarmEmail: 'logbatch:alarmEmail',
 } as const;
@@ -90,6 +93,7 @@ export function readStackContext(node: Node): StackContext {
       splitter: {
         memorySize: integer(CONTEXT_KEYS.splitterMemoryMb),
         timeout: seconds(CONTEXT_KEYS.splitterTimeoutSeconds),
+        reservedConcurrency: integer(CONTEXT_KEYS.splitterReservedConcurrency),
       },
       worker: {
         memorySize: integer(CONTEXT_KEYS.workerMemoryMb),
@@ -97,7 +101,9 @@ export function readStackContext(node: Node): StackContext {
         batchSize: integer(CONTEXT_KEYS.workerBatchSize),
         maxBatchingWindow: seconds(CONTEXT_KEYS.workerBatchingWindowSeconds),
         maxConcurrency: integer(CONTEXT_KEYS.workerMaxConcurrency),
+        reservedConcurrency: integer(CONTEXT_KEYS.workerReservedConcurrency),
       },
+      reserveConcurrency: flag(CONTEXT_KEYS.reserveConcurrency),
       oldestChunkAgeThreshold: optional(integer(CONTEXT_KEYS.oldestChunkAgeAlarmMinutes), Duration.minutes),
       alarmEmail: text(CONTEXT_KEYS.alarmEmail),
     },

@@ -409,6 +409,27 @@ describe('LogPipelineStack', () => {
       });
     });
 
+    it('reserves the worker\'s maximum concurrency and bounds the splitter, whose hand-overs take at most half of it', () => {
+      const resources = template.toJSON().Resources as Record<string, Resource>;
+      expect(resources[ids.worker]!.Properties?.ReservedConcurrentExecutions).to.equal(10);
+      expect(resources[ids.splitter]!.Properties?.ReservedConcurrentExecutions).to.equal(10);
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: ids.splitter },
+        EventSourceArn: { 'Fn::GetAtt': [ids.continuationQueue, 'Arn'] },
+        ScalingConfig: { MaximumConcurrency: 5 },
+      });
+    });
+
+    it('takes reserved concurrency from props, or reserves none in a small account', () => {
+      const sized = Template.fromStack(createStack({ worker: { maxConcurrency: 20, reservedConcurrency: 25 }, splitter: { reservedConcurrency: 4 } }));
+      const unreserved = Template.fromStack(createStack({ reserveConcurrency: false }));
+
+      sized.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('worker'), ReservedConcurrentExecutions: 25 });
+      sized.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('splitter'), ReservedConcurrentExecutions: 4 });
+      sized.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 1, ScalingConfig: { MaximumConcurrency: 2 } });
+      unreserved.allResourcesProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: Match.absent() });
+    });
+
     it('takes batch size, batching window and maximum concurrency from props', () => {
       const tuned = Template.fromStack(
         createStack({ worker: { batchSize: 100, maxBatchingWindow: Duration.seconds(5), maxConcurrency: 25 } }),

@@ -16,6 +16,8 @@ describe('LogPipelineStack', () => {
       ['a worker timeout over 15 minutes', { worker: { timeout: Duration.minutes(16) } }, /ChunkQueue: invalid workerTimeout/],
       ['a maxReceiveCount under 5', { maxReceiveCount: 3 }, /ChunkQueue: invalid maxReceiveCount: expected an integer from 5 to 1000, got 3/],
       ['a batch size over 10 without a batching window', { worker: { batchSize: 50 } }, /WorkerFunction: invalid batchSize: .*maxBatchingWindow/],
+      ['a worker reservation under its maximum concurrency', { worker: { maxConcurrency: 20, reservedConcurrency: 10 } }, /WorkerFunction: invalid reservedConcurrency: expected an integer from 20 to 10000, got 10/],
+      ['a splitter reservation of 1', { splitter: { reservedConcurrency: 1 } }, /SplitterFunction: invalid reservedConcurrency/],
       ['a maximum concurrency of 1', { worker: { maxConcurrency: 1 } }, /WorkerFunction: invalid maxConcurrency/],
       ['a batching window over 5 minutes', { worker: { maxBatchingWindow: Duration.minutes(6) } }, /WorkerFunction: invalid maxBatchingWindow/],
       ['a chunk byte budget over 1 MiB', { tuning: { maxChunkBytes: 2 * 1024 * 1024 } }, /invalid maxChunkBytes: expected an integer from 1024 to 1048576/],

@@ -62,6 +62,11 @@ export interface PipelineFunctionProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Concurrent executions reserved for (and the most allowed to) this function, out of the account's quota.
+   * @default - none reserved: the function shares the account's unreserved pool
+   */
+  readonly reservedConcurrency?: number;
   /** Extra environment variables (pipeline tuning); resource names and URLs are added by the resources' `connect*`. */
   readonly environment?: Record<string, string>;
   /**
@@ -123,6 +128,7 @@ export class PipelineFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize,
       timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,

@@ -51,6 +51,20 @@ export interface SplitterFunctionProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
+   * Concurrent executions reserved for the splitter, which also bounds it: each split may run 15 minutes, and
+   * unbounded splits could take the concurrency the worker needs. Uploads beyond it wait in Lambda's asynchronous
+   * queue (alarm `SplitterEventAge`); hand-overs are taken by at most half of it (at least 2), so S3 events keep
+   * room.
+   * @default 10
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * Reserve concurrency at all (see `WorkerFunctionProps.reserveConcurrency`); without it `reservedConcurrency`
+   * still sizes the hand-overs' share.
+   * @default true
+   */
+  readonly reserveConcurrency?: boolean;
+  /**
    * Times Lambda retries an S3 event whose split failed (0–2) before sending it to the failed-splits queue.
    * @default 2
    */
@@ -94,6 +108,8 @@ export class SplitterFunction extends Construct {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const timeout = props.timeout ?? Duration.minutes(15);
+    const reservedConcurrency = props.reservedConcurrency ?? 10;
+    assertIntegerInRange('SplitterFunction', 'reservedConcurrency', reservedConcurrency, 2, 10_000);
     const asyncRetryAttempts = props.asyncRetryAttempts ?? 2;
     const asyncMaxEventAge = props.asyncMaxEventAge ?? Duration.hours(6);
     const continuationRetentionPeriod = props.continuationRetentionPeriod ?? Duration.days(14);
@@ -132,6 +148,7 @@ export class SplitterFunction extends Construct {
       logRetention: props.logRetention,
       logRemovalPolicy: removalPolicy,
       environment: pipelineEnvironment(props.tuning),
+      reservedConcurrency: props.reserveConcurrency === false ? undefined : reservedConcurrency,
       code: props.code,
     });
     const fn = this.handler.function;
@@ -148,6 +165,12 @@ export class SplitterFunction extends Construct {
     // The continuation queue is the splitter's own: it sends hand-overs to it and consumes them one at a time.
     fn.addEnvironment(CONFIG_VARIABLES.continuationQueueUrl, this.continuationQueue.queueUrl);
     this.continuationQueue.grantSendMessages(fn);
-    fn.addEventSource(new SqsEventSource(this.continuationQueue, { batchSize: 1, reportBatchItemFailures: true }));
+    fn.addEventSource(
+      new SqsEventSource(this.continuationQueue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: Math.max(2, Math.floor(reservedConcurrency / 2)),
+      }),
+    );
   }
 }

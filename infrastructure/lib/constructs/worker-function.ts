@@ -45,6 +45,18 @@ export interface WorkerFunctionProps {
    * @default 10
    */
   readonly maxConcurrency?: number;
+  /**
+   * Concurrent executions reserved for the worker, at least `maxConcurrency`: a burst of splits cannot starve it,
+   * and the event source never invokes it into a throttle (a throttled delivery still spends a receive).
+   * @default maxConcurrency
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * Reserve concurrency at all. Lambda keeps 100 of the account's quota unreserved, so an account with a small
+   * quota (new accounts may have 10) cannot reserve any: turn this off there.
+   * @default true
+   */
+  readonly reserveConcurrency?: boolean;
   /** @default 'INFO' */
   readonly logLevel?: LogLevel;
   /** @default RetentionDays.ONE_MONTH */
@@ -71,6 +83,8 @@ export class WorkerFunction extends Construct {
   readonly maxConcurrency: number;
   /** The function's timeout. */
   readonly timeout: Duration;
+  /** Concurrent executions reserved for the worker, if any. */
+  readonly reservedConcurrency: number | undefined;
 
   constructor(scope: Construct, id: string, props: WorkerFunctionProps) {
     super(scope, id);
@@ -80,6 +94,10 @@ export class WorkerFunction extends Construct {
     assertDurationInRange('WorkerFunction', 'timeout', timeout, Duration.seconds(1), Duration.minutes(15));
     assertIntegerInRange('WorkerFunction', 'batchSize', batchSize, 1, 10_000);
     assertIntegerInRange('WorkerFunction', 'maxConcurrency', maxConcurrency, 2, 1000);
+    const reservedConcurrency = props.reserveConcurrency === false ? undefined : (props.reservedConcurrency ?? maxConcurrency);
+    if (reservedConcurrency !== undefined) {
+      assertIntegerInRange('WorkerFunction', 'reservedConcurrency', reservedConcurrency, maxConcurrency, 10_000);
+    }
     if (props.maxBatchingWindow !== undefined) {
       assertDurationInRange('WorkerFunction', 'maxBatchingWindow', props.maxBatchingWindow, Duration.seconds(0), Duration.minutes(5));
     }
@@ -98,6 +116,7 @@ export class WorkerFunction extends Construct {
     this.batchSize = batchSize;
     this.maxConcurrency = maxConcurrency;
     this.timeout = timeout;
+    this.reservedConcurrency = reservedConcurrency;
 
     this.handler = new PipelineFunction(this, 'Handler', {
       entry: 'src/handlers/worker.handler.ts',
@@ -109,6 +128,7 @@ export class WorkerFunction extends Construct {
       logRetention: props.logRetention,
       logRemovalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       environment: pipelineEnvironment(props.tuning),
+      reservedConcurrency,
       code: props.code,
     });
     props.chunkQueue.connectWorker(this.handler.function, {
