@@ -1,6 +1,6 @@
 import type { Batch } from '../../api-types.js';
 import { api } from '../api.js';
-import { el, errorBox, FINAL_STATUSES, formatNumber, formatTime, link, progressBar, progressOf, statusBadge } from '../dom.js';
+import { el, errorBox, FINAL_STATUSES, formatNumber, link, progressBar, progressOf, statusBadge } from '../dom.js';
 import { navigate, type PageContext } from '../router.js';
 
 const STATUSES = ['SPLITTING', 'SPLIT', 'COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED'];
@@ -25,10 +25,9 @@ const COLUMNS: readonly Column[] = [
   { key: 'entries', label: 'Entries', numeric: true, sortValue: (b) => b.stats.entries, cell: (b) => formatNumber(b.stats.entries) },
   { key: 'unparsed', label: 'Unparsed', numeric: true, sortValue: (b) => b.stats.unparsed, cell: (b) => formatNumber(b.stats.unparsed) },
   { key: 'blank', label: 'Blank', numeric: true, sortValue: (b) => b.stats.blank, cell: (b) => formatNumber(b.stats.blank) },
-  { key: 'continuation', label: 'Continuation', numeric: true, sortValue: (b) => b.stats.continuation, cell: (b) => formatNumber(b.stats.continuation) },
-  { key: 'deadLettered', label: 'Dead-lettered', numeric: true, sortValue: (b) => b.deadLetteredChunks.length, cell: (b) => formatNumber(b.deadLetteredChunks.length) },
-  { key: 'created', label: 'Created', sortValue: (b) => b.createdAt, cell: (b) => formatTime(b.createdAt) },
-  { key: 'completed', label: 'Completed', sortValue: (b) => b.completedAt ?? '', cell: (b) => formatTime(b.completedAt) },
+  { key: 'continuation', label: 'Cont.', numeric: true, sortValue: (b) => b.stats.continuation, cell: (b) => formatNumber(b.stats.continuation) },
+  { key: 'deadLettered', label: 'Dead-lett.', numeric: true, sortValue: (b) => b.deadLetteredChunks.length, cell: (b) => formatNumber(b.deadLetteredChunks.length) },
+  { key: 'created', label: 'Created', sortValue: (b) => b.createdAt, cell: (b) => el('div', {}, shortTime(b.createdAt), el('span', { class: 'dir muted', 'data-col': 'completed' }, b.completedAt === undefined ? '' : '→ ', shortTime(b.completedAt))) },
   { key: 'reason', label: 'Reason', sortValue: (b) => b.reason ?? '', cell: (b) => (b.reason === undefined ? '' : `${b.failureCode ?? ''} ${b.reason}`.trim()) },
 ];
 
@@ -127,4 +126,10 @@ function sourceCell(batch: Batch): Node {
   const slash = key.lastIndexOf('/');
   const folder = batch.source.bucket === 'local' ? key.slice(0, slash + 1) : `s3://${batch.source.bucket}/${key.slice(0, slash + 1)}`;
   return el('div', {}, link(`/batches/${encodeURIComponent(batch.batchId)}`, key.slice(slash + 1) || key), el('span', { class: 'dir muted' }, folder));
+}
+
+/** `11-26 08:12:32` (UTC); the full instant in the tooltip. */
+function shortTime(value: string | undefined): Node | string {
+  if (value === undefined) return '–';
+  return el('span', { title: value }, value.slice(5, 19).replace('T', ' '));
 }

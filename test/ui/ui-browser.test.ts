@@ -1,0 +1,290 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { SqliteEntryQuery } from '../../src/adapters/sqlite/sqlite-entry-query.js';
+import { decideCompletion } from '../../src/domain/batch.js';
+import { closeSharedBrowser, sharedBrowser } from './browser.js';
+import { appExpectations, LONG_LINE_BYTES, startUiFixture, type UiFixture, XSS_JAVASCRIPT_URL, XSS_PAYLOADS } from './fixtures.js';
+
+/** `npm run screenshots` sets this: the tests then save the four pages where docs/images wants them. */
+const SCREENSHOT_DIR = process.env.LOGBATCH_SCREENSHOTS;
+
+describe('logbatch ui in a real Chromium', function () {
+  this.timeout(90_000);
+  let fixture: UiFixture;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const dialogs: string[] = [];
+  const url = (pathname: string) => new URL(pathname, fixture.server.url).toString();
+  const screenshot = async (name: string) => {
+    if (SCREENSHOT_DIR === undefined) return;
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: false });
+  };
+  const lineNumbers = async () => page.$$eval('table[data-testid=entries] tbody tr[data-line]', (rows) => rows.map((row) => Number(row.getAttribute('data-line'))));
+
+  before(async () => {
+    [fixture, browser] = await Promise.all([startUiFixture(), sharedBrowser()]);
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      // Only the redrive's confirmation is expected; anything else (an alert from a payload) is refused.
+      void (dialog.type() === 'confirm' ? dialog.accept() : dialog.dismiss());
+    });
+  });
+  after(async () => {
+    await context?.close();
+    await closeSharedBrowser();
+    await fixture?.close();
+  });
+  afterEach(() => {
+    expect(pageErrors, 'errors in the page').to.deep.equal([]);
+  });
+
+  it('shows every batch with the right counts on /', async () => {
+    await page.goto(url('/'));
+    await page.waitForSelector(`tr[data-batch-id="${fixture.poison.batchId}"]`);
+    const cells = (batchId: string) =>
+      page.$eval(`tr[data-batch-id="${batchId}"]`, (row) =>
+        Object.fromEntries([...row.querySelectorAll('td[data-col]')].map((cell) => [cell.getAttribute('data-col'), cell.textContent?.trim()])),
+      );
+
+    const app = await cells(fixture.app.batchId);
+    const poison = await cells(fixture.poison.batchId);
+    await screenshot('batches');
+
+    expect(app).to.deep.include({ status: 'COMPLETED WITH ERRORS', format: 'json', lines: '300', entries: '300', unparsed: '3', blank: '0', continuation: '0', deadLettered: '0' });
+    expect(app.progress).to.match(/^100% · 6\/6 chunks/);
+    expect(poison).to.deep.include({ status: 'FAILED', lines: '120', entries: '100', unparsed: '0', deadLettered: '1' });
+    expect(poison.progress).to.match(/^83% · 5\/6 chunks/);
+    expect(poison.reason).to.match(/^DEAD_LETTERED_CHUNKS/);
+    expect(await page.textContent('[data-testid=batches-summary]')).to.equal('4 of 4 batches');
+  });
+
+  it('filters batches by status and sorts them by a column, in the URL', async () => {
+    await page.goto(url('/'));
+    await page.waitForSelector('tr[data-batch-id]');
+
+    await page.selectOption('select[name=status]', 'FAILED');
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-batch-id]').length === 1);
+    const failed = await page.$$eval('tr[data-batch-id]', (rows) => rows.map((row) => row.getAttribute('data-batch-id')));
+    await page.selectOption('select[name=status]', '');
+    await page.click('button[data-sort=entries]');
+    await page.waitForFunction(() => location.search.includes('sort=entries'));
+    const byEntries = await page.$$eval('tr[data-batch-id] td[data-col=entries]', (cells) => cells.map((cell) => Number(cell.textContent!.replace(/,/g, ''))));
+
+    expect(failed).to.deep.equal([fixture.poison.batchId]);
+    expect(byEntries).to.deep.equal([...byEntries].sort((a, b) => a - b));
+  });
+
+  it("advances a running batch's progress bar to 100% without a reload", async () => {
+    const repository = fixture.opened.logRepository;
+    const batchId = 'live0000000000000000000a';
+    await repository.createBatch({ batchId, source: { bucket: 'local', key: '/var/log/live.jsonl', etag: '1-1' }, format: 'json', createdAt: new Date().toISOString() });
+    await repository.finishSplitting(batchId, { totalLines: 40, totalChunks: 4, format: 'json' });
+    await page.goto(url('/'));
+    const progress = () => page.$eval(`tr[data-batch-id="${batchId}"] .progress`, (element) => Number(element.getAttribute('data-percent')));
+    await page.waitForSelector(`tr[data-batch-id="${batchId}"]`);
+    await page.evaluate(() => ((window as unknown as { samePage: boolean }).samePage = true));
+
+    const seen = [await progress()];
+    for (let chunk = 0; chunk < 4; chunk++) {
+      await repository.recordChunkProcessed(batchId, chunk, { lines: 10, entries: 10, unparsed: 0, blank: 0, continuation: 0, truncated: 0 });
+      const expected = (chunk + 1) * 25;
+      await page.waitForFunction(([id, percent]) => document.querySelector(`tr[data-batch-id="${id}"] .progress`)?.getAttribute('data-percent') === String(percent), [batchId, expected] as const, { timeout: 5_000 });
+      seen.push(await progress());
+    }
+    const batch = (await repository.getBatch(batchId))!;
+    await repository.completeBatch(batch, decideCompletion(batch)!);
+    await page.waitForSelector(`tr[data-batch-id="${batchId}"] [data-status=COMPLETED]`, { timeout: 5_000 });
+
+    expect(seen).to.deep.equal([0, 25, 50, 75, 100]);
+    expect(await page.evaluate(() => (window as unknown as { samePage?: boolean }).samePage)).to.equal(true);
+    expect(await page.$eval(`tr[data-batch-id="${batchId}"] progress`, (bar) => (bar as HTMLProgressElement).value)).to.equal(100);
+  });
+
+  it('filters entries by severity, by text, by attribute and to unparsed lines', async () => {
+    const expected = appExpectations();
+    await page.goto(url(`/batches/${fixture.app.batchId}`));
+    await page.waitForSelector('tr[data-line="100"]');
+    await page.waitForSelector('[data-testid=histogram] canvas');
+    await screenshot('batch');
+
+    await page.selectOption('select[name=severity]', 'error');
+    await page.click('form[data-testid=filters] button[type=submit]');
+    await page.waitForFunction(() => location.search === '?severity=error' && document.querySelectorAll('tr[data-line]').length === 15);
+    const errors = await lineNumbers();
+    const severities = await page.$$eval('tr[data-line] .sev', (cells) => [...new Set(cells.map((cell) => cell.textContent))]);
+
+    await page.selectOption('select[name=severity]', '');
+    await page.fill('input[name=grep]', 'payment');
+    await page.click('form[data-testid=filters] button[type=submit]');
+    await page.waitForFunction(() => location.search === '?grep=payment');
+    await page.waitForFunction((count) => document.querySelectorAll('tr[data-line]').length === count, expected.payment.length);
+    const payments = await lineNumbers();
+
+    await page.fill('input[name=grep]', '');
+    await page.fill('input[name=where]', 'http.response.status_code=500');
+    await page.press('input[name=where]', 'Enter');
+    await page.selectOption('select[name=severity]', 'fatal');
+    await page.click('form[data-testid=filters] button[type=submit]');
+    await page.waitForFunction(() => location.search === '?severity=fatal&where=http.response.status_code%3D500');
+    await page.waitForSelector('tr[data-line]');
+    const byAttributes = await lineNumbers();
+
+    await page.goto(url(`/batches/${fixture.app.batchId}?unparsed=1`));
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-line]').length === 3);
+    const unparsed = await lineNumbers();
+    const parseErrors = await page.$$eval('td.parse-error', (cells) => cells.map((cell) => cell.textContent));
+
+    expect(errors).to.deep.equal(expected.errorOrAbove);
+    expect(severities).to.have.members(['ERROR', 'FATAL']);
+    expect(payments).to.deep.equal(expected.payment);
+    expect(byAttributes).to.deep.equal([100, 200, 300]);
+    expect(unparsed).to.deep.equal([50, 150, 250]);
+    expect(parseErrors.every((text) => text !== null && text.length > 0)).to.equal(true);
+  });
+
+  it('pages through the entries by cursor', async () => {
+    await page.goto(url(`/batches/${fixture.app.batchId}`));
+    await page.waitForSelector('tr[data-line="1"]');
+
+    await page.click('text=Next →');
+    await page.waitForSelector('tr[data-line="101"]');
+    const second = await lineNumbers();
+    await page.click('text=← Previous');
+    await page.waitForSelector('tr[data-line="1"]');
+
+    expect(second).to.deep.equal(Array.from({ length: 100 }, (_, index) => index + 101));
+    expect(await page.textContent('[data-testid=page-info]')).to.equal('entries 1–100');
+  });
+
+  it('opens an entry with its attributes, nested values expandable', async () => {
+    await page.goto(url(`/batches/${fixture.app.batchId}?severity=fatal`));
+    await page.click('tr[data-line="100"] a');
+    await page.waitForSelector('[data-testid=attributes]');
+    await screenshot('entry');
+
+    const status = await page.textContent('[data-testid=attributes] tr[data-key="http.response.status_code"] > td');
+    await page.click('[data-testid=attributes] tr[data-key=host] > td > details > summary');
+    const hostName = await page.textContent('[data-testid=attributes] tr[data-key=host] tr[data-key=name] > td');
+    const facts = await page.$$eval('[data-testid=entry-facts] > div', (items) => Object.fromEntries(items.map((item) => [item.getAttribute('data-fact'), item.querySelector('dd')!.textContent])));
+
+    expect(new URL(page.url()).pathname).to.equal(`/batches/${fixture.app.batchId}/entries/100`);
+    expect(status).to.equal('500');
+    expect(hostName).to.equal('web-1');
+    expect(await page.isVisible('[data-testid=attributes] tr[data-key=host] tr[data-key=name]')).to.equal(true);
+    expect(facts).to.deep.include({ severity: 'FATAL (21)', lines: 'line 100', truncated: 'no', format: 'json' });
+    expect(await page.textContent('[data-testid=entry-body]')).to.equal('request 100 served');
+  });
+
+  it('redrives a dead-lettered chunk from /dlq after confirmation, and the batch ends COMPLETED with exact counters', async () => {
+    await page.goto(url('/dlq'));
+    await page.waitForSelector(`tr[data-batch-id="${fixture.poison.batchId}"][data-chunk="2"]`);
+    const reason = await page.textContent(`tr[data-batch-id="${fixture.poison.batchId}"] td.reason`);
+    await screenshot('dlq');
+
+    await page.click('[data-testid=redrive]');
+    await page.waitForSelector(`[data-testid=redrive-result] .followed[data-batch-id="${fixture.poison.batchId}"] [data-status=COMPLETED]`, { timeout: 30_000 });
+    const summary = await page.textContent('[data-testid=redrive-summary]');
+    await page.waitForSelector('text=The dead-letter queue is empty.');
+    const batch = (await fixture.opened.logRepository.getBatch(fixture.poison.batchId))!;
+    const stored = await new SqliteEntryQuery(fixture.opened.store).count({ batchId: fixture.poison.batchId });
+
+    expect(dialogs).to.deep.equal(['Move 1 dead-lettered chunk(s) back to the chunk queue?']);
+    expect(reason).to.match(/disk unavailable <b>while writing<\/b>/);
+    expect(summary).to.equal('Moved 1 chunk(s) back.');
+    expect(batch).to.deep.include({ status: 'COMPLETED', processedChunks: 6, totalChunks: 6, totalLines: 120, deadLetteredChunks: [] });
+    expect(batch.stats).to.deep.equal({ lines: 120, entries: 120, unparsed: 0, blank: 0, continuation: 0, truncated: 0 });
+    expect(stored).to.deep.equal({ total: 120, bySeverity: { INFO: 108, WARN: 12 } });
+  });
+
+  describe('XSS fixture', () => {
+    const marker = () => page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss);
+    /** No payload left an element behind, and the only script is the bundle. */
+    const foreignElements = () =>
+      page.evaluate(() => ({
+        scripts: [...document.scripts].map((script) => script.getAttribute('src')),
+        injected: document.querySelectorAll('main img, main svg, main iframe, main object, main embed, a[href^="javascript"]').length,
+      }));
+    /** Nothing is wider than the window: the page does not scroll sideways. */
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
+    it('shows markup in batches, entries and attributes as text, and runs none of it', async () => {
+      await page.goto(url('/'));
+      await page.waitForSelector(`tr[data-batch-id="${fixture.xss.batchId}"]`);
+      const source = await page.textContent(`tr[data-batch-id="${fixture.xss.batchId}"] td[data-col=source] a`);
+      const onBatches = { marker: await marker(), ...(await foreignElements()) };
+
+      await page.goto(url(`/batches/${fixture.xss.batchId}`));
+      await page.waitForSelector('tr[data-line="7"]');
+      const bodies = await page.$$eval('tr[data-line] td.body', (cells) => cells.map((cell) => cell.textContent));
+      const onBatch = { marker: await marker(), ...(await foreignElements()), overflow: await overflow() };
+      const tableFits = await page.$eval('table[data-testid=entries]', (table) => table.getBoundingClientRect().width <= table.parentElement!.clientWidth + 1);
+
+      const entryPages: Array<{ line: number; marker: unknown; injected: number; overflow: number }> = [];
+      for (let line = 1; line <= 7; line++) {
+        await page.goto(url(`/batches/${fixture.xss.batchId}/entries/${line}`));
+        await page.waitForSelector('[data-testid=entry-body]');
+        entryPages.push({ line, marker: await marker(), injected: (await foreignElements()).injected, overflow: await overflow() });
+      }
+      await page.goto(url(`/batches/${fixture.xss.batchId}/entries/5`));
+      await page.waitForSelector('[data-testid=attributes]');
+      const javascriptUrl = await page.textContent('[data-testid=attributes] tr[data-key="url.full"] > td');
+      await page.goto(url(`/batches/${fixture.xss.batchId}/entries/1`));
+      await page.waitForSelector('[data-testid=attributes]');
+      const userAgent = await page.textContent('[data-testid=attributes] tr[data-key="user_agent.original"] > td');
+
+      await page.goto(url(`/batches/${fixture.access.batchId}/entries/1`));
+      await page.waitForSelector('[data-testid=attributes]');
+      const access = await page.$$eval('[data-testid=attributes] tr[data-key] > td', (cells) => cells.map((cell) => cell.textContent));
+      const onAccess = { marker: await marker(), ...(await foreignElements()) };
+
+      expect(source).to.equal('<img src=x onerror=window.__xss=1>.jsonl');
+      expect(bodies.slice(0, 4)).to.deep.equal(XSS_PAYLOADS);
+      expect(bodies[6]).to.equal(`not json ${XSS_PAYLOADS[0]}`);
+      expect(javascriptUrl).to.equal(XSS_JAVASCRIPT_URL);
+      expect(userAgent).to.equal(XSS_PAYLOADS[0]);
+      expect(access).to.include(XSS_JAVASCRIPT_URL);
+      expect(access.some((text) => text?.includes("<img src=x onerror=window.__xss='ua'>"))).to.equal(true);
+      for (const state of [onBatches, onBatch, onAccess]) {
+        expect(state.marker).to.equal(undefined);
+        expect(state.injected).to.equal(0);
+        expect(state.scripts).to.deep.equal(['/assets/app.js']);
+      }
+      expect(entryPages.filter((state) => state.marker !== undefined || state.injected !== 0 || state.overflow > 0)).to.deep.equal([]);
+      expect(onBatch.overflow).to.be.at.most(0);
+      expect(tableFits).to.equal(true);
+      expect(dialogs.filter((message) => !message.startsWith('Move '))).to.deep.equal([]);
+    });
+
+    it('holds the layout with a 100 KB line: one table row, a bounded box on the entry page', async () => {
+      await page.goto(url(`/batches/${fixture.xss.batchId}`));
+      await page.waitForSelector('tr[data-line="6"]');
+      const rowHeights = await page.$$eval('tr[data-line]', (rows) => rows.map((row) => row.getBoundingClientRect().height));
+
+      await page.goto(url(`/batches/${fixture.xss.batchId}/entries/6`));
+      await page.waitForSelector('[data-testid=entry-body]');
+      const box = await page.$eval('[data-testid=entry-body]', (pre) => ({
+        length: pre.textContent!.length,
+        height: pre.getBoundingClientRect().height,
+        width: pre.getBoundingClientRect().width,
+        sideways: pre.scrollWidth - pre.clientWidth,
+      }));
+      const attributesTop = await page.$eval('section:nth-of-type(2) h2', (heading) => heading.getBoundingClientRect().top);
+
+      expect(Math.max(...rowHeights) - Math.min(...rowHeights)).to.be.below(2);
+      expect(box.length).to.equal('long '.length + LONG_LINE_BYTES);
+      expect(box.height).to.be.at.most(440);
+      expect(box.width).to.be.at.most(1280);
+      expect(box.sideways).to.equal(0);
+      expect(attributesTop).to.be.below(800);
+      expect(await overflow()).to.be.at.most(0);
+    });
+  });
+});
