@@ -10,7 +10,7 @@ import { describeError, ObjectChangedError, ObjectNotFoundError, SplitFailedErro
 import { EventAssembler, type PositionedEvent } from '../domain/event-assembler.js';
 import { LineSplitter, type RawLine } from '../domain/line-splitter.js';
 import { CloudTrailDocumentReader, DocumentTooLargeError, looksLikeCloudTrail } from '../domain/parsing/cloudtrail.js';
-import { DETECTION_SAMPLE_LINES, detectFormat, type FormatOption } from '../domain/parsing/formats.js';
+import { DETECTION_SAMPLE_LINES, detectFormat, type FormatOption, mixedOtherFormat } from '../domain/parsing/formats.js';
 import { formatFromKey } from '../domain/parsing/key-rules.js';
 import { multilinePolicyFor } from '../domain/parsing/multiline.js';
 import type { PipelineSettings } from './pipeline-settings.js';
@@ -26,6 +26,8 @@ export interface SplitRequest {
   /** From the S3 event; looked up when absent. */
   readonly etag?: string;
   readonly size?: number;
+  /** When the object was written (ISO 8601; the S3 event's time), for year-less timestamps; looked up when absent. */
+  readonly lastModified?: string;
   /** Overrides the configured format for this object. */
   readonly format?: FormatOption;
   /** Resume a split that handed over (continuation). */
@@ -70,7 +72,7 @@ export class SplitLogObject {
     const { bucket, key } = request;
     let info: ObjectInfo;
     if (request.etag !== undefined && request.size !== undefined) {
-      info = { bucket, key, etag: request.etag, size: request.size };
+      info = { bucket, key, etag: request.etag, size: request.size, lastModified: request.lastModified };
     } else {
       try {
         info = await this.objects.head(bucket, key);
@@ -89,7 +91,7 @@ export class SplitLogObject {
       return { kind: 'duplicate', batch: (await this.repository.getBatch(batchId)) ?? batch };
     }
     try {
-      return await this.split(batch, request);
+      return await this.split(batch, request, info.lastModified);
     } catch (error) {
       const failure =
         error instanceof SplitFailedError
@@ -108,7 +110,7 @@ export class SplitLogObject {
     }
   }
 
-  private async split(batch: Batch, request: SplitRequest): Promise<SplitOutcome> {
+  private async split(batch: Batch, request: SplitRequest, lastModified: string | undefined): Promise<SplitOutcome> {
     const { bucket, key } = request;
     const resume = request.resume;
     // A gzip or UTF-16 object cannot be entered mid-stream: such a resumed split re-reads from byte 0 and skips.
@@ -152,6 +154,11 @@ export class SplitLogObject {
       }
     }
 
+    // Year-less timestamps (BSD syslog, `Oct 11 22:14:15` text) take their year from the object's time: a December
+    // line in an object written in January belongs to the year before. Every chunk carries it (and so does a resume).
+    if (resume === undefined && lastModified !== undefined && hasYearlessTimestamps(decision.format)) {
+      decision = { ...decision, formatContext: { ...decision.formatContext, objectModifiedAt: lastModified } };
+    }
     const packer = new ChunkPacker({
       batchId: batch.batchId,
       source: { bucket, key, etag: batch.source.etag },
@@ -365,6 +372,12 @@ async function* sniffBinary(content: AsyncIterable<Buffer>): AsyncGenerator<Buff
     }
     yield buffer;
   }
+}
+
+/** Formats whose lines may carry a timestamp without a year. */
+function hasYearlessTimestamps(format: string): boolean {
+  const single = mixedOtherFormat(format) ?? format;
+  return single === 'syslog' || single === 'text';
 }
 
 /** zlib reports bad compressed data with `Z_*` codes (`Z_DATA_ERROR`, `Z_BUF_ERROR`, ...). */

@@ -73,6 +73,8 @@ export function createSplitterHandler(resolve: () => SplitterDependencies) {
           key,
           etag: record.s3.object.eTag ?? record.s3.object.versionId,
           size: record.s3.object.size,
+          // An ObjectCreated event is sent when the write completes: its time is the object's last-modified time.
+          lastModified: record.eventTime,
           shouldHandOver,
         });
         telemetry.splitFinished(outcome, { bucket, key, elapsedMs: Date.now() - started });

@@ -19,6 +19,8 @@ export interface ObjectCreated {
   readonly key: string;
   readonly size: number;
   readonly etag: string;
+  /** The event's time: when the object was written, if known. */
+  readonly lastModified?: string;
 }
 
 /** An `ObjectCreated:Put` notification, shaped as S3 delivers it to Lambda. */
@@ -29,7 +31,7 @@ export function objectCreatedEvent(object: ObjectCreated, now = new Date()): S3E
         eventVersion: '2.1',
         eventSource: 'aws:s3',
         awsRegion: LOCAL_REGION,
-        eventTime: now.toISOString(),
+        eventTime: object.lastModified ?? now.toISOString(),
         eventName: 'ObjectCreated:Put',
         userIdentity: { principalId: 'AWS:LOCAL' },
         requestParameters: { sourceIPAddress: '127.0.0.1' },

@@ -39,6 +39,15 @@ export function describeObjectStoreContract(adapterName: string, makeFixture: ()
         expect(infoA.etag).to.not.equal(infoB.etag);
       });
 
+      it('tells when the object was last written, within a minute of now', async () => {
+        const key = await fixture.put('c.log', Buffer.from('x\n'));
+
+        const info = await fixture.store.head(fixture.bucket, key);
+
+        expect(info.lastModified).to.be.a('string');
+        expect(Math.abs(Date.parse(info.lastModified as string) - Date.now())).to.be.below(60_000);
+      });
+
       it('throws ObjectNotFoundError for a missing object', async () => {
         const error = await fixture.store.head(fixture.bucket, fixture.missingKey()).catch((caught: unknown) => caught);
 

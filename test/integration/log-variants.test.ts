@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { runCli } from '../helpers/cli.js';
-import { createMemoryPipeline, logFile } from '../helpers/memory-pipeline.js';
+import { deriveBatchId } from '../../src/domain/batch.js';
+import { BUCKET, createMemoryPipeline, logFile } from '../helpers/memory-pipeline.js';
 
 /** Container output: an application's JSON lines interleaved with its libraries' plain lines, and blank ones. */
 function mixedContainerLog(count: number): { lines: string[]; blank: number; json: number } {
@@ -47,6 +48,23 @@ describe('Real-world variants through the memory pipeline', () => {
 
     expect(batches[0].stats).to.deep.include({ entries: 2, blank: 1, continuation: 1 });
     expect(entries[0].map((entry) => entry.lineNumber)).to.deep.equal([1, 4]);
+  });
+
+  it("takes the year of year-less syslog and text timestamps from the object's time, not the time it is read", async () => {
+    const pipeline = createMemoryPipeline();
+    const writtenMidYear = { lastModified: '2025-06-01T00:00:00.000Z' };
+    const uploads = [
+      pipeline.objectStore.put(BUCKET, 'old-syslog.log', '<13>Mar 10 08:00:00 host app[1]: backfilled\n', writtenMidYear),
+      pipeline.objectStore.put(BUCKET, 'old-text.log', 'Mar 10 08:00:00 backfilled text line\n', writtenMidYear),
+      pipeline.objectStore.put(BUCKET, 'new-year.log', '<13>Dec 31 23:59:59 host app[1]: last of the year\n', { lastModified: '2026-01-01T00:05:00.000Z' }),
+    ];
+
+    await pipeline.runtime.run(uploads);
+
+    const timestamps = await Promise.all(
+      uploads.map(async (upload) => (await pipeline.repository.listEntries(deriveBatchId(upload))).items[0].timestamp),
+    );
+    expect(timestamps).to.deep.equal(['2025-03-10T08:00:00.000Z', '2025-03-10T08:00:00.000Z', '2025-12-31T23:59:59.000Z']);
   });
 
   it('counts a file of blank and whitespace-only lines as 4 lines, 4 blank, 0 entries (CLI)', async () => {

@@ -29,7 +29,13 @@ export class S3ObjectStore implements ObjectStore {
   async head(bucket: string, key: string): Promise<ObjectInfo> {
     try {
       const response = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-      return { bucket, key, size: response.ContentLength ?? 0, etag: unquoteEtag(response.ETag ?? '') };
+      return {
+        bucket,
+        key,
+        size: response.ContentLength ?? 0,
+        etag: unquoteEtag(response.ETag ?? ''),
+        ...(response.LastModified === undefined ? {} : { lastModified: response.LastModified.toISOString() }),
+      };
     } catch (error) {
       throw translateNotFound(error, bucket, key);
     }

@@ -18,7 +18,7 @@ export class LocalFileObjectStore implements ObjectStore {
     try {
       const info = await stat(file);
       if (!info.isFile()) throw new ObjectNotFoundError(`${file} is not a regular file`);
-      return { bucket, key, size: info.size, etag: `${info.size}-${Math.trunc(info.mtimeMs)}` };
+      return { bucket, key, size: info.size, etag: `${info.size}-${Math.trunc(info.mtimeMs)}`, lastModified: info.mtime.toISOString() };
     } catch (error) {
       if (error instanceof ObjectNotFoundError) throw error;
       throw new ObjectNotFoundError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });

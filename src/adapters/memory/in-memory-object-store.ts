@@ -5,7 +5,7 @@ import { ObjectChangedError, ObjectNotFoundError } from '../../domain/errors.js'
 
 /** Objects held in memory; streamed in slices, like a network read, so consumers never see one big buffer. */
 export class InMemoryObjectStore implements ObjectStore {
-  private readonly objects = new Map<string, { content: Buffer; etag: string }>();
+  private readonly objects = new Map<string, { content: Buffer; etag: string; lastModified: string }>();
 
   constructor(private readonly sliceBytes = 64 * 1024) {}
 
@@ -14,11 +14,12 @@ export class InMemoryObjectStore implements ObjectStore {
    * `CopyObject` writes). With `partBytes`, the object is stored as a multipart upload of parts that size would be:
    * its ETag is S3's multipart ETag, the MD5 of the parts' MD5s followed by `-<part count>`.
    */
-  put(bucket: string, key: string, content: Buffer | string, options?: { partBytes?: number }): ObjectInfo {
+  put(bucket: string, key: string, content: Buffer | string, options?: { partBytes?: number; lastModified?: string }): ObjectInfo {
     const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     const etag = options?.partBytes === undefined ? `"${md5(bytes).toString('hex')}"` : multipartEtag(bytes, options.partBytes);
-    this.objects.set(this.id(bucket, key), { content: bytes, etag });
-    return { bucket, key, size: bytes.length, etag };
+    const lastModified = options?.lastModified ?? new Date().toISOString();
+    this.objects.set(this.id(bucket, key), { content: bytes, etag, lastModified });
+    return { bucket, key, size: bytes.length, etag, lastModified };
   }
 
   delete(bucket: string, key: string): void {
@@ -27,7 +28,7 @@ export class InMemoryObjectStore implements ObjectStore {
 
   async head(bucket: string, key: string): Promise<ObjectInfo> {
     const object = this.get(bucket, key);
-    return { bucket, key, size: object.content.length, etag: object.etag };
+    return { bucket, key, size: object.content.length, etag: object.etag, lastModified: object.lastModified };
   }
 
   async openStream(bucket: string, key: string, options?: OpenStreamOptions): Promise<Readable> {
@@ -47,7 +48,7 @@ export class InMemoryObjectStore implements ObjectStore {
     );
   }
 
-  private get(bucket: string, key: string): { content: Buffer; etag: string } {
+  private get(bucket: string, key: string): { content: Buffer; etag: string; lastModified: string } {
     const object = this.objects.get(this.id(bucket, key));
     if (object === undefined) throw new ObjectNotFoundError(`no object s3://${bucket}/${key}`);
     return object;

@@ -6,6 +6,8 @@ export interface ObjectInfo {
   readonly size: number;
   /** ETag, or the version id where the store has versions: identifies the content for the batch id. */
   readonly etag: string;
+  /** When the object was last written (ISO 8601), where the store knows: the year of year-less timestamps. */
+  readonly lastModified?: string;
 }
 
 export interface OpenStreamOptions {

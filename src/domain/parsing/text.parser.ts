@@ -8,6 +8,7 @@ import {
   isoFromString,
   isoFromYearlessTimestamp,
   monthFromAbbreviation,
+  yearReference,
 } from './timestamp.js';
 
 /** How much of a line is searched for a timestamp and a level word. */
@@ -54,7 +55,7 @@ export function findTimestamp(head: string, context: ParseContext): string | und
     if (month !== undefined) {
       return isoFromYearlessTimestamp(
         month, Number(yearless[2].trim()), Number(yearless[3]), Number(yearless[4]), Number(yearless[5]),
-        fractionToMillis(yearless[6]), context.observedAt,
+        fractionToMillis(yearless[6]), yearReference(context),
       );
     }
   }
