@@ -72,8 +72,9 @@ export interface LogPipelineStackProps extends StackProps {
    */
   readonly ingestKeySuffix?: string;
   /**
-   * Name of the ingest bucket.
-   * @default `logbatch-ingest-<hash>-<account>-<region>`
+   * Name of the ingest bucket. Set it to keep (adopt) an existing bucket; the default is new for each creation of
+   * the stack, so a stack deployed again after `cdk destroy` does not collide with its retained bucket.
+   * @default `logbatch-ingest-<hash>-<12 hex of the stack id>-<region>`
    */
   readonly ingestBucketName?: string;
   /**

@@ -157,6 +157,26 @@ describe('LogPipelineStack', () => {
       });
     });
 
+    it('names the bucket after this creation of the stack (part of AWS::StackId), so a redeploy after destroy does not collide', () => {
+      const bucket = template.toJSON().Resources[ids.ingestBucket] as Resource;
+      const stackCreationId = {
+        'Fn::Select': [4, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }],
+      };
+
+      const [, parts] = (bucket.Properties?.BucketName as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+      expect(parts[0]).to.match(/^logbatch-ingest-[0-9a-f]{8}$/);
+      expect(parts.slice(1)).to.deep.equal([stackCreationId, { Ref: 'AWS::Region' }]);
+      // The splitter's grant and S3's invoke permission name the same bucket.
+      expect(JSON.stringify(grantsOf(template, ids.splitterRole).get('s3:ListBucket'))).to.include('AWS::StackId');
+      // Longest name: 16 + 8 + 1 + 12 + 1 + a 14-character region stays within S3's 63.
+      expect('logbatch-ingest-'.length + 8 + 1 + 12 + 1 + 'ap-southeast-5'.length).to.be.at.most(63);
+    });
+
+    it('takes a given bucket name as it is, to adopt an existing bucket', () => {
+      const named = Template.fromStack(createStack({ ingestBucketName: 'my-existing-ingest' }));
+      named.hasResourceProperties('AWS::S3::Bucket', { BucketName: 'my-existing-ingest' });
+    });
+
     it('denies every request that does not use TLS', () => {
       template.hasResourceProperties('AWS::S3::BucketPolicy', {
         Bucket: { Ref: ids.ingestBucket },

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Grant, type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnPermission, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import {
@@ -18,7 +18,12 @@ export interface IngestBucketProps {
    * Name of the ingest bucket. The name is fixed at synthesis so the bucket's ARN can be written into the
    * splitter's policy and the S3 → Lambda permission without a reference to the bucket itself (which would be a
    * dependency cycle with the bucket's notification to the splitter).
-   * @default `logbatch-ingest-<8 hex of this construct's path>-<account>-<region>`
+   *
+   * The default name includes part of the stack's id, which CloudFormation generates anew for each creation of a
+   * stack: after `cdk destroy` the retained bucket keeps its name and data, and deploying the stack again creates a
+   * new bucket beside it instead of failing with "already exists". Set a name to adopt a bucket deliberately: a
+   * stack deployed before this default changed keeps its bucket only with its current name given here.
+   * @default `logbatch-ingest-<8 hex of this construct's path>-<last 12 hex of the stack id>-<region>`
    */
   readonly bucketName?: string;
   /**
@@ -101,8 +106,7 @@ export class IngestBucket extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.keyPrefix = props.keyPrefix ?? '';
     this.keySuffix = props.keySuffix ?? '';
-    this.bucketName =
-      props.bucketName ?? Fn.join('-', ['logbatch-ingest', this.node.addr.slice(0, 8), stack.account, stack.region]);
+    this.bucketName = props.bucketName ?? Fn.join('-', ['logbatch-ingest', this.node.addr.slice(0, 8), stackCreationId(), stack.region]);
     this.bucketArn = stack.formatArn({
       service: 's3',
       region: '',
@@ -226,6 +230,15 @@ export class IngestBucket extends Construct {
     // S3 validates the destination when the configuration is applied: the permission must exist first.
     cfnBucket.addResourceDependency(permission, 'S3 validates the notification destination when it is configured');
   }
+}
+
+/**
+ * The last 12 hex digits of the stack id's UUID (`arn:...:stack/<name>/<uuid>`): different for each creation of
+ * a stack of the same name, known before any resource is created, and safe in a bucket name.
+ */
+function stackCreationId(): string {
+  const uuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
+  return Fn.select(4, Fn.split('-', uuid));
 }
 
 function isConstruct(value: unknown): value is IConstruct {
