@@ -52,6 +52,11 @@ export interface LogPipelineStackProps extends StackProps {
    */
   readonly reserveConcurrency?: boolean;
   /**
+   * X-Ray active tracing of both functions.
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
    * Level of both functions' structured logs.
    * @default 'INFO'
    */
@@ -168,6 +173,7 @@ export class LogPipelineStack extends Stack {
       memorySize: props.splitter?.memorySize,
       reservedConcurrency: props.splitter?.reservedConcurrency,
       reserveConcurrency: props.reserveConcurrency,
+      tracing: props.tracing,
       logLevel,
       logRetention,
       removalPolicy,
@@ -184,6 +190,7 @@ export class LogPipelineStack extends Stack {
       maxConcurrency: props.worker?.maxConcurrency,
       reservedConcurrency: props.worker?.reservedConcurrency,
       reserveConcurrency: props.reserveConcurrency,
+      tracing: props.tracing,
       logLevel,
       logRetention,
       removalPolicy,

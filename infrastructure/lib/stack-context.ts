@@ -29,6 +29,7 @@ export const CONTEXT_KEYS = {
   workerReservedConcurrency: 'logbatch:workerReservedConcurrency',
   splitterReservedConcurrency: 'logbatch:splitterReservedConcurrency',
   reserveConcurrency: 'logbatch:reserveConcurrency',
+  tracing: 'logbatch:tracing',
   oldestChunkAgeAlarmMinutes: 'logbatch:oldestChunkAgeAlarmMinutes',
   alarmEmail: 'logbatch:alarmEmail',
 } as const;
@@ -104,6 +105,7 @@ export function readStackContext(node: Node): StackContext {
         reservedConcurrency: integer(CONTEXT_KEYS.workerReservedConcurrency),
       },
       reserveConcurrency: flag(CONTEXT_KEYS.reserveConcurrency),
+      tracing: flag(CONTEXT_KEYS.tracing),
       oldestChunkAgeThreshold: optional(integer(CONTEXT_KEYS.oldestChunkAgeAlarmMinutes), Duration.minutes),
       alarmEmail: text(CONTEXT_KEYS.alarmEmail),
     },

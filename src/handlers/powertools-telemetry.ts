@@ -21,12 +21,20 @@ export const WORKER_SERVICE_NAME = 'logbatch-worker';
 
 /**
  * Structured JSON logs (Powertools Logger; level from `POWERTOOLS_LOG_LEVEL`) and CloudWatch embedded-metric-format
- * metrics (Powertools Metrics; namespace from `POWERTOOLS_METRICS_NAMESPACE`).
+ * metrics (Powertools Metrics; namespace from `POWERTOOLS_METRICS_NAMESPACE`). Each invocation's Lambda context is
+ * added to the logger (request id, function name and version, cold start). Tests pass their own logger and metrics.
  */
-export function createPowertoolsTelemetry(serviceName: string): HandlerTelemetry {
-  const logger = new Logger({ serviceName });
-  const metrics = new Metrics({ serviceName, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE_DEFAULT });
+export function createPowertoolsTelemetry(
+  serviceName: string,
+  tools: { readonly logger?: Logger; readonly metrics?: Metrics } = {},
+): HandlerTelemetry {
+  const logger = tools.logger ?? new Logger({ serviceName });
+  const metrics =
+    tools.metrics ?? new Metrics({ serviceName, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE_DEFAULT });
   return {
+    invocationStarted(context) {
+      if (context !== undefined) logger.addContext(context);
+    },
     splitFinished(outcome, context) {
       if (outcome.kind === 'failed') {
         logger.error('split failed', { ...context, reason: outcome.reason, batchId: outcome.batch?.batchId });

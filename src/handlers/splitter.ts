@@ -41,8 +41,11 @@ export function handOverMarginFor(remainingMs: number): number {
   return Math.min(MAX_HAND_OVER_MARGIN_MS, Math.floor(remainingMs * HAND_OVER_MARGIN_SHARE));
 }
 
-/** Lambda's context, reduced to what the splitter uses; absent locally unless the runtime plays a time limit. */
-type RemainingTime = Pick<Context, 'getRemainingTimeInMillis'>;
+/**
+ * Lambda's context; absent locally unless the runtime plays a time limit, when it may carry only
+ * `getRemainingTimeInMillis`.
+ */
+type SplitterContext = Pick<Context, 'getRemainingTimeInMillis'> & Partial<Context>;
 
 /**
  * The splitter Lambda: one split per `ObjectCreated` record, and one resumed split per continuation message (from
@@ -50,58 +53,74 @@ type RemainingTime = Pick<Context, 'getRemainingTimeInMillis'>;
  */
 export function createSplitterHandler(resolve: () => SplitterDependencies) {
   let dependencies: SplitterDependencies | undefined;
-  return async (event: SplitterEvent, context?: RemainingTime): Promise<SplitterResult> => {
+  return async (event: SplitterEvent, context?: SplitterContext): Promise<SplitterResult> => {
     dependencies ??= resolve();
     const { splitLogObject, telemetry = silentTelemetry } = dependencies;
-    let shouldHandOver: (() => boolean) | undefined;
-    if (context !== undefined) {
-      const marginMs = dependencies.handOverMarginMs ?? handOverMarginFor(context.getRemainingTimeInMillis());
-      shouldHandOver = () => context.getRemainingTimeInMillis() < marginMs;
+    // A local runtime's stand-in (only the remaining time) is no Lambda context for the logger.
+    telemetry.invocationStarted?.(context?.awsRequestId === undefined ? undefined : (context as Context));
+    try {
+      return await split(event, splitLogObject, telemetry, context, dependencies.handOverMarginMs);
+    } finally {
+      // Metrics of the files done before an error are published too.
+      telemetry.flush();
     }
-    const outcomes: SplitOutcome['kind'][] = [];
-    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-    if (!('Records' in event) || !Array.isArray(event.Records)) return { outcomes, batchItemFailures };
+  };
+}
 
-    for (const record of event.Records) {
-      const started = Date.now();
-      if ('s3' in record) {
-        if (!isObjectCreated(record)) continue;
-        const bucket = record.s3.bucket.name;
-        const key = decodeS3Key(record.s3.object.key);
+async function split(
+  event: SplitterEvent,
+  splitLogObject: SplitLogObject,
+  telemetry: HandlerTelemetry,
+  context: SplitterContext | undefined,
+  handOverMarginMs: number | undefined,
+): Promise<SplitterResult> {
+  let shouldHandOver: (() => boolean) | undefined;
+  if (context !== undefined) {
+    const marginMs = handOverMarginMs ?? handOverMarginFor(context.getRemainingTimeInMillis());
+    shouldHandOver = () => context.getRemainingTimeInMillis() < marginMs;
+  }
+  const outcomes: SplitOutcome['kind'][] = [];
+  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  if (!('Records' in event) || !Array.isArray(event.Records)) return { outcomes, batchItemFailures };
+
+  for (const record of event.Records) {
+    const started = Date.now();
+    if ('s3' in record) {
+      if (!isObjectCreated(record)) continue;
+      const bucket = record.s3.bucket.name;
+      const key = decodeS3Key(record.s3.object.key);
+      const outcome = await splitLogObject.execute({
+        bucket,
+        key,
+        etag: record.s3.object.eTag ?? record.s3.object.versionId,
+        size: record.s3.object.size,
+        // An ObjectCreated event is sent when the write completes: its time is the object's last-modified time.
+        lastModified: record.eventTime,
+        shouldHandOver,
+      });
+      telemetry.splitFinished(outcome, { bucket, key, elapsedMs: Date.now() - started });
+      outcomes.push(outcome.kind);
+    } else {
+      try {
+        const continuation = decodeContinuation(record.body);
         const outcome = await splitLogObject.execute({
-          bucket,
-          key,
-          etag: record.s3.object.eTag ?? record.s3.object.versionId,
-          size: record.s3.object.size,
-          // An ObjectCreated event is sent when the write completes: its time is the object's last-modified time.
-          lastModified: record.eventTime,
+          bucket: continuation.bucket,
+          key: continuation.key,
+          etag: continuation.etag,
+          size: continuation.size,
+          resume: continuation.resume,
+          handOvers: continuation.handOvers,
           shouldHandOver,
         });
-        telemetry.splitFinished(outcome, { bucket, key, elapsedMs: Date.now() - started });
+        telemetry.splitFinished(outcome, { bucket: continuation.bucket, key: continuation.key, elapsedMs: Date.now() - started });
         outcomes.push(outcome.kind);
-      } else {
-        try {
-          const continuation = decodeContinuation(record.body);
-          const outcome = await splitLogObject.execute({
-            bucket: continuation.bucket,
-            key: continuation.key,
-            etag: continuation.etag,
-            size: continuation.size,
-            resume: continuation.resume,
-            handOvers: continuation.handOvers,
-            shouldHandOver,
-          });
-          telemetry.splitFinished(outcome, { bucket: continuation.bucket, key: continuation.key, elapsedMs: Date.now() - started });
-          outcomes.push(outcome.kind);
-        } catch (error) {
-          telemetry.chunkFailed({ messageId: record.messageId, reason: describeError(error), deadLettered: false });
-          batchItemFailures.push({ itemIdentifier: record.messageId });
-        }
+      } catch (error) {
+        telemetry.chunkFailed({ messageId: record.messageId, reason: describeError(error), deadLettered: false });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
       }
     }
-    telemetry.flush();
-    return { outcomes, batchItemFailures };
-  };
+  }
+  return { outcomes, batchItemFailures };
 }
 
 function isObjectCreated(record: S3EventRecord): boolean {

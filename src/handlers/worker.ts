@@ -1,4 +1,4 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { ProcessChunk } from '../application/process-chunk.use-case.js';
 import { type HandlerTelemetry, silentTelemetry } from './telemetry.js';
 
@@ -13,22 +13,27 @@ export interface WorkerDependencies {
  */
 export function createWorkerHandler(resolve: () => WorkerDependencies) {
   let dependencies: WorkerDependencies | undefined;
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     dependencies ??= resolve();
     const { processChunk, telemetry = silentTelemetry } = dependencies;
+    telemetry.invocationStarted?.(context);
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-    for (const record of event.Records) {
-      const started = Date.now();
-      const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1;
-      const result = await processChunk.handleDelivery({ body: record.body, receiveCount });
-      if (result.kind === 'processed') {
-        telemetry.chunkProcessed(result.outcome, { elapsedMs: Date.now() - started, receiveCount });
-      } else {
-        telemetry.chunkFailed({ messageId: record.messageId, reason: result.reason, deadLettered: result.kind === 'dead-lettered' });
-        if (result.kind === 'retry') batchItemFailures.push({ itemIdentifier: record.messageId });
+    try {
+      for (const record of event.Records) {
+        const started = Date.now();
+        const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1;
+        const result = await processChunk.handleDelivery({ body: record.body, receiveCount });
+        if (result.kind === 'processed') {
+          telemetry.chunkProcessed(result.outcome, { elapsedMs: Date.now() - started, receiveCount });
+        } else {
+          telemetry.chunkFailed({ messageId: record.messageId, reason: result.reason, deadLettered: result.kind === 'dead-lettered' });
+          if (result.kind === 'retry') batchItemFailures.push({ itemIdentifier: record.messageId });
+        }
       }
+    } finally {
+      // Metrics of the chunks done before an error are published too.
+      telemetry.flush();
     }
-    telemetry.flush();
     return { batchItemFailures };
   };
 }

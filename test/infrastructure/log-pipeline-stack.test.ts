@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config/config.js';
 import { METRIC_NAMES } from '../../src/handlers/powertools-telemetry.js';
@@ -746,6 +747,15 @@ describe('LogPipelineStack', () => {
     ruled.allResourcesProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ LOGBATCH_FORMAT_RULES: 'nginx/**=combined,apps/**.json=json' }) },
     });
+  });
+
+  it('traces both functions with X-Ray when tracing is set (off by default), still cdk-nag clean', () => {
+    const stack = createStack({ tracing: true });
+    const traced = Template.fromStack(stack);
+
+    traced.allResourcesProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+    defaults.template.allResourcesProperties('AWS::Lambda::Function', { TracingConfig: Match.absent() });
+    expect(new AwsSolutionsChecks().validateScope(stack).violations.map((violation) => violation.ruleName)).to.deep.equal([]);
   });
 
   it('passes the log level to Powertools and Lambda\'s log filter', () => {

@@ -9,6 +9,7 @@ import {
   LoggingFormat,
   Runtime,
   SystemLogLevel,
+  Tracing,
 } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -67,6 +68,11 @@ export interface PipelineFunctionProps {
    * @default - none reserved: the function shares the account's unreserved pool
    */
   readonly reservedConcurrency?: number;
+  /**
+   * X-Ray active tracing: a trace per invocation with its initialisation and duration, sampled by X-Ray.
+   * @default false
+   */
+  readonly tracing?: boolean;
   /** Extra environment variables (pipeline tuning); resource names and URLs are added by the resources' `connect*`. */
   readonly environment?: Record<string, string>;
   /**
@@ -129,6 +135,7 @@ export class PipelineFunction extends Construct {
       memorySize,
       timeout: props.timeout,
       reservedConcurrentExecutions: props.reservedConcurrency,
+      tracing: props.tracing === true ? Tracing.ACTIVE : undefined,
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
@@ -159,6 +166,14 @@ export class PipelineFunction extends Construct {
         tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
       },
     });
+    if (props.tracing === true) {
+      acknowledgeNagRule(
+        this.role,
+        'AwsSolutions-IAM5[Resource::*]',
+        'X-Ray active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level ' +
+          'permissions: CDK grants them on "*" and they allow nothing else.',
+      );
+    }
     acknowledgeNagRule(
       this.function,
       'AwsSolutions-L1',

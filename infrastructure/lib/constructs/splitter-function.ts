@@ -41,6 +41,8 @@ export interface SplitterFunctionProps {
    * @default 1024
    */
   readonly memorySize?: number;
+  /** X-Ray active tracing. @default false */
+  readonly tracing?: boolean;
   /** @default 'INFO' */
   readonly logLevel?: LogLevel;
   /** @default RetentionDays.ONE_MONTH */
@@ -148,6 +150,7 @@ export class SplitterFunction extends Construct {
       logRetention: props.logRetention,
       logRemovalPolicy: removalPolicy,
       environment: pipelineEnvironment(props.tuning),
+      tracing: props.tracing,
       reservedConcurrency: props.reserveConcurrency === false ? undefined : reservedConcurrency,
       code: props.code,
     });

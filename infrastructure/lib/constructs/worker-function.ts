@@ -57,6 +57,8 @@ export interface WorkerFunctionProps {
    * @default true
    */
   readonly reserveConcurrency?: boolean;
+  /** X-Ray active tracing. @default false */
+  readonly tracing?: boolean;
   /** @default 'INFO' */
   readonly logLevel?: LogLevel;
   /** @default RetentionDays.ONE_MONTH */
@@ -128,6 +130,7 @@ export class WorkerFunction extends Construct {
       logRetention: props.logRetention,
       logRemovalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       environment: pipelineEnvironment(props.tuning),
+      tracing: props.tracing,
       reservedConcurrency,
       code: props.code,
     });
