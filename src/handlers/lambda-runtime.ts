@@ -1,3 +1,5 @@
+import type { Context } from 'aws-lambda';
+import type { RetryPolicy } from '../adapters/aws/retry.js';
 import { TOKENS } from '../di/tokens.js';
 import { createContainer } from '../di/container.js';
 import { awsModule } from '../di/aws.module.js';
@@ -5,14 +7,16 @@ import { loadConfig } from '../config/config.js';
 import type { ProcessChunk } from '../application/process-chunk.use-case.js';
 import type { SplitLogObject } from '../application/split-log-object.use-case.js';
 import { createPowertoolsTelemetry, SPLITTER_SERVICE_NAME, WORKER_SERVICE_NAME } from './powertools-telemetry.js';
+import type { WorkerDependencies } from './worker.js';
+import { InvocationDeadline, workerTimeBudget } from './worker-deadline.js';
 
 /**
  * Cold-start wiring of the deployed functions: configuration from the environment (validated, with a clear
  * error naming a bad variable), the AWS adapters, and Powertools telemetry.
  */
-export function resolveLambdaContainer() {
+export function resolveLambdaContainer(retry?: Partial<RetryPolicy>) {
   const config = loadConfig(process.env);
-  return createContainer({ adapters: awsModule(config), settings: config.pipeline });
+  return createContainer({ adapters: awsModule(config, { retry }), settings: config.pipeline });
 }
 
 export function resolveSplitter() {
@@ -22,9 +26,25 @@ export function resolveSplitter() {
   };
 }
 
-export function resolveWorker() {
+/** The worker's fallback when Lambda passes no context (never in AWS): the stack's default timeout. */
+const DEFAULT_WORKER_TIMEOUT_MS = 120_000;
+
+/**
+ * The worker's time budget and the adapters' retry policy, from the time the first invocation has (the function's
+ * timeout): retries fit in the reserve, and no retry wait runs into the end of an invocation.
+ */
+export function workerRuntimeOptions(timeoutMs: number) {
+  const budget = workerTimeBudget(timeoutMs);
+  const deadline = new InvocationDeadline(budget.finalGuardMs);
+  const retry: Partial<RetryPolicy> = { ...budget.retry, sleep: (ms) => deadline.sleep(ms) };
+  return { budget, deadline, retry };
+}
+
+export function resolveWorker(context?: Pick<Context, 'getRemainingTimeInMillis'>): WorkerDependencies {
+  const { budget, deadline, retry } = workerRuntimeOptions(context?.getRemainingTimeInMillis() ?? DEFAULT_WORKER_TIMEOUT_MS);
   return {
-    processChunk: resolveLambdaContainer().get<ProcessChunk>(TOKENS.ProcessChunk),
+    processChunk: resolveLambdaContainer(retry).get<ProcessChunk>(TOKENS.ProcessChunk),
     telemetry: createPowertoolsTelemetry(WORKER_SERVICE_NAME),
+    timeBudget: { reserveMs: budget.reserveMs, deadline },
   };
 }

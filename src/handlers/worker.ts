@@ -1,28 +1,59 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { ProcessChunk } from '../application/process-chunk.use-case.js';
+import { describeError } from '../domain/errors.js';
 import { type HandlerTelemetry, silentTelemetry } from './telemetry.js';
+import type { InvocationDeadline } from './worker-deadline.js';
 
 export interface WorkerDependencies {
   readonly processChunk: ProcessChunk;
   readonly telemetry?: HandlerTelemetry;
+  /**
+   * Keeps the worker inside its timeout: no chunk is started with less than `reserveMs` plus the longest chunk of
+   * the invocation left; the rest of the batch is returned as failures at once. `deadline`, if given, is the one
+   * the adapters' retry waits check.
+   * @default no deadline (locally, and when Lambda passes no context)
+   */
+  readonly timeBudget?: { readonly reserveMs: number; readonly deadline?: InvocationDeadline };
 }
 
 /**
  * The worker Lambda: processes each chunk of an SQS batch on its own and reports only the failed ones
- * (`ReportBatchItemFailures`), so one bad chunk never sends its neighbours back to the queue.
+ * (`ReportBatchItemFailures`), so one bad chunk never sends its neighbours back to the queue. Near its deadline it
+ * stops starting chunks and returns the rest as failures, so they are retried at once rather than after the
+ * visibility timeout of an invocation that timed out. Dependencies are resolved on the first invocation, with its
+ * context (the runtime sizes its retry budget from the time it has).
  */
-export function createWorkerHandler(resolve: () => WorkerDependencies) {
+export function createWorkerHandler(resolve: (context?: Context) => WorkerDependencies) {
   let dependencies: WorkerDependencies | undefined;
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
-    dependencies ??= resolve();
-    const { processChunk, telemetry = silentTelemetry } = dependencies;
+    dependencies ??= resolve(context);
+    const { processChunk, telemetry = silentTelemetry, timeBudget } = dependencies;
     telemetry.invocationStarted?.(context);
+    timeBudget?.deadline?.begin(context);
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    let longestChunkMs = 0;
     try {
-      for (const record of event.Records) {
+      for (const [index, record] of event.Records.entries()) {
+        if (timeBudget !== undefined && context !== undefined && context.getRemainingTimeInMillis() < timeBudget.reserveMs + longestChunkMs) {
+          const rest = event.Records.slice(index);
+          const reason = `returned unprocessed: ${context.getRemainingTimeInMillis()} ms left, ${timeBudget.reserveMs + longestChunkMs} ms needed to start a chunk`;
+          for (const unprocessed of rest) {
+            telemetry.chunkFailed({ messageId: unprocessed.messageId, reason, deadLettered: false });
+            batchItemFailures.push({ itemIdentifier: unprocessed.messageId });
+          }
+          break;
+        }
         const started = Date.now();
         const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1;
-        const result = await processChunk.handleDelivery({ body: record.body, receiveCount });
+        let result: Awaited<ReturnType<ProcessChunk['handleDelivery']>>;
+        try {
+          result = await processChunk.handleDelivery({ body: record.body, receiveCount });
+        } catch (error) {
+          // Dead-lettering itself failed (or ran out of time): the message stays on the queue, and the rest goes on.
+          result = { kind: 'retry', reason: describeError(error), error };
+        } finally {
+          longestChunkMs = Math.max(longestChunkMs, Date.now() - started);
+        }
         if (result.kind === 'processed') {
           telemetry.chunkProcessed(result.outcome, { elapsedMs: Date.now() - started, receiveCount });
         } else {

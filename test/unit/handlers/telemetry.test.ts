@@ -63,9 +63,20 @@ describe('handler telemetry', () => {
     it('flushes metrics when the invocation throws', async () => {
       const recorded = recordingTelemetry();
       const processChunk = {
-        handleDelivery: sinon.stub().onFirstCall().resolves({ kind: 'retry', reason: 'throttled' }).onSecondCall().rejects(new Error('boom')),
+        handleDelivery: sinon
+          .stub()
+          .onFirstCall()
+          .resolves({ kind: 'retry', reason: 'throttled' })
+          .onSecondCall()
+          .resolves({ kind: 'processed', outcome: {} }),
       } as unknown as ProcessChunk;
-      const handler = createWorkerHandler(() => ({ processChunk, telemetry: recorded.telemetry }));
+      const telemetry: HandlerTelemetry = {
+        ...recorded.telemetry,
+        chunkProcessed: () => {
+          throw new Error('boom');
+        },
+      };
+      const handler = createWorkerHandler(() => ({ processChunk, telemetry }));
 
       const error = await handler(sqsEventFactory(['{}', '{}']), lambdaContext()).then(
         () => undefined,
