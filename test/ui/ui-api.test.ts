@@ -137,7 +137,7 @@ describe('UI HTTP API (startUiServer on a SQLite store)', function () {
         const response = await fetch(new URL(path, fixture.server.url), { headers: { Origin: 'http://evil.example' } });
         await response.arrayBuffer();
         expect(response.headers.get('content-security-policy'), path).to.match(/^default-src 'self'(;|$)/);
-        expect([...response.headers.keys()].filter((name) => name.startsWith('access-control-')), path).to.deep.equal([]);
+        expect([...(response.headers as unknown as Map<string, string>).keys()].filter((name) => name.startsWith('access-control-')), path).to.deep.equal([]);
       }
     });
 

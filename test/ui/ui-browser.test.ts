@@ -7,6 +7,12 @@ import { decideCompletion } from '../../src/domain/batch.js';
 import { closeSharedBrowser, sharedBrowser } from './browser.js';
 import { appExpectations, LONG_LINE_BYTES, startUiFixture, type UiFixture, XSS_JAVASCRIPT_URL, XSS_PAYLOADS } from './fixtures.js';
 
+// Functions given to page.evaluate/waitForFunction run in the browser; this file is type-checked without lib.dom
+// (which would change Node's globals for the whole project), so the browser's globals are declared loosely here.
+declare const document: any;
+declare const window: any;
+declare const location: any;
+
 /** `npm run screenshots` sets this: the tests then save the four pages where docs/images wants them. */
 const SCREENSHOT_DIR = process.env.LOGBATCH_SCREENSHOTS;
 
@@ -105,7 +111,7 @@ describe('logbatch ui in a real Chromium', function () {
 
     expect(seen).to.deep.equal([0, 25, 50, 75, 100]);
     expect(await page.evaluate(() => (window as unknown as { samePage?: boolean }).samePage)).to.equal(true);
-    expect(await page.$eval(`tr[data-batch-id="${batchId}"] progress`, (bar) => (bar as HTMLProgressElement).value)).to.equal(100);
+    expect(await page.$eval(`tr[data-batch-id="${batchId}"] progress`, (bar) => (bar as unknown as { value: number }).value)).to.equal(100);
   });
 
   it('filters entries by severity, by text, by attribute and to unparsed lines', async () => {
