@@ -44,7 +44,7 @@ describe('logbatch run', () => {
   it('writes every stored entry to --out as JSON Lines', async () => {
     const file = path.join(directory, 'out-source.log');
     const out = path.join(directory, 'entries.jsonl');
-    await writeFile(file, logFile(['{"level":"warn","msg":"disk 91% full","time":"2026-11-26T10:00:00Z"}', '', 'oops not json']));
+    await writeFile(file, logFile(['{"level":"warn","msg":"disk 91% full","time":"2026-11-26T10:00:00Z"}', '', '{"oops": not json']));
 
     const result = await runCli(['run', file, '--out', out]);
     const entries = (await readFile(out, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
@@ -53,7 +53,7 @@ describe('logbatch run', () => {
     expect(result.stdout).to.match(/COMPLETED_WITH_ERRORS/);
     expect(entries).to.have.length(2);
     expect(entries[0]).to.deep.include({ lineNumber: 1, timestamp: '2026-11-26T10:00:00.000Z', severityText: 'WARN', severityNumber: 13, body: 'disk 91% full', format: 'json' });
-    expect(entries[1]).to.include({ lineNumber: 3, body: 'oops not json' });
+    expect(entries[1]).to.include({ lineNumber: 3, body: '{"oops": not json' });
     expect(entries[1].parseError).to.be.a('string');
   });
 

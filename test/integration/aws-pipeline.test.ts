@@ -17,7 +17,7 @@ import { SdkFaultInjector } from '../helpers/sdk-faults.js';
 const LOG = [
   '{"time":"2026-11-26T09:00:00.000Z","level":"info","msg":"started"}',
   '{"time":"2026-11-26T09:00:01.000Z","level":"error","msg":"failed","http.response.status_code":500}',
-  'not json at all',
+  '{"time":"2026-11-26T09:00:01.500Z","msg":"cut short',
   '',
   '{"time":"2026-11-26T09:00:02.000Z","level":"warn","msg":"slow"}',
 ].join('\n');
