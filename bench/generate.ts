@@ -41,15 +41,38 @@ export function appLogLine(random: () => number, index: number, baseTime: number
   });
 }
 
-/** Writes a log file of `lines` lines; returns its size in bytes. */
-export async function generateLogFile(path: string, lines: number, seed = 1): Promise<number> {
+const TEXT_LEVELS = ['DEBUG', 'INFO', 'INFO', 'INFO', 'WARN', 'ERROR'];
+const TEXT_MESSAGES = [
+  'HikariPool-1 - Pool stats (total=10, active=2, idle=8, waiting=0)',
+  'Started OrderController in 3.2 seconds',
+  'GET /actuator/health 200',
+  'Connection reset by peer; reconnecting',
+  'cache evicted 128 keys',
+];
+
+/**
+ * A container's output: the application's JSON lines next to its libraries' plain text lines (a timestamp, a level,
+ * a thread and a message), half and half, which detection calls `json+text`.
+ */
+export function mixedLogLine(random: () => number, index: number, baseTime: number): string {
+  if (random() < 0.5) return appLogLine(random, index, baseTime);
+  const time = new Date(baseTime + index * 37).toISOString().replace('T', ' ').replace('Z', '');
+  const level = TEXT_LEVELS[Math.floor(random() * TEXT_LEVELS.length)];
+  return `${time} ${level.padEnd(5)} [pool-${Math.floor(random() * 8)}-thread-${Math.floor(random() * 16)}] ${TEXT_MESSAGES[Math.floor(random() * TEXT_MESSAGES.length)]}`;
+}
+
+/** Makes one line of a generated file: a seeded random source, the line's index, the file's base time. */
+export type LineGenerator = (random: () => number, index: number, baseTime: number) => string;
+
+/** Writes a log file of `lines` lines (application JSON unless another generator is given); returns its size in bytes. */
+export async function generateLogFile(path: string, lines: number, seed = 1, generate: LineGenerator = appLogLine): Promise<number> {
   const random = seededRandom(seed);
   const out = createWriteStream(path);
   const baseTime = Date.parse('2026-11-26T00:00:00.000Z');
   let bytes = 0;
   let buffer = '';
   for (let index = 0; index < lines; index++) {
-    buffer += `${appLogLine(random, index, baseTime)}\n`;
+    buffer += `${generate(random, index, baseTime)}\n`;
     if (buffer.length > 1 << 20) {
       bytes += Buffer.byteLength(buffer);
       if (!out.write(buffer)) await once(out, 'drain');

@@ -61,7 +61,7 @@ function sentence(random: Random, words: number): string {
 }
 
 /** Realistic line generators per format. */
-const GENERATORS: Readonly<Record<string, (random: Random) => string>> = {
+export const GENERATORS: Readonly<Record<string, (random: Random) => string>> = {
   json: (random) =>
     JSON.stringify({
       time: isoTime(random),

@@ -1,44 +1,76 @@
 /**
- * `npm run bench`: generates deterministic log files and measures, side by side in one run,
- *  (a) the floor — read, split and parse with the same parser and nothing else,
- *  (b) the pipeline in-process (real handlers, local runtime, in-memory adapters),
- *  (c) the pipeline with one message per line (`--max-chunk-lines 1`, the naive design),
- * plus the per-format parser throughput. Writes the tables to docs/performance.md.
+ * `npm run bench`: generates deterministic log files and measures, side by side, scenarios that each run in their
+ * own process (bench/scenario.ts, bundled once with esbuild as the CLI is, so every run measures the same code and
+ * none pays for compiling TypeScript):
  *
- *   npm run bench [-- --sizes 10000,100000,1000000 --per-line-max 100000 --repeats 5 --no-write]
+ * - read: the reading floor (read, split, parse), the in-process pipeline (`run`, no output) and the
+ *   one-message-per-line design, at 10k / 100k / 1M lines of JSON;
+ * - write: the writing floor (read, split, parse, `JSON.stringify` each entry, write JSON Lines) and `run --out`,
+ *   on the 2M-line JSON file and the 2M-line mixed JSON/text file;
+ * - memory: peak RSS of `run` and `run --out` at 2M and 6M lines;
+ * - goaccess: `run --out --format combined` on 1M combined access-log lines against `goaccess` (skipped, saying so,
+ *   when goaccess is not installed);
+ * - store: `run --store` on the 1M-line file against the reading floor, its peak RSS, and query pages;
+ * - parsers: throughput of every line parser.
+ *
+ * Each section writes its own block of docs/performance.md.
+ *
+ *   npm run bench [-- --sections read,write --sizes 10000,100000,1000000 --repeats 5 --no-write]
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateLogFile } from './generate.js';
+import { build } from 'esbuild';
+import { generateLogFile, type LineGenerator, mixedLogLine } from './generate.js';
+import { GENERATORS } from './parsers.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
   const index = args.indexOf(name);
   return index === -1 ? fallback : args[index + 1];
 };
+const sections = new Set(option('--sections', 'read,write,memory,goaccess,store,parsers').split(','));
 const sizes = option('--sizes', '10000,100000,1000000').split(',').map(Number);
 const perLineMax = Number(option('--per-line-max', '100000'));
 /** Rounds: each runs every scenario once, back to back; the table shows the median run and the median round's ratio. */
 const repeats = Number(option('--repeats', '5'));
+const writeLines = Number(option('--write-lines', '2000000'));
+const memoryLines = option('--memory-lines', '2000000,6000000').split(',').map(Number);
 const write = !args.includes('--no-write');
 const root = path.resolve(import.meta.dirname, '..');
 const dataDir = path.join(root, '.bench');
 mkdirSync(dataDir, { recursive: true });
+const scratch = path.join(dataDir, 'out');
+mkdirSync(scratch, { recursive: true });
 
 interface Measurement {
   scenario: string;
   lines: number;
   bytes: number;
   seconds: number;
+  cpuSeconds: number;
   peakRssMb: number;
   status?: string;
   requests?: Record<string, number>;
+  storeMb?: number;
 }
 
-function measure(scenario: string, file: string): Measurement {
-  const output = execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench/scenario.ts'), scenario, file], {
+// One bundle for the whole run: edits made while the bench runs do not change what it measures.
+const scenarioBundle = path.join(dataDir, 'scenario.mjs');
+await build({
+  entryPoints: [path.join(root, 'bench/scenario.ts')],
+  outfile: scenarioBundle,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  packages: 'external',
+  logLevel: 'warning',
+});
+
+function measure(scenario: string, file: string, ...rest: string[]): Measurement {
+  const output = execFileSync(process.execPath, [scenarioBundle, scenario, file, ...rest], {
     cwd: root,
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
@@ -49,59 +81,229 @@ function measure(scenario: string, file: string): Measurement {
 /** The middle item by `value` (the upper one of an even count). */
 const median = <T>(items: readonly T[], value: (item: T) => number): T =>
   [...items].sort((a, b) => value(a) - value(b))[Math.floor(items.length / 2)];
-
-const rows: string[] = [];
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-console.log(`node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}`);
-for (const lines of sizes) {
-  const file = path.join(dataDir, `app-${lines}.jsonl`);
-  if (!existsSync(file)) await generateLogFile(file, lines, lines);
-  const scenarios = ['floor', 'pipeline', ...(lines <= perLineMax ? ['per-line'] : [])];
-  const runs = new Map<string, Measurement[]>(scenarios.map((scenario) => [scenario, []]));
-  for (let round = 0; round < repeats; round++) {
-    for (const scenario of scenarios) runs.get(scenario)!.push(measure(scenario, file));
+const today = new Date().toISOString().slice(0, 10);
+const machine = `node ${process.version}, ${os.cpus().length} cores, shared machine`;
+const load = () => os.loadavg()[0].toFixed(1);
+console.log(`${machine}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, load ${load()}`);
+
+async function dataFile(name: string, lines: number, generate?: LineGenerator): Promise<string> {
+  const file = path.join(dataDir, `${name}-${lines}.${name === 'app' ? 'jsonl' : 'log'}`);
+  if (!existsSync(file)) {
+    console.log(`generating ${path.relative(root, file)}`);
+    await generateLogFile(file, lines, lines, generate);
   }
-  const floorRuns = runs.get('floor')!;
-  for (const scenario of scenarios) {
-    const result = median(runs.get(scenario)!, (run) => run.seconds);
-    const rate = result.lines / result.seconds;
-    // Each round ran the floor and this scenario back to back: its ratio is the side-by-side one, and the rounds'
-    // ratios show how much the shared machine moved them.
-    const ratios = runs.get(scenario)!.map((run, round) => floorRuns[round].seconds / run.seconds);
-    const sends = result.requests?.['chunkQueue.sendBatch'];
-    const row =
-      `| ${fmt(lines)} | ${result.scenario} | ${fmt(rate)} | ${((result.bytes / 1e6) / result.seconds).toFixed(1)} | ${result.peakRssMb} | ` +
-      `${median(ratios, (ratio) => ratio).toFixed(2)} | ${ratios.map((ratio) => ratio.toFixed(2)).join(' ')} | ${sends === undefined ? '-' : fmt(sends)} |`;
-    rows.push(row);
-    console.log(row);
+  return file;
+}
+const combinedLine: LineGenerator = (random) => GENERATORS.combined(random);
+
+/** Runs `scenarios` back to back in each of `repeats` rounds; the first is the floor the others are compared with. */
+function rounds(file: string, scenarios: ReadonlyArray<{ name: string; args: string[] }>, count = repeats) {
+  const runs = new Map<string, Measurement[]>(scenarios.map(({ name }) => [name, []]));
+  for (let round = 0; round < count; round++) {
+    for (const { name, args: rest } of scenarios) {
+      const result = measure(name, file, ...rest);
+      runs.get(name)!.push(result);
+      console.log(`  round ${round + 1} ${name}: ${result.seconds.toFixed(2)} s (${result.cpuSeconds.toFixed(2)} s CPU), ${result.peakRssMb} MB, load ${load()}`);
+    }
   }
+  return runs;
 }
 
-const { benchParsers } = await import('./parsers.js');
-const parserRows = (await benchParsers()).map(
-  (result) => `| ${result.format} | ${fmt(result.lines / result.seconds)} | ${((result.bytes / 1e6) / result.seconds).toFixed(1)} |`,
-);
-parserRows.forEach((row) => console.log(row));
+/** A table row: the median run, the median of the rounds' side-by-side ratios to the floor (wall, then CPU). */
+function summarize(lines: number, label: string, own: Measurement[], floor: Measurement[]) {
+  const result = median(own, (run) => run.seconds);
+  const ratios = own.map((run, round) => floor[round].seconds / run.seconds);
+  const cpuRatios = own.map((run, round) => floor[round].cpuSeconds / run.cpuSeconds);
+  return {
+    result,
+    ratio: median(ratios, (ratio) => ratio),
+    cpuRatio: median(cpuRatios, (ratio) => ratio),
+    ratios,
+    rate: result.lines / result.seconds,
+    mbPerSecond: result.bytes / 1e6 / result.seconds,
+    peakRssMb: median(own, (run) => run.peakRssMb).peakRssMb,
+    label,
+    lines,
+  };
+}
 
-if (write) {
+/** Replaces (or appends) the block between `<!-- bench:<name>:start -->` and its end marker. */
+function writeBlock(name: string, lines: readonly string[]): void {
+  if (!write) return;
   const doc = path.join(root, 'docs/performance.md');
-  const table = [
-    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench\` (node ${process.version}, ${os.cpus().length} cores, shared machine): ` +
-      `each scenario in its own process, ${repeats} rounds of floor, pipeline and per-line back to back; lines/s, MB/s and ` +
-      `memory are the median run, × floor the median of the rounds' side-by-side ratios (each round's in the next column).`,
-    '',
-    '| lines | scenario | lines/s | MB/s | peak RSS MB | × floor | × floor by round | SendMessageBatch calls |',
-    '|---:|---|---:|---:|---:|---:|---|---:|',
-    ...rows,
-    '',
-    '| parser | lines/s | MB/s |',
-    '|---|---:|---:|',
-    ...parserRows,
-  ].join('\n');
   const current = existsSync(doc) ? readFileSync(doc, 'utf8') : '';
-  const start = '<!-- bench:start -->';
-  const end = '<!-- bench:end -->';
-  const block = `${start}\n${table}\n${end}`;
-  writeFileSync(doc, current.includes(start) ? current.replace(new RegExp(`${start}[\\s\\S]*${end}`), block) : `${current}\n${block}\n`);
-  console.log(`wrote ${path.relative(root, doc)}`);
+  const start = `<!-- bench:${name}start -->`;
+  const end = `<!-- bench:${name}end -->`;
+  const block = `${start}\n${lines.join('\n')}\n${end}`;
+  const at = current.indexOf(start);
+  const until = current.indexOf(end);
+  writeFileSync(doc, at !== -1 && until > at ? current.slice(0, at) + block + current.slice(until + end.length) : `${current}\n${block}\n`);
+  console.log(`wrote the ${name || 'read:'} block of ${path.relative(root, doc)}`);
+}
+
+if (sections.has('read')) {
+  const rows: string[] = [];
+  for (const lines of sizes) {
+    const file = await dataFile('app', lines);
+    const scenarios = ['floor', 'pipeline', ...(lines <= perLineMax ? ['per-line'] : [])].map((name) => ({ name, args: ['--format', 'json'] }));
+    console.log(`read, ${fmt(lines)} lines`);
+    const runs = rounds(file, scenarios);
+    for (const { name } of scenarios) {
+      const row = summarize(lines, name, runs.get(name)!, runs.get('floor')!);
+      const sends = row.result.requests?.['chunkQueue.sendBatch'];
+      rows.push(
+        `| ${fmt(lines)} | ${name} | ${fmt(row.rate)} | ${row.mbPerSecond.toFixed(1)} | ${row.peakRssMb} | ${row.ratio.toFixed(2)} | ` +
+          `${row.ratios.map((ratio) => ratio.toFixed(2)).join(' ')} | ${row.cpuRatio.toFixed(2)} | ${sends === undefined ? '-' : fmt(sends)} |`,
+      );
+      console.log(rows.at(-1));
+    }
+  }
+  // The original block (no name) keeps its markers.
+  writeBlock('', [
+    `Measured ${today} with \`npm run bench\` (${machine}): each scenario in its own process, ${repeats} rounds of floor, ` +
+      `pipeline and per-line back to back; lines/s, MB/s and memory are the median run, × floor the median of the rounds' ` +
+      `side-by-side ratios of wall time (each round's in the next column), CPU × floor the same for CPU time.`,
+    '',
+    '| lines | scenario | lines/s | MB/s | peak RSS MB | × floor | × floor by round | CPU × floor | SendMessageBatch calls |',
+    '|---:|---|---:|---:|---:|---:|---|---:|---:|',
+    ...rows,
+  ]);
+}
+
+if (sections.has('write')) {
+  const rows: string[] = [];
+  const files: Array<[string, string, string]> = [
+    ['JSON', await dataFile('app', writeLines), 'json'],
+    ['mixed JSON/text', await dataFile('mixed', writeLines, mixedLogLine), 'json+text'],
+  ];
+  for (const [kind, file, format] of files) {
+    const out = path.join(scratch, 'entries.jsonl');
+    console.log(`write, ${fmt(writeLines)} lines of ${kind}`);
+    const scenarios = [
+      { name: 'floor-write', args: ['--format', format, '--out', out] },
+      { name: 'out', args: ['--format', format, '--out', out] },
+    ];
+    const runs = rounds(file, scenarios);
+    for (const { name } of scenarios) {
+      const row = summarize(writeLines, name, runs.get(name)!, runs.get('floor-write')!);
+      rows.push(
+        `| ${kind} | ${name === 'out' ? '`run --out`' : 'writing floor'} | ${fmt(row.rate)} | ${row.mbPerSecond.toFixed(1)} | ${row.peakRssMb} | ` +
+          `${row.ratio.toFixed(2)} | ${row.ratios.map((ratio) => ratio.toFixed(2)).join(' ')} | ${row.cpuRatio.toFixed(2)} |`,
+      );
+      console.log(rows.at(-1));
+    }
+    rmSync(out, { force: true });
+  }
+  writeBlock('write:', [
+    `Measured ${today} with \`npm run bench -- --sections write\` (${machine}): ${fmt(writeLines)} lines per file, ` +
+      `${repeats} rounds of the writing floor and \`run --out\` back to back; medians as above.`,
+    '',
+    '| file | scenario | lines/s | MB/s | peak RSS MB | × writing floor | by round | CPU × writing floor |',
+    '|---|---|---:|---:|---:|---:|---|---:|',
+    ...rows,
+  ]);
+}
+
+if (sections.has('memory')) {
+  const rows: string[] = [];
+  for (const lines of memoryLines) {
+    const file = await dataFile('app', lines);
+    const out = path.join(scratch, 'entries.jsonl');
+    for (const [label, name, rest] of [
+      ['`run`', 'pipeline', []],
+      ['`run --out`', 'out', ['--out', out]],
+    ] as const) {
+      const result = measure(name, file, '--format', 'json', ...rest);
+      console.log(`memory, ${fmt(lines)} lines, ${name}: ${result.peakRssMb} MB in ${result.seconds.toFixed(1)} s`);
+      rows.push(`| ${fmt(lines)} | ${(result.bytes / 1e6).toFixed(0)} | ${label} | ${result.peakRssMb} | ${result.seconds.toFixed(1)} |`);
+    }
+    rmSync(out, { force: true });
+  }
+  writeBlock('memory:', [
+    `Measured ${today} with \`npm run bench -- --sections memory\` (${machine}): one run each, peak RSS of the whole process.`,
+    '',
+    '| lines | MB | run | peak RSS MB | seconds |',
+    '|---:|---:|---|---:|---:|',
+    ...rows,
+  ]);
+}
+
+if (sections.has('goaccess')) {
+  const lines = 1_000_000;
+  const file = await dataFile('combined', lines, combinedLine);
+  const goaccess = spawnSync('goaccess', ['--version'], { encoding: 'utf8' });
+  let block: string[];
+  if (goaccess.error !== undefined || goaccess.status !== 0) {
+    console.log('goaccess is not installed: skipping the comparison (apt-get install -y goaccess)');
+    block = [`Skipped on ${today}: \`goaccess\` is not installed here (\`apt-get install -y goaccess\`).`];
+  } else {
+    const version = goaccess.stdout.split('\n')[0].replace(/\.$/, '');
+    const out = path.join(scratch, 'entries.jsonl');
+    const report = path.join(scratch, 'goaccess.json');
+    const runs: Array<{ goaccess: number; out: Measurement }> = [];
+    // goaccess takes minutes on this file (a million distinct client addresses): one round unless asked for more.
+    const goaccessRounds = Number(option('--goaccess-repeats', '1'));
+    for (let round = 0; round < goaccessRounds; round++) {
+      const started = performance.now();
+      const result = spawnSync('goaccess', [file, '--log-format=COMBINED', '--no-global-config', '--no-progress', '-o', report], { encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(`goaccess failed: ${result.stderr}`);
+      const goaccessSeconds = (performance.now() - started) / 1000;
+      const run = measure('out', file, '--format', 'combined', '--out', out);
+      runs.push({ goaccess: goaccessSeconds, out: run });
+      console.log(`  round ${round + 1}: goaccess ${goaccessSeconds.toFixed(2)} s, run --out ${run.seconds.toFixed(2)} s`);
+    }
+    rmSync(out, { force: true });
+    rmSync(report, { force: true });
+    const speedups = runs.map((run) => run.goaccess / run.out.seconds);
+    const middle = median(runs, (run) => run.out.seconds);
+    block = [
+      `Measured ${today} (${machine}, ${version}): ${fmt(lines)} combined access-log lines ` +
+        `(${(statSync(file).size / 1e6).toFixed(0)} MB, a million distinct client addresses), ${runs.length} round(s) of \`goaccess FILE --log-format=COMBINED -o report.json\` ` +
+        `and \`run --out --format combined\` back to back.`,
+      '',
+      '| run | seconds (median) | lines/s |',
+      '|---|---:|---:|',
+      `| goaccess | ${median(runs, (run) => run.goaccess).goaccess.toFixed(2)} | ${fmt(lines / median(runs, (run) => run.goaccess).goaccess)} |`,
+      `| \`run --out --format combined\` | ${middle.out.seconds.toFixed(2)} | ${fmt(lines / middle.out.seconds)} |`,
+      '',
+      `\`run --out\` is **${median(speedups, (speedup) => speedup).toFixed(1)}×** as fast as goaccess (rounds: ${speedups.map((speedup) => speedup.toFixed(1)).join(' ')}).`,
+    ];
+  }
+  block.forEach((line) => console.log(line));
+  writeBlock('goaccess:', block);
+}
+
+if (sections.has('store')) {
+  const lines = 1_000_000;
+  const file = await dataFile('app', lines);
+  const storeFile = path.join(dataDir, `store-${lines}.db`);
+  console.log(`store, ${fmt(lines)} lines`);
+  const runs = rounds(file, [
+    { name: 'floor', args: ['--format', 'json'] },
+    { name: 'store', args: ['--format', 'json', '--store', storeFile] },
+  ], Math.min(repeats, 3));
+  const row = summarize(lines, 'store', runs.get('store')!, runs.get('floor')!);
+  const { queryStore } = await import('./store.js');
+  const queries = await queryStore(storeFile);
+  queries.forEach((line) => console.log(line));
+  writeBlock('store:', [
+    `Measured ${today} with \`npm run bench -- --sections store\` (${machine}): ${Math.min(repeats, 3)} rounds of the reading ` +
+      `floor and \`run --store\` back to back on the ${fmt(lines)}-line JSON file; query pages over the stored entries.`,
+    '',
+    '| what | result |',
+    '|---|---:|',
+    `| \`run --store\` × floor (rounds) | **${row.ratio.toFixed(2)}×** (${row.ratios.map((ratio) => ratio.toFixed(2)).join(' ')}); CPU × floor ${row.cpuRatio.toFixed(2)} |`,
+    `| \`run --store\` lines/s, peak RSS | ${fmt(row.rate)}, ${row.peakRssMb} MB (store ${row.result.storeMb} MB) |`,
+    ...queries.map((line) => `| ${line.replace(': ', ' | ')} |`),
+  ]);
+}
+
+if (sections.has('parsers')) {
+  const { benchParsers } = await import('./parsers.js');
+  const parserRows = (await benchParsers()).map(
+    (result) => `| ${result.format} | ${fmt(result.lines / result.seconds)} | ${((result.bytes / 1e6) / result.seconds).toFixed(1)} |`,
+  );
+  parserRows.forEach((row) => console.log(row));
+  writeBlock('parsers:', ['| parser | lines/s | MB/s |', '|---|---:|---:|', ...parserRows]);
 }
