@@ -20,7 +20,9 @@ export class JsonlFileLogRepository extends InMemoryLogRepository {
 
   constructor(readonly filePath: string, options: { now?: () => Date } = {}) {
     super({ retainEntries: false, now: options.now });
-    this.out = createWriteStream(filePath, { flags: 'w' });
+    // Up to 8 MiB may wait for the disk before a write call waits in turn (the default 16 KiB, less than one chunk's
+    // entries, made every call wait).
+    this.out = createWriteStream(filePath, { flags: 'w', highWaterMark: WRITE_BUFFER_BYTES });
     this.out.on('error', (error) => {
       this.failure = error;
     });
@@ -29,8 +31,8 @@ export class JsonlFileLogRepository extends InMemoryLogRepository {
   protected override async storeEntries(entries: readonly LogEntry[]): Promise<PutEntriesResult> {
     if (this.failure !== undefined) throw this.failure;
     const marked: LogEntry[] = [];
-    let text = '';
-    let drained = true;
+    const lines: string[] = [];
+    let chars = 0;
     let storedUnparsed = 0;
     try {
       for (const entry of entries) {
@@ -38,16 +40,19 @@ export class JsonlFileLogRepository extends InMemoryLogRepository {
         marked.push(entry);
         const line = serializeEntry(entry);
         if (line.unparsed && entry.parseError === undefined) storedUnparsed++;
-        text += `${line.json}\n`;
+        lines.push(line.json);
+        chars += line.json.length;
       }
-      if (text.length > 0) drained = this.out.write(text);
+      if (lines.length > 0) this.out.write(encodeLines(lines, chars));
     } catch (error) {
       // Nothing of this call reached the stream: a line counts as written only after its write, so forget this
       // call's marks and let the retry write every line.
       for (const entry of marked) this.unmarkWritten(entry.batchId, entry.lineNumber);
       throw error;
     }
-    if (!drained) await once(this.out, 'drain');
+    // Wait only when the file falls behind by more than the stream's high-water mark: a wait on every call stalled
+    // the pipeline at each write and kept the call's entries alive (to be promoted by the GC) until the disk caught up.
+    if (this.out.writableNeedDrain) await once(this.out, 'drain');
     return { storedUnparsed };
   }
 
@@ -95,6 +100,39 @@ export class JsonlFileLogRepository extends InMemoryLogRepository {
     const bits = this.written.get(batchId);
     if (bits !== undefined) bits[lineNumber >> 3] &= ~(1 << (lineNumber & 7));
   }
+}
+
+const WRITE_BUFFER_BYTES = 8 * 1024 * 1024;
+const NEWLINE = 0x0a;
+
+/** Room beyond one byte per character, so ASCII lines up to half this long never need measuring. */
+const ENCODE_SLACK_BYTES = 64 * 1024;
+
+/**
+ * `lines` as UTF-8 bytes, each followed by a newline, encoded straight into one buffer: no joined string to build and
+ * flatten first. `chars` is their total length in UTF-16 units; the buffer starts at that many bytes plus some room
+ * (exact for ASCII), and a line that might not fit (a UTF-16 unit takes up to 3 bytes) is measured first and the
+ * buffer grown.
+ */
+function encodeLines(lines: readonly string[], chars: number): Buffer {
+  let buffer = Buffer.allocUnsafe(chars + lines.length + ENCODE_SLACK_BYTES);
+  let offset = 0;
+  let remainingChars = chars;
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index];
+    remainingChars -= line.length;
+    if (buffer.length - offset < line.length * 3 + 1) {
+      const needed = offset + Buffer.byteLength(line) + 1;
+      if (needed > buffer.length) {
+        const grown = Buffer.allocUnsafe(needed + remainingChars + (lines.length - index) + ENCODE_SLACK_BYTES);
+        buffer.copy(grown, 0, 0, offset);
+        buffer = grown;
+      }
+    }
+    offset += buffer.write(line, offset);
+    buffer[offset++] = NEWLINE;
+  }
+  return buffer.subarray(0, offset);
 }
 
 /**
