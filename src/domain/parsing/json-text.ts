@@ -11,12 +11,6 @@
  */
 export const MAX_ATTRIBUTE_DEPTH = 16;
 
-/** The JSON number grammar (RFC 8259). */
-const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-
-/** A JSON number written as a plain integer: no fraction, no exponent. */
-const PLAIN_INTEGER = /^-?\d+$/;
-
 const QUOTE = 34;
 const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
@@ -25,16 +19,21 @@ const CLOSE_BRACKET = 93;
 const MINUS = 45;
 const COLON = 58;
 const BACKSLASH = 92;
+const DOT = 46;
+const PLUS = 43;
 
 /**
  * Which number literals `JSON.parse` may not keep exactly, and how each is caught cheaply:
  * - 16 or more significant digits (64-bit ids, long fractions): only the text shows them, so the line is screened
- *   for a run of 16 digits and dots, and each such run's literal is checked ({@link hasInexactLongNumber});
+ *   for a run of 16 digits and dots, and each such run's literal is checked ({@link findInexactLongNumbers});
  * - a value outside the double's normal range (`1e400` → Infinity, `1e-400` → 0, subnormals) or a negative zero:
  *   visible in the parsed value ({@link isSuspectNumber}), so lines are not screened for them.
  * A literal with at most 15 significant digits and a normal magnitude always survives a double exactly.
  */
 const LONG_RUN = 16;
+
+/** 2^53 − 1, the largest integer every integer up to which a double holds: 16 digits. */
+const MAX_SAFE_INTEGER_TEXT = String(Number.MAX_SAFE_INTEGER);
 
 /** Smallest positive normal double (2^-1022); below it a double has fewer than 15 significant digits. */
 const MIN_NORMAL = 2.2250738585072014e-308;
@@ -47,21 +46,24 @@ function isDigitOrDot(code: number): boolean {
 }
 
 /**
- * Whether the line has a run of 16 or more digits and dots whose literal {@link isExactJsonNumber} rejects
- * (`12345678901234567890`), in a string or not — a match in a string only costs the slow path. A run whose literal
- * is exact (`1714557600.1234567`, zap's epoch seconds) needs nothing. Probes every 16th character: a run that long
- * covers one of them, so a line of short runs costs about length / 16 reads.
+ * Where the line has number literals of 16 or more digits and dots that {@link isExactJsonNumber} rejects
+ * (`12345678901234567890`): `[start, end, start, end...]`, or undefined when there are none (the common case, which
+ * allocates nothing). Probes every 16th character: a run that long covers one of them, so a line of short runs costs
+ * about length / 16 reads. A run next to a `"` is text in a string (`"id":"12345678901234567890"`), and a run followed
+ * by `:` is where a key belongs; both are skipped. Runs elsewhere in strings (`"order 12345678901234567890"`) are
+ * found too: quoting them makes the line invalid JSON, which sends it to the full scan ({@link rewriteJsonText}).
  */
-export function hasInexactLongNumber(line: string): boolean {
+export function findInexactLongNumbers(line: string): number[] | undefined {
   const length = line.length;
+  let spans: number[] | undefined;
   let probe = LONG_RUN - 1;
   while (probe < length) {
     if (!isDigitOrDot(line.charCodeAt(probe))) {
       probe += LONG_RUN;
       continue;
     }
-    // Walk back over the run: if it does not reach 16 characters, the next run starts after its first
-    // character before the probe, and can only reach 16 characters 16 places later.
+    // Walk back over the run: if it does not reach 16 characters, the next run starts after the character that
+    // stopped the walk, and can only reach 16 characters 16 places later.
     let start = probe - 1;
     const farthest = probe - LONG_RUN;
     while (start > farthest && isDigitOrDot(line.charCodeAt(start))) start--;
@@ -69,15 +71,38 @@ export function hasInexactLongNumber(line: string): boolean {
       probe = start + LONG_RUN;
       continue;
     }
-    // 16 digits and dots in a row: widen to the whole literal (sign, exponent) and check it. Text that is not a
-    // JSON number is not a number token.
+    // 16 digits and dots in a row: widen to the whole literal (sign, exponent). Text that is not a JSON number is
+    // not a number token.
     while (start >= 0 && isNumberCharacter(line.charCodeAt(start))) start--;
     let end = probe + 1;
     while (end < length && isNumberCharacter(line.charCodeAt(end))) end++;
-    if (!isExactJsonNumber(line.slice(start + 1, end))) return true;
+    if (
+      line.charCodeAt(start) !== QUOTE &&
+      line.charCodeAt(end) !== QUOTE &&
+      !isExactJsonNumber(line.slice(start + 1, end)) &&
+      !isFollowedByColon(line, end)
+    ) {
+      spans ??= [];
+      spans.push(start + 1, end);
+    }
     probe = end + LONG_RUN;
   }
-  return false;
+  return spans;
+}
+
+/**
+ * The line with each `[start, end)` of {@link findInexactLongNumbers} in double quotes. A span that was inside a
+ * string leaves a string, a number and a string side by side, which `JSON.parse` rejects: the caller then falls
+ * back to {@link rewriteJsonText}.
+ */
+export function quoteSpans(line: string, spans: readonly number[]): string {
+  let text = '';
+  let copiedUpTo = 0;
+  for (let index = 0; index < spans.length; index += 2) {
+    text += `${line.slice(copiedUpTo, spans[index])}"${line.slice(spans[index], spans[index + 1])}"`;
+    copiedUpTo = spans[index + 1];
+  }
+  return text + line.slice(copiedUpTo);
 }
 
 /**
@@ -126,11 +151,69 @@ export function needsRewrite(container: object, level: number, line: string): bo
  * left for `JSON.parse` to reject.
  */
 export function isExactJsonNumber(literal: string): boolean {
-  if (!JSON_NUMBER.test(literal)) return true;
+  const shape = numberShape(literal);
+  if (shape === undefined) return true;
+  if (shape.plainInteger) {
+    // No leading zeros in JSON: 16 digits may be safe, 17 or more never are.
+    const digits = literal.length - (literal.charCodeAt(0) === MINUS ? 1 : 0);
+    if (digits === 1) return literal !== '-0';
+    if (digits !== 16) return digits < 16;
+    return literal.slice(-16) <= MAX_SAFE_INTEGER_TEXT;
+  }
   const value = Number(literal);
   if (Object.is(value, -0)) return false;
-  if (PLAIN_INTEGER.test(literal)) return Number.isSafeInteger(value);
-  return Number.isFinite(value) && decimalKey(literal) === decimalKey(String(value));
+  const magnitude = value < 0 ? -value : value;
+  // Up to 15 significant digits always survive a double in its normal range; more than 17 never are its shortest form.
+  if (shape.significantDigits <= 15 && magnitude >= MIN_NORMAL && magnitude <= Number.MAX_VALUE) return true;
+  if (shape.significantDigits > 17 || !Number.isFinite(value)) return false;
+  const shortest = String(value);
+  return shortest === literal || decimalKey(literal) === decimalKey(shortest);
+}
+
+/**
+ * A JSON number literal's significant digits (leading and trailing zeros aside) and whether it is a plain integer
+ * (no fraction, no exponent); undefined when the text is not a JSON number (RFC 8259 grammar). One pass, no regex.
+ */
+function numberShape(literal: string): { significantDigits: number; plainInteger: boolean } | undefined {
+  const length = literal.length;
+  let index = literal.charCodeAt(0) === MINUS ? 1 : 0;
+  const integerStart = index;
+  while (index < length && isDigit(literal.charCodeAt(index))) index++;
+  const integerEnd = index;
+  if (integerEnd === integerStart || (integerEnd - integerStart > 1 && literal.charCodeAt(integerStart) === 48)) return undefined;
+  let plainInteger = true;
+  if (index < length && literal.charCodeAt(index) === DOT) {
+    plainInteger = false;
+    index++;
+    while (index < length && isDigit(literal.charCodeAt(index))) index++;
+    if (index === integerEnd + 1) return undefined;
+  }
+  const mantissaEnd = index;
+  if (index < length && (literal.charCodeAt(index) | 32) === 101 /* e or E */) {
+    plainInteger = false;
+    index++;
+    if (index < length && (literal.charCodeAt(index) === PLUS || literal.charCodeAt(index) === MINUS)) index++;
+    const exponentStart = index;
+    while (index < length && isDigit(literal.charCodeAt(index))) index++;
+    if (index === exponentStart) return undefined;
+  }
+  if (index !== length) return undefined;
+  // Significant digits: from the first to the last non-zero digit of the mantissa, not counting the dot.
+  let first = integerStart;
+  while (first < mantissaEnd && isZeroOrDot(literal.charCodeAt(first))) first++;
+  if (first === mantissaEnd) return { significantDigits: 0, plainInteger };
+  let last = mantissaEnd - 1;
+  while (isZeroOrDot(literal.charCodeAt(last))) last--;
+  const significantDigits = last - first + 1 - (first < integerEnd && last > integerEnd ? 1 : 0);
+  return { significantDigits, plainInteger };
+}
+
+function isZeroOrDot(code: number): boolean {
+  return code === 48 || code === DOT;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
 }
 
 /**

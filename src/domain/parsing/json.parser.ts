@@ -1,7 +1,7 @@
 import type { Attributes, AttributeValue, ParsedRecord, ParseResult } from '../log-entry.js';
 import { severityFromNumber, severityFromText } from '../severity.js';
 import { setInputKey } from './fields.js';
-import { hasInexactLongNumber, isSuspectNumber, MAX_ATTRIBUTE_DEPTH, needsRewrite, rewriteJsonText } from './json-text.js';
+import { findInexactLongNumbers, isSuspectNumber, MAX_ATTRIBUTE_DEPTH, needsRewrite, quoteSpans, rewriteJsonText } from './json-text.js';
 import type { LineParser } from './parser.js';
 import { isoFromEpoch, isoFromString } from './timestamp.js';
 
@@ -37,17 +37,24 @@ export const DEPTH_LIMITED_ATTRIBUTE = 'log.json.depth_limited';
  * Values are kept exactly: a number literal a double cannot hold (an integer beyond 2^53 − 1, `1e400`, `-0`...)
  * becomes a string of its source text, and a map or list more than {@link MAX_ATTRIBUTE_DEPTH} levels below
  * `attributes` becomes a string of its JSON text, the entry marked with {@link DEPTH_LIMITED_ATTRIBUTE}. Both are
- * rewritten in the source text before `JSON.parse` ({@link rewriteJsonText}); ordinary lines never get there: a
- * probe of every 16th character finds no inexact long number, and the check of the parsed values rides on the
- * loop that copies them.
+ * rewritten in the source text before `JSON.parse`. Ordinary lines pay little: a probe of every 16th character
+ * finds no inexact long number ({@link findInexactLongNumbers}; a 64-bit id found there is quoted in place), and
+ * the check of the parsed values rides on the loop that copies them. Only a line that fails the check, or whose
+ * quoted id was in a string after all, is scanned in full ({@link rewriteJsonText}) and parsed again.
  */
 export const parseJsonLine: LineParser = (line): ParseResult => {
-  const text = hasInexactLongNumber(line) ? rewriteJsonText(line, false).text : line;
+  const spans = findInexactLongNumbers(line);
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(spans === undefined ? line : quoteSpans(line, spans));
   } catch (error) {
-    return { ok: false, error: `invalid JSON: ${text === line ? (error as Error).message : parseErrorOf(line, error)}` };
+    if (spans === undefined) return { ok: false, error: `invalid JSON: ${(error as Error).message}` };
+    // A quoted span was text in a string (or the line is invalid): find the number literals with the full scan.
+    try {
+      value = JSON.parse(rewriteJsonText(line, false).text);
+    } catch (fullScanError) {
+      return { ok: false, error: `invalid JSON: ${parseErrorOf(line, fullScanError)}` };
+    }
   }
   const record = recordOf(value, line, Check.VALUES);
   if (record !== undefined) return { ok: true, record };

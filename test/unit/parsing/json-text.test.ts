@@ -55,6 +55,43 @@ describe('rewriteJsonText', () => {
 });
 
 describe('isExactJsonNumber', () => {
+  it('draws the line for plain integers at 2^53 - 1 either side of zero, and rejects negative zero', () => {
+    const verdicts = ['9007199254740991', '-9007199254740991', '9007199254740992', '-9007199254740992', '1000000000000000', '10000000000000000', '0', '-0'].map(
+      (literal) => [literal, isExactJsonNumber(literal)],
+    );
+
+    expect(Object.fromEntries(verdicts)).to.deep.equal({
+      '9007199254740991': true,
+      '-9007199254740991': true,
+      '9007199254740992': false,
+      '-9007199254740992': false,
+      '1000000000000000': true,
+      '10000000000000000': false,
+      '0': true,
+      '-0': false,
+    });
+  });
+
+  it('compares other literals with the shortest form of their double, and leaves text that is not a JSON number alone', () => {
+    const verdicts = ['1.50', '1e3', '0.10000000000000001', '1714637402.1674302', '1.8e308', '1.2345678e-320', '2.5e-320', '01', '1.', '-', '1e'].map(
+      (literal) => [literal, isExactJsonNumber(literal)],
+    );
+
+    expect(Object.fromEntries(verdicts)).to.deep.equal({
+      '1.50': true,
+      '1e3': true,
+      '0.10000000000000001': false,
+      '1714637402.1674302': true,
+      '1.8e308': false,
+      '1.2345678e-320': false,
+      '2.5e-320': true,
+      '01': true,
+      '1.': true,
+      '-': true,
+      '1e': true,
+    });
+  });
+
   it('accepts the shortest form of every double, and safe integers', () => {
     fc.assert(
       fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (double) => {

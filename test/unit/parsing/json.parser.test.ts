@@ -115,6 +115,12 @@ describe('parseJsonLine', () => {
       expect(result.ok && result.record.attributes).to.deep.equal({ s: 'q"12345678901234567890', '12345678901234567890': '-0', n: 7 });
     });
 
+    it('keeps a quoted id as the string it is, next to a bare one', () => {
+      const result = parseJsonLine('{"id":"12345678901234567890","n":12345678901234567891,"note":"x 12345678901234567892"}', context);
+
+      expect(result.ok && result.record.attributes).to.deep.equal({ id: '12345678901234567890', n: '12345678901234567891', note: 'x 12345678901234567892' });
+    });
+
     it('reads an epoch time in nanoseconds beyond 2^53 as the timestamp', () => {
       const result = parseJsonLine('{"ts":1714557600123456789,"msg":"x","trace":12345678901234567890}', context);
 
