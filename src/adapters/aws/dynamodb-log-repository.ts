@@ -39,11 +39,14 @@ import { backoffDelayMs, isTransientAwsError, type RetryPolicy, retryPolicy, wit
  * | batch         | `BATCH#<batchId>`           | `BATCH`              | –                                          |
  * | chunk marker  | `BATCH#<batchId>`           | `CHUNK#<0000000042>` | –                                          |
  * | batch listing | `BATCHES`                   | `<createdAt>#<id>`   | –                                          |
- * | entry         | `ENTRY#<batchId>#<part>`    | `<0000001234>`       | `SEVERE#<yyyy-mm-dd>` / `<timestamp>#<batchId>#<0000001234>`, WARN+ entries with a timestamp only |
+ * | entry         | `ENTRY#<batchId>#<part>`    | `<0000001234>`       | `SEVERE#<yyyy-mm-dd>#<shard>` / `<timestamp>#<batchId>#<0000001234>`, WARN+ entries with a timestamp only |
  *
  * `<part>` is `floor((lineNumber - 1) / 1000)`: a file's entries spread over one partition per 1,000 lines, so a big
  * file never pushes one partition towards its 1,000 writes/s. The GSI is sparse (only severe entries carry its keys)
- * and partitioned by day. `expiresAt` (epoch seconds) is the TTL attribute, set on entries when `entryTtlDays > 0`.
+ * and partitioned by day and shard: `<shard>` (0 to {@link SEVERE_SHARDS} - 1) is a hash of the entry's partition key,
+ * so a day's severe entries spread over that many index partitions instead of one (about 1,000 writes/s), and a
+ * time-range query reads every shard of each day and merges them in time order (sort keys order by time across
+ * shards). Entries written before sharding (`SEVERE#<yyyy-mm-dd>`) are read as one more shard. `expiresAt` (epoch seconds) is the TTL attribute, set on entries when `entryTtlDays > 0`.
  * The batch listing lives in the base table, written once per batch, so counter updates never touch an index.
  */
 export const TABLE_SCHEMA = {
@@ -55,6 +58,8 @@ export const TABLE_SCHEMA = {
   ttlAttribute: 'expiresAt',
 } as const;
 
+/** Index partitions of one day's severe entries (each takes about 1,000 writes/s). */
+export const SEVERE_SHARDS = 16;
 /** Lines of a file whose entries share one partition key. */
 export const ENTRY_PARTITION_LINES = 1000;
 /** DynamoDB's item size limit is 400 KB; leave room for the key and bookkeeping attributes. */
@@ -496,19 +501,28 @@ export class DynamoDbLogRepository implements LogRepository {
     let position: SevereCursor = options.cursor === undefined ? { day: dayOf(from) } : decodeCursor<SevereCursor>(options.cursor);
     const items: LogEntry[] = [];
     while (position.day <= lastDay) {
-      const found = await this.queryAll({
-        TableName: this.tableName,
-        IndexName: TABLE_SCHEMA.severeIndexName,
-        KeyConditionExpression: 'severePk = :day AND severeSk BETWEEN :from AND :to',
-        ...(minimum > WARN_OR_ABOVE ? { FilterExpression: 'severityNumber >= :minimum' } : {}),
-        ExpressionAttributeValues: {
-          ':day': `SEVERE#${position.day}`,
-          // Sort keys are `<timestamp>#...`: BETWEEN from AND to keeps [from, to), a key at `to` sorts after `to`.
-          ':from': position.afterSk ?? from,
-          ':to': to,
-          ...(minimum > WARN_OR_ABOVE ? { ':minimum': minimum } : {}),
-        },
-      }, limit - items.length + 1, position.afterSk);
+      const wanted = limit - items.length + 1;
+      const { afterSk } = position;
+      // Every shard of the day (and the unsharded key of older entries), each from the cursor on; sort keys are
+      // unique and order by time across shards, so the first `wanted` of the merge are the day's next `wanted`.
+      const perShard = await Promise.all(
+        severePartitionKeys(position.day).map((severePk) =>
+          this.queryAll({
+            TableName: this.tableName,
+            IndexName: TABLE_SCHEMA.severeIndexName,
+            KeyConditionExpression: 'severePk = :day AND severeSk BETWEEN :from AND :to',
+            ...(minimum > WARN_OR_ABOVE ? { FilterExpression: 'severityNumber >= :minimum' } : {}),
+            ExpressionAttributeValues: {
+              ':day': severePk,
+              // Sort keys are `<timestamp>#...`: BETWEEN from AND to keeps [from, to), a key at `to` sorts after `to`.
+              ':from': afterSk ?? from,
+              ':to': to,
+              ...(minimum > WARN_OR_ABOVE ? { ':minimum': minimum } : {}),
+            },
+          }, wanted, afterSk),
+        ),
+      );
+      const found = perShard.flat().sort((a, b) => compareStrings(String(a.severeSk), String(b.severeSk))).slice(0, wanted);
       const taken = found.slice(0, limit - items.length);
       items.push(...taken.map(itemToEntry));
       if (found.length > taken.length) {
@@ -615,14 +629,15 @@ export class DynamoDbLogRepository implements LogRepository {
 
   private entryToItem(entry: LogEntry): Item {
     const { attributes, ...fields } = entry;
+    const pk = `ENTRY#${entry.batchId}#${entryPartition(entry.lineNumber)}`;
     const item: Item = {
       ...definedFields(fields),
-      pk: `ENTRY#${entry.batchId}#${entryPartition(entry.lineNumber)}`,
+      pk,
       sk: lineSortKey(entry.lineNumber),
       ...storableAttributes(attributes),
     };
     if (entry.timestamp !== undefined && (entry.severityNumber ?? 0) >= WARN_OR_ABOVE && isIsoTimestamp(entry.timestamp)) {
-      item.severePk = `SEVERE#${dayOf(entry.timestamp)}`;
+      item.severePk = severePartitionKey(dayOf(entry.timestamp), pk);
       item.severeSk = `${entry.timestamp}#${entry.batchId}#${lineSortKey(entry.lineNumber)}`;
     }
     if (this.entryTtlDays > 0) {
@@ -951,6 +966,30 @@ function normalizeTimestamp(text: string, name: string): string {
 
 function dayOf(timestamp: string): string {
   return timestamp.slice(0, 10);
+}
+
+/** The index partition key of a severe entry: its day, and a shard from its table partition key. */
+export function severePartitionKey(day: string, entryPartitionKey: string): string {
+  return `SEVERE#${day}#${severeShard(entryPartitionKey)}`;
+}
+
+/** FNV-1a of the entry's partition key, modulo {@link SEVERE_SHARDS}: stable, and spread across files and parts. */
+function severeShard(entryPartitionKey: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < entryPartitionKey.length; index += 1) {
+    hash ^= entryPartitionKey.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % SEVERE_SHARDS;
+}
+
+/** Every index partition key a day's severe entries can have: each shard, and the unsharded key of older entries. */
+function severePartitionKeys(day: string): string[] {
+  return [...Array.from({ length: SEVERE_SHARDS }, (_, shard) => `SEVERE#${day}#${shard}`), `SEVERE#${day}`];
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function nextDay(day: string): string {
