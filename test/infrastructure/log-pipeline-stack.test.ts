@@ -682,7 +682,7 @@ describe('LogPipelineStack', () => {
       const [[, dashboard]] = resourcesOfType(template, 'AWS::CloudWatch::Dashboard') as [[string, Resource]];
       const body = JSON.stringify(dashboard.Properties?.DashboardBody);
 
-      for (const name of ['ReadThrottleEvents', 'WriteThrottleEvents', 'SystemErrors', 'AsyncEventsDropped', 'AsyncEventAge', 'DeadLetterErrors', 'DestinationDeliveryFailures']) {
+      for (const name of ['ReadThrottleEvents', 'WriteThrottleEvents', 'SystemErrors', 'TransactionConflict', 'AsyncEventsDropped', 'AsyncEventAge', 'DeadLetterErrors', 'DestinationDeliveryFailures']) {
         expect(body, name).to.include(`\\"${name}\\"`);
       }
       expect(body).to.include('severe-by-time');

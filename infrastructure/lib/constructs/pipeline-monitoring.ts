@@ -422,11 +422,13 @@ export class PipelineMonitoring extends Construct {
       queueToWatch.metricApproximateAgeOfOldestMessage({ label, statistic: 'Maximum', period: Duration.minutes(5) });
     dashboard.addWidgets(
       new GraphWidget({
-        title: 'DynamoDB: throttle events and system errors',
+        title: 'DynamoDB: throttle events, system errors, transaction conflicts',
         left: [
           throttleEvents(props.table, undefined).with({ label: 'table throttles' }),
           throttleEvents(props.table, props.table.severeIndexName).with({ label: 'index throttles' }),
           props.table.table.metricSystemErrorsForOperations({ operations: TABLE_OPERATIONS, period: Duration.minutes(5) }),
+          // Every chunk's progress transaction updates its batch item: conflicts between workers show here.
+          props.table.table.metric('TransactionConflict', { statistic: 'Sum', period: Duration.minutes(5), label: 'transaction conflicts' }),
         ],
         width: 12,
       }),
