@@ -97,6 +97,24 @@ describe('LogPipelineStack', () => {
       expect(props.logRetention).to.equal(14);
     });
 
+    it('reads the concurrency, tracing and expiry keys', () => {
+      const { props } = readStackContext(
+        appWith({
+          [CONTEXT_KEYS.workerReservedConcurrency]: '30',
+          [CONTEXT_KEYS.splitterReservedConcurrency]: '4',
+          [CONTEXT_KEYS.reserveConcurrency]: 'false',
+          [CONTEXT_KEYS.tracing]: 'true',
+          [CONTEXT_KEYS.ingestObjectExpirationDays]: '0',
+        }).node,
+      );
+
+      expect(props.worker?.reservedConcurrency).to.equal(30);
+      expect(props.splitter?.reservedConcurrency).to.equal(4);
+      expect(props.reserveConcurrency).to.equal(false);
+      expect(props.tracing).to.equal(true);
+      expect(props.ingestObjectExpirationDays).to.equal(0);
+    });
+
     it('defaults the stack name and leaves unset values to the stack\'s defaults', () => {
       const { stackName, props } = readStackContext(appWith({}).node);
 
