@@ -1,8 +1,10 @@
-import type { Context, S3Event, S3EventRecord, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { SplitLogObject, SplitOutcome } from '../application/split-log-object.use-case.js';
-import { decodeContinuation } from '../domain/continuation.js';
+import type { Context, SQSBatchResponse } from 'aws-lambda';
+import type { SplitLogObject, SplitOutcome, SplitRequest } from '../application/split-log-object.use-case.js';
 import { describeError } from '../domain/errors.js';
+import { type CreatedObject, readSplitterMessage, type SplitterEvent, splitterWorkItems } from './splitter-events.js';
 import { type HandlerTelemetry, silentTelemetry } from './telemetry.js';
+
+export { decodeS3Key, type SplitterEvent } from './splitter-events.js';
 
 export interface SplitterDependencies {
   readonly splitLogObject: SplitLogObject;
@@ -15,16 +17,8 @@ export interface SplitterDependencies {
   readonly handOverMarginMs?: number;
 }
 
-/** S3 sends `{"Event": "s3:TestEvent", ...}` when a notification is configured; it carries no records. */
-type S3TestEvent = { Event: 's3:TestEvent' };
-export type SplitterEvent = S3Event | SQSEvent | S3TestEvent;
 export interface SplitterResult extends SQSBatchResponse {
   readonly outcomes: SplitOutcome['kind'][];
-}
-
-/** S3 event keys are URL-encoded with `+` for spaces. */
-export function decodeS3Key(encoded: string): string {
-  return decodeURIComponent(encoded.replace(/\+/g, ' '));
 }
 
 /** The most time the splitter keeps back to hand over: flushing ≤ 10 chunks and the continuation takes seconds. */
@@ -81,48 +75,43 @@ async function split(
   }
   const outcomes: SplitOutcome['kind'][] = [];
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-  if (!('Records' in event) || !Array.isArray(event.Records)) return { outcomes, batchItemFailures };
-
-  for (const record of event.Records) {
+  const execute = async (request: SplitRequest) => {
     const started = Date.now();
-    if ('s3' in record) {
-      if (!isObjectCreated(record)) continue;
-      const bucket = record.s3.bucket.name;
-      const key = decodeS3Key(record.s3.object.key);
-      const outcome = await splitLogObject.execute({
-        bucket,
-        key,
-        etag: record.s3.object.eTag ?? record.s3.object.versionId,
-        size: record.s3.object.size,
-        // An ObjectCreated event is sent when the write completes: its time is the object's last-modified time.
-        lastModified: record.eventTime,
-        shouldHandOver,
-      });
-      telemetry.splitFinished(outcome, { bucket, key, elapsedMs: Date.now() - started });
-      outcomes.push(outcome.kind);
-    } else {
-      try {
-        const continuation = decodeContinuation(record.body);
-        const outcome = await splitLogObject.execute({
+    const outcome = await splitLogObject.execute({ ...request, shouldHandOver });
+    telemetry.splitFinished(outcome, { bucket: request.bucket, key: request.key, elapsedMs: Date.now() - started });
+    outcomes.push(outcome.kind);
+  };
+  const splitObjects = async (objects: readonly CreatedObject[]) => {
+    for (const object of objects) await execute(object);
+  };
+
+  for (const item of splitterWorkItems(event)) {
+    if (item.kind === 'objects') {
+      // A direct event: an error fails the invocation, and Lambda retries the event.
+      await splitObjects(item.objects);
+      continue;
+    }
+    // A queue message (a trigger queue's notification, or a continuation): a failure is this message's alone,
+    // reported so SQS retries it and, after maxReceiveCount, moves it to the queue's dead-letter queue.
+    try {
+      const message = readSplitterMessage(item.record.body);
+      if (message.kind === 'objects') {
+        await splitObjects(message.objects);
+      } else {
+        const { continuation } = message;
+        await execute({
           bucket: continuation.bucket,
           key: continuation.key,
           etag: continuation.etag,
           size: continuation.size,
           resume: continuation.resume,
           handOvers: continuation.handOvers,
-          shouldHandOver,
         });
-        telemetry.splitFinished(outcome, { bucket: continuation.bucket, key: continuation.key, elapsedMs: Date.now() - started });
-        outcomes.push(outcome.kind);
-      } catch (error) {
-        telemetry.chunkFailed({ messageId: record.messageId, reason: describeError(error), deadLettered: false });
-        batchItemFailures.push({ itemIdentifier: record.messageId });
       }
+    } catch (error) {
+      telemetry.chunkFailed({ messageId: item.record.messageId, reason: describeError(error), deadLettered: false });
+      batchItemFailures.push({ itemIdentifier: item.record.messageId });
     }
   }
   return { outcomes, batchItemFailures };
-}
-
-function isObjectCreated(record: S3EventRecord): boolean {
-  return typeof record.eventName === 'string' && record.eventName.startsWith('ObjectCreated') && record.s3 !== undefined;
 }
