@@ -8,6 +8,7 @@ import { IngestBucket } from './constructs/ingest-bucket.js';
 import { LogTable } from './constructs/log-table.js';
 import { type PipelineAlarmThresholds, PipelineMonitoring } from './constructs/pipeline-monitoring.js';
 import { SplitterFunction } from './constructs/splitter-function.js';
+import { SplitterTrigger, type SplitterTriggerKind } from './constructs/splitter-trigger.js';
 import { WorkerFunction } from './constructs/worker-function.js';
 import { type PipelineTuning, resolvePipelineTuning } from './pipeline-environment.js';
 import { assertLogLevel, InvalidPropsError, type LogLevel } from './validation.js';
@@ -66,6 +67,13 @@ export interface LogPipelineStackProps extends StackProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * How uploads reach the splitter: the bucket's notification invokes it (`notification`), the bucket's events go
+   * through an EventBridge rule to a queue that feeds it (`eventbridge`), or the bucket notifies a queue that feeds it
+   * (`sqs`; an SNS topic may deliver S3 notifications to that queue too). See docs/deploy.md.
+   * @default 'notification'
+   */
+  readonly trigger?: SplitterTriggerKind;
   /**
    * Only keys starting with this prefix are split.
    * @default - every key
@@ -134,6 +142,8 @@ export class LogPipelineStack extends Stack {
   readonly chunkQueue: ChunkQueue;
   readonly table: LogTable;
   readonly splitter: SplitterFunction;
+  /** How uploads reach the splitter; its queue, for the queue-fed triggers. */
+  readonly trigger: SplitterTrigger;
   readonly worker: WorkerFunction;
   readonly monitoring: PipelineMonitoring;
 
@@ -165,7 +175,6 @@ export class LogPipelineStack extends Stack {
       removalPolicy,
     });
     this.splitter = new SplitterFunction(this, 'Splitter', {
-      ingestBucket: this.ingest,
       chunkQueue: this.chunkQueue,
       table: this.table,
       tuning,
@@ -178,6 +187,15 @@ export class LogPipelineStack extends Stack {
       logRetention,
       removalPolicy,
       code: props.handlerCodeForTests?.splitter,
+    });
+    this.trigger = new SplitterTrigger(this, 'Trigger', {
+      trigger: props.trigger,
+      ingestBucket: this.ingest,
+      splitter: this.splitter.handler.function,
+      splitterTimeout: props.splitter?.timeout ?? Duration.minutes(15),
+      splitterReservedConcurrency: props.splitter?.reservedConcurrency,
+      deadLetterQueue: this.splitter.deadLetterQueue,
+      removalPolicy,
     });
     this.worker = new WorkerFunction(this, 'Worker', {
       chunkQueue: this.chunkQueue,
@@ -212,6 +230,13 @@ export class LogPipelineStack extends Stack {
     new CfnOutput(this, 'ChunkQueueUrl', { value: this.chunkQueue.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.chunkQueue.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'FailedSplitsQueueUrl', { value: this.splitter.deadLetterQueue.queueUrl });
+    if (this.trigger.queue !== undefined) {
+      new CfnOutput(this, 'TriggerQueueUrl', { value: this.trigger.queue.queueUrl, description: `Feeds the splitter (${this.trigger.trigger} trigger)` });
+    }
+    new CfnOutput(this, 'ContinuationQueueUrl', {
+      value: this.splitter.continuationQueue.queueUrl,
+      description: 'The splitter\'s own queue: hand-overs, and objects queued by logbatch backfill',
+    });
     new CfnOutput(this, 'SplitterFunctionName', { value: this.splitter.handler.function.functionName });
     new CfnOutput(this, 'WorkerFunctionName', { value: this.worker.handler.function.functionName });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });

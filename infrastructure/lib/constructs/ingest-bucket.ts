@@ -1,6 +1,7 @@
 import { ArnFormat, Aws, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Grant, type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnPermission, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import {
   BlockPublicAccess,
   Bucket,
@@ -64,7 +65,8 @@ const BUCKET_NAME = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /**
  * The bucket users upload log files to: all public access blocked, S3-managed encryption, TLS-only bucket policy,
- * server access logging to a companion bucket, and an `ObjectCreated` notification that invokes the splitter.
+ * server access logging to a companion bucket, and an `ObjectCreated` notification to the splitter, to a queue or to
+ * EventBridge (see `SplitterTrigger`).
  *
  * The notification is written straight into the bucket's `NotificationConfiguration` (no `Custom::S3BucketNotifications`
  * resource), so the stack needs no helper Lambda whose role holds `s3:PutBucketNotification` on `*`.
@@ -83,7 +85,8 @@ export class IngestBucket extends Construct {
   /** The key suffix that triggers a split ("" for every key). */
   readonly keySuffix: string;
 
-  private notifiedFunction: IFunction | undefined;
+  /** What the bucket's notification configuration already names (it has one target for `s3:ObjectCreated:*`). */
+  private notificationTarget: string | undefined;
 
   constructor(scope: Construct, id: string, props: IngestBucketProps = {}) {
     super(scope, id);
@@ -184,7 +187,7 @@ export class IngestBucket extends Construct {
    * Lets `grantee` read the objects that trigger a split (`s3:GetObject`, which also covers HeadObject and ranged
    * reads) and list the bucket, so a deleted object surfaces as 404 NoSuchKey rather than 403 AccessDenied.
    */
-  private grantReadObjects(grantee: IGrantable): Grant {
+  grantReadObjects(grantee: IGrantable): Grant {
     const grant = Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.objectsArn] });
     grant.combine(Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.bucketArn] }));
     if (isConstruct(grantee.grantPrincipal)) {
@@ -203,10 +206,7 @@ export class IngestBucket extends Construct {
    * allowed to invoke the function only for this bucket in this account.
    */
   private notifyOnObjectCreated(splitter: IFunction): void {
-    if (this.notifiedFunction !== undefined) {
-      throw new InvalidPropsError('IngestBucket', 'connectSplitter', 'the bucket already notifies a splitter');
-    }
-    this.notifiedFunction = splitter;
+    this.claimNotification('connectSplitter', 'a splitter function');
     const permission = new CfnPermission(this, 'AllowS3InvokeSplitter', {
       action: 'lambda:InvokeFunction',
       functionName: splitter.functionArn,
@@ -229,6 +229,55 @@ export class IngestBucket extends Construct {
     };
     // S3 validates the destination when the configuration is applied: the permission must exist first.
     cfnBucket.addResourceDependency(permission, 'S3 validates the notification destination when it is configured');
+  }
+
+  /**
+   * Sends every `s3:ObjectCreated:*` notification whose key matches the prefix/suffix filter to `queue` (the `sqs`
+   * trigger). The queue's policy lets S3 send only for this bucket in this account; the bucket depends on that
+   * policy, since S3 checks the destination when the configuration is applied.
+   */
+  notifyQueueOnObjectCreated(queue: IQueue): void {
+    this.claimNotification('notifyQueueOnObjectCreated', 'a queue');
+    const policy = queue.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowIngestBucketNotifications',
+        principals: [new ServicePrincipal('s3.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [queue.queueArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': this.bucketArn },
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+        },
+      }),
+    );
+    const cfnBucket = this.bucket.node.defaultChild as CfnBucket;
+    cfnBucket.notificationConfiguration = {
+      queueConfigurations: [{ event: 's3:ObjectCreated:*', queue: queue.queueArn, filter: this.notificationFilter() }],
+    };
+    if (policy.policyDependable !== undefined) this.bucket.node.addDependency(policy.policyDependable);
+  }
+
+  /**
+   * Turns on the bucket's delivery of all its events to EventBridge's default bus (the `eventbridge` trigger); a
+   * rule there picks the uploads. The key filter belongs to that rule, not to the bucket.
+   */
+  sendEventsToEventBridge(): void {
+    this.claimNotification('sendEventsToEventBridge', 'EventBridge');
+    (this.bucket.node.defaultChild as CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
+  }
+
+  private claimNotification(method: string, target: string): void {
+    if (this.notificationTarget !== undefined) {
+      throw new InvalidPropsError('IngestBucket', method, `the bucket already notifies ${this.notificationTarget}`);
+    }
+    this.notificationTarget = target;
+  }
+
+  private notificationFilter(): CfnBucket.NotificationFilterProperty | undefined {
+    const rules: CfnBucket.FilterRuleProperty[] = [];
+    if (this.keyPrefix !== '') rules.push({ name: 'prefix', value: this.keyPrefix });
+    if (this.keySuffix !== '') rules.push({ name: 'suffix', value: this.keySuffix });
+    return rules.length > 0 ? { s3Key: { rules } } : undefined;
   }
 }
 

@@ -9,7 +9,6 @@ import { CONFIG_VARIABLES } from '../../../src/config/config.js';
 import { pipelineEnvironment, type ResolvedPipelineTuning } from '../pipeline-environment.js';
 import { assertDurationInRange, assertIntegerInRange, type LogLevel } from '../validation.js';
 import { type ChunkQueue, VISIBILITY_TIMEOUT_FACTOR } from './chunk-queue.js';
-import type { IngestBucket } from './ingest-bucket.js';
 import type { LogTable } from './log-table.js';
 import { PipelineFunction } from './pipeline-function.js';
 
@@ -22,8 +21,6 @@ const CONTINUATION_MAX_RECEIVE_COUNT = 5;
 
 /** Props of {@link SplitterFunction}. */
 export interface SplitterFunctionProps {
-  /** The bucket whose uploads the splitter splits. */
-  readonly ingestBucket: IngestBucket;
   /** The queue the chunks go to. */
   readonly chunkQueue: ChunkQueue;
   /** The table of batch records. */
@@ -87,7 +84,7 @@ export interface SplitterFunctionProps {
 }
 
 /**
- * The splitter Lambda: invoked by S3 for each upload, it reads the object, sends its chunks to the chunk queue and
+ * The splitter Lambda: invoked for each upload (see `SplitterTrigger`), it reads the object, sends its chunks to the chunk queue and
  * keeps the batch record. A split that runs short of time hands the rest of the file over as a message on
  * {@link SplitterFunction.continuationQueue}, which the splitter consumes itself (batch size 1, partial failures
  * reported). An S3 event that still fails after Lambda's async retries (or waits too long) goes to
@@ -162,7 +159,7 @@ export class SplitterFunction extends Construct {
       retryAttempts: asyncRetryAttempts,
       maxEventAge: asyncMaxEventAge,
     });
-    props.ingestBucket.connectSplitter(fn);
+    // The ingest bucket is wired to the splitter by `SplitterTrigger`, which knows how uploads arrive.
     props.chunkQueue.connectSplitter(fn);
     props.table.connectSplitter(fn);
     // The continuation queue is the splitter's own: it sends hand-overs to it and consumes them one at a time.
