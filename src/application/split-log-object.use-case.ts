@@ -9,7 +9,7 @@ import { type EncodedChunk, type FormatContext, MAX_MESSAGE_BYTES, MAX_MESSAGES_
 import { describeError, ObjectChangedError, ObjectNotFoundError, SplitFailedError } from '../domain/errors.js';
 import { EventAssembler, type PositionedEvent } from '../domain/event-assembler.js';
 import { LineSplitter, type RawLine } from '../domain/line-splitter.js';
-import { CloudTrailDocumentReader, DocumentTooLargeError, looksLikeCloudTrail } from '../domain/parsing/cloudtrail.js';
+import { DocumentTooLargeError, looksLikeWrappedRecords, WrappedRecordReader } from '../domain/parsing/wrapped-records.js';
 import { DETECTION_SAMPLE_LINES, detectFormat, type FormatOption, mixedOtherFormat } from '../domain/parsing/formats.js';
 import { formatFromKey } from '../domain/parsing/key-rules.js';
 import { multilinePolicyFor } from '../domain/parsing/multiline.js';
@@ -49,8 +49,12 @@ export type SplitOutcome =
 const GZIP_MAGIC = [0x1f, 0x8b];
 /** Bytes of decompressed content inspected for NUL bytes before anything is sent. */
 const BINARY_SNIFF_BYTES = 8192;
-/** A CloudTrail document is parsed whole; AWS writes them far smaller than this. */
-const MAX_CLOUDTRAIL_DOCUMENT_BYTES = 256 * 1024 * 1024;
+/** A document of wrapped records (CloudTrail, CloudWatch Logs, AWS Config) is parsed whole; AWS writes them far smaller. */
+const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
+/** Gzip levels inside the first one that are unpacked too. */
+const MAX_NESTED_GZIP = 2;
+/** Formats whose files may be documents of wrapped records rather than lines. */
+const WRAPPED_FORMATS = new Set(['auto', 'cloudtrail', 'awsconfig']);
 
 /**
  * Splits one uploaded object into chunk messages: streams it (decompressing gzip by its magic bytes), cuts lines,
@@ -128,7 +132,9 @@ export class SplitLogObject {
     // Detect the format from the first lines (or keep the one a resumed split already chose).
     let decision: { format: string; formatContext?: FormatContext };
     let documents = resume?.documents === true;
-    const head: RawLine[] = [];
+    let reader: WrappedRecordReader | undefined;
+    const events: PositionedEvent[] = [];
+    let head: RawLine[] = [];
     const iterator: AsyncIterator<RawLine[]> = lines[Symbol.asyncIterator]();
     if (resume !== undefined) {
       decision = { format: resume.format, formatContext: resume.formatContext };
@@ -143,9 +149,13 @@ export class SplitLogObject {
         head.push(...next.value);
         sampleCount = head.filter((line) => line.text.trim() !== '').length;
       }
-      if ((requested === 'auto' || requested === 'cloudtrail') && looksLikeCloudTrail(head.slice(0, 20).map((l) => l.text).join('\n'))) {
+      if (WRAPPED_FORMATS.has(requested) && looksLikeWrappedRecords(head.slice(0, 20).map((l) => l.text).join('\n'))) {
+        // Documents of wrapped records: read the first records, then decide what they are.
         documents = true;
-        decision = { format: 'cloudtrail' };
+        reader = new WrappedRecordReader(MAX_DOCUMENT_BYTES);
+        await this.readRecords(reader, head, iterator, events);
+        head = [];
+        decision = wrappedFormat(reader, events, requested);
       } else {
         decision = detectFormat(
           head.filter((line) => line.text.trim() !== '').map((line) => line.text),
@@ -170,12 +180,10 @@ export class SplitLogObject {
       firstChunkIndex: resume?.nextChunkIndex ?? 0,
       firstLineNumber: resume?.nextLineNumber ?? 1,
     });
-    // CloudTrail documents are read in record space (one event per record); other files line by line.
-    const assembler: { push(line: RawLine, out: PositionedEvent[]): void; flush(out: PositionedEvent[]): void } = documents
-      ? new CloudTrailDocumentReader(MAX_CLOUDTRAIL_DOCUMENT_BYTES, resume?.recordIndex ?? 0)
-      : new EventAssembler(multilinePolicyFor(decision.format));
+    // Wrapped records are read in record space (one event per record); other files line by line.
+    const assembler: { push(line: RawLine, out: PositionedEvent[]): void; flush(out: PositionedEvent[]): void } =
+      reader ?? (documents ? new WrappedRecordReader(MAX_DOCUMENT_BYTES, resume?.recordIndex ?? 0) : new EventAssembler(multilinePolicyFor(decision.format)));
     const sender = new BatchSender(this.queue);
-    const events: PositionedEvent[] = [];
     const closed: EncodedChunk[] = [];
     /** A chunk boundary has passed with the split not yet asked whether to hand over there. */
     let boundaryUnasked = false;
@@ -220,15 +228,16 @@ export class SplitLogObject {
       return undefined;
     };
 
-    let batchLines: RawLine[] | undefined = head;
+    let batchLines: RawLine[] | undefined = head.length > 0 ? head : undefined;
     for (;;) {
-      if (batchLines === undefined) {
+      // Records read ahead for detection are packed (and may hand over) before more lines are read.
+      if (batchLines === undefined && events.length === 0) {
         const next = await iterator.next();
         if (next.done) break;
         batchLines = next.value;
       }
       try {
-        for (const line of batchLines) assembler.push(line, events);
+        if (batchLines !== undefined) for (const line of batchLines) assembler.push(line, events);
       } catch (error) {
         if (error instanceof DocumentTooLargeError) throw new SplitFailedError('DOCUMENT_TOO_LARGE', error.message);
         throw error;
@@ -294,20 +303,25 @@ export class SplitLogObject {
     const first = peeked.head;
     const isGzip = atObjectStart && first.length >= 2 && first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1];
     let gzipError: Error | undefined;
-    let decompressed: AsyncIterable<Buffer> = peeked.stream;
-    if (isGzip) {
-      const gunzip = pipeline(Readable.from(peeked.stream), createGunzip(), new PassThrough(), (error) => {
-        if (error) gzipError = error;
+    const gunzipped = (compressed: AsyncIterable<Buffer>): AsyncIterable<Buffer> => {
+      const gunzip = pipeline(Readable.from(compressed), createGunzip(), new PassThrough(), (error) => {
+        if (error) gzipError ??= error;
       });
-      decompressed = (async function* (): AsyncGenerator<Buffer> {
+      return (async function* (): AsyncGenerator<Buffer> {
         try {
           for await (const chunk of gunzip) yield chunk as Buffer;
         } catch (error) {
           gzipError ??= error as Error;
         }
       })();
+    };
+    let decompressed: AsyncIterable<Buffer> = isGzip ? gunzipped(peeked.stream) : peeked.stream;
+    let text = atObjectStart ? await peekBytes(decompressed, 2) : { head: Buffer.alloc(0), stream: decompressed };
+    // Gzip inside gzip: Firehose compresses CloudWatch Logs data that CloudWatch had already compressed.
+    for (let level = 0; isGzip && level < MAX_NESTED_GZIP && text.head[0] === GZIP_MAGIC[0] && text.head[1] === GZIP_MAGIC[1]; level++) {
+      decompressed = gunzipped(text.stream);
+      text = await peekBytes(decompressed, 2);
     }
-    const text = atObjectStart ? await peekBytes(decompressed, 2) : { head: Buffer.alloc(0), stream: decompressed };
     const utf16 = text.head.length >= 2 ? utf16Encoding(text.head) : undefined;
     let stream = utf16 === undefined ? text.stream : transcodeUtf16(text.stream, utf16);
     if (sniff) stream = sniffBinary(stream);
@@ -331,6 +345,24 @@ export class SplitLogObject {
             );
           },
     };
+  }
+
+  /** Feeds lines to the reader until it has produced a detection sample of records, or the file ends. */
+  private async readRecords(reader: WrappedRecordReader, head: readonly RawLine[], iterator: AsyncIterator<RawLine[]>, events: PositionedEvent[]): Promise<void> {
+    try {
+      for (const line of head) reader.push(line, events);
+      while (events.length < DETECTION_SAMPLE_LINES) {
+        const next = await iterator.next();
+        if (next.done) {
+          reader.flush(events);
+          return;
+        }
+        for (const line of next.value) reader.push(line, events);
+      }
+    } catch (error) {
+      if (error instanceof DocumentTooLargeError) throw new SplitFailedError('DOCUMENT_TOO_LARGE', error.message);
+      throw error;
+    }
   }
 
   private async *readLines(
@@ -371,6 +403,36 @@ async function* sniffBinary(content: AsyncIterable<Buffer>): AsyncGenerator<Buff
       inspected += window.length;
     }
     yield buffer;
+  }
+}
+
+/**
+ * The format of a file of wrapped records, from the first document's kind and the first records: CloudTrail and
+ * AWS Config have their own parsers; CloudWatch Logs events are `cloudwatch/<format of their messages>`; the
+ * elements of a JSON array are detected like lines.
+ */
+function wrappedFormat(reader: WrappedRecordReader, events: readonly PositionedEvent[], requested: string): { format: string; formatContext?: FormatContext } {
+  if (requested !== 'auto') return { format: requested };
+  const texts = events.map((event) => event.text).filter((text) => text !== '');
+  switch (reader.kind) {
+    case 'cloudwatch': {
+      const messages = texts.flatMap((text) => {
+        try {
+          const message = (JSON.parse(text) as { message?: unknown }).message;
+          return typeof message === 'string' ? [message] : [];
+        } catch {
+          return [];
+        }
+      });
+      const inner = detectFormat(messages);
+      return { format: `cloudwatch/${inner.format}`, ...(inner.formatContext === undefined ? {} : { formatContext: inner.formatContext }) };
+    }
+    case 'awsconfig':
+      return { format: 'awsconfig' };
+    case 'array':
+      return detectFormat(texts);
+    default:
+      return { format: 'cloudtrail' };
   }
 }
 

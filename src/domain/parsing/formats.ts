@@ -4,6 +4,8 @@ import { parseClfLine } from './clf.parser.js';
 import { cloudFrontHeaderFields, parseCloudFrontLine } from './cloudfront.parser.js';
 import { looksLikeCloudTrail } from './cloudtrail.js';
 import { parseCloudTrailLine } from './cloudtrail.parser.js';
+import { CLOUDWATCH_PREFIX, cloudWatchParser } from './cloudwatch.parser.js';
+import { parseAwsConfigLine } from './awsconfig.parser.js';
 import { parseCombinedLine } from './combined.parser.js';
 import { parseJsonLine } from './json.parser.js';
 import { parseLogfmtLine } from './logfmt.parser.js';
@@ -25,6 +27,7 @@ export const LINE_PARSERS: Readonly<Record<string, LineParser>> = {
   s3access: parseS3AccessLine,
   vpcflow: parseVpcFlowLine,
   cloudtrail: parseCloudTrailLine,
+  awsconfig: parseAwsConfigLine,
   text: parseTextLine,
 };
 
@@ -35,8 +38,23 @@ const MIXED_SEPARATOR = '+';
 export function lineParserFor(format: string): LineParser | undefined {
   const single = Object.hasOwn(LINE_PARSERS, format) ? LINE_PARSERS[format] : undefined;
   if (single !== undefined) return single;
+  if (format.startsWith(CLOUDWATCH_PREFIX)) return cloudWatchParserFor(format.slice(CLOUDWATCH_PREFIX.length));
   const other = mixedOtherFormat(format);
   return other === undefined ? undefined : mixedParser(other);
+}
+
+const cloudWatchParsers = new Map<string, LineParser>();
+
+/** The parser of CloudWatch Logs events whose messages are of `messageFormat` (single or mixed). */
+function cloudWatchParserFor(messageFormat: string): LineParser | undefined {
+  let parser = cloudWatchParsers.get(messageFormat);
+  if (parser !== undefined) return parser;
+  if (messageFormat.startsWith(CLOUDWATCH_PREFIX)) return undefined;
+  const parseMessage = lineParserFor(messageFormat);
+  if (parseMessage === undefined) return undefined;
+  parser = cloudWatchParser(parseMessage);
+  cloudWatchParsers.set(messageFormat, parser);
+  return parser;
 }
 
 /** For `json+<format>`, the other format; undefined for any other name. */
@@ -80,7 +98,7 @@ export const FORMAT_NAMES: readonly string[] = Object.keys(LINE_PARSERS);
 
 /** True for a name in {@link LINE_PARSERS}, or a mixed `json+<format>` of one. */
 export function isKnownFormat(name: string): boolean {
-  return Object.hasOwn(LINE_PARSERS, name) || mixedOtherFormat(name) !== undefined;
+  return lineParserFor(name) !== undefined;
 }
 
 /** What the splitter decided for a file: the format and any context every chunk must carry. */
