@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import type { PipelineSettings } from '../application/pipeline-settings.js';
-import type { ObjectInfo, ObjectStore } from '../application/ports/object-store.port.js';
+import type { ListObjectsOptions, ObjectInfo, ObjectStore } from '../application/ports/object-store.port.js';
 import type { ProcessChunk } from '../application/process-chunk.use-case.js';
 import type { SplitLogObject } from '../application/split-log-object.use-case.js';
 import { countCalls, RequestCounter } from '../adapters/instrumentation/request-counter.js';
@@ -196,6 +196,10 @@ class ProgressObjectStore implements ObjectStore {
 
   head(bucket: string, key: string): Promise<ObjectInfo> {
     return this.inner.head(bucket, key);
+  }
+
+  list(bucket: string, options?: ListObjectsOptions): AsyncIterable<ObjectInfo> {
+    return this.inner.list(bucket, options);
   }
 
   async openStream(bucket: string, key: string, options?: { startByte?: number }) {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { JsonlFileLogRepository } from '../../src/adapters/local/jsonl-file-log-repository.js';
@@ -13,6 +13,7 @@ describeObjectStoreContract('LocalFileObjectStore', async () => {
     bucket: LOCAL_BUCKET,
     put: async (name, content) => {
       const file = path.join(directory, name);
+      await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, content);
       return file;
     },

@@ -55,6 +55,37 @@ export function describeObjectStoreContract(adapterName: string, makeFixture: ()
       });
     });
 
+    describe('list', () => {
+      it('lists the objects under a prefix in key order, each as head describes it, and nothing outside it', async () => {
+        const keyB = await fixture.put('listed/b.log', Buffer.from('b\n'));
+        const keyA = await fixture.put('listed/a.log', Buffer.from('a\n'));
+        const keyC = await fixture.put('listed/sub/c.log', Buffer.from('c c\n'));
+        await fixture.put('listed-not/d.log', Buffer.from('d\n'));
+        const prefix = keyA.slice(0, keyA.length - 'a.log'.length);
+
+        const listed = [];
+        for await (const object of fixture.store.list(fixture.bucket, { prefix })) listed.push(object);
+
+        expect(listed.map((object) => object.key)).to.deep.equal([keyA, keyB, keyC]);
+        for (const object of listed) {
+          const head = await fixture.store.head(fixture.bucket, object.key);
+          // HEAD's Last-Modified is an HTTP date, to the second; a listing may say more.
+          const comparable = (info: typeof head) => ({ ...info, etag: unquote(info.etag), lastModified: info.lastModified?.slice(0, 19) });
+          expect(comparable(object), object.key).to.deep.equal(comparable(head));
+        }
+      });
+
+      it('lists nothing under a prefix no object has', async () => {
+        const key = await fixture.put('present/a.log', Buffer.from('a\n'));
+        const prefix = `${key.slice(0, key.length - 'present/a.log'.length)}absent/`;
+
+        const listed = [];
+        for await (const object of fixture.store.list(fixture.bucket, { prefix })) listed.push(object);
+
+        expect(listed).to.deep.equal([]);
+      });
+    });
+
     describe('openStream', () => {
       it('streams the whole object in several buffers, byte for byte', async () => {
         const content = Buffer.alloc(3 * 1024 * 1024 + 17);

@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { inject, injectable } from 'inversify';
-import type { ObjectInfo, ObjectStore, OpenStreamOptions } from '../../application/ports/object-store.port.js';
+import type { ListObjectsOptions, ObjectInfo, ObjectStore, OpenStreamOptions } from '../../application/ports/object-store.port.js';
 import { ObjectChangedError, ObjectNotFoundError, TransientFailureError } from '../../domain/errors.js';
 import { AWS_TOKENS } from '../../di/aws.tokens.js';
-import { backoffDelayMs, isTransientAwsError, type RetryPolicy, retryPolicy } from './retry.js';
+import { backoffDelayMs, isTransientAwsError, type RetryPolicy, retryPolicy, withTransientRetries } from './retry.js';
 
 /** Errors S3 answers for an object (or its bucket) that is not there. */
 const NOT_FOUND_NAMES = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket']);
@@ -39,6 +39,29 @@ export class S3ObjectStore implements ObjectStore {
     } catch (error) {
       throw translateNotFound(error, bucket, key);
     }
+  }
+
+  /** ListObjectsV2, a page (up to 1,000 keys) at a time, each page retried on throttling and 5xx. */
+  async *list(bucket: string, options?: ListObjectsOptions): AsyncIterable<ObjectInfo> {
+    let continuationToken: string | undefined;
+    do {
+      const token = continuationToken;
+      const page = await withTransientRetries(
+        () => this.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: options?.prefix, ContinuationToken: token })),
+        this.retry,
+      );
+      for (const object of page.Contents ?? []) {
+        if (object.Key === undefined) continue;
+        yield {
+          bucket,
+          key: object.Key,
+          size: object.Size ?? 0,
+          etag: unquoteEtag(object.ETag ?? ''),
+          ...(object.LastModified === undefined ? {} : { lastModified: object.LastModified.toISOString() }),
+        };
+      }
+      continuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (continuationToken !== undefined);
   }
 
   async openStream(bucket: string, key: string, options?: OpenStreamOptions): Promise<Readable> {

@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { opendir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ObjectInfo, ObjectStore, OpenStreamOptions } from '../../application/ports/object-store.port.js';
+import type { ListObjectsOptions, ObjectInfo, ObjectStore, OpenStreamOptions } from '../../application/ports/object-store.port.js';
 import { ObjectChangedError, ObjectNotFoundError } from '../../domain/errors.js';
 
 /** The "bucket" name under which local files are addressed; keys are absolute paths. */
@@ -23,6 +23,31 @@ export class LocalFileObjectStore implements ObjectStore {
       if (error instanceof ObjectNotFoundError) throw error;
       throw new ObjectNotFoundError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
     }
+  }
+
+  /**
+   * The regular files under the directory named by `prefix` (the working directory without one), recursively, in
+   * key order; keys are absolute paths. Symbolic links are not followed, so a link loop cannot make it endless.
+   * The paths are gathered first (a directory tree's names fit in memory), each file's details as it is yielded.
+   */
+  async *list(bucket: string, options?: ListObjectsOptions): AsyncIterable<ObjectInfo> {
+    const files: string[] = [];
+    const walk = async (directory: string): Promise<void> => {
+      for await (const entry of await opendir(directory)) {
+        const file = path.join(directory, entry.name);
+        if (entry.isDirectory()) await walk(file);
+        else if (entry.isFile()) files.push(file);
+      }
+    };
+    try {
+      await walk(this.resolve(options?.prefix ?? '.'));
+    } catch (error) {
+      // Like a prefix S3 has no object under: nothing to list.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    files.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    for (const file of files) yield await this.head(bucket, file);
   }
 
   async openStream(bucket: string, key: string, options?: OpenStreamOptions): Promise<Readable> {

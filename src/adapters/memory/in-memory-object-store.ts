@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { ObjectInfo, ObjectStore, OpenStreamOptions } from '../../application/ports/object-store.port.js';
+import type { ListObjectsOptions, ObjectInfo, ObjectStore, OpenStreamOptions } from '../../application/ports/object-store.port.js';
 import { ObjectChangedError, ObjectNotFoundError } from '../../domain/errors.js';
 
 /** Objects held in memory; streamed in slices, like a network read, so consumers never see one big buffer. */
@@ -29,6 +29,18 @@ export class InMemoryObjectStore implements ObjectStore {
   async head(bucket: string, key: string): Promise<ObjectInfo> {
     const object = this.get(bucket, key);
     return { bucket, key, size: object.content.length, etag: object.etag, lastModified: object.lastModified };
+  }
+
+  async *list(bucket: string, options?: ListObjectsOptions): AsyncIterable<ObjectInfo> {
+    const prefix = `${bucket}\u0000${options?.prefix ?? ''}`;
+    // S3 lists in UTF-8 byte order, which is not JavaScript's UTF-16 order for characters beyond the BMP.
+    const ids = [...this.objects.keys()].filter((id) => id.startsWith(prefix)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    for (const id of ids) {
+      const object = this.objects.get(id);
+      if (object === undefined) continue; // deleted while listing
+      const key = id.slice(bucket.length + 1);
+      yield { bucket, key, size: object.content.length, etag: object.etag, lastModified: object.lastModified };
+    }
   }
 
   async openStream(bucket: string, key: string, options?: OpenStreamOptions): Promise<Readable> {

@@ -22,8 +22,19 @@ export interface OpenStreamOptions {
   readonly ifMatch?: string;
 }
 
+export interface ListObjectsOptions {
+  /** Only keys that start with this. @default every key */
+  readonly prefix?: string;
+}
+
 /** Read access to the objects logs are uploaded as (S3, a local directory, memory). */
 export interface ObjectStore {
+  /**
+   * Every object of a bucket whose key starts with `prefix`, in key order (UTF-8 binary order, as S3 lists), each
+   * with the same size, ETag and last-modified time `head` gives. Pages through the store lazily: a bucket of any size
+   * is listed in constant memory. A local store lists the regular files under a directory (`prefix` is its path).
+   */
+  list(bucket: string, options?: ListObjectsOptions): AsyncIterable<ObjectInfo>;
   /** Size and identity of an object. Throws `ObjectNotFoundError` when it does not exist. */
   head(bucket: string, key: string): Promise<ObjectInfo>;
   /**

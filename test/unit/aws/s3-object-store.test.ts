@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { S3ObjectStore, unquoteEtag } from '../../../src/adapters/aws/s3-object-store.js';
@@ -147,6 +147,34 @@ describe('S3ObjectStore', () => {
       expect(unquoteEtag('"9b2cf535f27731c974343645a3985328"')).to.equal('9b2cf535f27731c974343645a3985328');
       expect(unquoteEtag('"abc-3"')).to.equal('abc-3');
       expect(unquoteEtag('plain')).to.equal('plain');
+    });
+  });
+
+  describe('list', () => {
+    it('follows continuation tokens through every page, retrying a throttled page', async () => {
+      const pages: Record<string, { keys: string[]; next?: string }> = { '': { keys: ['a', 'b'], next: 't1' }, t1: { keys: ['c'], next: 't2' }, t2: { keys: ['d'] } };
+      let throttled = false;
+      const send = sinon.stub().callsFake(async (command: ListObjectsV2Command) => {
+        const token = command.input.ContinuationToken ?? '';
+        if (token === 't1' && !throttled) {
+          throttled = true;
+          throw Object.assign(new Error('SlowDown'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } });
+        }
+        const page = pages[token]!;
+        return {
+          Contents: page.keys.map((key) => ({ Key: key, Size: 1, ETag: `"e-${key}"`, LastModified: new Date('2026-11-26T09:00:00Z') })),
+          IsTruncated: page.next !== undefined,
+          NextContinuationToken: page.next,
+        };
+      });
+      const store = new S3ObjectStore({ send } as unknown as S3Client, { sleep: sinon.stub().resolves() });
+
+      const listed = [];
+      for await (const object of store.list('bucket', { prefix: 'logs/' })) listed.push(object);
+
+      expect(listed.map((object) => [object.key, object.etag])).to.deep.equal([['a', 'e-a'], ['b', 'e-b'], ['c', 'e-c'], ['d', 'e-d']]);
+      expect(send.getCalls().map((call) => (call.args[0] as ListObjectsV2Command).input.Prefix)).to.deep.equal(['logs/', 'logs/', 'logs/', 'logs/']);
+      expect(throttled).to.equal(true);
     });
   });
 });
