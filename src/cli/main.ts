@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { LogBatchError } from '../domain/errors.js';
+import { backfillCommand } from './backfill.command.js';
 import { emulatorCommand } from './emulator.command.js';
 import { batchesCommand, dlqCommand, statusCommand } from './operator.commands.js';
 import { queryCommand } from './query.command.js';
@@ -14,7 +15,7 @@ export function buildProgram(): Command {
     .description('Every line of a log file, exactly once, into a store people can query.')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [runCommand(), queryCommand(), statusCommand(), batchesCommand(), dlqCommand(), emulatorCommand(), uiCommand()]) {
+  for (const command of [runCommand(), queryCommand(), statusCommand(), batchesCommand(), dlqCommand(), backfillCommand(), emulatorCommand(), uiCommand()]) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
     program.addCommand(command);

@@ -11,6 +11,7 @@ export const TOKENS = {
   PipelineSettings: Symbol.for('logbatch.PipelineSettings'),
   SplitLogObject: Symbol.for('logbatch.SplitLogObject'),
   ProcessChunk: Symbol.for('logbatch.ProcessChunk'),
+  BackfillObjects: Symbol.for('logbatch.BackfillObjects'),
 } as const;
 
 export type Token = (typeof TOKENS)[keyof typeof TOKENS];

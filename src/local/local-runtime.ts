@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Context, S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { QueueConsumer } from '../application/ports/queue-consumer.port.js';
 import { describeError } from '../domain/errors.js';
@@ -68,7 +69,17 @@ export class LocalRuntime {
    * Splits every upload and processes every chunk until the queue is drained. `uploads` may be an endless async
    * stream (a bucket being watched): then the runtime serves until `signal` aborts.
    */
-  async run(uploads: Iterable<ObjectCreated> | AsyncIterable<ObjectCreated>, options: { signal?: AbortSignal } = {}): Promise<LocalRunReport> {
+  async run(
+    uploads: Iterable<ObjectCreated> | AsyncIterable<ObjectCreated>,
+    options: {
+      signal?: AbortSignal;
+      /**
+       * Also poll the splitter's own queue on its own, as its SQS trigger does, until `signal` aborts: what other
+       * clients put there (a backfill) is split even when no upload comes. Without it the queue is read after uploads.
+       */
+      serveSplitterQueue?: boolean;
+    } = {},
+  ): Promise<LocalRunReport> {
     const { signal } = options;
     const splitterErrors: string[] = [];
     const workerErrors: string[] = [];
@@ -113,6 +124,20 @@ export class LocalRuntime {
       }
     })();
 
+    const serveSplitterQueue = async () => {
+      const continuations = this.options.continuations;
+      if (options.serveSplitterQueue !== true || continuations === undefined || signal === undefined) return;
+      while (!signal.aborted) {
+        const body = await continuations.take();
+        if (body === undefined) {
+          await delay(this.pollWaitMs, undefined, { signal }).catch(() => undefined);
+          continue;
+        }
+        const message = { messageId: `splitter-queue-${splitterInvocations}`, receiptHandle: 'local', body, receiveCount: 1, sentTimestamp: Date.now() };
+        await invokeSplitter(sqsEvent([message], LOCAL_CONTINUATION_QUEUE_ARN), 'splitter queue');
+      }
+    };
+
     const poll = async () => {
       for (;;) {
         if (signal?.aborted === true) return;
@@ -145,7 +170,7 @@ export class LocalRuntime {
       }
     };
 
-    await Promise.all([splitting, ...Array.from({ length: this.workerConcurrency }, poll)]);
+    await Promise.all([splitting, serveSplitterQueue(), ...Array.from({ length: this.workerConcurrency }, poll)]);
     return { splitterInvocations, splitterErrors, workerInvocations, workerErrors };
   }
 

@@ -1,6 +1,8 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { inject, injectable } from 'inversify';
+import type { ObjectInfo } from '../../application/ports/object-store.port.js';
 import type { SplitContinuations } from '../../application/ports/split-continuations.port.js';
+import { objectCreatedEvent } from '../../local/aws-events.js';
 import type { AwsConfig } from '../../config/config.js';
 import { AWS_TOKENS } from '../../di/aws.tokens.js';
 import type { SplitContinuation } from '../../domain/continuation.js';
@@ -32,6 +34,16 @@ export class SqsSplitContinuations implements SplitContinuations {
       );
     }
     await withTransientRetries(() => this.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(continuation) })), this.retry);
+  }
+
+  /** Sends an S3 `ObjectCreated` notification for `object` to the continuation queue, which the splitter consumes. */
+  async requestSplit(object: ObjectInfo): Promise<void> {
+    const queueUrl = this.config.continuationQueueUrl;
+    if (queueUrl === undefined) {
+      throw new ConfigurationError(`cannot queue s3://${object.bucket}/${object.key} for a split: LOGBATCH_CONTINUATION_QUEUE_URL is not set`);
+    }
+    const body = JSON.stringify(objectCreatedEvent(object));
+    await withTransientRetries(() => this.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body })), this.retry);
   }
 
   /**

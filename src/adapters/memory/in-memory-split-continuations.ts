@@ -1,4 +1,6 @@
+import type { ObjectInfo } from '../../application/ports/object-store.port.js';
 import type { SplitContinuations } from '../../application/ports/split-continuations.port.js';
+import { objectCreatedEvent } from '../../local/aws-events.js';
 import type { SplitContinuation } from '../../domain/continuation.js';
 
 /** Continuations in memory, in the order they were handed over; the local runtime feeds them to the splitter. */
@@ -10,7 +12,11 @@ export class InMemorySplitContinuations implements SplitContinuations {
     this.pending.push(JSON.stringify(continuation));
   }
 
-  /** Takes the oldest pending continuation body, if any. */
+  async requestSplit(object: ObjectInfo): Promise<void> {
+    this.pending.push(JSON.stringify(objectCreatedEvent(object)));
+  }
+
+  /** Takes the oldest pending message body (a continuation or a queued object), if any. */
   async take(): Promise<string | undefined> {
     return this.pending.shift();
   }

@@ -1,9 +1,15 @@
 import type { SplitContinuation } from '../../domain/continuation.js';
+import type { ObjectInfo } from './object-store.port.js';
 
 /**
- * Where a splitter that runs out of time hands the rest of its file: a queue the splitter itself consumes
- * (SQS on AWS; see docs/architecture.md for why not a self-invocation).
+ * The splitter's own queue (SQS on AWS; see docs/architecture.md for why not a self-invocation): where a splitter
+ * that runs out of time hands the rest of its file, and where objects no event announced are queued for a split.
  */
 export interface SplitContinuations {
   handOver(continuation: SplitContinuation): Promise<void>;
+  /**
+   * Queues an existing object for a split as an S3 `ObjectCreated` notification, so the splitter takes it exactly as
+   * it takes an upload's event from a queue (a backfill).
+   */
+  requestSplit(object: ObjectInfo): Promise<void>;
 }

@@ -1,0 +1,84 @@
+import { Command } from 'commander';
+import {
+  type BackfillObjects,
+  type BackfillSummary,
+  DEFAULT_BACKFILL_RATE_PER_SECOND,
+} from '../application/backfill-objects.use-case.js';
+import { TOKENS } from '../di/tokens.js';
+import { AWS_TARGET_FLAGS, type AwsTargetOptions } from './aws-target-flags.js';
+import { UsageError } from './usage-error.js';
+
+export interface BackfillCommandOptions extends AwsTargetOptions {
+  readonly bucket: string;
+  readonly prefix?: string;
+  readonly since?: Date;
+  readonly until?: Date;
+  readonly rate: number;
+  readonly dryRun?: boolean;
+  readonly continuationQueueUrl?: string;
+  readonly json?: boolean;
+}
+
+/** `logbatch backfill`: objects already in a bucket, fed to the splitter as if just uploaded. */
+export function backfillCommand(): Command {
+  const command = new Command('backfill')
+    .description('split objects already in a bucket (written before the pipeline listened, or to replay): skips those already processed')
+    .requiredOption('--bucket <name>', 'bucket to list')
+    .option('--prefix <prefix>', 'only keys starting with this')
+    .option('--since <time>', 'only objects last modified at or after this ISO 8601 time (2026-11-01, 2026-11-01T09:00Z)', timeOption('--since'))
+    .option('--until <time>', 'only objects last modified before this ISO 8601 time', timeOption('--until'))
+    .option('--rate <n/s>', 'objects queued per second at most', rateOption, DEFAULT_BACKFILL_RATE_PER_SECOND)
+    .option('--dry-run', 'list and count, queue nothing')
+    .option('--continuation-queue-url <url>', "the splitter's own queue (default: LOGBATCH_CONTINUATION_QUEUE_URL; output ContinuationQueueUrl)")
+    .option('--json', 'print the summary as JSON');
+  for (const [flags, description] of AWS_TARGET_FLAGS) command.option(flags, description);
+  return command.action(async (options: BackfillCommandOptions) => {
+    if (options.since !== undefined && options.until !== undefined && options.since >= options.until) {
+      throw new UsageError('--since must be before --until');
+    }
+    if (options.continuationQueueUrl !== undefined) process.env.LOGBATCH_CONTINUATION_QUEUE_URL = options.continuationQueueUrl;
+    if (options.dryRun !== true && (process.env.LOGBATCH_CONTINUATION_QUEUE_URL ?? '') === '') {
+      throw new UsageError("backfill queues objects on the splitter's own queue: pass --continuation-queue-url or set LOGBATCH_CONTINUATION_QUEUE_URL");
+    }
+    const { awsTargetContainer } = await import('./aws-target.js');
+    const backfill = awsTargetContainer(options).get<BackfillObjects>(TOKENS.BackfillObjects);
+    const summary = await backfill.execute({
+      bucket: options.bucket,
+      prefix: options.prefix,
+      since: options.since,
+      until: options.until,
+      ratePerSecond: options.rate,
+      dryRun: options.dryRun,
+    });
+    process.stdout.write(options.json === true ? `${JSON.stringify(summary)}\n` : renderBackfillSummary(options, summary));
+  });
+}
+
+export function renderBackfillSummary(options: Pick<BackfillCommandOptions, 'bucket' | 'prefix'>, summary: BackfillSummary): string {
+  const rows: Array<[string, number]> = [
+    ['objects listed', summary.listed],
+    [summary.dryRun ? 'would be queued' : 'queued for splitting', summary.queued],
+    ['skipped as done', summary.skippedDone],
+  ];
+  if (summary.skippedOutsideRange > 0) rows.push(['outside --since/--until', summary.skippedOutsideRange]);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  const heading = `backfill s3://${options.bucket}/${options.prefix ?? ''}${summary.dryRun ? ' (dry run: nothing queued)' : ''}`;
+  return `${[heading, ...rows.map(([label, count]) => `  ${label.padEnd(width)}  ${count}`)].join('\n')}\n`;
+}
+
+function timeOption(flag: string) {
+  return (value: string): Date => {
+    // A date, or a date and time with a zone: a time without one would depend on this machine's zone.
+    if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(value) || Number.isNaN(Date.parse(value))) {
+      throw new UsageError(`${flag}: expected an ISO 8601 date (2026-11-01) or time with a zone (2026-11-01T09:00Z), got "${value}"`);
+    }
+    return new Date(value);
+  };
+}
+
+function rateOption(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(?:\/s)?$/.exec(value.trim());
+  const rate = match === null ? Number.NaN : Number(match[1]);
+  if (!(rate > 0) || rate > 10_000) throw new UsageError(`--rate: expected objects per second, more than 0 and at most 10000 (10 or 10/s), got "${value}"`);
+  return rate;
+}
