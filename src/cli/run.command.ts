@@ -2,6 +2,7 @@ import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
+import { LOCAL_BUCKET, LocalFileObjectStore } from '../adapters/local/local-file-object-store.js';
 import { MAX_MESSAGE_BYTES } from '../domain/chunk.js';
 import { FORMAT_NAMES } from '../domain/parsing/formats.js';
 import { type FormatRule, parseFormatRules } from '../domain/parsing/key-rules.js';
@@ -33,7 +34,7 @@ export interface RunCommandOptions {
 export function runCommand(): Command {
   return new Command('run')
     .description('split, parse and store log files through the real handlers, and print a summary')
-    .argument('<file...>', 'log files (plain or gzip, any line endings)')
+    .argument('<file...>', 'log files (plain or gzip, any line endings), or directories: every file under them')
     .addOption(new Option('--format <format>', 'log format, or auto to detect per file').default('auto').choices(['auto', ...FORMAT_NAMES]))
     .option('--format-rule <glob=format>', 'under --format auto: objects whose path matches the glob are of this format (repeatable, first match wins; ** spans folders)', collectRules, [])
     .option('--json', 'print one JSON object with totals, batches, timing and request counts')
@@ -50,7 +51,8 @@ export function runCommand(): Command {
     });
 }
 
-export async function executeRun(files: string[], options: RunCommandOptions): Promise<number> {
+export async function executeRun(paths: string[], options: RunCommandOptions): Promise<number> {
+  const files = await expandDirectories(paths);
   for (const file of files) await assertReadableFile(file);
   if (options.out !== undefined) await assertWritableTarget(options.out);
   if (options.store !== undefined && options.out !== undefined) throw new UsageError('--store and --out: choose one (query --json prints what --out would)');
@@ -84,6 +86,26 @@ export async function executeRun(files: string[], options: RunCommandOptions): P
   summary = { ...summary, duplicateInputs: inputs.duplicates };
   process.stdout.write(options.json === true ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary) + (storeNotes ?? ''));
   return summary.batches.some((batch) => batch.status === 'FAILED') ? EXIT_BATCH_FAILED : EXIT_OK;
+}
+
+/**
+ * A directory stands for the regular files under it, recursively and in path order, listed through the local object
+ * store as a backfill lists a bucket; a file stands for itself.
+ */
+async function expandDirectories(paths: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const given of paths) {
+    const info = await stat(given).catch(() => undefined);
+    if (info?.isDirectory() !== true) {
+      files.push(given);
+      continue;
+    }
+    const listed: string[] = [];
+    for await (const object of new LocalFileObjectStore().list(LOCAL_BUCKET, { prefix: given })) listed.push(object.key);
+    if (listed.length === 0) throw new UsageError(`${given}: no files in this directory`);
+    files.push(...listed);
+  }
+  return files;
 }
 
 async function assertReadableFile(file: string): Promise<void> {
