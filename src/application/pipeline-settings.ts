@@ -2,6 +2,8 @@ import { DEFAULT_MAX_CHUNK_BYTES, DEFAULT_MAX_CHUNK_LINES } from '../domain/chun
 import { DEFAULT_MAX_EVENT_BYTES } from '../domain/chunk-packer.js';
 import type { FormatOption } from '../domain/parsing/formats.js';
 import type { FormatRule } from '../domain/parsing/key-rules.js';
+import { type EventFilterSettings, NO_EVENT_FILTER } from '../domain/filtering/event-filter.js';
+import { DEFAULT_REDACTION, type RedactionSettings } from '../domain/redaction/redactor.js';
 
 /** Tunables of the split and the processing, shared by every runtime (Lambda, local, tests). */
 export interface PipelineSettings {
@@ -19,6 +21,10 @@ export interface PipelineSettings {
   readonly maxReceiveCount: number;
   /** Entries expire after this many days (DynamoDB TTL); 0 keeps them. @default 0 */
   readonly entryTtlDays: number;
+  /** Which events the worker keeps (include/exclude on the raw event text, minimum parsed severity). @default keep all */
+  readonly filters: EventFilterSettings;
+  /** Which secrets the worker replaces before storing (docs/security.md). @default the default detectors, masked */
+  readonly redaction: RedactionSettings;
 }
 
 export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
@@ -29,4 +35,6 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
   formatRules: [],
   maxReceiveCount: 5,
   entryTtlDays: 0,
+  filters: NO_EVENT_FILTER,
+  redaction: DEFAULT_REDACTION,
 };

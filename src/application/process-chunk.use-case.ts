@@ -2,7 +2,9 @@ import { inject, injectable } from 'inversify';
 import { TOKENS } from '../di/tokens.js';
 import { type Batch, type ChunkStats, decideCompletion } from '../domain/batch.js';
 import { decodeChunk, peekChunkIdentity } from '../domain/chunk.js';
-import { buildEntries } from '../domain/entry-builder.js';
+import { buildEntries, type EntryPolicy } from '../domain/entry-builder.js';
+import { compileEventFilter } from '../domain/filtering/event-filter.js';
+import { Redactor } from '../domain/redaction/redactor.js';
 import { BatchNotFoundError, describeError, MalformedChunkError } from '../domain/errors.js';
 import type { PipelineSettings } from './pipeline-settings.js';
 import type { ChunkQueue } from './ports/chunk-queue.port.js';
@@ -38,12 +40,20 @@ export interface ChunkOutcome {
  */
 @injectable()
 export class ProcessChunk {
+  /** Filters and redactor compiled once (regular expressions, detector selection), not per chunk. */
+  private readonly policy: EntryPolicy;
+
   constructor(
     @inject(TOKENS.LogRepository) private readonly repository: LogRepository,
     @inject(TOKENS.ChunkQueue) private readonly queue: ChunkQueue,
     @inject(TOKENS.PipelineSettings) private readonly settings: PipelineSettings,
     @inject(TOKENS.Clock) private readonly clock: Clock,
-  ) {}
+  ) {
+    this.policy = {
+      filter: compileEventFilter(settings.filters),
+      redactor: Redactor.compile(settings.redaction),
+    };
+  }
 
   /**
    * Handles one delivery with the queue's redrive rule made explicit: a malformed message goes to the DLQ at once
@@ -72,7 +82,7 @@ export class ProcessChunk {
   /** Throws {@link MalformedChunkError} for a message that can never succeed (it belongs on the DLQ). */
   async execute(body: string): Promise<ChunkOutcome> {
     const message = decodeChunk(body);
-    const built = buildEntries(message, this.clock.now());
+    const built = buildEntries(message, this.clock.now(), this.policy);
     const written = await this.repository.putEntries(built.entries);
     // Entries the store could hold only unparsed count as unparsed, so the batch ends COMPLETED_WITH_ERRORS.
     const storedUnparsed = written?.storedUnparsed ?? 0;

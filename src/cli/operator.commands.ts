@@ -84,6 +84,8 @@ export function statusCommand(): Command {
           ['blank', String(batch.stats.blank)],
           ['continuation', String(batch.stats.continuation)],
           ['truncated', String(batch.stats.truncated)],
+          ['filtered', String(batch.stats.filtered)],
+          ['redacted', String(batch.stats.redacted)],
           ['dead-lettered chunks', deadLetteredChunksOf(batch)],
           ['created', batch.createdAt],
           ['updated', batch.updatedAt],

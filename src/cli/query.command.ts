@@ -78,11 +78,17 @@ export function queryCommand(): Command {
       const query = new QueryEntries(backend.entries);
       if (options.count === true) {
         const counts = await asUsageAsync(() => query.count(request));
-        if (options.json === true) print(JSON.stringify(counts));
+        // Filtered lines are never stored, so only the batch record knows them; redacted entries likewise.
+        const batch = options.batch === undefined ? undefined : await backend.repository.getBatch(options.batch);
+        const batchCounts = batch === undefined ? {} : { filtered: batch.stats.filtered, redacted: batch.stats.redacted };
+        if (options.json === true) print(JSON.stringify({ ...counts, ...batchCounts }));
         else {
           const lines = [`${counts.total} matching entr${counts.total === 1 ? 'y' : 'ies'}`];
           for (const name of ['FATAL', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE', 'UNSPECIFIED']) {
             if (counts.bySeverity[name] !== undefined) lines.push(`  ${name.padEnd(11)} ${counts.bySeverity[name]}`);
+          }
+          if (batch !== undefined) {
+            lines.push(`batch: ${batch.stats.filtered} line(s) filtered (not stored), ${batch.stats.redacted} entr${batch.stats.redacted === 1 ? 'y' : 'ies'} redacted`);
           }
           if (backend.reportsItemsRead && counts.itemsRead !== undefined) lines.push(`(${counts.itemsRead} items read)`);
           print(lines.join('\n'));

@@ -1,6 +1,6 @@
 import type { RunSummary } from '../local/run-summary.js';
 
-const COLUMNS = ['file', 'status', 'format', 'lines', 'entries', 'unparsed', 'blank', 'cont.', 'chunks'] as const;
+const COLUMNS = ['file', 'status', 'format', 'lines', 'entries', 'unparsed', 'blank', 'cont.', 'filtered', 'redacted', 'chunks'] as const;
 
 /** The human summary of a run: one row per file, a total row, then throughput and the reasons of failures. */
 export function renderSummary(summary: RunSummary, cwd = process.cwd()): string {
@@ -13,6 +13,8 @@ export function renderSummary(summary: RunSummary, cwd = process.cwd()): string 
     String(batch.unparsed),
     String(batch.blank),
     String(batch.continuation),
+    String(batch.filtered),
+    String(batch.redacted),
     String(batch.chunks),
   ]);
   const t = summary.totals;
@@ -25,6 +27,8 @@ export function renderSummary(summary: RunSummary, cwd = process.cwd()): string 
     String(t.unparsed),
     String(t.blank),
     String(t.continuation),
+    String(t.filtered),
+    String(t.redacted),
     String(t.chunks),
   ]);
   const widths = COLUMNS.map((title, index) => Math.max(title.length, ...rows.map((row) => row[index].length)));

@@ -6,6 +6,8 @@ import { LOCAL_BUCKET, LocalFileObjectStore } from '../adapters/local/local-file
 import { MAX_MESSAGE_BYTES } from '../domain/chunk.js';
 import { FORMAT_NAMES } from '../domain/parsing/formats.js';
 import { type FormatRule, parseFormatRules } from '../domain/parsing/key-rules.js';
+import { compileEventFilter, type EventFilterSettings } from '../domain/filtering/event-filter.js';
+import { DEFAULT_REDACTION, Redactor, type RedactionSettings } from '../domain/redaction/redactor.js';
 import { inspectRunInputs, OutputIsInputError, runLocalPipeline, type RunInputs, type RunProgress } from '../local/run-pipeline.js';
 import type { RunSummary } from '../local/run-summary.js';
 import { integerOption } from './numeric-options.js';
@@ -28,6 +30,12 @@ export interface RunCommandOptions {
   readonly progress?: boolean;
   readonly store?: string;
   readonly reprocess?: boolean;
+  readonly include?: string[];
+  readonly exclude?: string[];
+  readonly minSeverity?: string;
+  /** The `--redact` lists, or false for `--no-redact`. */
+  readonly redact?: string[] | false;
+  readonly redactReplacement?: 'mask' | 'hmac';
 }
 
 /** `logbatch run <file...>`: the whole pipeline on local files, with a summary. */
@@ -46,6 +54,12 @@ export function runCommand(): Command {
     .option('--no-progress', 'no progress bar, even on a terminal')
     .addOption(storeOption())
     .option('--reprocess', 'with --store: run files the store already holds again, replacing their batches')
+    .option('--include <regex>', 'keep only events whose raw text (every line of a multi-line event, before parsing) matches; repeatable, any match keeps', collectRules, [])
+    .option('--exclude <regex>', 'drop events whose raw text (every line of a multi-line event, before parsing) matches; repeatable; wins over --include', collectRules, [])
+    .option('--min-severity <level>', 'drop entries whose parsed severity is below trace|debug|info|warn|error|fatal (entries without a severity, and unparsed lines, are kept)')
+    .option('--redact <list>', 'redaction detectors: defaults, names (email, credit-card, ip, ipv4, ipv6, ssn, ...), -name to switch one off, name=REGEX for a rule (default: defaults; repeatable)', collectRules)
+    .option('--no-redact', 'store secrets as they are (no redaction at all)')
+    .addOption(new Option('--redact-replacement <how>', 'mask: [REDACTED:kind]; hmac: a keyed hash with the key from LOGBATCH_REDACT_KEY').choices(['mask', 'hmac']))
     .action(async (files: string[], options: RunCommandOptions, command: Command) => {
       command.setOptionValue('exitCode', await executeRun(files, options));
     });
@@ -64,6 +78,8 @@ export async function executeRun(paths: string[], options: RunCommandOptions): P
     ...(options.formatRule === undefined || options.formatRule.length === 0 ? {} : { formatRules: parseRulesOption(options.formatRule) }),
     ...(options.maxChunkBytes === undefined ? {} : { maxChunkBytes: options.maxChunkBytes }),
     ...(options.maxChunkLines === undefined ? {} : { maxChunkLines: options.maxChunkLines }),
+    filters: filtersOption(options),
+    redaction: redactionOption(options),
   };
   const bar = options.progress !== false && process.stderr.isTTY === true ? createBar() : undefined;
   let summary: RunSummary;
@@ -168,8 +184,38 @@ function createBar(): { update: (progress: RunProgress) => void; stop: () => voi
   };
 }
 
-function collectRules(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collectRules(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function filtersOption(options: RunCommandOptions): EventFilterSettings {
+  const filters: EventFilterSettings = {
+    include: options.include ?? [],
+    exclude: options.exclude ?? [],
+    ...(options.minSeverity === undefined ? {} : { minSeverity: options.minSeverity }),
+  };
+  try {
+    compileEventFilter(filters);
+  } catch (error) {
+    throw new UsageError(`--include/--exclude/--min-severity: ${(error as Error).message}`);
+  }
+  return filters;
+}
+
+/** `--redact`, `--no-redact`, `--redact-replacement`; the HMAC key only from the environment, never the command line. */
+function redactionOption(options: RunCommandOptions): RedactionSettings {
+  const key = process.env.LOGBATCH_REDACT_KEY;
+  const redaction: RedactionSettings = {
+    redact: options.redact === false ? 'none' : options.redact === undefined ? (process.env.LOGBATCH_REDACT ?? DEFAULT_REDACTION.redact) : options.redact.join(','),
+    replacement: options.redactReplacement ?? (process.env.LOGBATCH_REDACT_REPLACEMENT === 'hmac' ? 'hmac' : 'mask'),
+    ...(key === undefined || key === '' ? {} : { key }),
+  };
+  try {
+    Redactor.compile(redaction);
+  } catch (error) {
+    throw new UsageError(`--redact: ${(error as Error).message}`);
+  }
+  return redaction;
 }
 
 /** The `--format-rule` values as rules; a bad one is a usage error naming it. */

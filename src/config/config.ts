@@ -4,6 +4,8 @@ import { MAX_MESSAGE_BYTES } from '../domain/chunk.js';
 import { ConfigurationError } from '../domain/errors.js';
 import { FORMAT_NAMES, isKnownFormat } from '../domain/parsing/formats.js';
 import { parseFormatRules } from '../domain/parsing/key-rules.js';
+import { compileEventFilter, type EventFilterSettings } from '../domain/filtering/event-filter.js';
+import { DEFAULT_REDACTION, Redactor, type RedactionSettings } from '../domain/redaction/redactor.js';
 
 /** Where the deployed pipeline's resources are, and its tunables; read once per cold start. */
 export interface AwsConfig {
@@ -15,6 +17,11 @@ export interface AwsConfig {
   readonly deadLetterQueueUrl: string;
   /** SQS queue a splitter hands the rest of a long split to (`LOGBATCH_CONTINUATION_QUEUE_URL`); optional. */
   readonly continuationQueueUrl?: string;
+  /**
+   * Secrets Manager secret holding the HMAC redaction key (`LOGBATCH_REDACT_KEY_SECRET_ARN`): the Lambda wiring reads
+   * it at cold start into `pipeline.redaction.key`, so the key never sits in the function's environment.
+   */
+  readonly redactKeySecretArn?: string;
   /** Only the settings the environment sets; the rest keep their defaults. */
   readonly pipeline: Partial<PipelineSettings>;
 }
@@ -32,7 +39,31 @@ export const CONFIG_VARIABLES = {
   entryTtlDays: 'LOGBATCH_ENTRY_TTL_DAYS',
   format: 'LOGBATCH_FORMAT',
   formatRules: 'LOGBATCH_FORMAT_RULES',
+  include: 'LOGBATCH_INCLUDE',
+  exclude: 'LOGBATCH_EXCLUDE',
+  minSeverity: 'LOGBATCH_MIN_SEVERITY',
+  redact: 'LOGBATCH_REDACT',
+  redactReplacement: 'LOGBATCH_REDACT_REPLACEMENT',
+  redactKey: 'LOGBATCH_REDACT_KEY',
+  redactKeySecretArn: 'LOGBATCH_REDACT_KEY_SECRET_ARN',
 } as const;
+
+/** `LOGBATCH_INCLUDE` / `LOGBATCH_EXCLUDE`: one regular expression, or a JSON array of them (`["^DEBUG", "health"]`). */
+const patternList = z
+  .string()
+  .transform((value, context) => {
+    const trimmed = value.trim();
+    if (!trimmed.startsWith('[')) return [value];
+    try {
+      const parsed: unknown = JSON.parse(trimmed);
+      if (Array.isArray(parsed) && parsed.every((each) => typeof each === 'string')) return parsed as string[];
+    } catch {
+      // not JSON: reported below
+    }
+    context.addIssue({ code: 'custom', message: 'must be a regular expression or a JSON array of strings' });
+    return z.NEVER;
+  })
+  .optional();
 
 const required = (what: string) =>
   z
@@ -91,6 +122,13 @@ const environmentSchema = z.object({
       }
     })
     .optional(),
+  LOGBATCH_INCLUDE: patternList,
+  LOGBATCH_EXCLUDE: patternList,
+  LOGBATCH_MIN_SEVERITY: z.string().trim().optional(),
+  LOGBATCH_REDACT: z.string().optional(),
+  LOGBATCH_REDACT_REPLACEMENT: z.enum(['mask', 'hmac'], { error: 'must be mask or hmac' }).optional(),
+  LOGBATCH_REDACT_KEY: z.string().optional(),
+  LOGBATCH_REDACT_KEY_SECRET_ARN: z.string().trim().regex(/^arn:aws[a-z-]*:secretsmanager:/, { error: 'must be a Secrets Manager secret ARN' }).optional(),
 });
 
 /**
@@ -113,13 +151,41 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
   if (variables.LOGBATCH_ENTRY_TTL_DAYS !== undefined) pipeline.entryTtlDays = variables.LOGBATCH_ENTRY_TTL_DAYS;
   if (variables.LOGBATCH_FORMAT !== undefined) pipeline.format = variables.LOGBATCH_FORMAT;
   if (variables.LOGBATCH_FORMAT_RULES !== undefined) pipeline.formatRules = variables.LOGBATCH_FORMAT_RULES;
+  const filters: EventFilterSettings = {
+    include: variables.LOGBATCH_INCLUDE ?? [],
+    exclude: variables.LOGBATCH_EXCLUDE ?? [],
+    ...(variables.LOGBATCH_MIN_SEVERITY === undefined ? {} : { minSeverity: variables.LOGBATCH_MIN_SEVERITY }),
+  };
+  checked('LOGBATCH_INCLUDE, LOGBATCH_EXCLUDE or LOGBATCH_MIN_SEVERITY', () => compileEventFilter(filters));
+  pipeline.filters = filters;
+  const redaction: RedactionSettings = {
+    redact: variables.LOGBATCH_REDACT ?? DEFAULT_REDACTION.redact,
+    replacement: variables.LOGBATCH_REDACT_REPLACEMENT ?? DEFAULT_REDACTION.replacement,
+    ...(variables.LOGBATCH_REDACT_KEY === undefined ? {} : { key: variables.LOGBATCH_REDACT_KEY }),
+  };
+  const keyFromSecret = variables.LOGBATCH_REDACT_KEY_SECRET_ARN !== undefined;
+  // With the key in Secrets Manager, it is checked once read (a placeholder stands in for it here).
+  checked('LOGBATCH_REDACT, LOGBATCH_REDACT_REPLACEMENT or LOGBATCH_REDACT_KEY', () =>
+    Redactor.compile(keyFromSecret && redaction.key === undefined ? { ...redaction, key: 'placeholder' } : redaction),
+  );
+  pipeline.redaction = redaction;
   return {
     tableName: variables.LOGBATCH_TABLE_NAME,
     queueUrl: variables.LOGBATCH_QUEUE_URL,
     deadLetterQueueUrl: variables.LOGBATCH_DLQ_URL,
     ...(variables.LOGBATCH_CONTINUATION_QUEUE_URL !== undefined ? { continuationQueueUrl: variables.LOGBATCH_CONTINUATION_QUEUE_URL } : {}),
+    ...(keyFromSecret ? { redactKeySecretArn: variables.LOGBATCH_REDACT_KEY_SECRET_ARN } : {}),
     pipeline,
   };
+}
+
+/** Runs a compile step, turning its error into one naming the variables. */
+function checked(variables: string, compile: () => unknown): void {
+  try {
+    compile();
+  } catch (error) {
+    throw new ConfigurationError(`invalid configuration: ${variables}: ${(error as Error).message}`);
+  }
 }
 
 /** The logbatch variables only, with empty strings treated as unset (as an empty CDK env value would be). */

@@ -25,16 +25,29 @@ export interface SplitCheckpoint {
 
 /** Counters one processed chunk adds to its batch. */
 export interface ChunkStats {
-  /** Physical lines the chunk covers (entries' lines + blanks + continuations). */
+  /** Physical lines the chunk covers (entries' lines + blanks + continuations + filtered). */
   readonly lines: number;
   readonly entries: number;
   readonly unparsed: number;
   readonly blank: number;
   readonly continuation: number;
   readonly truncated: number;
+  /** Physical lines of events a filter dropped (include/exclude/min-severity): `entries + blank + continuation + filtered = lines`. */
+  readonly filtered: number;
+  /** Entries stored with at least one redaction (each entry's `redactions` counts them by kind). */
+  readonly redacted: number;
 }
 
-export const EMPTY_CHUNK_STATS: ChunkStats = { lines: 0, entries: 0, unparsed: 0, blank: 0, continuation: 0, truncated: 0 };
+export const EMPTY_CHUNK_STATS: ChunkStats = {
+  lines: 0,
+  entries: 0,
+  unparsed: 0,
+  blank: 0,
+  continuation: 0,
+  truncated: 0,
+  filtered: 0,
+  redacted: 0,
+};
 
 /** The per-file tracking record: one per uploaded object version. */
 export interface Batch {
@@ -97,6 +110,8 @@ export function addStats(a: ChunkStats, b: ChunkStats): ChunkStats {
     blank: a.blank + b.blank,
     continuation: a.continuation + b.continuation,
     truncated: a.truncated + b.truncated,
+    filtered: a.filtered + b.filtered,
+    redacted: a.redacted + b.redacted,
   };
 }
 

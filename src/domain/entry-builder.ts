@@ -5,12 +5,31 @@ import type { LogEntry } from './log-entry.js';
 import { lineParserFor, mixedOtherFormat } from './parsing/formats.js';
 import type { ParseContext } from './parsing/parser.js';
 import { parseTextLine } from './parsing/text.parser.js';
+import type { EventFilter } from './filtering/event-filter.js';
+import type { Redactor } from './redaction/redactor.js';
+
+/** What the worker keeps and hides, compiled once from the pipeline settings. */
+export interface EntryPolicy {
+  /** Drops events by their raw text and entries by their parsed severity; the dropped lines count as `filtered`. */
+  readonly filter?: EventFilter;
+  /** Replaces secrets in each kept entry; an entry with a replacement counts as `redacted`. */
+  readonly redactor?: Redactor;
+}
 
 /**
  * Parses every event of a chunk into entries and counts what the chunk holds. A line its format cannot parse is
- * still an entry: the text fallback's fields, the raw line as body, and `parseError` set.
+ * still an entry: the text fallback's fields, the raw line as body, and `parseError` set. With a policy, filters
+ * drop whole events (all their lines count as `filtered`) and the redactor rewrites the entries kept.
  */
-export function buildEntries(message: ChunkMessage, observedAt: Date): { entries: LogEntry[]; stats: ChunkStats } {
+export function buildEntries(
+  message: ChunkMessage,
+  observedAt: Date,
+  policy: EntryPolicy = {},
+): { entries: LogEntry[]; stats: ChunkStats } {
+  const filter = policy.filter;
+  const textFilter = filter?.matchesText === true ? filter : undefined;
+  const minSeverity = filter?.minSeverityNumber;
+  const redactor = policy.redactor;
   const parse = lineParserFor(message.format) ?? parseTextLine;
   // An unparsed line of a mixed file is not JSON: it is recorded under the file's other format.
   const unparsedFormat = mixedOtherFormat(message.format) ?? message.format;
@@ -21,6 +40,8 @@ export function buildEntries(message: ChunkMessage, observedAt: Date): { entries
   let continuation = 0;
   let unparsed = 0;
   let truncated = 0;
+  let filtered = 0;
+  let redacted = 0;
   const lines = message.lines;
   for (let index = 0; index < lines.length; index++) {
     const text = lines[index];
@@ -35,10 +56,21 @@ export function buildEntries(message: ChunkMessage, observedAt: Date): { entries
     const lineNumber = message.firstLine + index;
     let lineCount = 1;
     while (index + lineCount < lines.length && lines[index + lineCount] === null) lineCount++;
+    if (textFilter !== undefined && !textFilter.keepsText(text)) {
+      // The whole event goes: its continuation lines count as filtered, not as continuation.
+      filtered += lineCount;
+      index += lineCount - 1;
+      continue;
+    }
     const originalLength = message.truncated?.[String(index)];
     const result = parse(text, context);
     let entry: LogEntry;
     if (result.ok) {
+      if (minSeverity !== undefined && result.record.severityNumber !== undefined && result.record.severityNumber < minSeverity) {
+        filtered += lineCount;
+        index += lineCount - 1;
+        continue;
+      }
       // One literal with every field (absent ones undefined, dropped by serialisation): every entry gets the same
       // shape, which keeps this loop monomorphic and is measurably faster than spreading the record.
       const record = result.record;
@@ -72,10 +104,17 @@ export function buildEntries(message: ChunkMessage, observedAt: Date): { entries
       entry = { ...entry, truncated: true, originalLength };
     }
     if (lineCount > 1) entry = { ...entry, lineCount };
+    if (redactor !== undefined) {
+      const redactedEntry = redactor.redactEntry(entry, text);
+      if (redactedEntry !== entry) {
+        redacted++;
+        entry = redactedEntry;
+      }
+    }
     entries.push(entry);
   }
   return {
     entries,
-    stats: { lines: lines.length, entries: entries.length, unparsed, blank, continuation, truncated },
+    stats: { lines: lines.length, entries: entries.length, unparsed, blank, continuation, truncated, filtered, redacted },
   };
 }

@@ -1,6 +1,6 @@
 import type { LogEvent } from './chunk-packer.js';
 import { isBlankLine, type RawLine } from './line-splitter.js';
-import type { MultilinePolicy } from './parsing/multiline.js';
+import { closesPrivateKeyBlock, type MultilinePolicy, ONE_LINE_POLICY, opensPrivateKeyBlock, PRIVATE_KEY_BEGIN } from './parsing/multiline.js';
 
 /** An event with the byte offset of its first line, which is where a split can resume before it. */
 export interface PositionedEvent extends LogEvent {
@@ -14,25 +14,33 @@ export interface PositionedEvent extends LogEvent {
 
 /**
  * Turns physical lines into events: continuation lines join the event before them (per the format's policy),
- * up to the policy's caps; a blank line is an event of its own and ends the one before it.
+ * up to the policy's caps; a blank line is an event of its own and ends the one before it. In every format, the
+ * lines of a PEM private key block (`-----BEGIN … PRIVATE KEY-----` to `-----END … PRIVATE KEY-----`) join the event
+ * the block starts in, so the block is redacted whole and never stored line by line.
  */
 export class EventAssembler {
   private pending:
-    | { lines: string[]; lineCount: number; bytes: number; byteOffset: number; ascii: boolean; cutBytes: number }
+    | { lines: string[]; lineCount: number; bytes: number; byteOffset: number; ascii: boolean; cutBytes: number; inKeyBlock: boolean }
     | undefined;
 
   constructor(private readonly policy: MultilinePolicy | undefined) {}
 
   push(line: RawLine, out: PositionedEvent[]): void {
-    const policy = this.policy;
-    if (policy === undefined) {
+    const pending = this.pending;
+    if (pending === undefined && this.policy === undefined && line.text.indexOf(PRIVATE_KEY_BEGIN) === -1) {
       // Every line is an event: the line itself, no copy (this runs for every line of most files).
       out.push(line);
       return;
     }
-    const pending = this.pending;
+    const policy = this.policy ?? ONE_LINE_POLICY;
     // An event stops absorbing continuation lines at twice its line cap; what follows starts a new event.
-    if (pending !== undefined && !isBlankLine(line.text) && pending.lineCount < 2 * policy.maxLines && policy.isContinuation(line.text, pending.lines[0])) {
+    if (
+      pending !== undefined &&
+      !isBlankLine(line.text) &&
+      pending.lineCount < 2 * policy.maxLines &&
+      (pending.inKeyBlock || policy.isContinuation(line.text, pending.lines[0]))
+    ) {
+      pending.inKeyBlock = pending.inKeyBlock ? !closesPrivateKeyBlock(line.text) : opensPrivateKeyBlock(line.text);
       if (pending.lines.length < policy.maxLines && pending.bytes + line.text.length < policy.maxBytes) {
         pending.lines.push(line.text);
         pending.bytes += line.text.length + 1;
@@ -50,7 +58,13 @@ export class EventAssembler {
       out.push({ text: '', lineCount: 1, byteOffset: line.byteOffset, ascii: true });
       return;
     }
+    const inKeyBlock = opensPrivateKeyBlock(line.text);
+    if (this.policy === undefined && !inKeyBlock) {
+      out.push(line);
+      return;
+    }
     this.pending = {
+      inKeyBlock,
       lines: [line.text],
       lineCount: 1,
       bytes: line.text.length,

@@ -31,6 +31,8 @@ export interface LogEntry {
   readonly originalLength?: number;
   /** Number of physical lines in a multi-line event (absent for 1). */
   readonly lineCount?: number;
+  /** Values replaced by redaction, counted by detector (`{"aws-access-key": 1}`); absent when nothing was redacted. */
+  readonly redactions?: Readonly<Record<string, number>>;
 }
 
 /** What a parser extracts from one line; the pipeline adds the tracking keys. */

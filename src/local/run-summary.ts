@@ -8,6 +8,10 @@ export interface RunTotals {
   readonly blank: number;
   readonly continuation: number;
   readonly truncated: number;
+  /** Lines a filter dropped (`entries + blank + continuation + filtered = lines`). */
+  readonly filtered: number;
+  /** Entries stored with at least one redaction. */
+  readonly redacted: number;
   readonly chunks: number;
   readonly deadLettered: number;
 }
@@ -24,6 +28,8 @@ export interface BatchSummary {
   readonly blank: number;
   readonly continuation: number;
   readonly truncated: number;
+  readonly filtered: number;
+  readonly redacted: number;
   readonly chunks: number;
   readonly processedChunks: number;
   readonly deadLetteredChunks: readonly number[];
@@ -63,6 +69,8 @@ export function summarizeBatch(batch: Batch, source: string): BatchSummary {
     blank: batch.stats.blank,
     continuation: batch.stats.continuation,
     truncated: batch.stats.truncated,
+    filtered: batch.stats.filtered,
+    redacted: batch.stats.redacted,
     chunks: batch.totalChunks ?? batch.processedChunks,
     processedChunks: batch.processedChunks,
     deadLetteredChunks: batch.deadLetteredChunks,
@@ -79,6 +87,8 @@ export function totalsOf(batches: readonly BatchSummary[], deadLettered: number)
     blank: sum((b) => b.blank),
     continuation: sum((b) => b.continuation),
     truncated: sum((b) => b.truncated),
+    filtered: sum((b) => b.filtered),
+    redacted: sum((b) => b.redacted),
     chunks: sum((b) => b.chunks),
     deadLettered,
   };

@@ -11,7 +11,7 @@ export interface LogRepositoryFixture {
   cleanup?(): Promise<void>;
 }
 
-const stats = (lines: number, unparsed = 0): ChunkStats => ({ lines, entries: lines, unparsed, blank: 0, continuation: 0, truncated: 0 });
+const stats = (lines: number, unparsed = 0): ChunkStats => ({ lines, entries: lines, unparsed, blank: 0, continuation: 0, truncated: 0, filtered: 0, redacted: 0 });
 
 /** What every LogRepository adapter must do; swapping storage is safe exactly when an adapter passes this. */
 export function describeLogRepositoryContract(adapterName: string, makeFixture: () => Promise<LogRepositoryFixture>): void {
@@ -108,7 +108,20 @@ export function describeLogRepositoryContract(adapterName: string, makeFixture: 
         expect(first.applied).to.equal(true);
         expect(again.applied).to.equal(false);
         expect(batch?.processedChunks).to.equal(2);
-        expect(batch?.stats).to.deep.equal({ lines: 150, entries: 150, unparsed: 3, blank: 0, continuation: 0, truncated: 0 });
+        expect(batch?.stats).to.deep.equal({ lines: 150, entries: 150, unparsed: 3, blank: 0, continuation: 0, truncated: 0, filtered: 0, redacted: 0 });
+      });
+
+      it('adds filtered lines and redacted entries to the batch and reads them back', async () => {
+        const init = newBatchFactory();
+        await repository.createBatch(init);
+
+        await repository.recordChunkProcessed(init.batchId, 0, { ...stats(10), entries: 6, filtered: 4, redacted: 2 });
+        await repository.recordChunkProcessed(init.batchId, 1, { ...stats(5), entries: 4, filtered: 1, redacted: 1 });
+        const batch = await repository.getBatch(init.batchId);
+        const listed = (await repository.listBatches()).find((each) => each.batchId === init.batchId);
+
+        expect(batch?.stats).to.include({ lines: 15, entries: 10, filtered: 5, redacted: 3 });
+        expect(listed?.stats).to.include({ filtered: 5, redacted: 3 });
       });
 
       it('throws BatchNotFoundError for an unknown batch', async () => {

@@ -63,7 +63,7 @@ describe('DynamoDbLogRepository on DynamoDB Local with injected SDK faults', fun
       const { repository, clean, faults } = repositoriesWith({ seed: 5, throttleRate: 1, partialRate: 1 });
       const init = newBatchFactory();
       const entries = Array.from({ length: 30 }, (_, index) => entryFactory({ batchId: init.batchId, lineNumber: index + 1 }));
-      const stats = { lines: 30, entries: 30, unparsed: 0, blank: 0, continuation: 0, truncated: 0 };
+      const stats = { lines: 30, entries: 30, unparsed: 0, blank: 0, continuation: 0, truncated: 0, filtered: 0, redacted: 0 };
 
       const created = await repository.createBatch(init);
       const split = await repository.finishSplitting(init.batchId, { totalLines: 30, totalChunks: 1, format: 'json' });

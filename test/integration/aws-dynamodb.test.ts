@@ -218,7 +218,7 @@ describe('DynamoDbLogRepository on DynamoDB Local', function () {
       const { repository } = repositoryWith({ counter });
       const init = newBatchFactory();
       await repository.createBatch(init);
-      const stats = { lines: 10, entries: 9, unparsed: 1, blank: 1, continuation: 0, truncated: 0 };
+      const stats = { lines: 10, entries: 9, unparsed: 1, blank: 1, continuation: 0, truncated: 0, filtered: 0, redacted: 0 };
 
       const results = await Promise.all([repository.recordChunkProcessed(init.batchId, 3, stats), repository.recordChunkProcessed(init.batchId, 3, stats)]);
       const batch = await repository.getBatch(init.batchId);

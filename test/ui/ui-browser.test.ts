@@ -100,7 +100,7 @@ describe('logbatch ui in a real Chromium', function () {
 
     const seen = [await progress()];
     for (let chunk = 0; chunk < 4; chunk++) {
-      await repository.recordChunkProcessed(batchId, chunk, { lines: 10, entries: 10, unparsed: 0, blank: 0, continuation: 0, truncated: 0 });
+      await repository.recordChunkProcessed(batchId, chunk, { lines: 10, entries: 10, unparsed: 0, blank: 0, continuation: 0, truncated: 0, filtered: 0, redacted: 0 });
       const expected = (chunk + 1) * 25;
       await page.waitForFunction(([id, percent]) => document.querySelector(`tr[data-batch-id="${id}"] .progress`)?.getAttribute('data-percent') === String(percent), [batchId, expected] as const, { timeout: 5_000 });
       seen.push(await progress());

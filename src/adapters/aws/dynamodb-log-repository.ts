@@ -84,6 +84,8 @@ const STAT_ATTRIBUTES: Readonly<Record<keyof ChunkStats, string>> = {
   blank: 'statsBlank',
   continuation: 'statsContinuation',
   truncated: 'statsTruncated',
+  filtered: 'statsFiltered',
+  redacted: 'statsRedacted',
 };
 
 /**

@@ -50,13 +50,14 @@ export class SqliteLogRepository implements LogRepository {
       listBatches: db.prepare('SELECT * FROM batches ORDER BY created_at DESC, batch_id LIMIT ?'),
       insertEntry: db.prepare(
         `INSERT INTO entries (id, line_number, time, observed_time, severity_text, severity_number, body, attributes, format,
-                              parse_error, truncated, original_length, line_count)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+                              parse_error, truncated, original_length, line_count, redactions)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       ),
       // A redelivered entry: the update trigger keeps the full-text index in step.
       updateEntry: db.prepare(
         `UPDATE entries SET line_number = ?, time = ?, observed_time = ?, severity_text = ?, severity_number = ?,
-           body = ?, attributes = ?, format = ?, parse_error = ?, truncated = ?, original_length = ?, line_count = ?
+           body = ?, attributes = ?, format = ?, parse_error = ?, truncated = ?, original_length = ?, line_count = ?,
+           redactions = ?
          WHERE id = ?`,
       ),
       indexBody: db.prepare('INSERT INTO entries_fts (rowid, body) VALUES (?, ?)'),
@@ -165,6 +166,7 @@ export class SqliteLogRepository implements LogRepository {
           entry.truncated === undefined ? null : entry.truncated ? 1 : 0,
           entry.originalLength ?? null,
           entry.lineCount ?? null,
+          entry.redactions === undefined ? null : JSON.stringify(entry.redactions),
         ];
         if (insertEntry.run(row).changes === 1) indexBody.run(id, entry.body);
         else updateEntry.run([...row.slice(1), id]);
@@ -181,7 +183,7 @@ export class SqliteLogRepository implements LogRepository {
         .prepare(
           `UPDATE batches SET processed_chunks = processed_chunks + 1, lines = lines + ?, entries = entries + ?,
              unparsed = unparsed + ?, blank = blank + ?, continuation = continuation + ?, truncated = truncated + ?,
-             dead_lettered_chunks = ?, updated_at = ? WHERE batch_id = ?`,
+             filtered = filtered + ?, redacted = redacted + ?, dead_lettered_chunks = ?, updated_at = ? WHERE batch_id = ?`,
         )
         .run(
           stats.lines,
@@ -190,6 +192,8 @@ export class SqliteLogRepository implements LogRepository {
           stats.blank,
           stats.continuation,
           stats.truncated,
+          stats.filtered,
+          stats.redacted,
           JSON.stringify(batch.deadLetteredChunks.filter((index) => index !== chunk)),
           this.now().toISOString(),
           batchId,

@@ -87,6 +87,12 @@ export const SCHEMA_MIGRATIONS: readonly string[] = [
   END;
   INSERT INTO entries_fts (entries_fts) VALUES ('rebuild');
   `,
+  // v3 (issue 14): lines a filter dropped and entries stored with redactions, per batch; each entry's redaction counts.
+  `
+  ALTER TABLE batches ADD COLUMN filtered INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE batches ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE entries ADD COLUMN redactions TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = SCHEMA_MIGRATIONS.length;

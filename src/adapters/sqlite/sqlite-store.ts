@@ -42,6 +42,8 @@ export interface BatchRow {
   blank: number;
   continuation: number;
   truncated: number;
+  filtered: number;
+  redacted: number;
   dead_lettered_chunks: string;
   checkpoint: string | null;
   created_at: string;
@@ -63,6 +65,7 @@ export interface EntryRow {
   truncated: number | null;
   original_length: number | null;
   line_count: number | null;
+  redactions: string | null;
 }
 
 /**
@@ -170,6 +173,7 @@ export class SqliteStore {
     if (row.truncated !== null) entry.truncated = row.truncated === 1;
     if (row.original_length !== null) entry.originalLength = row.original_length;
     if (row.line_count !== null) entry.lineCount = row.line_count;
+    if (row.redactions !== null) entry.redactions = JSON.parse(row.redactions);
     return entry as unknown as LogEntry;
   }
 
@@ -220,6 +224,8 @@ export function batchFromRow(row: BatchRow): Batch {
     blank: row.blank,
     continuation: row.continuation,
     truncated: row.truncated,
+    filtered: row.filtered,
+    redacted: row.redacted,
   };
   batch.deadLetteredChunks = JSON.parse(row.dead_lettered_chunks) as number[];
   if (row.checkpoint !== null) batch.checkpoint = JSON.parse(row.checkpoint);

@@ -32,7 +32,7 @@ const EXCEPTION_LINE = /^(?:[a-zA-Z_$][\w$]*\.)*[A-Z][\w$]*(?:Error|Exception|Th
 const INDENTED = /^[ \t]/;
 
 /**
- * Java and Python stack traces and indented continuation lines join the line before them:
+ * Java and Python stack traces, indented continuation lines and PEM private key blocks join the line before them:
  * - a stack line (above) always continues;
  * - an exception line (`ValueError: ...`) continues, unless the event itself starts with one;
  * - an indented line continues an event that did not itself start indented (in a file where every line is
@@ -42,9 +42,39 @@ const INDENTED = /^[ \t]/;
 export const STACK_TRACE_POLICY: MultilinePolicy = {
   isContinuation(line: string, eventFirstLine: string): boolean {
     if (STACK_LINE.test(line)) return true;
+    // A key dumped with an error belongs to it (the block's own lines then join until its END line).
+    if (line.startsWith(PRIVATE_KEY_BEGIN) && opensPrivateKeyBlock(line)) return true;
     if (EXCEPTION_LINE.test(line)) return !EXCEPTION_LINE.test(eventFirstLine);
     return INDENTED.test(line) && !INDENTED.test(eventFirstLine);
   },
+  maxLines: 500,
+  maxBytes: 64 * 1024,
+};
+
+/** Where a PEM block starts; a cheap probe before {@link opensPrivateKeyBlock}. */
+export const PRIVATE_KEY_BEGIN = '-----BEGIN';
+const PRIVATE_KEY_BEGIN_LINE = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/g;
+const PRIVATE_KEY_END_LINE = /-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/;
+
+/** True when the line opens a PEM private key block that it does not also close (`-----BEGIN RSA PRIVATE KEY-----`). */
+export function opensPrivateKeyBlock(line: string): boolean {
+  const begin = line.lastIndexOf(PRIVATE_KEY_BEGIN);
+  if (begin === -1) return false;
+  PRIVATE_KEY_BEGIN_LINE.lastIndex = 0;
+  let lastBegin = -1;
+  for (let match = PRIVATE_KEY_BEGIN_LINE.exec(line); match !== null; match = PRIVATE_KEY_BEGIN_LINE.exec(line)) lastBegin = match.index;
+  if (lastBegin === -1) return false;
+  return !PRIVATE_KEY_END_LINE.test(line.slice(lastBegin));
+}
+
+/** True when the line ends a PEM private key block (`-----END RSA PRIVATE KEY-----`). */
+export function closesPrivateKeyBlock(line: string): boolean {
+  return line.indexOf('-----END') !== -1 && PRIVATE_KEY_END_LINE.test(line);
+}
+
+/** Structured formats: one event per line, except the lines of a PEM private key block (see `EventAssembler`). */
+export const ONE_LINE_POLICY: MultilinePolicy = {
+  isContinuation: () => false,
   maxLines: 500,
   maxBytes: 64 * 1024,
 };

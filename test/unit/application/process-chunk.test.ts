@@ -31,7 +31,7 @@ describe('ProcessChunk', () => {
       const outcome = await pipeline.processChunk.execute(encodeChunk(chunkMessage()));
       const entries = (await pipeline.repository.listEntries(batchId)).items;
 
-      expect(outcome.stats).to.deep.equal({ lines: 4, entries: 3, unparsed: 1, blank: 1, continuation: 0, truncated: 0 });
+      expect(outcome.stats).to.deep.equal({ lines: 4, entries: 3, unparsed: 1, blank: 1, continuation: 0, truncated: 0, filtered: 0, redacted: 0 });
       expect(entries.map((entry) => entry.lineNumber)).to.deep.equal([1, 3, 4]);
       expect(entries[1]).to.deep.include({ body: 'not json', format: 'json' });
       expect(entries[1].parseError).to.match(/invalid JSON/);
@@ -87,7 +87,7 @@ describe('ProcessChunk', () => {
 
       expect(entries[0]).to.deep.include({ lineNumber: 1, lineCount: 3, severityText: 'ERROR' });
       expect(entries[1]).to.deep.include({ lineNumber: 4, truncated: true, originalLength: 999 });
-      expect(outcome.stats).to.deep.equal({ lines: 4, entries: 2, unparsed: 0, blank: 0, continuation: 2, truncated: 1 });
+      expect(outcome.stats).to.deep.equal({ lines: 4, entries: 2, unparsed: 0, blank: 0, continuation: 2, truncated: 1, filtered: 0, redacted: 0 });
       expect(batch?.stats).to.deep.equal(outcome.stats);
     });
 
@@ -111,7 +111,7 @@ describe('ProcessChunk', () => {
       );
       expect(summed).to.deep.equal({ lines: lines.length, continuation: 6 });
       expect(batch).to.deep.include({ status: BatchStatus.COMPLETED, totalLines: lines.length });
-      expect(batch?.stats).to.deep.equal({ lines: lines.length, entries: 4, unparsed: 0, blank: 2, continuation: 6, truncated: 0 });
+      expect(batch?.stats).to.deep.equal({ lines: lines.length, entries: 4, unparsed: 0, blank: 2, continuation: 6, truncated: 0, filtered: 0, redacted: 0 });
     });
   });
 

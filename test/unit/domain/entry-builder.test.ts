@@ -36,7 +36,7 @@ describe('buildEntries', () => {
 
       const { entries, stats } = buildEntries(message, observedAt);
 
-      expect(stats).to.deep.equal({ lines: 10, entries: 4, unparsed: 0, blank: 3, continuation: 3, truncated: 1 });
+      expect(stats).to.deep.equal({ lines: 10, entries: 4, unparsed: 0, blank: 3, continuation: 3, truncated: 1, filtered: 0, redacted: 0 });
       expect(stats.lines, 'entries + blank + continuation').to.equal(stats.entries + stats.blank + stats.continuation);
       expect(entries.map((entry) => [entry.lineNumber, entry.lineCount])).to.deep.equal([
         [41, 3],
@@ -56,7 +56,7 @@ describe('buildEntries', () => {
 
       const { entries, stats } = buildEntries(message, observedAt);
 
-      expect(stats).to.deep.equal({ lines: 9, entries: 5, unparsed: 3, blank: 1, continuation: 3, truncated: 1 });
+      expect(stats).to.deep.equal({ lines: 9, entries: 5, unparsed: 3, blank: 1, continuation: 3, truncated: 1, filtered: 0, redacted: 0 });
       expect(entries.filter((entry) => entry.parseError !== undefined).map((entry) => entry.lineNumber)).to.deep.equal([42, 45, 47]);
       expect(entries.find((entry) => entry.lineNumber === 47)).to.deep.include({ lineCount: 3, truncated: true, originalLength: 2_000 });
     });
@@ -66,7 +66,7 @@ describe('buildEntries', () => {
 
       const { entries, stats } = buildEntries(message, observedAt);
 
-      expect(stats).to.deep.equal({ lines: 3, entries: 1, unparsed: 0, blank: 1, continuation: 1, truncated: 0 });
+      expect(stats).to.deep.equal({ lines: 3, entries: 1, unparsed: 0, blank: 1, continuation: 1, truncated: 0, filtered: 0, redacted: 0 });
       expect(entries[0]).to.deep.include({ lineNumber: 42, lineCount: 2 });
     });
   });

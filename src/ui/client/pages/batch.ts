@@ -174,6 +174,9 @@ export function batchPage(context: PageContext): void {
       ['Blank', formatNumber(batch.stats.blank)],
       ['Continuation', formatNumber(batch.stats.continuation)],
       ['Truncated', formatNumber(batch.stats.truncated)],
+      // Filtered lines are not stored; redacted entries are, with their secrets replaced.
+      ['Filtered', formatNumber(batch.stats.filtered ?? 0)],
+      ['Redacted', formatNumber(batch.stats.redacted ?? 0)],
       ['Chunks', `${formatNumber(batch.processedChunks)} / ${formatNumber(batch.totalChunks)}`],
       ['Dead-lettered chunks', batch.deadLetteredChunks.length === 0 ? 'none' : batch.deadLetteredChunks.map((chunk) => `#${chunk}`).join(', ')],
       ['Created', formatTime(batch.createdAt)],

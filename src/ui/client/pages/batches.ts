@@ -26,6 +26,8 @@ const COLUMNS: readonly Column[] = [
   { key: 'unparsed', label: 'Unparsed', numeric: true, sortValue: (b) => b.stats.unparsed, cell: (b) => formatNumber(b.stats.unparsed) },
   { key: 'blank', label: 'Blank', numeric: true, sortValue: (b) => b.stats.blank, cell: (b) => formatNumber(b.stats.blank) },
   { key: 'continuation', label: 'Cont.', numeric: true, sortValue: (b) => b.stats.continuation, cell: (b) => formatNumber(b.stats.continuation) },
+  { key: 'filtered', label: 'Filtered', numeric: true, sortValue: (b) => b.stats.filtered ?? 0, cell: (b) => formatNumber(b.stats.filtered ?? 0) },
+  { key: 'redacted', label: 'Redacted', numeric: true, sortValue: (b) => b.stats.redacted ?? 0, cell: (b) => formatNumber(b.stats.redacted ?? 0) },
   { key: 'deadLettered', label: 'Dead-lett.', numeric: true, sortValue: (b) => b.deadLetteredChunks.length, cell: (b) => formatNumber(b.deadLetteredChunks.length) },
   { key: 'created', label: 'Created', sortValue: (b) => b.createdAt, cell: (b) => el('div', {}, shortTime(b.createdAt), el('span', { class: 'dir muted', 'data-col': 'completed' }, b.completedAt === undefined ? '' : '→ ', shortTime(b.completedAt))) },
   { key: 'reason', label: 'Reason', sortValue: (b) => b.reason ?? '', cell: (b) => (b.reason === undefined ? '' : `${b.failureCode ?? ''} ${b.reason}`.trim()) },

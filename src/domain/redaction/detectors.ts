@@ -1,0 +1,169 @@
+import { isIPv6 } from 'node:net';
+
+/**
+ * A built-in redaction detector: a pattern over text, whose `secret` part is replaced. Every pattern has the flags
+ * `g` (and `i` where case does not matter); group 1, when the pattern has one, is kept in front of the replacement
+ * (a key name, `Bearer `, `scheme://user:`), group 2 is the secret; without groups the whole match is the secret.
+ */
+export interface Detector {
+  readonly name: string;
+  /** On unless switched off by name. */
+  readonly defaultOn: boolean;
+  readonly pattern: RegExp;
+  /**
+   * Substrings at least one of which any match contains (compared case-insensitively), for the one cheap
+   * pre-check per string; undefined when the detector has no such trigger (it then always runs).
+   */
+  readonly triggers?: readonly string[];
+  /** A candidate that passes the pattern but is not a secret (a failed Luhn check, an invalid address). */
+  readonly accept?: (secret: string) => boolean;
+  /** Group 1 is kept in front of the replacement and group 2 is the secret; otherwise the whole match is. */
+  readonly keepsPrefix?: boolean;
+  /** A match whose kept prefix matches this is left as it is (`NextToken=…`). */
+  readonly rejectPrefix?: RegExp;
+}
+
+/**
+ * Key names whose value is a secret in JSON, logfmt, query strings and headers: the name ends with one of these
+ * words (any case, `_`/`-`/`.` or camelCase before it): `password`, `db_password`, `clientSecret`, `access_token`,
+ * `x-api-key`, `SecretAccessKey`. `tokens`, `token_count`, `max_tokens`, `secretName` and `accessKeyId` do not end so.
+ */
+const SECRET_KEY_WORDS = String.raw`password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|credentials?|auth[_-]?key`;
+/** Pagination and bookkeeping tokens are not secrets (`NextToken`, `next_page_token`, `continuationToken`). */
+const NOT_SECRET_TOKEN = String.raw`(?:next|page|continuation|pagination|cursor|sync|idempotency|client[_.-]?request)[_.-]?token`;
+const NOT_SECRET_KEY = new RegExp(`${NOT_SECRET_TOKEN}$`, 'i');
+/** Structured attribute names: the same words, plus `authorization` (a header captured as an attribute). */
+const SECRET_KEY_NAME = new RegExp(`(?:${SECRET_KEY_WORDS}|authorization)$`, 'i');
+
+/** True for an attribute name whose value is a secret as a whole (`password`, `db.password`, `accessToken`). */
+export function isSecretKeyName(name: string): boolean {
+  return SECRET_KEY_NAME.test(name) && !NOT_SECRET_KEY.test(name);
+}
+
+/** A value after `key=` / `key: ` / `"key": `: a quoted string (JSON escapes allowed) or a run up to a delimiter. */
+const FIELD_VALUE = String.raw`"(?:[^"\\\r\n]|\\.){1,1000}"|'[^'\r\n]{1,1000}'|\\"(?:[^"\\]|\\[^"]){1,1000}\\"|[^\s"'&,;<>(){}\[\]\\]{1,1000}`;
+
+/** Order matters: a longer, more specific detector runs first, so `Authorization: Bearer eyJ…` counts once. */
+export const DETECTORS: readonly Detector[] = [
+  {
+    name: 'private-key',
+    defaultOn: true,
+    // A PEM private key block, whole; one cut off (truncated event, unterminated) is redacted to the end of the text.
+    pattern: /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END \1PRIVATE KEY(?: BLOCK)?-----|$(?![\s\S]))/g,
+    triggers: ['private key'],
+  },
+  {
+    name: 'authorization',
+    defaultOn: true,
+    // An Authorization header's whole value (any scheme: Bearer, Basic, AWS4-HMAC-SHA256, Digest), as a header line,
+    // a JSON/logfmt field, or a `-H 'Authorization: …'` argument.
+    pattern: /((?:proxy-)?authorization\\?["']?\s*[:=]\s*\\?["']?)((?:[^"'\\\r\n]|\\[^"'\r\n]){4,2000})/gi,
+    triggers: ['authorization'],
+    keepsPrefix: true,
+  },
+  {
+    name: 'authorization',
+    defaultOn: true,
+    // A bearer token anywhere: `Bearer <token>`, where the token has a digit or symbol (so "Bearer authentication
+    // failed" stays as it is).
+    pattern: /((?:^|[^A-Za-z0-9])bearer\s+)((?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,4000})/gi,
+    triggers: ['bearer'],
+    keepsPrefix: true,
+  },
+  {
+    name: 'jwt',
+    defaultOn: true,
+    pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
+    triggers: ['eyj'],
+  },
+  {
+    name: 'aws-secret-key',
+    defaultOn: true,
+    // 40 characters of base64 right after an AWS secret key's name: `aws_secret_access_key = …`, `"SecretAccessKey":"…"`.
+    pattern:
+      /((?:aws)?[_.-]?secret[_.-]?(?:access)?[_.-]?key(?:[_.-]?id)?\\?["']?\s*[:=]\s*\\?["']?)([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi,
+    triggers: ['secret'],
+    keepsPrefix: true,
+  },
+  {
+    name: 'aws-access-key',
+    defaultOn: true,
+    // Access key ids of long-term (AKIA) and temporary (ASIA) credentials: 20 upper-case letters and digits.
+    pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
+    triggers: ['akia', 'asia'],
+  },
+  {
+    name: 'url-password',
+    defaultOn: true,
+    // `scheme://user:password@host`: the password only. In JSON text `:\/\/` is the same thing.
+    pattern: /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}:(?:\/\/|\\\/\\\/)[^\s:@/?#"'<>\\]*:)([^\s@/?#"'<>\\]{1,500})(?=@)/g,
+    triggers: ['://', ':\\/\\/'],
+    keepsPrefix: true,
+  },
+  {
+    name: 'secret-field',
+    defaultOn: true,
+    // `password=…`, `"api_key": "…"`, `?access_token=…&`, `X-Api-Key: …`: the value of a secret-named key.
+    pattern: new RegExp(
+      String.raw`((?<![A-Za-z0-9])[A-Za-z0-9_.-]{0,64}?(?:${SECRET_KEY_WORDS})\\?["']?\s{0,3}[:=]\s{0,3})(${FIELD_VALUE})`,
+      'gi',
+    ),
+    triggers: ['pass', 'secret', 'token', 'key', 'credential'],
+    keepsPrefix: true,
+    rejectPrefix: new RegExp(`${NOT_SECRET_TOKEN}\\\\?["']?\\s*[:=]\\s*$`, 'i'),
+    accept: (secret) => !/^(?:"|\\"|')?(?:null|true|false|none|undefined|-|\*+|\[REDACTED:[^\]]*\])?(?:"|\\"|')?$/i.test(secret),
+  },
+  {
+    name: 'email',
+    defaultOn: false,
+    pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/g,
+    triggers: ['@'],
+  },
+  {
+    name: 'credit-card',
+    defaultOn: false,
+    // 13-19 digits, optionally grouped by spaces or dashes, that pass the Luhn check.
+    pattern: /(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])/g,
+    accept: (secret) => luhnValid(secret.replace(/[ -]/g, '')),
+  },
+  {
+    name: 'ssn',
+    defaultOn: false,
+    // US social security numbers written AAA-GG-SSSS, without the never-issued 000, 666, 9xx areas, 00 group, 0000 serial.
+    pattern: /(?<![0-9-])(?!000|666|9[0-9]{2})[0-9]{3}-(?!00)[0-9]{2}-(?!0000)[0-9]{4}(?![0-9-])/g,
+  },
+  {
+    name: 'ipv4',
+    defaultOn: false,
+    pattern: /(?<![0-9.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?![0-9]|\.[0-9])/g,
+  },
+  {
+    name: 'ipv6',
+    defaultOn: false,
+    pattern: /(?<![0-9A-Za-z:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:[0-9]{1,3}\.){3}[0-9]{1,3})?(?![0-9A-Za-z:])/g,
+    triggers: [':'],
+    accept: (secret) => isIPv6(secret),
+  },
+];
+
+/** Names a `--redact` list may use for several detectors at once. */
+export const DETECTOR_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  defaults: [...new Set(DETECTORS.filter((detector) => detector.defaultOn).map((detector) => detector.name))],
+  ip: ['ipv4', 'ipv6'],
+};
+
+export const DETECTOR_NAMES: readonly string[] = [...new Set(DETECTORS.map((detector) => detector.name))];
+
+function luhnValid(digits: string): boolean {
+  if (digits.length < 13 || digits.length > 19) return false;
+  let sum = 0;
+  for (let index = 0; index < digits.length; index++) {
+    let digit = digits.charCodeAt(digits.length - 1 - index) - 48;
+    if (index % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}

@@ -1,0 +1,229 @@
+import { createHmac } from 'node:crypto';
+import { ConfigurationError } from '../errors.js';
+import type { AttributeValue, Attributes, LogEntry } from '../log-entry.js';
+import { DETECTOR_ALIASES, DETECTOR_NAMES, DETECTORS, type Detector, isSecretKeyName } from './detectors.js';
+
+/** How redaction is configured (`LOGBATCH_REDACT`, `--redact`, `--no-redact`, `LOGBATCH_REDACT_KEY`). */
+export interface RedactionSettings {
+  /**
+   * Comma-separated detectors and rules: built-in names (`email`), aliases (`defaults`, `ip`), `-name` to switch one
+   * off, `name=REGEX` for a custom rule. `none` (or an empty list) switches redaction off. @default 'defaults'
+   */
+  readonly redact: string;
+  /** `mask` writes `[REDACTED:<kind>]`; `hmac` writes `[REDACTED:<kind>:<16 hex of HMAC-SHA256>]`. @default 'mask' */
+  readonly replacement: 'mask' | 'hmac';
+  /** The HMAC key; required with `replacement: 'hmac'`. */
+  readonly key?: string;
+}
+
+export const DEFAULT_REDACTION: RedactionSettings = { redact: 'defaults', replacement: 'mask' };
+
+/** A custom `name=REGEX` rule or a built-in detector, ready to run. */
+interface CompiledDetector extends Detector {
+  /** Case-insensitive test of the detector's triggers; undefined runs the detector on every string. */
+  readonly trigger?: RegExp;
+}
+
+/** The detectors a `--redact` list selects, in their run order, plus custom rules; throws {@link ConfigurationError}. */
+export function parseRedactList(spec: string): { builtIn: string[]; custom: { name: string; pattern: RegExp }[] } {
+  const tokens = splitRedactList(spec);
+  const selected = new Set<string>();
+  const custom: { name: string; pattern: RegExp }[] = [];
+  if (tokens.length > 0 && tokens.every((token) => token.startsWith('-'))) DETECTOR_ALIASES.defaults.forEach((name) => selected.add(name));
+  for (const token of tokens) {
+    if (token === 'none') {
+      selected.clear();
+      continue;
+    }
+    const equals = token.indexOf('=');
+    if (equals > 0) {
+      const name = token.slice(0, equals);
+      if (!/^[a-z][a-z0-9_-]{0,39}$/.test(name)) throw new ConfigurationError(`redaction rule name ${JSON.stringify(name)}: use lower-case letters, digits, "-" and "_"`);
+      if (DETECTOR_NAMES.includes(name) || Object.hasOwn(DETECTOR_ALIASES, name)) throw new ConfigurationError(`redaction rule ${name}= reuses a built-in detector's name`);
+      const source = token.slice(equals + 1);
+      let pattern: RegExp;
+      try {
+        pattern = new RegExp(source, 'g');
+      } catch (error) {
+        throw new ConfigurationError(`redaction rule ${name}: ${JSON.stringify(source)} is not a regular expression: ${(error as Error).message}`);
+      }
+      if (pattern.test('')) throw new ConfigurationError(`redaction rule ${name}: ${JSON.stringify(source)} matches empty text`);
+      custom.push({ name, pattern });
+      continue;
+    }
+    const off = token.startsWith('-');
+    const name = off ? token.slice(1) : token;
+    const names = DETECTOR_ALIASES[name] ?? (DETECTOR_NAMES.includes(name) ? [name] : undefined);
+    if (names === undefined) {
+      throw new ConfigurationError(`unknown redaction detector ${JSON.stringify(name)}: use ${[...Object.keys(DETECTOR_ALIASES), ...DETECTOR_NAMES, 'none'].join(', ')} or name=REGEX`);
+    }
+    for (const each of names) {
+      if (off) selected.delete(each);
+      else selected.add(each);
+    }
+  }
+  return { builtIn: DETECTOR_NAMES.filter((name) => selected.has(name)), custom };
+}
+
+/**
+ * Splits on commas, except inside a custom rule's regular expression: a piece that is not a detector name, a
+ * `-name` or a `name=` starts nothing and belongs to the rule before it (`card=\d{4},\d{4}` stays one rule).
+ */
+function splitRedactList(spec: string): string[] {
+  const tokens: string[] = [];
+  for (const piece of spec.split(',')) {
+    const trimmed = piece.trim();
+    const previous = tokens.at(-1);
+    const startsToken = /^-?[a-z][a-z0-9_-]*(?:=|$)/.test(trimmed);
+    if (previous !== undefined && previous.includes('=') && !startsToken) tokens[tokens.length - 1] = `${previous},${piece}`;
+    else if (trimmed !== '') tokens.push(trimmed);
+  }
+  return tokens;
+}
+
+/**
+ * Replaces secrets and (opt-in) personal data in an entry's body, every attribute value (recursively, inside nested
+ * objects and arrays) and its parse error, and counts the replacements by kind. Compiled once per worker.
+ */
+export class Redactor {
+  private readonly detectors: readonly CompiledDetector[];
+  /**
+   * One test per event on its raw text: when no detector's trigger (nor an escape that could hide one: `\u`, a
+   * percent-escape, `\/`) occurs anywhere in it, nothing derived from it can match, and the entry is left as it is.
+   */
+  private readonly eventGate: RegExp | undefined;
+  private readonly stringGate: RegExp | undefined;
+  private readonly mask: (kind: string, secret: string) => string;
+  /** `secret-field` is on: a value under a secret-named attribute is replaced whole. */
+  private readonly secretKeys: boolean;
+  private counts: Record<string, number> | undefined;
+
+  private constructor(detectors: CompiledDetector[], settings: RedactionSettings) {
+    this.detectors = detectors;
+    this.secretKeys = detectors.some((detector) => detector.name === 'secret-field');
+    const triggers = detectors.every((detector) => detector.trigger !== undefined)
+      ? [...new Set(detectors.flatMap((detector) => detector.triggers ?? []))].map(escapeRegExp)
+      : undefined;
+    this.stringGate = triggers === undefined ? undefined : new RegExp(triggers.join('|'), 'i');
+    this.eventGate = triggers === undefined ? undefined : new RegExp([...triggers, String.raw`\\u`, String.raw`\\/`, '%[0-9a-f]{2}'].join('|'), 'i');
+    if (settings.replacement === 'hmac') {
+      const key = settings.key;
+      if (key === undefined || key === '') throw new ConfigurationError('hmac redaction needs a key (LOGBATCH_REDACT_KEY)');
+      this.mask = (kind, secret) => `[REDACTED:${kind}:${createHmac('sha256', key).update(secret).digest('hex').slice(0, 16)}]`;
+    } else {
+      this.mask = (kind) => `[REDACTED:${kind}]`;
+    }
+  }
+
+  /** The redactor the settings describe, or undefined when they switch redaction off. Throws {@link ConfigurationError}. */
+  static compile(settings: RedactionSettings): Redactor | undefined {
+    const { builtIn, custom } = parseRedactList(settings.redact);
+    const detectors: CompiledDetector[] = [];
+    for (const detector of DETECTORS) {
+      if (!builtIn.includes(detector.name)) continue;
+      const trigger = detector.triggers === undefined ? undefined : new RegExp(detector.triggers.map(escapeRegExp).join('|'), 'i');
+      detectors.push({ ...detector, trigger });
+    }
+    for (const rule of custom) detectors.push({ name: rule.name, defaultOn: false, pattern: rule.pattern });
+    return detectors.length === 0 ? undefined : new Redactor(detectors, settings);
+  }
+
+  /** The entry with its secrets replaced and `redactions` set, or the same entry when nothing matched. */
+  redactEntry(entry: LogEntry, rawText: string): LogEntry {
+    if (this.eventGate !== undefined && !this.eventGate.test(rawText)) return entry;
+    this.counts = undefined;
+    const body = this.redactString(entry.body);
+    const attributes = this.redactAttributes(entry.attributes, false);
+    const parseError = entry.parseError === undefined ? undefined : this.redactString(entry.parseError);
+    const counts = this.counts;
+    if (counts === undefined) return entry;
+    this.counts = undefined;
+    return { ...entry, body, attributes, ...(parseError === undefined ? {} : { parseError }), redactions: counts };
+  }
+
+  /** The text with every match of the selected detectors replaced (counted in the current entry's counts). */
+  redactString(text: string): string {
+    if (this.stringGate !== undefined && !this.stringGate.test(text)) return text;
+    let result = text;
+    for (const detector of this.detectors) {
+      if (detector.trigger !== undefined && !detector.trigger.test(result)) continue;
+      const input = result;
+      result = input.replace(detector.pattern, (match: string, ...rest: unknown[]) => {
+        // Never inside an earlier replacement (`[REDACTED:aws-access-key:<hash>]` is not a key and its value).
+        // (match, ...groups, offset, input[, namedGroups]): a custom rule may have named groups.
+        const offset = (typeof rest[rest.length - 1] === 'string' ? rest[rest.length - 2] : rest[rest.length - 3]) as number;
+        const marker = input.lastIndexOf('[REDACTED:', offset);
+        if (marker !== -1 && input.indexOf(']', marker) >= offset) return match;
+        let prefix = detector.keepsPrefix === true ? (rest[0] as string) : '';
+        let secret = detector.keepsPrefix === true ? (rest[1] as string) : match;
+        if (detector.rejectPrefix?.test(prefix) === true) return match;
+        if (detector.accept !== undefined && !detector.accept(secret)) return match;
+        const end = prefix.length + secret.length;
+        // A quoted value keeps its quotes, so JSON text stays JSON.
+        const quoted = QUOTED.exec(secret);
+        if (quoted !== null) {
+          prefix += quoted[1];
+          secret = quoted[2];
+          this.count(detector.name);
+          return prefix + this.mask(detector.name, secret) + quoted[1] + match.slice(end);
+        }
+        this.count(detector.name);
+        return prefix + this.mask(detector.name, secret) + match.slice(end);
+      });
+    }
+    return result;
+  }
+
+  private redactAttributes(attributes: Attributes, secret: boolean): Attributes {
+    let copy: Attributes | undefined;
+    for (const key in attributes) {
+      const value = attributes[key];
+      const redacted = this.redactValue(value, secret || (this.secretKeys && isSecretKeyName(key)));
+      if (redacted !== value) {
+        copy ??= { ...attributes };
+        // Defined, not assigned: a `__proto__` key (JSON.parse keeps it as an own property) stays a property.
+        Object.defineProperty(copy, key, { value: redacted, enumerable: true, writable: true, configurable: true });
+      }
+    }
+    return copy ?? attributes;
+  }
+
+  /** `secret`: the value sits under a secret-named key, so every string and number in it is replaced whole. */
+  private redactValue(value: AttributeValue, secret: boolean): AttributeValue {
+    if (typeof value === 'string') {
+      if (!secret) return this.redactString(value);
+      if (value === '' || value.startsWith('[REDACTED:')) return value;
+      this.count('secret-field');
+      return this.mask('secret-field', value);
+    }
+    if (typeof value === 'number') {
+      if (!secret) return value;
+      this.count('secret-field');
+      return this.mask('secret-field', String(value));
+    }
+    if (value === null || typeof value === 'boolean') return value;
+    if (Array.isArray(value)) {
+      let copy: AttributeValue[] | undefined;
+      for (let index = 0; index < value.length; index++) {
+        const redacted = this.redactValue(value[index], secret);
+        if (redacted !== value[index]) {
+          copy ??= value.slice();
+          copy[index] = redacted;
+        }
+      }
+      return copy ?? value;
+    }
+    return this.redactAttributes(value, secret);
+  }
+
+  private count(kind: string): void {
+    this.counts ??= {};
+    this.counts[kind] = (this.counts[kind] ?? 0) + 1;
+  }
+}
+
+const QUOTED = /^(\\?["'])([\s\S]+)\1$/;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

@@ -1,0 +1,130 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import type { ChunkMessage } from '../../src/domain/chunk.js';
+import { buildEntries } from '../../src/domain/entry-builder.js';
+import { DEFAULT_REDACTION, Redactor } from '../../src/domain/redaction/redactor.js';
+
+const redactor = Redactor.compile(DEFAULT_REDACTION)!;
+const observedAt = new Date('2026-11-26T10:00:00.000Z');
+const chunkOf = (format: string, lines: string[]): ChunkMessage => ({
+  v: 2,
+  batchId: 'b1',
+  chunk: 0,
+  firstLine: 1,
+  source: { bucket: 'ingest', key: 'k', etag: 'e' },
+  format,
+  lines,
+});
+
+const alnum = (min: number, max: number) => fc.stringMatching(new RegExp(`^[A-Za-z0-9]{${min},${max}}$`));
+const hex = (length: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${length}}$`));
+const upper = (length: number) => fc.stringMatching(new RegExp(`^[A-Z0-9]{${length}}$`));
+const base64url = (min: number, max: number) => fc.stringMatching(new RegExp(`^[A-Za-z0-9_-]{${min},${max}}$`));
+
+/**
+ * Words of ordinary logs, near misses included: ids and hashes of every length, AKIA/eyJ/Bearer fragments that are
+ * not secrets, URLs without userinfo, keys that end in other words (`token_count`, `max_tokens`, `NextToken`).
+ */
+const cleanWord = fc.oneof(
+  fc.stringMatching(/^[a-z]{1,12}$/),
+  fc.integer({ min: 0, max: 1e9 }).map(String),
+  hex(32),
+  hex(40),
+  hex(64),
+  fc.uuid(),
+  upper(16),
+  upper(15).map((rest) => `AKIA${rest}`),
+  upper(17).map((rest) => `ASIA${rest}`),
+  alnum(3, 20).map((rest) => `eyJ${rest}`),
+  // Trigger words, but never followed by a value (`password: x` is a secret by design).
+  fc.constantFrom('Bearer,', 'bearer.', 'token.', 'tokens', 'password.', 'secret.', 'key.', 'PRIVATE KEY.', 'authorization.', 'https://', '://', '@'),
+  fc.tuple(fc.constantFrom('token_count', 'max_tokens', 'tokens', 'secret_name', 'key_id', 'NextToken', 'keyspace', 'passes'), alnum(1, 12)).map(([key, value]) => `${key}=${value}`),
+  fc.tuple(fc.constantFrom('https', 'http', 's3'), fc.stringMatching(/^[a-z]{1,10}\.[a-z]{2,3}$/), fc.stringMatching(/^[a-z0-9/]{0,20}$/)).map(([scheme, host, rest]) => `${scheme}://${host}/${rest}`),
+  fc.ipV4(),
+  fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }).map((date) => date.toISOString()),
+);
+const separator = fc.constantFrom(' ', ' ', ', ', ' - ', '\t', ' | ', ': ');
+const cleanText = fc.array(fc.tuple(cleanWord, separator), { minLength: 0, maxLength: 25 }).map((parts) => parts.map(([word, sep]) => word + sep).join('').trim());
+
+/** A planted secret: the text to put in a line, and the secret value that must not survive. */
+interface Planted {
+  readonly text: string;
+  readonly secret: string;
+}
+const secretValue = alnum(12, 40).map((value) => `S3c${value}`);
+const planted: fc.Arbitrary<Planted> = fc.oneof(
+  upper(16).map((rest) => ({ text: `AKIA${rest}`, secret: `AKIA${rest}` })),
+  upper(16).map((rest) => ({ text: `ASIA${rest}`, secret: `ASIA${rest}` })),
+  fc.stringMatching(/^[A-Za-z0-9/+]{40}$/).chain((key) =>
+    fc.constantFrom(`aws_secret_access_key=${key}`, `"SecretAccessKey": "${key}"`, `AWS_SECRET_ACCESS_KEY: ${key}`).map((text) => ({ text, secret: key })),
+  ),
+  fc.tuple(base64url(8, 40), base64url(8, 80), base64url(10, 43)).map(([header, payload, signature]) => {
+    const jwt = `eyJ${header}.eyJ${payload}.${signature}`;
+    return { text: jwt, secret: jwt };
+  }),
+  secretValue.chain((token) => fc.constantFrom(`Authorization: Bearer ${token}`, `Bearer ${token}`, `authorization="Basic ${token}"`).map((text) => ({ text, secret: token }))),
+  fc.tuple(fc.constantFrom('postgres', 'https', 'redis', 'amqp'), fc.stringMatching(/^[a-z]{0,8}$/), secretValue).map(([scheme, user, password]) => ({
+    text: `${scheme}://${user}:${password}@host.internal:5432/db`,
+    secret: password,
+  })),
+  fc.tuple(fc.constantFrom('password', 'passwd', 'db_password', 'client_secret', 'api_key', 'apiKey', 'access_token', 'X-Api-Key', 'auth_token'), secretValue).chain(([key, value]) =>
+    fc.constantFrom(`${key}=${value}`, `"${key}":"${value}"`, `${key}: ${value}`, `?a=1&${key}=${value}&b=2`, `${key}="${value}"`).map((text) => ({ text, secret: value })),
+  ),
+  fc.array(fc.stringMatching(/^[A-Za-z0-9+/]{64}$/), { minLength: 1, maxLength: 4 }).map((lines) => ({
+    text: ['-----BEGIN PRIVATE KEY-----', ...lines, '-----END PRIVATE KEY-----'].join('\n'),
+    secret: lines[0],
+  })),
+);
+
+describe('Redactor (property)', () => {
+  it('leaves text without secrets unchanged', () => {
+    fc.assert(
+      fc.property(cleanText, (text) => {
+        expect(redactor.redactString(text)).to.equal(text);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('never lets a planted secret through, wherever it sits in a line', () => {
+    fc.assert(
+      fc.property(cleanText, planted, cleanText, fc.constantFrom(' ', ' x ', ', '), (before, secret, after, glue) => {
+        const line = `${before}${glue}${secret.text}${glue}${after}`;
+
+        const redacted = redactor.redactString(line);
+
+        expect(redacted).to.not.include(secret.secret);
+        expect(redacted).to.include('[REDACTED:');
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('never stores a planted secret from a JSON line, as a field value or nested, through the worker', () => {
+    fc.assert(
+      fc.property(cleanText, planted, fc.constantFrom('msg', 'detail', 'nested'), (text, secret, where) => {
+        const record =
+          where === 'nested' ? { level: 'info', msg: text, request: { headers: { note: secret.text } } } : { level: 'info', msg: text, [where]: `${text} ${secret.text}` };
+        const { entries, stats } = buildEntries(chunkOf('json', [JSON.stringify(record)]), observedAt, { redactor });
+
+        expect(JSON.stringify(entries)).to.not.include(secret.secret);
+        expect(stats.redacted).to.equal(1);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('stores clean JSON lines exactly as without redaction', () => {
+    fc.assert(
+      fc.property(cleanText, cleanText, (message, detail) => {
+        const chunk = chunkOf('json', [JSON.stringify({ level: 'info', msg: message, detail, nested: { words: [message, detail] } })]);
+
+        const redacted = buildEntries(chunk, observedAt, { redactor });
+        const plain = buildEntries(chunk, observedAt);
+
+        expect(redacted).to.deep.equal(plain);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});

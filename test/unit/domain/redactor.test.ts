@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import { ConfigurationError } from '../../../src/domain/errors.js';
+import type { LogEntry } from '../../../src/domain/log-entry.js';
+import { parseRedactList, Redactor } from '../../../src/domain/redaction/redactor.js';
+
+const compile = (redact: string, extra: { replacement?: 'mask' | 'hmac'; key?: string } = {}) =>
+  Redactor.compile({ redact, replacement: extra.replacement ?? 'mask', ...(extra.key === undefined ? {} : { key: extra.key }) });
+const entryOf = (body: string, attributes: LogEntry['attributes'] = {}): LogEntry => ({ batchId: 'b', lineNumber: 1, observedTimestamp: '', body, attributes, format: 'json' });
+
+describe('Redactor', () => {
+  describe('parseRedactList', () => {
+    it('expands defaults, adds opt-ins and switches detectors off by name', () => {
+      const { builtIn } = parseRedactList('defaults,-jwt,email');
+
+      expect(builtIn).to.include('email').and.include('aws-access-key').and.not.include('jwt');
+    });
+
+    it('starts from the defaults when the list only switches detectors off', () => {
+      expect(parseRedactList('-jwt').builtIn).to.include('private-key').and.not.include('jwt');
+    });
+
+    it('keeps a custom rule whose regular expression holds commas', () => {
+      const { custom, builtIn } = parseRedactList('defaults,order=ORD-\\d{3,5},email');
+
+      expect(custom.map((rule) => [rule.name, rule.pattern.source])).to.deep.equal([['order', 'ORD-\\d{3,5}']]);
+      expect(builtIn).to.include('email');
+    });
+
+    it('refuses unknown names and rules that match empty text', () => {
+      expect(() => parseRedactList('defaults,passport')).to.throw(ConfigurationError, /unknown redaction detector "passport"/);
+      expect(() => parseRedactList('empty=x*')).to.throw(ConfigurationError, /matches empty text/);
+    });
+
+    it('turns everything off with none', () => {
+      expect(compile('none')).to.equal(undefined);
+    });
+  });
+
+  describe('redactString', () => {
+    it('leaves opt-in kinds alone under the defaults and redacts them when asked', () => {
+      const text = 'mail bob@example.com from 192.0.2.10 card 4111 1111 1111 1111 ssn 123-45-6789 not 4111 1111 1111 1112';
+
+      expect(compile('defaults')!.redactString(text)).to.equal(text);
+      expect(compile('email,ip,credit-card,ssn')!.redactString(text)).to.equal(
+        'mail [REDACTED:email] from [REDACTED:ipv4] card [REDACTED:credit-card] ssn [REDACTED:ssn] not 4111 1111 1111 1112',
+      );
+    });
+
+    it('redacts IPv6 addresses only when they are addresses (times are not)', () => {
+      expect(compile('ipv6')!.redactString('from 2001:db8::1 at 10:00:00')).to.equal('from [REDACTED:ipv6] at 10:00:00');
+    });
+
+    it('replaces with a keyed hash: equal values stay equal, different keys differ', () => {
+      const one = compile('defaults', { replacement: 'hmac', key: 'k1' })!;
+      const two = compile('defaults', { replacement: 'hmac', key: 'k2' })!;
+      const text = 'key AKIAIOSFODNN7EXAMPLE';
+
+      const first = one.redactString(text);
+
+      expect(first).to.match(/^key \[REDACTED:aws-access-key:[0-9a-f]{16}\]$/);
+      expect(one.redactString(text)).to.equal(first);
+      expect(two.redactString(text)).to.not.equal(first);
+      expect(() => compile('defaults', { replacement: 'hmac' })).to.throw(ConfigurationError, /LOGBATCH_REDACT_KEY/);
+    });
+
+    it('applies custom rules', () => {
+      expect(compile('order=ORD-[0-9]+')!.redactString('order ORD-1234 shipped')).to.equal('order [REDACTED:order] shipped');
+    });
+  });
+
+  describe('redactEntry', () => {
+    it('replaces values of secret-named attributes at any depth and counts by kind', () => {
+      const entry = entryOf('login password=hunter2', { user: 'bob', auth: { nested: [{ apiKey: 'abc123def' }], token_count: 5 }, dbPassword: 42 });
+
+      const redacted = compile('defaults')!.redactEntry(entry, 'login password=hunter2 apiKey dbPassword');
+
+      expect(redacted.body).to.equal('login password=[REDACTED:secret-field]');
+      expect(redacted.attributes).to.deep.equal({ user: 'bob', auth: { nested: [{ apiKey: '[REDACTED:secret-field]' }], token_count: 5 }, dbPassword: '[REDACTED:secret-field]' });
+      expect(redacted.redactions).to.deep.equal({ 'secret-field': 3 });
+      expect(entry.attributes.dbPassword).to.equal(42);
+    });
+
+    it('returns the same entry when nothing matches, and when secret-field is switched off keeps secret-named values', () => {
+      const entry = entryOf('ok', { password: 'x' });
+
+      expect(compile('defaults')!.redactEntry(entryOf('ok', { user: 'bob' }), 'ok user bob').redactions).to.equal(undefined);
+      expect(compile('defaults,-secret-field')!.redactEntry(entry, 'ok password x')).to.equal(entry);
+    });
+  });
+});
