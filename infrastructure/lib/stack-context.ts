@@ -13,6 +13,7 @@ export const CONTEXT_KEYS = {
   ingestBucketName: 'logbatch:ingestBucketName',
   ingestKeyPrefix: 'logbatch:ingestKeyPrefix',
   ingestKeySuffix: 'logbatch:ingestKeySuffix',
+  trigger: 'logbatch:trigger',
   ingestObjectExpirationDays: 'logbatch:ingestObjectExpirationDays',
   maxChunkBytes: 'logbatch:maxChunkBytes',
   maxChunkLines: 'logbatch:maxChunkLines',
@@ -83,6 +84,8 @@ export function readStackContext(node: Node): StackContext {
       ingestBucketName: text(CONTEXT_KEYS.ingestBucketName),
       ingestKeyPrefix: text(CONTEXT_KEYS.ingestKeyPrefix),
       ingestKeySuffix: text(CONTEXT_KEYS.ingestKeySuffix),
+      // Validated by SplitterTrigger, which names the values it accepts.
+      trigger: text(CONTEXT_KEYS.trigger) as LogPipelineStackProps['trigger'],
       ingestObjectExpirationDays: integer(CONTEXT_KEYS.ingestObjectExpirationDays),
       tuning: {
         maxChunkBytes: integer(CONTEXT_KEYS.maxChunkBytes),

@@ -1,7 +1,9 @@
+import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { expect } from 'chai';
 import type { LogPipelineStack } from '../../infrastructure/lib/log-pipeline-stack.js';
+import { CONTEXT_KEYS, readStackContext } from '../../infrastructure/lib/stack-context.js';
 import { createStack } from './stack-fixture.js';
 
 type Resource = { Type: string; Properties?: Record<string, any>; DependsOn?: string[] };
@@ -185,6 +187,12 @@ describe('SplitterTrigger', () => {
     it('passes cdk-nag', () => {
       expect(nagFindings(stack)).to.deep.equal([]);
     });
+  });
+
+  it('is chosen with -c logbatch:trigger=...', () => {
+    const { props } = readStackContext(new App({ context: { [CONTEXT_KEYS.trigger]: 'eventbridge' } }).node);
+
+    expect(props.trigger).to.equal('eventbridge');
   });
 
   it('refuses an unknown trigger before creating anything', () => {
