@@ -1,0 +1,96 @@
+import { expect } from 'chai';
+import { formatReport, type RehearsalReport, rehearse, type SynthesizedApp, synthesizeApp } from '../../infrastructure/rehearsal/rehearsal.js';
+import type { ScenarioName } from '../../infrastructure/rehearsal/scenarios.js';
+import type { CfnResource, CfnTemplate } from '../../infrastructure/rehearsal/template.js';
+import { sharedEmulatorStack } from '../helpers/emulators.js';
+
+/** The function the ingest bucket notifies (the splitter) and the other one (the worker), found from the wiring. */
+function functionsOf(template: CfnTemplate): { splitter: string; worker: string } {
+  const functions = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function').map(([id]) => id);
+  const notified = JSON.stringify(
+    Object.values(template.Resources).find((resource) => resource.Type === 'AWS::S3::Bucket' && resource.Properties?.NotificationConfiguration !== undefined)
+      ?.Properties?.NotificationConfiguration,
+  );
+  const splitter = functions.find((id) => notified.includes(`"${id}"`));
+  const worker = functions.find((id) => id !== splitter);
+  if (splitter === undefined || worker === undefined) throw new Error(`cannot tell the functions apart: ${functions.join(', ')}`);
+  return { splitter, worker };
+}
+
+/** The identity policies attached to a function's role. */
+function policiesOf(template: CfnTemplate, functionId: string): CfnResource[] {
+  const role = (template.Resources[functionId].Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  return Object.values(template.Resources).filter(
+    (resource) => resource.Type === 'AWS::IAM::Policy' && JSON.stringify(resource.Properties?.Roles).includes(`"${role}"`),
+  );
+}
+
+function copyOf(app: SynthesizedApp, change: (template: CfnTemplate) => void): SynthesizedApp {
+  const template = structuredClone(app.template);
+  change(template);
+  return { ...app, template };
+}
+
+describe('Deployment rehearsal', function () {
+  // One synthesis (two esbuild bundles) and four rehearsals on shared emulators; ~1 minute on a loaded machine.
+  this.timeout(240_000);
+  let app: SynthesizedApp;
+
+  before(() => {
+    app = synthesizeApp();
+  });
+
+  after(() => app?.cleanup());
+
+  const run = async (candidate: SynthesizedApp, scenarios?: readonly ScenarioName[]): Promise<{ report: RehearsalReport; text: string }> => {
+    const report = await rehearse(candidate, { emulators: await sharedEmulatorStack(), ...(scenarios === undefined ? {} : { scenarios }) });
+    return { report, text: formatReport(report) };
+  };
+
+  describe('rehearse', () => {
+    it('runs every scenario through the staged bundles with every call allowed, equal to the memory backend', async () => {
+      const { report, text } = await run(app);
+
+      expect(report.passed, text).to.equal(true);
+      expect(report.scenarios.map((scenario) => scenario.name)).to.have.length(6);
+      expect(report.denied).to.deep.equal([]);
+      expect(text).to.include('calls by operation:').and.include('function code: s3:GetObject');
+      expect(text).to.include('function code: dynamodb:BatchWriteItem');
+      expect(text).to.include('event source mapping: sqs:DeleteMessageBatch');
+      expect(text).to.include('least privilege');
+    });
+
+    it('fails naming the denied action and resource when one statement is removed from the worker role', async () => {
+      const { worker } = functionsOf(app.template);
+      const broken = copyOf(app, (template) => {
+        for (const policy of policiesOf(template, worker)) {
+          const document = policy.Properties?.PolicyDocument as { Statement: Array<{ Action: string | string[] }> };
+          document.Statement = document.Statement.filter((statement) => !JSON.stringify(statement.Action).includes('dynamodb:'));
+        }
+      });
+
+      const { report, text } = await run(broken, ['plain file']);
+
+      expect(report.passed).to.equal(false);
+      const denied = report.denied.filter((call) => call.principal === worker);
+      expect(denied.map((call) => call.action)).to.include('dynamodb:BatchWriteItem');
+      expect(denied.every((call) => /^arn:aws:dynamodb:[^:]+:\d+:table\//.test(call.resource))).to.equal(true);
+      expect(text).to.match(/DENIED WorkerHandler\w* \(function code\) BatchWriteItem: dynamodb:BatchWriteItem on arn:aws:dynamodb:\S+:table\//);
+      expect(text).to.include('would be allowed by { "Effect": "Allow", "Action": "dynamodb:BatchWriteItem", "Resource": {"Fn::GetAtt":["Table');
+    });
+
+    it('fails naming the variable when one environment variable is renamed', async () => {
+      const { splitter } = functionsOf(app.template);
+      const broken = copyOf(app, (template) => {
+        const variables = (template.Resources[splitter].Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+        variables.LOGBATCH_TABLE = variables.LOGBATCH_TABLE_NAME;
+        delete variables.LOGBATCH_TABLE_NAME;
+      });
+
+      const { report, text } = await run(broken, ['plain file']);
+
+      expect(report.passed).to.equal(false);
+      expect(text).to.match(/failed on s3:ObjectCreated:Put .*LOGBATCH_TABLE_NAME is required/);
+    });
+  });
+});
