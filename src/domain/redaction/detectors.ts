@@ -97,7 +97,8 @@ export const DETECTORS: readonly Detector[] = [
     defaultOn: true,
     // `scheme://user:password@host`: the password only. In JSON text `:\/\/` is the same thing.
     pattern: /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}:(?:\/\/|\\\/\\\/)[^\s:@/?#"'<>\\]*:)([^\s@/?#"'<>\\]{1,500})(?=@)/g,
-    triggers: ['://', ':\\/\\/'],
+    // Every match ends at the `@` before the host, and `@` is much rarer in logs than `://` (every referer has one).
+    triggers: ['@'],
     keepsPrefix: true,
   },
   {
