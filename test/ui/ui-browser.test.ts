@@ -206,7 +206,7 @@ describe('logbatch ui in a real Chromium', function () {
     expect(reason).to.match(/disk unavailable <b>while writing<\/b>/);
     expect(summary).to.equal('Moved 1 chunk(s) back.');
     expect(batch).to.deep.include({ status: 'COMPLETED', processedChunks: 6, totalChunks: 6, totalLines: 120, deadLetteredChunks: [] });
-    expect(batch.stats).to.deep.equal({ lines: 120, entries: 120, unparsed: 0, blank: 0, continuation: 0, truncated: 0 });
+    expect(batch.stats).to.deep.equal({ lines: 120, entries: 120, unparsed: 0, blank: 0, continuation: 0, truncated: 0, filtered: 0, redacted: 0 });
     expect(stored).to.deep.equal({ total: 120, bySeverity: { INFO: 108, WARN: 12 } });
   });
 

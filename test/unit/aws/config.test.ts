@@ -26,7 +26,8 @@ describe('loadConfig', () => {
       tableName: 'logbatch-logs',
       queueUrl: required.LOGBATCH_QUEUE_URL,
       deadLetterQueueUrl: required.LOGBATCH_DLQ_URL,
-      pipeline: {},
+      // Filters keep everything and redaction runs its default detectors unless configured otherwise.
+      pipeline: { filters: { include: [], exclude: [] }, redaction: { redact: 'defaults', replacement: 'mask' } },
     });
   });
 
@@ -48,6 +49,8 @@ describe('loadConfig', () => {
       maxReceiveCount: 7,
       entryTtlDays: 30,
       format: 'json',
+      filters: { include: [], exclude: [] },
+      redaction: { redact: 'defaults', replacement: 'mask' },
     });
   });
 
