@@ -20,22 +20,16 @@ export interface OpenLocalStore extends LocalStoreAdapters {
  * without `--store` never load the native SQLite addon.
  */
 export async function openLocalStore(filePath: string, options: { mustExist?: boolean } = {}): Promise<OpenLocalStore> {
-  const [{ SqliteStore }, { SqliteLogRepository }, { SqliteDeadLetterStore }, { SqliteEntryWriter }] = await Promise.all([
+  const [{ SqliteStore }, { SqliteLogRepository }, { SqliteDeadLetterStore }] = await Promise.all([
     import('../adapters/sqlite/sqlite-store.js'),
     import('../adapters/sqlite/sqlite-log-repository.js'),
     import('../adapters/sqlite/sqlite-dead-letter-store.js'),
-    import('../adapters/sqlite/sqlite-entry-writer.js'),
   ]);
   const store = SqliteStore.open(filePath, options);
-  // Entries are written from a thread of their own, started by the first write (see SqliteEntryWriter).
-  const writer = new SqliteEntryWriter(store.filePath, store.db.pragma('busy_timeout', { simple: true }) as number);
   return {
     store,
-    logRepository: new SqliteLogRepository(store, undefined, writer),
+    logRepository: new SqliteLogRepository(store),
     deadLetterStore: new SqliteDeadLetterStore(store),
-    close: () => {
-      writer.close();
-      store.close();
-    },
+    close: () => store.close(),
   };
 }

@@ -13,7 +13,6 @@ import {
 import { type BatchFailureCode, BatchNotFoundError } from '../../domain/errors.js';
 import type { LogEntry } from '../../domain/log-entry.js';
 import { WARN_OR_ABOVE } from '../../domain/severity.js';
-import type { SqliteEntryWriter } from './sqlite-entry-writer.js';
 import { type BatchRow, batchFromRow, type EntryRow, LINE_SPAN, type SqliteStore } from './sqlite-store.js';
 
 /**
@@ -37,14 +36,9 @@ export class SqliteLogRepository implements LogRepository {
   /** Entries written (rewrites included), as the run summary counts them. */
   entryWrites = 0;
 
-  /**
-   * @param writer writes entries from a thread of their own ({@link SqliteEntryWriter}, what `run --store` uses);
-   * without one, `putEntries` writes on the calling thread.
-   */
   constructor(
     private readonly store: SqliteStore,
     private readonly now: () => Date = () => new Date(),
-    private readonly writer?: SqliteEntryWriter,
   ) {
     const db = store.db;
     this.statements = {
@@ -146,7 +140,6 @@ export class SqliteLogRepository implements LogRepository {
   async putEntries(entries: readonly LogEntry[]): Promise<void> {
     if (entries.length === 0) return;
     this.entryWrites += entries.length;
-    if (this.writer !== undefined) return this.writer.write(this.groupByBatch(entries));
     const { insertEntry, updateEntry, indexBody } = this.statements;
     this.store.write(() => {
       let batchId: string | undefined;
@@ -281,22 +274,6 @@ export class SqliteLogRepository implements LogRepository {
       this.store.db.prepare('DELETE FROM batches WHERE seq = ?').run(seq);
     });
     this.store.forget(batchId);
-  }
-
-  /** Runs of entries of one batch, each with its batch's id base (seq × 2^32). */
-  private groupByBatch(entries: readonly LogEntry[]): Array<{ base: number; entries: LogEntry[] }> {
-    const groups: Array<{ base: number; entries: LogEntry[] }> = [];
-    let batchId: string | undefined;
-    for (const entry of entries) {
-      if (entry.batchId !== batchId) {
-        const seq = this.store.seqOf(entry.batchId);
-        if (seq === undefined) throw new BatchNotFoundError(`no batch ${entry.batchId}`);
-        batchId = entry.batchId;
-        groups.push({ base: seq * LINE_SPAN, entries: [] });
-      }
-      groups.at(-1)!.entries.push(entry);
-    }
-    return groups;
   }
 
   private requireBatch(batchId: string): Batch {
