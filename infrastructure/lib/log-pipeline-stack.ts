@@ -10,7 +10,14 @@ import { type PipelineAlarmThresholds, PipelineMonitoring } from './constructs/p
 import { SplitterFunction } from './constructs/splitter-function.js';
 import { SplitterTrigger, type SplitterTriggerKind } from './constructs/splitter-trigger.js';
 import { WorkerFunction } from './constructs/worker-function.js';
-import { type PipelineTuning, resolvePipelineTuning } from './pipeline-environment.js';
+import {
+  type PipelineFilters,
+  type PipelineRedaction,
+  type PipelineTuning,
+  resolvePipelineFilters,
+  resolvePipelineRedaction,
+  resolvePipelineTuning,
+} from './pipeline-environment.js';
 import { assertLogLevel, InvalidPropsError, type LogLevel } from './validation.js';
 
 /** Sizing of the splitter function. */
@@ -97,6 +104,19 @@ export interface LogPipelineStackProps extends StackProps {
   readonly ingestObjectExpirationDays?: number;
   /** Chunk budgets, format, entry TTL (30 days unless set). @default the application's defaults, entries kept 30 days */
   readonly tuning?: PipelineTuning;
+  /**
+   * Lines the worker keeps: `include`/`exclude` regular expressions on the raw event text, `minSeverity` on the parsed
+   * severity (`LOGBATCH_INCLUDE`, `LOGBATCH_EXCLUDE`, `LOGBATCH_MIN_SEVERITY`). Validated at synth. See docs/security.md.
+   * @default - every line kept
+   */
+  readonly filters?: PipelineFilters;
+  /**
+   * Redaction before entries reach the table (`LOGBATCH_REDACT`, `LOGBATCH_REDACT_REPLACEMENT`, and the HMAC key's
+   * secret, `LOGBATCH_REDACT_KEY_SECRET_ARN`). The uploaded object still holds what was redacted: see
+   * `ingestObjectExpirationDays`. See docs/security.md.
+   * @default - the default detectors (secrets), replaced by `[REDACTED:<kind>]`
+   */
+  readonly redaction?: PipelineRedaction;
   /** @default see {@link SplitterSizing} */
   readonly splitter?: SplitterSizing;
   /** @default see {@link WorkerSizing} */
@@ -156,6 +176,8 @@ export class LogPipelineStack extends Stack {
       throw new InvalidPropsError('LogPipelineStack', 'alarmEmail', 'set either alarmTopic or alarmEmail, not both');
     }
     const tuning = resolvePipelineTuning('LogPipelineStack', props.tuning);
+    const filters = resolvePipelineFilters('LogPipelineStack', props.filters);
+    const redaction = resolvePipelineRedaction('LogPipelineStack', props.redaction);
     const workerTimeout = props.worker?.timeout ?? Duration.minutes(2);
     const removalPolicy = props.destroyOnRemoval === true ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
@@ -201,6 +223,8 @@ export class LogPipelineStack extends Stack {
       chunkQueue: this.chunkQueue,
       table: this.table,
       tuning,
+      filters,
+      redaction,
       timeout: workerTimeout,
       memorySize: props.worker?.memorySize,
       batchSize: props.worker?.batchSize,

@@ -3,6 +3,9 @@ import { CONFIG_VARIABLES } from '../../src/config/config.js';
 import { MAX_MESSAGE_BYTES } from '../../src/domain/chunk.js';
 import { FORMAT_NAMES } from '../../src/domain/parsing/formats.js';
 import { parseFormatRules } from '../../src/domain/parsing/key-rules.js';
+import { compileEventFilter } from '../../src/domain/filtering/event-filter.js';
+import { DEFAULT_REDACTION, Redactor } from '../../src/domain/redaction/redactor.js';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { assertIntegerInRange, InvalidPropsError } from './validation.js';
 
 
@@ -90,5 +93,131 @@ export function pipelineEnvironment(tuning: ResolvedPipelineTuning): Record<stri
     [CONFIG_VARIABLES.format]: tuning.format,
     ...(tuning.formatRules.length > 0 ? { [CONFIG_VARIABLES.formatRules]: tuning.formatRules.join(',') } : {}),
     [CONFIG_VARIABLES.entryTtlDays]: String(tuning.entryTtlDays),
+  };
+}
+
+/**
+ * Which lines the worker keeps (`LOGBATCH_INCLUDE`, `LOGBATCH_EXCLUDE`, `LOGBATCH_MIN_SEVERITY`). `include` and
+ * `exclude` match the raw event text (every line of a multi-line event, before parsing); exclude wins over include.
+ * `minSeverity` matches the parsed severity, and an entry without one is kept. Dropped lines count as `filtered`.
+ */
+export interface PipelineFilters {
+  /**
+   * Regular expressions (JavaScript syntax); when any is given, only events matching one of them are kept.
+   * @default [] (every event)
+   */
+  readonly include?: readonly string[];
+  /**
+   * Regular expressions; an event matching any of them is dropped, even if it matches `include`.
+   * @default [] (none dropped)
+   */
+  readonly exclude?: readonly string[];
+  /**
+   * Entries parsed with a lower severity are dropped (`debug`, `info`, `warn`, `error`, ... as the CLI's
+   * `--min-severity`).
+   * @default - no minimum
+   */
+  readonly minSeverity?: string;
+}
+
+/**
+ * Redaction of secrets and personal data before entries reach the table (`LOGBATCH_REDACT`,
+ * `LOGBATCH_REDACT_REPLACEMENT`, `LOGBATCH_REDACT_KEY_SECRET_ARN`). See docs/security.md. The uploaded object in the
+ * ingest bucket still holds what was redacted: bound it with `ingestObjectExpirationDays`.
+ */
+export interface PipelineRedaction {
+  /**
+   * Detector list, as `LOGBATCH_REDACT` / `--redact`: `defaults`, `none`, detector names, `-name` to switch one off,
+   * `name=REGEX` custom rules (`'defaults,-jwt,email'`).
+   * @default 'defaults'
+   */
+  readonly detectors?: string;
+  /**
+   * `mask` writes `[REDACTED:<kind>]`; `hmac` writes a keyed hash of the value (equal values stay joinable), with the
+   * key read from `hmacKeySecret` at the worker's cold start.
+   * @default 'mask'
+   */
+  readonly replacement?: 'mask' | 'hmac';
+  /**
+   * Secrets Manager secret whose string value is the HMAC key; required with `replacement: 'hmac'` (and only then).
+   * The worker may `secretsmanager:GetSecretValue` on this secret only; the key never sits in its environment.
+   * @default - none
+   */
+  readonly hmacKeySecret?: ISecret;
+}
+
+/** {@link PipelineFilters} with every value present and validated. */
+export interface ResolvedPipelineFilters {
+  readonly include: readonly string[];
+  readonly exclude: readonly string[];
+  readonly minSeverity?: string;
+}
+
+/** {@link PipelineRedaction} validated, with the defaults filled in. */
+export interface ResolvedPipelineRedaction {
+  readonly detectors: string;
+  readonly replacement: 'mask' | 'hmac';
+  readonly hmacKeySecret?: ISecret;
+}
+
+/** Validates the filters with the application's own compiler. Throws {@link InvalidPropsError} on a bad regex or level. */
+export function resolvePipelineFilters(construct: string, filters: PipelineFilters = {}): ResolvedPipelineFilters {
+  const resolved: ResolvedPipelineFilters = {
+    include: filters.include ?? [],
+    exclude: filters.exclude ?? [],
+    ...(filters.minSeverity === undefined ? {} : { minSeverity: filters.minSeverity }),
+  };
+  for (const prop of ['include', 'exclude'] as const) {
+    if (!Array.isArray(resolved[prop]) || !resolved[prop].every((each) => typeof each === 'string')) {
+      throw new InvalidPropsError(construct, `filters.${prop}`, 'expected an array of regular expressions');
+    }
+    try {
+      compileEventFilter({ include: [], exclude: [], [prop]: resolved[prop] });
+    } catch (error) {
+      throw new InvalidPropsError(construct, `filters.${prop}`, (error as Error).message);
+    }
+  }
+  if (resolved.minSeverity !== undefined) {
+    try {
+      compileEventFilter({ include: [], exclude: [], minSeverity: resolved.minSeverity });
+    } catch (error) {
+      throw new InvalidPropsError(construct, 'filters.minSeverity', (error as Error).message);
+    }
+  }
+  return resolved;
+}
+
+/** Validates the redaction with the application's own parser. Throws {@link InvalidPropsError} on a bad list or key set-up. */
+export function resolvePipelineRedaction(construct: string, redaction: PipelineRedaction = {}): ResolvedPipelineRedaction {
+  const detectors = redaction.detectors ?? DEFAULT_REDACTION.redact;
+  const replacement = redaction.replacement ?? DEFAULT_REDACTION.replacement;
+  if (replacement !== 'mask' && replacement !== 'hmac') {
+    throw new InvalidPropsError(construct, 'redaction.replacement', `expected mask or hmac, got "${String(replacement)}"`);
+  }
+  if (replacement === 'hmac' && redaction.hmacKeySecret === undefined) {
+    throw new InvalidPropsError(construct, 'redaction.hmacKeySecret', "replacement 'hmac' needs the secret holding the key");
+  }
+  if (replacement !== 'hmac' && redaction.hmacKeySecret !== undefined) {
+    throw new InvalidPropsError(construct, 'redaction.hmacKeySecret', "is only read with replacement 'hmac'");
+  }
+  try {
+    // The key is read at cold start; a placeholder stands in for it here, as in loadConfig.
+    Redactor.compile({ redact: detectors, replacement, ...(replacement === 'hmac' ? { key: 'placeholder' } : {}) });
+  } catch (error) {
+    throw new InvalidPropsError(construct, 'redaction.detectors', (error as Error).message);
+  }
+  return { detectors, replacement, ...(redaction.hmacKeySecret === undefined ? {} : { hmacKeySecret: redaction.hmacKeySecret }) };
+}
+
+/** The worker's filter and redaction variables (only those that differ from the application's defaults). */
+export function filterRedactionEnvironment(filters: ResolvedPipelineFilters, redaction: ResolvedPipelineRedaction): Record<string, string> {
+  return {
+    // Always a JSON array: a single pattern starting with "[" would otherwise be read as one.
+    ...(filters.include.length > 0 ? { [CONFIG_VARIABLES.include]: JSON.stringify(filters.include) } : {}),
+    ...(filters.exclude.length > 0 ? { [CONFIG_VARIABLES.exclude]: JSON.stringify(filters.exclude) } : {}),
+    ...(filters.minSeverity === undefined ? {} : { [CONFIG_VARIABLES.minSeverity]: filters.minSeverity }),
+    ...(redaction.detectors === DEFAULT_REDACTION.redact ? {} : { [CONFIG_VARIABLES.redact]: redaction.detectors }),
+    ...(redaction.replacement === DEFAULT_REDACTION.replacement ? {} : { [CONFIG_VARIABLES.redactReplacement]: redaction.replacement }),
+    ...(redaction.hmacKeySecret === undefined ? {} : { [CONFIG_VARIABLES.redactKeySecretArn]: redaction.hmacKeySecret.secretArn }),
   };
 }

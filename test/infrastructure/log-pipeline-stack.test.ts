@@ -1,11 +1,13 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config/config.js';
 import { METRIC_NAMES } from '../../src/handlers/powertools-telemetry.js';
 import { createStack } from './stack-fixture.js';
+import { App } from 'aws-cdk-lib';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DependsOn?: string[]; DeletionPolicy?: string };
 type Statement = { Effect: string; Action?: string | string[]; NotAction?: unknown; Resource?: unknown; Principal?: unknown };
@@ -763,6 +765,78 @@ describe('LogPipelineStack', () => {
     debug.allResourcesProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ POWERTOOLS_LOG_LEVEL: 'DEBUG' }) },
       LoggingConfig: Match.objectLike({ ApplicationLogLevel: 'DEBUG' }),
+    });
+  });
+  describe('filters and redaction (issue 14)', () => {
+    /** The function whose POWERTOOLS_SERVICE_NAME is `service` (independent of construct ids). */
+    function functionOf(stackTemplate: Template, service: string): [string, Resource] {
+      const found = resourcesOfType(stackTemplate, 'AWS::Lambda::Function').filter(
+        ([, resource]) => (resource.Properties?.Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_SERVICE_NAME === service,
+      );
+      expect(found, service).to.have.length(1);
+      return found[0]!;
+    }
+    const variablesOf = (stackTemplate: Template, service: string) =>
+      (functionOf(stackTemplate, service)[1].Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+    const roleOf = (stackTemplate: Template, service: string) => (functionOf(stackTemplate, service)[1].Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const hmacKeyArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:logbatch/hmac-AbCdEf';
+    const importedSecret = () => Secret.fromSecretCompleteArn(new Stack(new App(), 'Secrets'), 'HmacKey', hmacKeyArn);
+
+    it('sets no filter or redaction variable by default (the application\'s defaults: default detectors, masked)', () => {
+      for (const service of ['logbatch-worker', 'logbatch-splitter']) {
+        const names = Object.keys(variablesOf(defaults.template, service));
+        for (const name of ['LOGBATCH_INCLUDE', 'LOGBATCH_EXCLUDE', 'LOGBATCH_MIN_SEVERITY', 'LOGBATCH_REDACT', 'LOGBATCH_REDACT_REPLACEMENT', 'LOGBATCH_REDACT_KEY', 'LOGBATCH_REDACT_KEY_SECRET_ARN']) {
+          expect(names, `${service} ${name}`).not.to.include(name);
+        }
+      }
+    });
+
+    it('passes include, exclude and minSeverity to the worker only, as JSON arrays loadConfig reads back', () => {
+      const filtered = Template.fromStack(createStack({ filters: { include: ['[ERROR]', 'GET /api'], exclude: ['healthcheck'], minSeverity: 'warn' } }));
+      const variables = variablesOf(filtered, 'logbatch-worker');
+      expect(variables).to.deep.include({ LOGBATCH_INCLUDE: '["[ERROR]","GET /api"]', LOGBATCH_EXCLUDE: '["healthcheck"]', LOGBATCH_MIN_SEVERITY: 'warn' });
+      const config = loadConfig({
+        LOGBATCH_TABLE_NAME: 'logs',
+        LOGBATCH_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/chunks',
+        LOGBATCH_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/chunks-dlq',
+        LOGBATCH_INCLUDE: variables.LOGBATCH_INCLUDE as string,
+        LOGBATCH_EXCLUDE: variables.LOGBATCH_EXCLUDE as string,
+        LOGBATCH_MIN_SEVERITY: variables.LOGBATCH_MIN_SEVERITY as string,
+      });
+      expect(config.pipeline.filters).to.deep.equal({ include: ['[ERROR]', 'GET /api'], exclude: ['healthcheck'], minSeverity: 'warn' });
+      // The splitter does not filter (the worker does, per event): it gets none of these.
+      expect(Object.keys(variablesOf(filtered, 'logbatch-splitter'))).not.to.include.members(['LOGBATCH_INCLUDE', 'LOGBATCH_EXCLUDE', 'LOGBATCH_MIN_SEVERITY']);
+    });
+
+    it('passes the detector list to the worker', () => {
+      const redacted = Template.fromStack(createStack({ redaction: { detectors: 'defaults,-jwt,email,ticket=TCK-[0-9]+' } }));
+      expect(variablesOf(redacted, 'logbatch-worker')).to.deep.include({ LOGBATCH_REDACT: 'defaults,-jwt,email,ticket=TCK-[0-9]+' });
+      expect(Object.keys(variablesOf(redacted, 'logbatch-worker'))).not.to.include('LOGBATCH_REDACT_KEY_SECRET_ARN');
+      expect(Object.keys(variablesOf(redacted, 'logbatch-splitter'))).not.to.include('LOGBATCH_REDACT');
+    });
+
+    it('with hmac, names the key\'s secret (never the key) and lets the worker, only, GetSecretValue on exactly that secret', () => {
+      const stack = createStack({ redaction: { replacement: 'hmac', hmacKeySecret: importedSecret() } });
+      const hashed = Template.fromStack(stack);
+      const variables = variablesOf(hashed, 'logbatch-worker');
+      expect(variables).to.deep.include({ LOGBATCH_REDACT_REPLACEMENT: 'hmac', LOGBATCH_REDACT_KEY_SECRET_ARN: hmacKeyArn });
+      expect(Object.keys(variables)).not.to.include('LOGBATCH_REDACT_KEY');
+      expect(grantsOf(hashed, roleOf(hashed, 'logbatch-worker')).get('secretsmanager:GetSecretValue')).to.deep.equal([JSON.stringify(hmacKeyArn)]);
+      // Nothing else in the template touches Secrets Manager.
+      const secretStatements = allStatements(hashed).filter(({ statement }) => asArray(statement.Action as string | string[]).some((action) => action.startsWith('secretsmanager:')));
+      expect(secretStatements.map(({ statement }) => [statement.Action, statement.Resource])).to.deep.equal([['secretsmanager:GetSecretValue', hmacKeyArn]]);
+      expect(grantsOf(hashed, roleOf(hashed, 'logbatch-splitter')).has('secretsmanager:GetSecretValue')).to.equal(false);
+      expect(new AwsSolutionsChecks().validateScope(stack).violations.map((violation) => violation.ruleName)).to.deep.equal([]);
+    });
+
+    it('with a secret in the stack, grants on its ARN; imported by name, on the name and Secrets Manager\'s 6-character suffix', () => {
+      const app = new App();
+      const stack = new Stack(app, 'Probe');
+      const byName = Secret.fromSecretNameV2(stack, 'ByName', 'logbatch/hmac');
+      const hashed = Template.fromStack(createStack({ redaction: { replacement: 'hmac', hmacKeySecret: byName } }));
+      const resources = grantsOf(hashed, roleOf(hashed, 'logbatch-worker')).get('secretsmanager:GetSecretValue');
+      expect(resources).to.have.length(1);
+      expect(resources![0]).to.match(/secret:logbatch\/hmac-\?\?\?\?\?\?/);
     });
   });
 });

@@ -32,6 +32,13 @@ describe('LogPipelineStack', () => {
       ['a key prefix with a wildcard', { ingestKeyPrefix: 'logs/*' }, /IngestBucket: invalid keyPrefix/],
       ['an invalid bucket name', { ingestBucketName: 'Logs_Bucket' }, /IngestBucket: invalid bucketName/],
       ['a splitter memory under 128 MB', { splitter: { memorySize: 64 } }, /invalid memorySize: expected an integer from 128 to 10240, got 64/],
+      ['an include filter that is not a regular expression', { filters: { include: ['(unclosed'] } }, /LogPipelineStack: invalid filters.include: include pattern "\(unclosed" is not a regular expression/],
+      ['an empty exclude filter', { filters: { exclude: [''] } }, /LogPipelineStack: invalid filters.exclude: exclude pattern is empty/],
+      ['an unknown minimum severity', { filters: { minSeverity: 'loud' } }, /LogPipelineStack: invalid filters.minSeverity: minimum severity "loud"/],
+      ['an unknown redaction detector', { redaction: { detectors: 'defaults,passport' } }, /LogPipelineStack: invalid redaction.detectors: unknown redaction detector "passport"/],
+      ['a custom redaction rule that is not a regular expression', { redaction: { detectors: 'ticket=TCK-[' } }, /LogPipelineStack: invalid redaction.detectors: /],
+      ['hmac redaction without the key\'s secret', { redaction: { replacement: 'hmac' } }, /LogPipelineStack: invalid redaction.hmacKeySecret: replacement 'hmac' needs the secret/],
+      ['an unknown redaction replacement', { redaction: { replacement: 'label' as 'mask' } }, /LogPipelineStack: invalid redaction.replacement: expected mask or hmac/],
     ];
     for (const [what, props, message] of invalidProps) {
       it(`rejects ${what}`, () => {

@@ -1,8 +1,15 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { Code } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { PolicyStatement, PrincipalWithConditions } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { pipelineEnvironment, type ResolvedPipelineTuning } from '../pipeline-environment.js';
+import {
+  filterRedactionEnvironment,
+  pipelineEnvironment,
+  type ResolvedPipelineFilters,
+  type ResolvedPipelineRedaction,
+  type ResolvedPipelineTuning,
+} from '../pipeline-environment.js';
 import { assertDurationInRange, assertIntegerInRange, InvalidPropsError, type LogLevel } from '../validation.js';
 import { type ChunkQueue, VISIBILITY_TIMEOUT_FACTOR } from './chunk-queue.js';
 import type { LogTable } from './log-table.js';
@@ -20,6 +27,16 @@ export interface WorkerFunctionProps {
   readonly table: LogTable;
   /** Validated pipeline tuning (see `resolvePipelineTuning`). */
   readonly tuning: ResolvedPipelineTuning;
+  /**
+   * Validated filters (see `resolvePipelineFilters`); only the worker reads them.
+   * @default - every line kept
+   */
+  readonly filters?: ResolvedPipelineFilters;
+  /**
+   * Validated redaction (see `resolvePipelineRedaction`); with an HMAC key secret, the worker may read that secret.
+   * @default - the application's default detectors, masked
+   */
+  readonly redaction?: ResolvedPipelineRedaction;
   /**
    * Maximum run time of one invocation (one batch of chunks).
    * @default Duration.minutes(2)
@@ -129,7 +146,10 @@ export class WorkerFunction extends Construct {
       logLevel: props.logLevel,
       logRetention: props.logRetention,
       logRemovalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      environment: pipelineEnvironment(props.tuning),
+      environment: {
+        ...pipelineEnvironment(props.tuning),
+        ...filterRedactionEnvironment(props.filters ?? { include: [], exclude: [] }, props.redaction ?? { detectors: 'defaults', replacement: 'mask' }),
+      },
       tracing: props.tracing,
       reservedConcurrency,
       code: props.code,
@@ -140,5 +160,22 @@ export class WorkerFunction extends Construct {
       maxConcurrency,
     });
     props.table.connectWorker(this.handler.function);
+    const secret = props.redaction?.hmacKeySecret;
+    if (secret !== undefined) {
+      // Least privilege: GetSecretValue on this one secret (not grantRead, which adds DescribeSecret).
+      this.handler.function.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          // A secret imported by name has a partial ARN: match the 6 characters Secrets Manager appends.
+          resources: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+        }),
+      );
+      // A customer-managed key: decrypt through Secrets Manager only.
+      secret.encryptionKey?.grantDecrypt(
+        new PrincipalWithConditions(this.handler.function.grantPrincipal, {
+          StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+        }),
+      );
+    }
   }
 }
