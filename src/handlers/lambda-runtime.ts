@@ -3,7 +3,8 @@ import type { RetryPolicy } from '../adapters/aws/retry.js';
 import { TOKENS } from '../di/tokens.js';
 import { createContainer } from '../di/container.js';
 import { awsModule } from '../di/aws.module.js';
-import { loadConfig } from '../config/config.js';
+import { type AwsConfig, loadConfig } from '../config/config.js';
+import { type SecretReader, withRedactionKeyFromSecret } from '../adapters/aws/secrets-manager-key.js';
 import type { ProcessChunk } from '../application/process-chunk.use-case.js';
 import type { SplitLogObject } from '../application/split-log-object.use-case.js';
 import { createPowertoolsTelemetry, SPLITTER_SERVICE_NAME, WORKER_SERVICE_NAME } from './powertools-telemetry.js';
@@ -14,8 +15,7 @@ import { InvocationDeadline, workerTimeBudget } from './worker-deadline.js';
  * Cold-start wiring of the deployed functions: configuration from the environment (validated, with a clear
  * error naming a bad variable), the AWS adapters, and Powertools telemetry.
  */
-export function resolveLambdaContainer(retry?: Partial<RetryPolicy>) {
-  const config = loadConfig(process.env);
+export function resolveLambdaContainer(retry?: Partial<RetryPolicy>, config: AwsConfig = loadConfig(process.env)) {
   return createContainer({ adapters: awsModule(config, { retry }), settings: config.pipeline });
 }
 
@@ -40,10 +40,18 @@ export function workerRuntimeOptions(timeoutMs: number) {
   return { budget, deadline, retry };
 }
 
-export function resolveWorker(context?: Pick<Context, 'getRemainingTimeInMillis'>): WorkerDependencies {
+/**
+ * The worker's dependencies, once per cold start. With `LOGBATCH_REDACT_KEY_SECRET_ARN`, the HMAC redaction key is
+ * read from Secrets Manager here (`secrets` stands in for the client in tests).
+ */
+export async function resolveWorker(
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+  options: { readonly secrets?: SecretReader } = {},
+): Promise<WorkerDependencies> {
   const { budget, deadline, retry } = workerRuntimeOptions(context?.getRemainingTimeInMillis() ?? DEFAULT_WORKER_TIMEOUT_MS);
+  const config = await withRedactionKeyFromSecret(loadConfig(process.env), options.secrets);
   return {
-    processChunk: resolveLambdaContainer(retry).get<ProcessChunk>(TOKENS.ProcessChunk),
+    processChunk: resolveLambdaContainer(retry, config).get<ProcessChunk>(TOKENS.ProcessChunk),
     telemetry: createPowertoolsTelemetry(WORKER_SERVICE_NAME),
     timeBudget: { reserveMs: budget.reserveMs, deadline },
   };

@@ -21,12 +21,13 @@ export interface WorkerDependencies {
  * (`ReportBatchItemFailures`), so one bad chunk never sends its neighbours back to the queue. Near its deadline it
  * stops starting chunks and returns the rest as failures, so they are retried at once rather than after the
  * visibility timeout of an invocation that timed out. Dependencies are resolved on the first invocation, with its
- * context (the runtime sizes its retry budget from the time it has).
+ * context (the runtime sizes its retry budget from the time it has, and may read a secret first). A resolve that
+ * fails is tried again on the next invocation.
  */
-export function createWorkerHandler(resolve: (context?: Context) => WorkerDependencies) {
+export function createWorkerHandler(resolve: (context?: Context) => WorkerDependencies | Promise<WorkerDependencies>) {
   let dependencies: WorkerDependencies | undefined;
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
-    dependencies ??= resolve(context);
+    dependencies ??= await resolve(context);
     const { processChunk, telemetry = silentTelemetry, timeBudget } = dependencies;
     telemetry.invocationStarted?.(context);
     timeBudget?.deadline?.begin(context);
