@@ -182,21 +182,21 @@ export class LogPipelineStack extends Stack {
     const removalPolicy = props.destroyOnRemoval === true ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
 
-    this.table = new LogTable(this, 'Table', { removalPolicy });
-    this.chunkQueue = new ChunkQueue(this, 'ChunkQueue', {
+    this.table = new LogTable(this, 'ProcessedLogsTable', { removalPolicy });
+    this.chunkQueue = new ChunkQueue(this, 'LogProcessingQueue', {
       workerTimeout,
       maxReceiveCount: props.maxReceiveCount,
       additionalSenderArns: props.chunkSenderArns,
       removalPolicy,
     });
-    this.ingest = new IngestBucket(this, 'Ingest', {
+    this.ingest = new IngestBucket(this, 'InputLogs', {
       bucketName: props.ingestBucketName,
       keyPrefix: props.ingestKeyPrefix,
       keySuffix: props.ingestKeySuffix,
       objectExpirationDays: props.ingestObjectExpirationDays,
       removalPolicy,
     });
-    this.splitter = new SplitterFunction(this, 'Splitter', {
+    this.splitter = new SplitterFunction(this, 'LogSplitterLambda', {
       chunkQueue: this.chunkQueue,
       table: this.table,
       tuning,
@@ -219,7 +219,7 @@ export class LogPipelineStack extends Stack {
       deadLetterQueue: this.splitter.deadLetterQueue,
       removalPolicy,
     });
-    this.worker = new WorkerFunction(this, 'Worker', {
+    this.worker = new WorkerFunction(this, 'LogProcessorWorker', {
       chunkQueue: this.chunkQueue,
       table: this.table,
       tuning,
@@ -249,10 +249,19 @@ export class LogPipelineStack extends Stack {
       alarmEmail: props.alarmEmail,
     });
 
-    new CfnOutput(this, 'IngestBucketName', { value: this.ingest.bucket.bucketName, description: 'Upload log files here' });
-    new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'Batches and entries' });
-    new CfnOutput(this, 'ChunkQueueUrl', { value: this.chunkQueue.queue.queueUrl });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.chunkQueue.deadLetterQueue.queueUrl });
+    // The architecture document's names (docs/deploy.md maps each to its construct and code)...
+    new CfnOutput(this, 'InputLogsBucketName', { value: this.ingest.bucket.bucketName, description: 'input-logs: upload log files here' });
+    new CfnOutput(this, 'LogProcessingQueueUrl', { value: this.chunkQueue.queue.queueUrl, description: 'log-processing-queue: chunks for LogProcessorWorker' });
+    new CfnOutput(this, 'LogProcessingDeadLetterQueueUrl', {
+      value: this.chunkQueue.deadLetterQueue.queueUrl,
+      description: 'The DLQ of log-processing-queue: chunks dead-lettered with a reason',
+    });
+    new CfnOutput(this, 'ProcessedLogsTableName', { value: this.table.table.tableName, description: 'ProcessedLogsTable: batches and entries' });
+    // ...and the earlier names of the same values, which operators' scripts and docs/operations.md read.
+    new CfnOutput(this, 'IngestBucketName', { value: this.ingest.bucket.bucketName, description: 'Same as InputLogsBucketName' });
+    new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'Same as ProcessedLogsTableName' });
+    new CfnOutput(this, 'ChunkQueueUrl', { value: this.chunkQueue.queue.queueUrl, description: 'Same as LogProcessingQueueUrl' });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.chunkQueue.deadLetterQueue.queueUrl, description: 'Same as LogProcessingDeadLetterQueueUrl' });
     new CfnOutput(this, 'FailedSplitsQueueUrl', { value: this.splitter.deadLetterQueue.queueUrl });
     if (this.trigger.queue !== undefined) {
       new CfnOutput(this, 'TriggerQueueUrl', { value: this.trigger.queue.queueUrl, description: `Feeds the splitter (${this.trigger.trigger} trigger)` });

@@ -125,7 +125,7 @@ export class Deployment {
     return this.options.admin;
   }
 
-  /** An ARN in the template's terms: `{"Fn::GetAtt":["Table710B521B","Arn"]}` (arn:...), or the ARN itself. */
+  /** An ARN in the template's terms: `{"Fn::GetAtt":["ProcessedLogsTable9A2FFD2F","Arn"]}` (arn:...), or the ARN itself. */
   templateTermsOf(arn: string): string {
     const base = arn.replace(/\/index\/.*$/, '');
     for (const [logicalId, resource] of Object.entries(this.resolver.template.Resources)) {

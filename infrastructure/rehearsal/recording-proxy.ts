@@ -47,7 +47,7 @@ export interface RecordingProxyOptions {
   readonly principals: ReadonlyMap<string, ProxyPrincipal>;
   /** The template's resource policies (known once the resources are provisioned). */
   readonly resourcePolicies: () => readonly ResourcePolicy[];
-  /** Shows an ARN the way the template names it (`{"Fn::GetAtt": ["Table...", "Arn"]}`). */
+  /** Shows an ARN the way the template names it (`{"Fn::GetAtt": ["ProcessedLogsTable...", "Arn"]}`). */
   readonly templateTermsOf: (arn: string) => string;
 }
 

@@ -42,7 +42,7 @@ describe('LogPipelineStack', () => {
       >;
       for (const [logicalId, resource] of Object.entries(resources)) {
         if (resource.Type !== 'AWS::Lambda::Function') continue;
-        const name = logicalId.startsWith('Splitter') ? 'splitter' : 'worker';
+        const name = logicalId.startsWith('LogSplitterLambda') ? 'splitter' : 'worker';
         // The code's S3 key is `<asset hash>.zip`; the staged bundle is `asset.<asset hash>/` in the assembly.
         bundles[name] = join(outdir, `asset.${resource.Properties.Code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs');
       }

@@ -116,23 +116,23 @@ describe('LogPipelineStack', () => {
     const defaultStack = createStack({}, { warnings: true });
     defaults = { stack: defaultStack, template: Template.fromStack(defaultStack) };
     ids = {
-      splitter: onlyLogicalId(template, 'AWS::Lambda::Function', 'SplitterHandlerFunction'),
-      worker: onlyLogicalId(template, 'AWS::Lambda::Function', 'WorkerHandlerFunction'),
-      splitterRole: onlyLogicalId(template, 'AWS::IAM::Role', 'SplitterHandlerRole'),
-      workerRole: onlyLogicalId(template, 'AWS::IAM::Role', 'WorkerHandlerRole'),
-      table: onlyLogicalId(template, 'AWS::DynamoDB::Table', 'Table'),
-      chunkQueue: onlyLogicalId(template, 'AWS::SQS::Queue', 'ChunkQueue2'),
-      deadLetterQueue: onlyLogicalId(template, 'AWS::SQS::Queue', 'ChunkQueueDeadLetterQueue'),
-      failedSplits: onlyLogicalId(template, 'AWS::SQS::Queue', 'SplitterDeadLetterQueue'),
-      continuationQueue: onlyLogicalId(template, 'AWS::SQS::Queue', 'SplitterContinuationQueue'),
-      ingestBucket: onlyLogicalId(template, 'AWS::S3::Bucket', 'IngestBucket'),
+      splitter: onlyLogicalId(template, 'AWS::Lambda::Function', 'LogSplitterLambdaHandlerFunction'),
+      worker: onlyLogicalId(template, 'AWS::Lambda::Function', 'LogProcessorWorkerHandlerFunction'),
+      splitterRole: onlyLogicalId(template, 'AWS::IAM::Role', 'LogSplitterLambdaHandlerRole'),
+      workerRole: onlyLogicalId(template, 'AWS::IAM::Role', 'LogProcessorWorkerHandlerRole'),
+      table: onlyLogicalId(template, 'AWS::DynamoDB::Table', 'ProcessedLogsTable'),
+      chunkQueue: onlyLogicalId(template, 'AWS::SQS::Queue', 'LogProcessingQueueED0'),
+      deadLetterQueue: onlyLogicalId(template, 'AWS::SQS::Queue', 'LogProcessingQueueDeadLetterQueue'),
+      failedSplits: onlyLogicalId(template, 'AWS::SQS::Queue', 'LogSplitterLambdaDeadLetterQueue'),
+      continuationQueue: onlyLogicalId(template, 'AWS::SQS::Queue', 'LogSplitterLambdaContinuationQueue'),
+      ingestBucket: onlyLogicalId(template, 'AWS::S3::Bucket', 'InputLogsBucket'),
       alarmTopic: onlyLogicalId(template, 'AWS::SNS::Topic', 'MonitoringAlarmTopic'),
     };
   });
 
   describe('ingest bucket', () => {
     it('blocks all public access, encrypts, and logs server access to the access-log bucket', () => {
-      const accessLogs = onlyLogicalId(template, 'AWS::S3::Bucket', 'IngestAccessLogs');
+      const accessLogs = onlyLogicalId(template, 'AWS::S3::Bucket', 'InputLogsAccessLogs');
       template.hasResourceProperties('AWS::S3::Bucket', {
         BucketName: Match.anyValue(),
         PublicAccessBlockConfiguration: {
@@ -198,7 +198,7 @@ describe('LogPipelineStack', () => {
 
     it('notifies the splitter of every created object, after S3 has been allowed to invoke it for this bucket only', () => {
       const bucket = template.toJSON().Resources[ids.ingestBucket] as Resource;
-      const permission = onlyLogicalId(template, 'AWS::Lambda::Permission', 'IngestAllowS3InvokeSplitter');
+      const permission = onlyLogicalId(template, 'AWS::Lambda::Permission', 'InputLogsAllowS3InvokeSplitter');
 
       expect(bucket.Properties?.NotificationConfiguration).to.deep.equal({
         LambdaConfigurations: [{ Event: 's3:ObjectCreated:*', Function: { 'Fn::GetAtt': [ids.splitter, 'Arn'] } }],
@@ -216,7 +216,7 @@ describe('LogPipelineStack', () => {
 
     it('filters the notification and the read grant by key prefix and suffix when they are set', () => {
       const filtered = Template.fromStack(createStack({ ingestKeyPrefix: 'incoming/', ingestKeySuffix: '.log' }));
-      const splitterRole = onlyLogicalId(filtered, 'AWS::IAM::Role', 'SplitterHandlerRole');
+      const splitterRole = onlyLogicalId(filtered, 'AWS::IAM::Role', 'LogSplitterLambdaHandlerRole');
 
       filtered.hasResourceProperties('AWS::S3::Bucket', {
         NotificationConfiguration: {
@@ -370,7 +370,7 @@ describe('LogPipelineStack', () => {
     });
 
     it('denies SendMessage on the chunk queue to every principal but the splitter and the redrive role', () => {
-      const redriveRole = onlyLogicalId(template, 'AWS::IAM::Role', 'ChunkQueueRedriveRole');
+      const redriveRole = onlyLogicalId(template, 'AWS::IAM::Role', 'LogProcessingQueueRedriveRole');
       const denies = resourcesOfType(template, 'AWS::SQS::QueuePolicy')
         .filter(([, policy]) => JSON.stringify(policy.Properties?.Queues) === JSON.stringify([{ Ref: ids.chunkQueue }]))
         .flatMap(([, policy]) => (policy.Properties?.PolicyDocument as { Statement: Array<Statement & { Condition?: unknown }> }).Statement)
@@ -386,7 +386,7 @@ describe('LogPipelineStack', () => {
     });
 
     it('lets the redrive role, assumable in the account, move DLQ messages back to the chunk queue — nothing else', () => {
-      const redriveRole = onlyLogicalId(template, 'AWS::IAM::Role', 'ChunkQueueRedriveRole');
+      const redriveRole = onlyLogicalId(template, 'AWS::IAM::Role', 'LogProcessingQueueRedriveRole');
       const grants = grantsOf(template, redriveRole);
       const dlq = JSON.stringify({ 'Fn::GetAtt': [ids.deadLetterQueue, 'Arn'] });
 

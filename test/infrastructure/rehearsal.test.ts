@@ -75,8 +75,8 @@ describe('Deployment rehearsal', function () {
       const denied = report.denied.filter((call) => call.principal === worker);
       expect(denied.map((call) => call.action)).to.include('dynamodb:BatchWriteItem');
       expect(denied.every((call) => /^arn:aws:dynamodb:[^:]+:\d+:table\//.test(call.resource))).to.equal(true);
-      expect(text).to.match(/DENIED WorkerHandler\w* \(function code\) BatchWriteItem: dynamodb:BatchWriteItem on arn:aws:dynamodb:\S+:table\//);
-      expect(text).to.include('would be allowed by { "Effect": "Allow", "Action": "dynamodb:BatchWriteItem", "Resource": {"Fn::GetAtt":["Table');
+      expect(text).to.match(/DENIED LogProcessorWorkerHandler\w* \(function code\) BatchWriteItem: dynamodb:BatchWriteItem on arn:aws:dynamodb:\S+:table\//);
+      expect(text).to.include('would be allowed by { "Effect": "Allow", "Action": "dynamodb:BatchWriteItem", "Resource": {"Fn::GetAtt":["ProcessedLogsTable');
     });
 
     it('fails naming the variable when one environment variable is renamed', async () => {

@@ -23,12 +23,12 @@ function onlyLogicalId(template: Template, type: string, idPrefix: string): stri
 /** The ingest bucket's resource and the stack's logical ids the trigger wiring refers to. */
 function wiring(stack: LogPipelineStack) {
   const template = Template.fromStack(stack);
-  const bucketId = onlyLogicalId(template, 'AWS::S3::Bucket', 'IngestBucket');
+  const bucketId = onlyLogicalId(template, 'AWS::S3::Bucket', 'InputLogsBucket');
   return {
     template,
     bucket: template.toJSON().Resources[bucketId] as Resource,
-    splitter: onlyLogicalId(template, 'AWS::Lambda::Function', 'SplitterHandler'),
-    failedSplits: onlyLogicalId(template, 'AWS::SQS::Queue', 'SplitterDeadLetterQueue'),
+    splitter: onlyLogicalId(template, 'AWS::Lambda::Function', 'LogSplitterLambdaHandler'),
+    failedSplits: onlyLogicalId(template, 'AWS::SQS::Queue', 'LogSplitterLambdaDeadLetterQueue'),
     bucketName: stack.resolve(stack.ingest.bucketName) as unknown,
   };
 }
