@@ -14,7 +14,7 @@ const MAPPED_FIELDS = new Set([
 const SERVER_ERROR = /Internal|ServiceUnavailable|ServerException|ServiceFailure|Unavailable/;
 
 /**
- * One CloudTrail record as a compact JSON line (see `cloudTrailRecords`). `eventTime` is the timestamp; the body
+ * One CloudTrail record as a compact JSON line (see `WrappedRecordReader`). `eventTime` is the timestamp; the body
  * is `eventSource eventName` (for Insights events, the source and name they are about). Attributes:
  * `rpc.system` (`aws-api`), `rpc.service` (eventSource), `rpc.method` (eventName), `cloud.provider`,
  * `cloud.region`, `cloud.account.id` (recipientAccountId), `client.address` (sourceIPAddress, which may be a

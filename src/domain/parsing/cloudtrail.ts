@@ -1,8 +1,10 @@
+import { recordsOf } from './wrapped-records.js';
+
 /**
- * AWS CloudTrail delivers one JSON document per file, `{"Records": [ {...}, {...} ]}`, usually on one line and
- * sometimes pretty-printed. logbatch stores one entry per record: the splitter recognises the document with
- * {@link looksLikeCloudTrail} and turns it into record lines with {@link cloudTrailRecords}, which the `cloudtrail`
- * line parser reads.
+ * AWS CloudTrail delivers JSON documents, `{"Records": [ {...}, {...} ]}`, usually one per line and sometimes
+ * pretty-printed. logbatch stores one entry per record: the splitter recognises such a file with
+ * {@link looksLikeCloudTrail} and reads it with `WrappedRecordReader` (CloudTrail is one of the wrapped-record
+ * shapes); {@link cloudTrailRecords} does the same for one whole document in memory.
  */
 
 const CLOUDTRAIL_START = /^\uFEFF?\s*\{\s*"Records"\s*:\s*\[/;
@@ -29,7 +31,7 @@ export function cloudTrailRecords(document: string): string[] {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new Error('CloudTrail document is not a JSON object');
   }
-  const records = (parsed as { Records?: unknown }).Records;
-  if (!Array.isArray(records)) throw new Error('CloudTrail document has no "Records" array');
-  return records.map((record) => JSON.stringify(record));
+  const found = recordsOf(parsed);
+  if (found?.kind !== 'cloudtrail') throw new Error('CloudTrail document has no "Records" array');
+  return found.records.map((record) => JSON.stringify(record));
 }

@@ -71,8 +71,6 @@ const BACKSLASH = 0x5c;
 export class WrappedRecordReader {
   /** The shape of the first complete document: what the file is. */
   kind: WrappedKind | undefined;
-  /** CloudWatch Logs `CONTROL_MESSAGE` documents seen (each counted as one blank line). */
-  controlMessages = 0;
   private readonly parts: string[] = [];
   private bytes = 0;
   private inDocument = false;
@@ -200,7 +198,6 @@ export class WrappedRecordReader {
     this.kind ??= found.kind;
     if (found.control === true) {
       // CloudWatch's own health message: no log event, one line of the file, counted blank.
-      this.controlMessages++;
       this.emit('', out);
       return;
     }
