@@ -19,6 +19,11 @@ export interface LogEntry {
   readonly severityNumber?: number;
   /** The message; for an unparsed line, the raw line. */
   readonly body: string;
+  /**
+   * The event's text as read (a multi-line event's lines joined with `\n`), redacted like the body; set only when it
+   * differs from `body` (an unparsed entry's body already is the raw line) and the event was not truncated.
+   */
+  readonly raw?: string;
   /** Named by OpenTelemetry semantic conventions (`client.address`, `http.request.method`, ...). */
   readonly attributes: Attributes;
   /** The format the line was parsed as (`json`, `text`, `combined`, ...). */

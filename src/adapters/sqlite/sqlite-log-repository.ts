@@ -50,14 +50,14 @@ export class SqliteLogRepository implements LogRepository {
       listBatches: db.prepare('SELECT * FROM batches ORDER BY created_at DESC, batch_id LIMIT ?'),
       insertEntry: db.prepare(
         `INSERT INTO entries (id, line_number, time, observed_time, severity_text, severity_number, body, attributes, format,
-                              parse_error, truncated, original_length, line_count, redactions)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+                              parse_error, truncated, original_length, line_count, redactions, raw)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       ),
       // A redelivered entry: the update trigger keeps the full-text index in step.
       updateEntry: db.prepare(
         `UPDATE entries SET line_number = ?, time = ?, observed_time = ?, severity_text = ?, severity_number = ?,
            body = ?, attributes = ?, format = ?, parse_error = ?, truncated = ?, original_length = ?, line_count = ?,
-           redactions = ?
+           redactions = ?, raw = ?
          WHERE id = ?`,
       ),
       indexBody: db.prepare('INSERT INTO entries_fts (rowid, body) VALUES (?, ?)'),
@@ -167,6 +167,7 @@ export class SqliteLogRepository implements LogRepository {
           entry.originalLength ?? null,
           entry.lineCount ?? null,
           entry.redactions === undefined ? null : JSON.stringify(entry.redactions),
+          entry.raw ?? null,
         ];
         if (insertEntry.run(row).changes === 1) indexBody.run(id, entry.body);
         else updateEntry.run([...row.slice(1), id]);

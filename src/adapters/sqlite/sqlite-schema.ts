@@ -93,6 +93,10 @@ export const SCHEMA_MIGRATIONS: readonly string[] = [
   ALTER TABLE batches ADD COLUMN redacted INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE entries ADD COLUMN redactions TEXT;
   `,
+  // v4 (issue 11): the event's raw text when it differs from the body, for the entry page.
+  `
+  ALTER TABLE entries ADD COLUMN raw TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = SCHEMA_MIGRATIONS.length;

@@ -66,6 +66,7 @@ export interface EntryRow {
   original_length: number | null;
   line_count: number | null;
   redactions: string | null;
+  raw: string | null;
 }
 
 /**
@@ -174,6 +175,7 @@ export class SqliteStore {
     if (row.original_length !== null) entry.originalLength = row.original_length;
     if (row.line_count !== null) entry.lineCount = row.line_count;
     if (row.redactions !== null) entry.redactions = JSON.parse(row.redactions);
+    if (row.raw !== null) entry.raw = row.raw;
     return entry as unknown as LogEntry;
   }
 
