@@ -32,6 +32,11 @@ export interface SplitRequest {
   readonly format?: FormatOption;
   /** Resume a split that handed over (continuation). */
   readonly resume?: SplitResume;
+  /**
+   * Split this object version again into a new batch, named by this request (`backfill --reprocess`): the batch
+   * id is derived from the object and this id, so a redelivered request finds its own batch.
+   */
+  readonly reprocessId?: string;
   /** Hand-overs so far for this object (carried by continuations). */
   readonly handOvers?: number;
   /** Asked after every send; true makes the split stop at the next chunk boundary and return a checkpoint. */
@@ -86,7 +91,7 @@ export class SplitLogObject {
       }
     }
     const source = { bucket, key, etag: info.etag, size: info.size };
-    const batchId = request.resume?.batchId ?? deriveBatchId(source);
+    const batchId = request.resume?.batchId ?? deriveBatchId(source, request.reprocessId);
     const { batch, created } = await this.repository.createBatch({ batchId, source, createdAt: this.clock.now().toISOString() });
     if (!created && request.resume === undefined && !canSplit(batch)) {
       // A redelivered event, or a retry after a crash between SPLIT and completion: finish what is finishable.

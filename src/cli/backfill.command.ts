@@ -15,6 +15,7 @@ export interface BackfillCommandOptions extends AwsTargetOptions {
   readonly until?: Date;
   readonly rate: number;
   readonly dryRun?: boolean;
+  readonly reprocess?: boolean;
   readonly continuationQueueUrl?: string;
   readonly json?: boolean;
 }
@@ -29,6 +30,7 @@ export function backfillCommand(): Command {
     .option('--until <time>', 'only objects last modified before this ISO 8601 time', timeOption('--until'))
     .option('--rate <n/s>', 'objects queued per second at most', rateOption, DEFAULT_BACKFILL_RATE_PER_SECOND)
     .option('--dry-run', 'list and count, queue nothing')
+    .option('--reprocess', 'also split objects already processed again, each into a new batch (the old one stays)')
     .option('--continuation-queue-url <url>', "the splitter's own queue (default: LOGBATCH_CONTINUATION_QUEUE_URL; output ContinuationQueueUrl)")
     .option('--json', 'print the summary as JSON');
   for (const [flags, description] of AWS_TARGET_FLAGS) command.option(flags, description);
@@ -49,21 +51,35 @@ export function backfillCommand(): Command {
       until: options.until,
       ratePerSecond: options.rate,
       dryRun: options.dryRun,
+      reprocess: options.reprocess,
     });
     process.stdout.write(options.json === true ? `${JSON.stringify(summary)}\n` : renderBackfillSummary(options, summary));
   });
 }
 
-export function renderBackfillSummary(options: Pick<BackfillCommandOptions, 'bucket' | 'prefix'>, summary: BackfillSummary): string {
+/** Reprocessed objects the human summary names one by one; `--json` lists them all. */
+const REPROCESSED_SHOWN = 20;
+
+export function renderBackfillSummary(options: Pick<BackfillCommandOptions, 'bucket' | 'prefix' | 'reprocess'>, summary: BackfillSummary): string {
   const rows: Array<[string, number]> = [
     ['objects listed', summary.listed],
     [summary.dryRun ? 'would be queued' : 'queued for splitting', summary.queued],
-    ['skipped as done', summary.skippedDone],
   ];
+  if (options.reprocess === true) {
+    rows.push([summary.dryRun ? 'would be reprocessed' : 'reprocessed (new batch)', summary.reprocessed]);
+    rows.push(['skipped, still processing', summary.skippedDone]);
+  } else rows.push(['skipped as done', summary.skippedDone]);
   if (summary.skippedOutsideRange > 0) rows.push(['outside --since/--until', summary.skippedOutsideRange]);
   const width = Math.max(...rows.map(([label]) => label.length));
   const heading = `backfill s3://${options.bucket}/${options.prefix ?? ''}${summary.dryRun ? ' (dry run: nothing queued)' : ''}`;
-  return `${[heading, ...rows.map(([label, count]) => `  ${label.padEnd(width)}  ${count}`)].join('\n')}\n`;
+  const lines = [heading, ...rows.map(([label, count]) => `  ${label.padEnd(width)}  ${count}`)];
+  const reprocessed = summary.reprocessedBatches ?? [];
+  if (reprocessed.length > 0) {
+    lines.push(`reprocess ${summary.reprocessId}: new batches (the old ones stay; logbatch status <batch> follows one)`);
+    for (const object of reprocessed.slice(0, REPROCESSED_SHOWN)) lines.push(`  ${object.key}  ${object.previousBatchId} -> ${object.batchId}`);
+    if (reprocessed.length > REPROCESSED_SHOWN) lines.push(`  ... and ${reprocessed.length - REPROCESSED_SHOWN} more (--json lists them all)`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function timeOption(flag: string) {

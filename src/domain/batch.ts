@@ -80,12 +80,17 @@ export interface NewBatch {
 
 /**
  * Derives the batch id from the object's identity, so a duplicate S3 event for the same object version finds
- * the same batch, and a new upload under the same key gets a new one.
+ * the same batch, and a new upload under the same key gets a new one. A reprocess (`backfill --reprocess`) names
+ * its request: the same object version then gets a new batch per request, and a redelivered request finds its own.
  */
-export function deriveBatchId(source: ObjectRef): string {
+export function deriveBatchId(source: ObjectRef, reprocessId?: string): string {
   // S3 events carry the ETag bare, HeadObject wraps it in quotes: both must name the same batch.
   const etag = source.etag.replace(/"/g, '');
-  return createHash('sha256').update(`${source.bucket}\u0000${source.key}\u0000${etag}`).digest('hex').slice(0, 24);
+  const identity = `${source.bucket}\u0000${source.key}\u0000${etag}`;
+  return createHash('sha256')
+    .update(reprocessId === undefined ? identity : `${identity}\u0000reprocess\u0000${reprocessId}`)
+    .digest('hex')
+    .slice(0, 24);
 }
 
 export function newBatch(init: NewBatch): Batch {

@@ -51,17 +51,73 @@ const continuationSchema = z.object({
   }),
 });
 
+/**
+ * A request to split an object version again into a new batch (`logbatch backfill --reprocess`), sent to the
+ * splitter's own queue. It is no S3 notification (no `Records`, `detail-type` or `Type`), so nothing S3 sends can
+ * carry one; and the splitter derives the new batch id from the object and `reprocessId`, so a request can only make
+ * a new batch of the object it names, never reach another object's batch.
+ */
+export interface ReprocessRequest {
+  readonly v: 1;
+  readonly reprocess: { readonly reprocessId: string };
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string;
+  readonly size?: number;
+  /** The object's last-modified time (ISO 8601), as an S3 event's time would give it. */
+  readonly lastModified?: string;
+}
+
+const reprocessSchema = z.object({
+  v: z.literal(1),
+  reprocess: z.object({ reprocessId: z.string().min(1).max(128) }),
+  bucket: z.string().min(1),
+  key: z.string().min(1),
+  etag: z.string().min(1),
+  size: z.number().int().nonnegative().optional(),
+  lastModified: z.string().optional(),
+});
+
+/** The reprocess request for an object version (the ETag bare, as S3 events carry it). */
+export function reprocessRequest(
+  object: { readonly bucket: string; readonly key: string; readonly etag: string; readonly size?: number; readonly lastModified?: string },
+  reprocessId: string,
+): ReprocessRequest {
+  return {
+    v: 1,
+    reprocess: { reprocessId },
+    bucket: object.bucket,
+    key: object.key,
+    etag: object.etag.replace(/"/g, ''),
+    ...(object.size === undefined ? {} : { size: object.size }),
+    ...(object.lastModified === undefined ? {} : { lastModified: object.lastModified }),
+  };
+}
+
 export function decodeContinuation(body: string): SplitContinuation {
+  return decodeMessage(continuationSchema, body, 'continuation') as SplitContinuation;
+}
+
+export function decodeReprocessRequest(body: string): ReprocessRequest {
+  return decodeMessage(reprocessSchema, body, 'reprocess request') as ReprocessRequest;
+}
+
+/** True for a message body that claims to be a reprocess request (decode it to know whether it is a valid one). */
+export function isReprocessRequestShaped(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'reprocess' in value;
+}
+
+function decodeMessage(schema: z.ZodType, body: string, what: string): unknown {
   let raw: unknown;
   try {
     raw = JSON.parse(body);
   } catch (error) {
-    throw new MalformedChunkError(`continuation message is not JSON: ${(error as Error).message}`);
+    throw new MalformedChunkError(`${what} message is not JSON: ${(error as Error).message}`);
   }
-  const result = continuationSchema.safeParse(raw);
+  const result = schema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new MalformedChunkError(`continuation message is invalid at ${issue.path.join('.') || 'message'}: ${issue.message}`);
+    throw new MalformedChunkError(`${what} message is invalid at ${issue.path.join('.') || 'message'}: ${issue.message}`);
   }
-  return result.data as SplitContinuation;
+  return result.data;
 }

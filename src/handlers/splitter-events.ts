@@ -1,5 +1,5 @@
 import type { S3Event, S3EventRecord, S3NotificationEvent, SNSEvent, SQSEvent, SQSRecord } from 'aws-lambda';
-import { decodeContinuation, type SplitContinuation } from '../domain/continuation.js';
+import { decodeContinuation, decodeReprocessRequest, isReprocessRequestShaped, type ReprocessRequest, type SplitContinuation } from '../domain/continuation.js';
 import { MalformedChunkError } from '../domain/errors.js';
 
 /** S3 sends `{"Event": "s3:TestEvent", ...}` when a notification is configured; it carries no records. */
@@ -25,7 +25,8 @@ export interface CreatedObject {
 /** What one SQS message on a splitter queue asks for. */
 export type SplitterMessage =
   | { readonly kind: 'objects'; readonly objects: readonly CreatedObject[] }
-  | { readonly kind: 'continuation'; readonly continuation: SplitContinuation };
+  | { readonly kind: 'continuation'; readonly continuation: SplitContinuation }
+  | { readonly kind: 'reprocess'; readonly request: ReprocessRequest };
 
 /** One unit of the splitter's work: a record of a direct event, or an SQS message (reported alone when it fails). */
 export type SplitterWorkItem =
@@ -57,9 +58,11 @@ export function splitterWorkItems(event: SplitterEvent): SplitterWorkItem[] {
 
 /**
  * Reads the body of a message on a splitter queue: an S3 notification (as S3 sends it to a queue, wrapped in an SNS
- * envelope, or delivered raw by SNS), an EventBridge event from S3 (a rule targeting the queue), or a continuation
- * (`src/domain/continuation.ts`). The shapes do not overlap: a continuation has `v`, `resume` and no `Records`,
- * `detail-type` or `Type`. Throws `MalformedChunkError` for anything else.
+ * envelope, or delivered raw by SNS), an EventBridge event from S3 (a rule targeting the queue), a continuation or
+ * a reprocess request (`src/domain/continuation.ts`). The shapes do not overlap: a continuation has `v`, `resume`,
+ * a reprocess request `v`, `reprocess`, and neither has `Records`, `detail-type` or `Type`. Whatever an S3
+ * notification carries besides its objects is ignored, so no S3 event (whatever its key) asks for a reprocess.
+ * Throws `MalformedChunkError` for anything else.
  */
 export function readSplitterMessage(body: string): SplitterMessage {
   const parsed = parseJson(body);
@@ -68,11 +71,12 @@ export function readSplitterMessage(body: string): SplitterMessage {
   if (isSnsEnvelope(parsed)) {
     throw new MalformedChunkError(`SNS message on the splitter's queue is not an S3 notification: ${preview(parsed.Message)}`);
   }
+  if (isReprocessRequestShaped(parsed)) return { kind: 'reprocess', request: decodeReprocessRequest(body) };
   try {
     return { kind: 'continuation', continuation: decodeContinuation(body) };
   } catch (error) {
     throw new MalformedChunkError(
-      `message on the splitter's queue is neither an S3 notification (direct, SNS or EventBridge) nor a continuation: ${(error as Error).message}`,
+      `message on the splitter's queue is neither an S3 notification (direct, SNS or EventBridge), a continuation nor a reprocess request: ${(error as Error).message}`,
       { cause: error },
     );
   }

@@ -97,6 +97,9 @@ async function split(
       const message = readSplitterMessage(item.record.body);
       if (message.kind === 'objects') {
         await splitObjects(message.objects);
+      } else if (message.kind === 'reprocess') {
+        const { reprocess, bucket, key, etag, size, lastModified } = message.request;
+        await execute({ bucket, key, etag, size, lastModified, reprocessId: reprocess.reprocessId });
       } else {
         const { continuation } = message;
         await execute({

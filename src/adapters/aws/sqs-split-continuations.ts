@@ -5,7 +5,7 @@ import type { SplitContinuations } from '../../application/ports/split-continuat
 import { objectCreatedEvent } from '../../local/aws-events.js';
 import type { AwsConfig } from '../../config/config.js';
 import { AWS_TOKENS } from '../../di/aws.tokens.js';
-import type { SplitContinuation } from '../../domain/continuation.js';
+import { reprocessRequest, type SplitContinuation } from '../../domain/continuation.js';
 import { ConfigurationError } from '../../domain/errors.js';
 import { type RetryPolicy, retryPolicy, withTransientRetries } from './retry.js';
 
@@ -38,11 +38,19 @@ export class SqsSplitContinuations implements SplitContinuations {
 
   /** Sends an S3 `ObjectCreated` notification for `object` to the continuation queue, which the splitter consumes. */
   async requestSplit(object: ObjectInfo): Promise<void> {
+    await this.queueForSplit(object, JSON.stringify(objectCreatedEvent(object)));
+  }
+
+  /** Sends a reprocess request for `object` to the continuation queue. */
+  async requestReprocess(object: ObjectInfo, reprocessId: string): Promise<void> {
+    await this.queueForSplit(object, JSON.stringify(reprocessRequest(object, reprocessId)));
+  }
+
+  private async queueForSplit(object: ObjectInfo, body: string): Promise<void> {
     const queueUrl = this.config.continuationQueueUrl;
     if (queueUrl === undefined) {
       throw new ConfigurationError(`cannot queue s3://${object.bucket}/${object.key} for a split: LOGBATCH_CONTINUATION_QUEUE_URL is not set`);
     }
-    const body = JSON.stringify(objectCreatedEvent(object));
     await withTransientRetries(() => this.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body })), this.retry);
   }
 

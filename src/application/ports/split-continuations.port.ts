@@ -12,4 +12,9 @@ export interface SplitContinuations {
    * it takes an upload's event from a queue (a backfill).
    */
   requestSplit(object: ObjectInfo): Promise<void>;
+  /**
+   * Queues an object version already split for a split into a new batch, named by `reprocessId` (a backfill with
+   * `--reprocess`): a reprocess request (`src/domain/continuation.ts`), which no S3 notification can stand for.
+   */
+  requestReprocess(object: ObjectInfo, reprocessId: string): Promise<void>;
 }

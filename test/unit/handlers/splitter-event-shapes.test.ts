@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { deriveBatchId } from '../../../src/domain/batch.js';
+import { reprocessRequest } from '../../../src/domain/continuation.js';
 import type { SplitterEvent } from '../../../src/handlers/splitter.js';
 import {
   eventBridgeObjectCreatedFactory,
@@ -108,6 +109,56 @@ describe('createSplitterHandler', () => {
 
       expect(result.outcomes).to.deep.equal([]);
       expect(result.batchItemFailures).to.deep.equal([]);
+    });
+  });
+
+  describe('reprocess requests', () => {
+    it('splits an object already split into a new batch, and a redelivered request finds that batch', async () => {
+      const { pipeline, etag, size, batchId } = pipelineWithObject();
+      await pipeline.splitter(s3EventFactory({ key: KEY, etag, size }));
+      const request = JSON.stringify(reprocessRequest({ bucket: BUCKET, key: KEY, etag: `"${etag}"`, size }, 'r1'));
+
+      const result = await pipeline.splitter(sqsEventFactory([request, request]));
+
+      expect(result.outcomes).to.deep.equal(['split', 'duplicate']);
+      expect(result.batchItemFailures).to.deep.equal([]);
+      expect(await splitLines(pipeline, deriveBatchId({ bucket: BUCKET, key: KEY, etag }, 'r1'))).to.equal(3);
+      expect((await pipeline.repository.listBatches()).map((batch) => batch.batchId).sort()).to.deep.equal([batchId, deriveBatchId({ bucket: BUCKET, key: KEY, etag }, 'r1')].sort());
+    });
+
+    it('cannot be forged by an S3 event: fields beside the records, a key spelling a request, SNS and direct invocations give no new batch', async () => {
+      const { pipeline, etag, size, batchId } = pipelineWithObject();
+      await pipeline.splitter(s3EventFactory({ key: KEY, etag, size }));
+      const request = reprocessRequest({ bucket: BUCKET, key: KEY, etag, size }, 'forged');
+      const withExtra = { ...s3EventFactory({ key: KEY, etag, size }), reprocess: request.reprocess, v: 1 };
+      const eventBridge = eventBridgeObjectCreatedFactory({ key: KEY, etag, size }) as Record<string, unknown>;
+      const eventBridgeWithExtra = { ...eventBridge, reprocess: request.reprocess, detail: { ...(eventBridge.detail as object), reprocess: request.reprocess } };
+      const spelledKey = JSON.stringify(request);
+      const spelled = pipeline.objectStore.put(BUCKET, spelledKey, logFile(['x']));
+
+      const queued = await pipeline.splitter(
+        sqsEventFactory([JSON.stringify(withExtra), JSON.stringify(eventBridgeWithExtra), snsEnvelopeFactory(request), JSON.stringify(s3EventFactory({ key: spelledKey, etag: spelled.etag.replace(/"/g, ''), size: spelled.size }))]),
+      );
+      const direct = await pipeline.splitter(withExtra as never);
+      const directRequest = await pipeline.splitter(request as never);
+
+      expect(queued.outcomes).to.deep.equal(['duplicate', 'duplicate', 'split']);
+      expect(queued.batchItemFailures).to.deep.equal([{ itemIdentifier: 'm-2' }]);
+      expect(direct.outcomes).to.deep.equal(['duplicate']);
+      expect(directRequest.outcomes).to.deep.equal([]);
+      const batches = await pipeline.repository.listBatches();
+      expect(batches.map((batch) => batch.source.key).sort()).to.deep.equal([KEY, spelledKey].sort());
+      expect(batches.map((batch) => batch.batchId)).to.include(batchId);
+    });
+
+    it('fails a malformed request as its message alone', async () => {
+      const { pipeline, etag, size } = pipelineWithObject();
+      const good = JSON.stringify(reprocessRequest({ bucket: BUCKET, key: KEY, etag, size }, 'r1'));
+
+      const result = await pipeline.splitter(sqsEventFactory([JSON.stringify({ v: 1, reprocess: {}, bucket: BUCKET, key: KEY, etag }), good]));
+
+      expect(result.outcomes).to.deep.equal(['split']);
+      expect(result.batchItemFailures).to.deep.equal([{ itemIdentifier: 'm-0' }]);
     });
   });
 
