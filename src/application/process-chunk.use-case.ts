@@ -52,6 +52,7 @@ export class ProcessChunk {
     this.policy = {
       filter: compileEventFilter(settings.filters),
       redactor: Redactor.compile(settings.redaction),
+      keepRaw: repository.keepsRaw !== false,
     };
   }
 

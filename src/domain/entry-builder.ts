@@ -12,8 +12,13 @@ import type { Redactor } from './redaction/redactor.js';
 export interface EntryPolicy {
   /** Drops events by their raw text and entries by their parsed severity; the dropped lines count as `filtered`. */
   readonly filter?: EventFilter;
-  /** Replaces secrets in each kept entry; an entry with a replacement counts as `redacted`. */
+  /** Replaces secrets in each kept entry (its `raw` too); an entry with a replacement counts as `redacted`. */
   readonly redactor?: Redactor;
+  /**
+   * Keep each parsed entry's event text in `raw` (when it differs from the body and the event was not truncated);
+   * false for a store that leaves `raw` out (the `--out` file), so it costs nothing there. @default true
+   */
+  readonly keepRaw?: boolean;
 }
 
 /**
@@ -30,6 +35,7 @@ export function buildEntries(
   const textFilter = filter?.matchesText === true ? filter : undefined;
   const minSeverity = filter?.minSeverityNumber;
   const redactor = policy.redactor;
+  const keepRaw = policy.keepRaw !== false;
   const parse = lineParserFor(message.format) ?? parseTextLine;
   // An unparsed line of a mixed file is not JSON: it is recorded under the file's other format.
   const unparsedFormat = mixedOtherFormat(message.format) ?? message.format;
@@ -82,6 +88,9 @@ export function buildEntries(
         severityText: record.severityText,
         severityNumber: record.severityNumber,
         body: record.body,
+        // The event text is at most the body's budget (maxEventBytes); a longer one was cut on the way in (truncated),
+        // and a cut raw line is left out rather than shown as if it were the line.
+        raw: keepRaw && originalLength === undefined && record.body !== text ? text : undefined,
         attributes: record.attributes,
         format: result.format ?? message.format,
       };

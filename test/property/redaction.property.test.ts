@@ -114,6 +114,49 @@ describe('Redactor (property)', () => {
     );
   });
 
+  it('never keeps a planted secret in the raw text of a JSON line, nested under a secret-named key or escaped', () => {
+    fc.assert(
+      fc.property(cleanText, planted, secretValue, fc.constantFrom('credentials', 'secret', 'escaped'), (text, secret, value, where) => {
+        // A value under a secret-named object is replaced whole in the attributes, where no detector sees it in the
+        // line; an escaped character hides a planted secret from the detectors run on the line's text.
+        const line =
+          where === 'escaped'
+            ? JSON.stringify({ level: 'info', msg: `${text} ${secret.text}` }).replace(secret.secret, (found) => `${found[0]}\\u${found.charCodeAt(1).toString(16).padStart(4, '0')}${found.slice(2)}`)
+            : JSON.stringify({ level: 'info', msg: text, [where]: { user: 'web', pin: value, list: [value] } });
+        const leak = where === 'escaped' ? secret.secret : value;
+        const { entries } = buildEntries(chunkOf('json', [line]), observedAt, { redactor });
+
+        expect(entries[0].raw ?? '').to.not.include(leak);
+        expect(JSON.stringify(entries)).to.not.include(leak);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('never keeps a planted secret in the raw text of a text, syslog or logfmt line, and keeps the raw text of clean lines', () => {
+    fc.assert(
+      fc.property(
+        cleanText,
+        planted,
+        fc.constantFrom(
+          (t: string) => `2026-11-26 09:00:00,001 INFO [main] ${t}`,
+          (t: string) => `<38>Nov 26 09:00:00 web-1 app[991]: ${t}`,
+          (t: string) => `ts=2026-11-26T09:00:00Z level=info msg=${JSON.stringify(t)}`,
+        ),
+        (text, secret, lineOf) => {
+          const format = lineOf('x').startsWith('<38>') ? 'syslog' : lineOf('x').startsWith('ts=') ? 'logfmt' : 'text';
+          const line = lineOf(`${text} ${secret.text}`);
+          const clean = lineOf(text);
+          const { entries } = buildEntries(chunkOf(format, [line, clean]), observedAt, { redactor });
+
+          expect(JSON.stringify(entries)).to.not.include(secret.secret);
+          if (entries[1].parseError === undefined && entries[1].body !== clean) expect(entries[1].raw).to.equal(clean);
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
   it('stores clean JSON lines exactly as without redaction', () => {
     fc.assert(
       fc.property(cleanText, cleanText, (message, detail) => {

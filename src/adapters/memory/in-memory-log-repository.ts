@@ -36,12 +36,15 @@ export class InMemoryLogRepository implements LogRepository {
   /** Each batch's entries in line order, kept until the batch's next write, so paging a large batch sorts once. */
   private readonly sortedEntries = new Map<string, LogEntry[]>();
   private readonly retainEntries: boolean;
+  /** Entries' `raw` is kept exactly when entries are. */
+  readonly keepsRaw: boolean;
   protected readonly now: () => Date;
   /** Entries written (rewrites included): what a store would have been asked to write. */
   entryWrites = 0;
 
   constructor(options: InMemoryLogRepositoryOptions = {}) {
     this.retainEntries = options.retainEntries ?? true;
+    this.keepsRaw = this.retainEntries;
     this.now = options.now ?? (() => new Date());
   }
 

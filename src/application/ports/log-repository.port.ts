@@ -25,6 +25,11 @@ export interface SplitTotals {
  * redelivery: entries are keyed by (batchId, lineNumber) and a chunk's progress is counted once.
  */
 export interface LogRepository {
+  /**
+   * False when the store leaves out entries' `raw` text (the `--out` JSON Lines file, a run that keeps no entries):
+   * the worker then does not build it. @default true
+   */
+  readonly keepsRaw?: boolean;
   /** Creates the batch unless it exists; a duplicate S3 event gets the existing batch and `created: false`. */
   createBatch(init: NewBatch): Promise<{ batch: Batch; created: boolean }>;
   getBatch(batchId: string): Promise<Batch | undefined>;

@@ -97,6 +97,12 @@ export class Redactor {
   /** `secret-field` is on: a value under a secret-named attribute is replaced whole. */
   private readonly secretKeys: boolean;
   private counts: Record<string, number> | undefined;
+  /**
+   * While an entry with `raw` is redacted: the values replaced in its body and attributes, looked for in its redacted
+   * raw text afterwards; `rawUncheckable` when one of them (a number under a secret-named key) has no one text form.
+   */
+  private replaced: string[] | undefined;
+  private rawUncheckable = false;
 
   private constructor(detectors: CompiledDetector[], settings: RedactionSettings) {
     this.detectors = detectors;
@@ -128,17 +134,48 @@ export class Redactor {
     return detectors.length === 0 ? undefined : new Redactor(detectors, settings);
   }
 
-  /** The entry with its secrets replaced and `redactions` set, or the same entry when nothing matched. */
+  /**
+   * The entry with its secrets replaced and `redactions` set, or the same entry when nothing matched. Its `raw` text
+   * goes through the same detectors (see {@link redactRaw}); `redactions` counts each kind once per value, taking the
+   * larger of the parsed fields' and the raw text's count.
+   */
   redactEntry(entry: LogEntry, rawText: string): LogEntry {
     if (this.eventGate !== undefined && !this.eventGate.test(rawText)) return entry;
     this.counts = undefined;
+    this.replaced = entry.raw === undefined ? undefined : [];
+    this.rawUncheckable = false;
     const body = this.redactString(entry.body);
     const attributes = this.redactAttributes(entry.attributes, false);
     const parseError = entry.parseError === undefined ? undefined : this.redactString(entry.parseError);
+    const raw = entry.raw === undefined ? undefined : this.redactRaw(entry.raw);
     const counts = this.counts;
     if (counts === undefined) return entry;
     this.counts = undefined;
-    return { ...entry, body, attributes, ...(parseError === undefined ? {} : { parseError }), redactions: counts };
+    return { ...entry, body, ...(entry.raw === undefined ? {} : { raw }), attributes, ...(parseError === undefined ? {} : { parseError }), redactions: counts };
+  }
+
+  /**
+   * The raw text with the same detectors run over it, or undefined (left out) when a secret may survive in it. The
+   * body and attributes were redacted as parsed values, and a value can sit in the raw text where no detector sees it
+   * there: nested under a secret-named key, JSON- or percent-escaped. So every value replaced in the parsed fields is
+   * looked for in the redacted raw text, as it is and unescaped; one found, or a replaced number (no single text
+   * form), leaves the raw text out.
+   */
+  private redactRaw(raw: string): string | undefined {
+    const replaced = this.replaced ?? [];
+    const parsedCounts = this.counts;
+    this.replaced = undefined;
+    this.counts = undefined;
+    const redacted = this.redactString(raw);
+    const rawCounts = this.counts as Record<string, number> | undefined;
+    if (parsedCounts !== undefined) {
+      for (const kind in rawCounts) parsedCounts[kind] = Math.max(parsedCounts[kind] ?? 0, rawCounts[kind]);
+      this.counts = parsedCounts;
+    }
+    if (this.rawUncheckable) return undefined;
+    if (replaced.length === 0) return redacted;
+    const unescaped = /[\\%]/.test(redacted) ? unescapeForSearch(redacted) : redacted;
+    return replaced.some((secret) => redacted.includes(secret) || unescaped.includes(secret)) ? undefined : redacted;
   }
 
   /** The text with every match of the selected detectors replaced (counted in the current entry's counts). */
@@ -165,9 +202,11 @@ export class Redactor {
           prefix += quoted[1];
           secret = quoted[2];
           this.count(detector.name);
+          this.replaced?.push(secret);
           return prefix + this.mask(detector.name, secret) + quoted[1] + match.slice(end);
         }
         this.count(detector.name);
+        this.replaced?.push(secret);
         return prefix + this.mask(detector.name, secret) + match.slice(end);
       });
     }
@@ -194,11 +233,13 @@ export class Redactor {
       if (!secret) return this.redactString(value);
       if (value === '' || value.startsWith('[REDACTED:')) return value;
       this.count('secret-field');
+      this.replaced?.push(value);
       return this.mask('secret-field', value);
     }
     if (typeof value === 'number') {
       if (!secret) return value;
       this.count('secret-field');
+      this.rawUncheckable = true;
       return this.mask('secret-field', String(value));
     }
     if (value === null || typeof value === 'boolean') return value;
@@ -223,6 +264,23 @@ export class Redactor {
 }
 
 const QUOTED = /^(\\?["'])([\s\S]+)\1$/;
+
+const JSON_ESCAPES: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f' };
+
+/** The text with JSON string escapes and percent-escapes decoded, to look for a value a parser decoded from it. */
+function unescapeForSearch(text: string): string {
+  return text
+    .replace(/\\u([0-9a-fA-F]{4})|\\([\s\S])/g, (_match, hex: string | undefined, escaped: string) =>
+      hex === undefined ? (JSON_ESCAPES[escaped] ?? escaped) : String.fromCharCode(Number.parseInt(hex, 16)),
+    )
+    .replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run.replace(/%([0-9a-fA-F]{2})/g, (_match, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+      }
+    });
+}
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

@@ -70,4 +70,40 @@ describe('buildEntries', () => {
       expect(entries[0]).to.deep.include({ lineNumber: 42, lineCount: 2 });
     });
   });
+
+  describe('raw text', () => {
+    const lines = [
+      '{"level":"error","msg":"boom","user":"bob"}',
+      '{"level":"error",\n "msg":"spans two lines"}',
+      null,
+      'not json at all',
+      '{"level":"info","msg":"cut',
+      'a line that is its own body',
+    ];
+
+    it('keeps the event text of a parsed entry whose body differs from it, a multi-line event joined with \\n', () => {
+      const json = buildEntries(chunkMessage({ format: 'json', lines: lines.slice(0, 1) }), observedAt).entries;
+      const multiLine = buildEntries(chunkMessage({ format: 'json', lines: lines.slice(1, 3) }), observedAt).entries;
+      const syslog = buildEntries(chunkMessage({ format: 'syslog', lines: ['<38>Nov 26 09:00:00 web-1 app[991]: started'] }), observedAt).entries;
+
+      expect(json[0]).to.deep.include({ body: 'boom', raw: lines[0] });
+      expect(multiLine[0]).to.deep.include({ body: 'spans two lines', lineCount: 2, raw: '{"level":"error",\n "msg":"spans two lines"}' });
+      expect(syslog[0]).to.deep.include({ body: 'started', raw: '<38>Nov 26 09:00:00 web-1 app[991]: started' });
+    });
+
+    it('leaves raw out for an unparsed line, a truncated event, a body that is the line, and when not kept', () => {
+      const json = buildEntries(chunkMessage({ format: 'json', lines: lines.slice(3, 5), truncated: { 1: 200_000 } }), observedAt).entries;
+      const plain = buildEntries(chunkMessage({ format: 'text', lines: lines.slice(5) }), observedAt).entries;
+      const truncatedSyslog = buildEntries(chunkMessage({ format: 'syslog', lines: ['<38>Nov 26 09:00:00 web-1 app[991]: cut'], truncated: { 0: 200_000 } }), observedAt).entries;
+      const notKept = buildEntries(chunkMessage({ format: 'json', lines: lines.slice(0, 1) }), observedAt, { keepRaw: false }).entries;
+
+      expect(json.map((entry) => [entry.parseError !== undefined, entry.raw])).to.deep.equal([
+        [true, undefined],
+        [true, undefined],
+      ]);
+      expect(plain[0]).to.deep.include({ body: lines[5], raw: undefined });
+      expect(truncatedSyslog[0]).to.deep.include({ body: 'cut', truncated: true, raw: undefined });
+      expect(notKept[0].raw).to.equal(undefined);
+    });
+  });
 });

@@ -86,5 +86,43 @@ describe('Redactor', () => {
       expect(compile('defaults')!.redactEntry(entryOf('ok', { user: 'bob' }), 'ok user bob').redactions).to.equal(undefined);
       expect(compile('defaults,-secret-field')!.redactEntry(entry, 'ok password x')).to.equal(entry);
     });
+
+    it('redacts the raw text with the same detectors, counting each kind once per value', () => {
+      const raw = '{"msg":"login","password":"hunter2-raw","key":"AKIAQ7FIXTUREXMPL3KY"}';
+      const entry = { ...entryOf('login', { password: 'hunter2-raw', key: 'AKIAQ7FIXTUREXMPL3KY' }), raw };
+
+      const redacted = compile('defaults')!.redactEntry(entry, raw);
+
+      expect(redacted.raw).to.equal('{"msg":"login","password":"[REDACTED:secret-field]","key":"[REDACTED:aws-access-key]"}');
+      expect(redacted.redactions).to.deep.equal({ 'secret-field': 1, 'aws-access-key': 1 });
+    });
+
+    it('redacts and counts a secret that only the raw text holds', () => {
+      const raw = '2026-11-26 INFO [AKIAQ7FIXTUREXMPL3KY] started';
+      const entry = { ...entryOf('started'), raw };
+
+      const redacted = compile('defaults')!.redactEntry(entry, raw);
+
+      expect(redacted.raw).to.equal('2026-11-26 INFO [[REDACTED:aws-access-key]] started');
+      expect(redacted.body).to.equal('started');
+      expect(redacted.redactions).to.deep.equal({ 'aws-access-key': 1 });
+    });
+
+    it('leaves the raw text out when a value replaced in the attributes still shows in it, as it is or escaped', () => {
+      const nested = '{"msg":"oauth","credentials":{"user":"web","pin":"nested-pin-4242"}}';
+      const escaped = '{"msg":"key AKIA\\u0051\\u0037FIXTUREXMPL3KY"}';
+      const number = '{"msg":"card","credentials":{"pin":4242}}';
+      const redactor = compile('defaults')!;
+
+      const fromNested = redactor.redactEntry({ ...entryOf('oauth', { credentials: { user: 'web', pin: 'nested-pin-4242' } }), raw: nested }, nested);
+      const fromEscaped = redactor.redactEntry({ ...entryOf('key AKIAQ7FIXTUREXMPL3KY'), raw: escaped }, escaped);
+      const fromNumber = redactor.redactEntry({ ...entryOf('card', { credentials: { pin: 4242 } }), raw: number }, number);
+
+      expect(fromNested.attributes.credentials).to.deep.equal({ user: '[REDACTED:secret-field]', pin: '[REDACTED:secret-field]' });
+      expect(fromNested.raw).to.equal(undefined);
+      expect(fromEscaped.body).to.equal('key [REDACTED:aws-access-key]');
+      expect(fromEscaped.raw).to.equal(undefined);
+      expect(fromNumber.raw).to.equal(undefined);
+    });
   });
 });
