@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { expect } from 'chai';
+import { LogBatchPipeline } from '../../infrastructure/lib/log-batch-pipeline.js';
 import { LogPipelineStack } from '../../infrastructure/lib/log-pipeline-stack.js';
 import { cdkJsonContext, inlineHandlers } from './stack-fixture.js';
 
@@ -32,12 +33,15 @@ describe('LogPipelineStack', () => {
     let stack: LogPipelineStack;
     let resources: Record<string, Resource>;
     let outputs: Record<string, { Value: unknown }>;
-    /** The logical id of the one resource at `<stack>/<path>` (metadata `aws:cdk:path`, as `cdk synth` writes it). */
+    /**
+     * The logical id of the one resource at `<stack>/Default/<path>` (metadata `aws:cdk:path`, as `cdk synth` writes
+     * it). The parts are children of the stack's `LogBatchPipeline`, whose id `Default` CDK leaves out of logical ids.
+     */
     const logicalIdAt = (path: string, type: string): string => {
       const ids = Object.entries(resources)
-        .filter(([, resource]) => resource.Type === type && resource.Metadata?.['aws:cdk:path'] === `${stackName}/${path}/Resource`)
+        .filter(([, resource]) => resource.Type === type && resource.Metadata?.['aws:cdk:path'] === `${stackName}/Default/${path}/Resource`)
         .map(([id]) => id);
-      expect(ids, `${type} at ${stackName}/${path}`).to.have.length(1);
+      expect(ids, `${type} at ${stackName}/Default/${path}`).to.have.length(1);
       return ids[0]!;
     };
 
@@ -50,9 +54,11 @@ describe('LogPipelineStack', () => {
       outputs = template.Outputs;
     });
 
-    it('are the top-level construct ids', () => {
-      const ids = stack.node.children.map((child) => child.node.id);
+    it("are the construct ids under the stack's one LogBatchPipeline (id Default, which logical ids leave out)", () => {
+      const pipeline = stack.node.findChild('Default');
+      const ids = pipeline.node.children.map((child) => child.node.id);
 
+      expect(pipeline).to.be.instanceOf(LogBatchPipeline);
       expect(ids).to.include.members(['InputLogs', 'LogSplitterLambda', 'LogProcessingQueue', 'LogProcessorWorker', 'ProcessedLogsTable']);
     });
 

@@ -41,9 +41,9 @@ describe('LogPipelineStack', () => {
       const acknowledged = acknowledgements(stack);
 
       expect(acknowledged.map(({ path, id }) => `${path} ${id.replace(/\[Resource::.*\]$/, '[Resource::…]')}`).sort()).to.deep.equal([
-        'LogBatchTest/LogProcessorWorker/Handler/Function AwsSolutions-L1',
-        'LogBatchTest/LogSplitterLambda/Handler/Function AwsSolutions-L1',
-        'LogBatchTest/LogSplitterLambda/Handler/Role AwsSolutions-IAM5[Resource::…]',
+        'LogBatchTest/Default/LogProcessorWorker/Handler/Function AwsSolutions-L1',
+        'LogBatchTest/Default/LogSplitterLambda/Handler/Function AwsSolutions-L1',
+        'LogBatchTest/Default/LogSplitterLambda/Handler/Role AwsSolutions-IAM5[Resource::…]',
       ]);
       for (const { id, reason } of acknowledged) {
         expect(reason, id).to.be.a('string').with.length.greaterThan(40);

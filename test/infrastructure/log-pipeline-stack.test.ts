@@ -713,7 +713,7 @@ describe('LogPipelineStack', () => {
         expect(alarm.Properties?.OKActions, id).to.deep.equal([{ Ref: topic }]);
       }
       defaults.template.resourceCountIs('AWS::SNS::Subscription', 0);
-      Annotations.fromStack(defaults.stack).hasWarning('/LogBatchTest/Monitoring', Match.stringLikeRegexp('alarms reach nobody'));
+      Annotations.fromStack(defaults.stack).hasWarning('/LogBatchTest/Default/Monitoring', Match.stringLikeRegexp('alarms reach nobody'));
       Annotations.fromStack(createStack({ alarmEmail: 'ops@example.com' }, { warnings: true })).hasNoWarning('*', Match.stringLikeRegexp('alarms reach nobody'));
     });
 

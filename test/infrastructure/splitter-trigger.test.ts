@@ -29,7 +29,7 @@ function wiring(stack: LogPipelineStack) {
     bucket: template.toJSON().Resources[bucketId] as Resource,
     splitter: onlyLogicalId(template, 'AWS::Lambda::Function', 'LogSplitterLambdaHandler'),
     failedSplits: onlyLogicalId(template, 'AWS::SQS::Queue', 'LogSplitterLambdaDeadLetterQueue'),
-    bucketName: stack.resolve(stack.ingest.bucketName) as unknown,
+    bucketName: stack.resolve(stack.pipeline.ingest!.bucketName) as unknown,
   };
 }
 

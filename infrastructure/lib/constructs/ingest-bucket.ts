@@ -61,7 +61,7 @@ export interface IngestBucketProps {
   readonly objectExpirationDays?: number;
 }
 
-const BUCKET_NAME = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+export const BUCKET_NAME = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /**
  * The bucket users upload log files to: all public access blocked, S3-managed encryption, TLS-only bucket policy,

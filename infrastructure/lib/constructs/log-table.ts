@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
@@ -45,6 +45,16 @@ export interface LogTableProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Physical name of the table. A fixed name cannot be replaced by an update, and two stacks cannot share it.
+   * @default - a name CloudFormation generates
+   */
+  readonly tableName?: string;
+  /**
+   * Point-in-time recovery (35 days of continuous backups).
+   * @default true
+   */
+  readonly pointInTimeRecovery?: boolean;
 }
 
 /**
@@ -63,12 +73,16 @@ export class LogTable extends Construct {
     if (removalPolicy !== RemovalPolicy.RETAIN && removalPolicy !== RemovalPolicy.DESTROY) {
       throw new InvalidPropsError('LogTable', 'removalPolicy', `expected RETAIN or DESTROY, got ${removalPolicy}`);
     }
+    if (props.tableName !== undefined && !Token.isUnresolved(props.tableName) && !/^[A-Za-z0-9_.-]{3,255}$/.test(props.tableName)) {
+      throw new InvalidPropsError('LogTable', 'tableName', `expected 3 to 255 of A-Z a-z 0-9 _ . -, got "${props.tableName}"`);
+    }
 
     this.table = new Table(this, 'Table', {
       partitionKey: { name: LOG_TABLE_SCHEMA.partitionKey, type: AttributeType.STRING },
       sortKey: { name: LOG_TABLE_SCHEMA.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      tableName: props.tableName,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? true },
       timeToLiveAttribute: LOG_TABLE_SCHEMA.ttlAttribute,
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
       removalPolicy,
