@@ -4,7 +4,7 @@ import type { LogRepository } from '../application/ports/log-repository.port.js'
 import { InvalidQueryError, type QueryRequest, QueryEntries } from '../application/query-entries.use-case.js';
 import type { Batch } from '../domain/batch.js';
 import { LogBatchError } from '../domain/errors.js';
-import type { LogEntry } from '../domain/log-entry.js';
+import { exportedEntry, type LogEntry } from '../domain/log-entry.js';
 import { TOKENS } from '../di/tokens.js';
 import { AWS_TARGET_FLAGS, type AwsTargetOptions } from './aws-target-flags.js';
 import { integerOption } from './numeric-options.js';
@@ -97,7 +97,7 @@ export function queryCommand(): Command {
       }
       const page = await asUsageAsync(() => query.find(request));
       if (options.json === true) {
-        if (page.items.length > 0) process.stdout.write(`${page.items.map((entry) => JSON.stringify(entry)).join('\n')}\n`);
+        if (page.items.length > 0) process.stdout.write(`${page.items.map((entry) => JSON.stringify(exportedEntry(entry))).join('\n')}\n`);
       } else {
         print(await renderEntries(page.items, backend.repository));
       }

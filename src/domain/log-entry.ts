@@ -40,6 +40,16 @@ export interface LogEntry {
   readonly redactions?: Readonly<Record<string, number>>;
 }
 
+/**
+ * An entry as `--out` and `query --json` write it: without `raw`, which for a JSON log would repeat the whole line
+ * (the page and its API show `raw`; the stores keep it).
+ */
+export function exportedEntry(entry: LogEntry): LogEntry {
+  if (entry.raw === undefined) return entry;
+  const { raw: _raw, ...exported } = entry;
+  return exported;
+}
+
 /** What a parser extracts from one line; the pipeline adds the tracking keys. */
 export interface ParsedRecord {
   readonly timestamp?: string;

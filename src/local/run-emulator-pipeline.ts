@@ -13,6 +13,7 @@ import {
 import { RequestCounter } from '../adapters/instrumentation/request-counter.js';
 import { estimateCostUsd } from '../adapters/aws/pricing.js';
 import { deriveBatchId } from '../domain/batch.js';
+import { exportedEntry } from '../domain/log-entry.js';
 import { adaptersModule } from '../di/adapters.module.js';
 import { createAwsAdapters } from '../di/aws.module.js';
 import { createContainer } from '../di/container.js';
@@ -101,7 +102,7 @@ async function writeEntries(
     let cursor: string | undefined;
     do {
       const page = await repository.listEntries(batch.batchId, { limit: 1000, cursor });
-      const text = page.items.map((entry) => JSON.stringify(entry)).join('\n');
+      const text = page.items.map((entry) => JSON.stringify(exportedEntry(entry))).join('\n');
       if (text !== '' && !out.write(`${text}\n`)) await once(out, 'drain');
       cursor = page.cursor;
     } while (cursor !== undefined);

@@ -249,6 +249,32 @@ export function describeLogRepositoryContract(adapterName: string, makeFixture: 
       });
     });
 
+    describe('raw', () => {
+      const raw = '{"level":"error",\n "msg":"boom", "ünï":"żółć 🚀", "html":"<b>&amp;</b>"}';
+
+      it('reads back raw as written and as rewritten (keepsRaw), or never returns it where the store keeps none', async () => {
+        const init = newBatchFactory();
+        await repository.createBatch(init);
+        const withRaw = entryFactory({ batchId: init.batchId, lineNumber: 1, severityText: 'ERROR', severityNumber: 17, body: 'boom', raw });
+        const rawDropped = entryFactory({ batchId: init.batchId, lineNumber: 2, body: 'first', raw: `${raw} (first write)` });
+        const rawAdded = entryFactory({ batchId: init.batchId, lineNumber: 3, body: 'added' });
+        const { raw: _dropped, ...rawDroppedRewrite } = rawDropped;
+        const rawAddedRewrite = { ...rawAdded, raw: `${raw} (rewrite)` };
+
+        await repository.putEntries([withRaw, rawDropped, rawAdded]);
+        await repository.putEntries([rawDroppedRewrite, rawAddedRewrite]);
+        const { items } = await repository.listEntries(init.batchId);
+        const severe = await repository.listSevereEntries({ from: '2026-11-26T00:00:00.000Z', to: '2026-11-27T00:00:00.000Z' });
+
+        if (repository.keepsRaw === false) {
+          expect(items.filter((entry) => 'raw' in entry)).to.deep.equal([]);
+          return;
+        }
+        expect(items).to.deep.equal([withRaw, rawDroppedRewrite, rawAddedRewrite]);
+        expect(severe.items).to.deep.equal([withRaw]);
+      });
+    });
+
     describe('listSevereEntries', () => {
       it('returns entries at WARN and above within the time range, oldest first', async () => {
         const init = newBatchFactory();

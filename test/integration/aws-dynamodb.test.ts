@@ -190,6 +190,23 @@ describe('DynamoDbLogRepository on DynamoDB Local', function () {
       expect(stored.attributes['logbatch.dropped_attributes_bytes']).to.be.greaterThan(MAX_ENTRY_ITEM_BYTES - 128 * 1024);
     });
 
+    it('drops raw first, keeping body and attributes, when raw would push the item over 400 KB', async () => {
+      const { repository } = repositoryWith();
+      const batchId = newBatchFactory().batchId;
+      const body = 'b'.repeat(128 * 1024);
+      const raw = 'r'.repeat(128 * 1024);
+      const attributes = { first: 'a'.repeat(100 * 1024), second: 'c'.repeat(60 * 1024) };
+      const fitting = entryFactory({ batchId, lineNumber: 1, body, raw, attributes: { first: attributes.first } });
+      const tooBig = entryFactory({ batchId, lineNumber: 2, body, raw, attributes });
+
+      await repository.putEntries([fitting, tooBig]);
+      const [first, second] = (await repository.listEntries(batchId)).items;
+      const { raw: _dropped, ...withoutRaw } = tooBig;
+
+      expect(first).to.deep.equal(fitting);
+      expect(second).to.deep.equal(withoutRaw);
+    });
+
     it('sets the TTL attribute from observedTimestamp when entryTtlDays is set, and spreads entries over partitions', async () => {
       const { repository, documents } = repositoryWith({ entryTtlDays: 7 });
       const batchId = newBatchFactory().batchId;

@@ -909,12 +909,17 @@ function refusedEntryItem(item: Item, error: Error): Item {
 }
 
 /**
- * Keeps an entry under DynamoDB's 400 KB item limit. Entries are at most 128 KiB of body by construction, but parsed
- * attributes can repeat the content: when the item is still too big, the attributes are dropped (their size is
- * recorded), and as a last resort the body is cut; both mark the entry `truncated`.
+ * Keeps an entry under DynamoDB's 400 KB item limit. Entries are at most 128 KiB of body (and of `raw`) by
+ * construction, but parsed attributes can repeat the content: when the item is too big, `raw` goes first (the entry
+ * is whole without it), then the attributes are dropped (their size is recorded), and as a last resort the body is
+ * cut; those two mark the entry `truncated`.
  */
 export function fitItem(item: Item): Item {
   if (storedItemBytes(item) <= MAX_ENTRY_ITEM_BYTES) return item;
+  if (item.raw !== undefined) {
+    const { raw: _raw, ...withoutRaw } = item;
+    return fitItem(withoutRaw);
+  }
   const droppedBytes = storedItemBytes({ attributes: item.attributes, [ATTRIBUTES_JSON]: item[ATTRIBUTES_JSON] });
   const slimmer: Item = { ...item, attributes: { 'logbatch.dropped_attributes_bytes': droppedBytes }, truncated: true };
   delete slimmer[ATTRIBUTES_JSON];

@@ -2,11 +2,12 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { PutEntriesResult } from '../../application/ports/log-repository.port.js';
-import type { LogEntry } from '../../domain/log-entry.js';
+import { exportedEntry, type LogEntry } from '../../domain/log-entry.js';
 import { InMemoryLogRepository } from '../memory/in-memory-log-repository.js';
 
 /**
- * Streams entries to a JSON Lines file, one entry per line, as they are written; batch records stay in memory.
+ * Streams entries to a JSON Lines file, one entry per line, as they are written (the `--out` shape: no `raw`, see
+ * {@link exportedEntry}); batch records stay in memory.
  * A redelivered entry is recognised by (batchId, lineNumber) — a bit per line number per batch — and not written
  * twice, so the file holds every entry exactly once while memory stays flat however long the file grows. A line
  * counts as written only once its text is handed to the stream (a call that throws part-way leaves no marks), and an
@@ -142,10 +143,10 @@ function encodeLines(lines: readonly string[], chars: number): Buffer {
  */
 function serializeEntry(entry: LogEntry): { json: string; unparsed: boolean } {
   try {
-    return { json: JSON.stringify(entry), unparsed: false };
+    return { json: JSON.stringify(exportedEntry(entry)), unparsed: false };
   } catch (error) {
     const unparsed: LogEntry = {
-      ...entry,
+      ...exportedEntry(entry),
       attributes: {},
       parseError: `entry not serialisable as JSON: ${(error as Error).message}`,
     };
