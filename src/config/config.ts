@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PipelineSettings } from '../application/pipeline-settings.js';
 import { MAX_MESSAGE_BYTES } from '../domain/chunk.js';
 import { ConfigurationError } from '../domain/errors.js';

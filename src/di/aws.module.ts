@@ -1,7 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ContainerModule } from 'inversify';
 import { createDocumentClient, DynamoDbLogRepository } from '../adapters/aws/dynamodb-log-repository.js';
 import { installRequestAccounting } from '../adapters/aws/request-accounting.js';
@@ -10,20 +7,16 @@ import { S3ObjectStore } from '../adapters/aws/s3-object-store.js';
 import { SqsChunkQueue } from '../adapters/aws/sqs-chunk-queue.js';
 import { SqsSplitContinuations } from '../adapters/aws/sqs-split-continuations.js';
 import type { RequestCounter } from '../adapters/instrumentation/request-counter.js';
-import type { ChunkQueue } from '../application/ports/chunk-queue.port.js';
-import type { LogRepository } from '../application/ports/log-repository.port.js';
 import type { ObjectStore } from '../application/ports/object-store.port.js';
 import type { QueueConsumer } from '../application/ports/queue-consumer.port.js';
-import type { SplitContinuations } from '../application/ports/split-continuations.port.js';
 import type { AwsConfig } from '../config/config.js';
+import { bindQueueAndTable, createQueueAndTableClients, type QueueAndTableClients } from './aws-queue-table.module.js';
 import { AWS_TOKENS } from './aws.tokens.js';
 import { TOKENS } from './tokens.js';
 
 /** SDK clients the AWS adapters use; by default built from the environment (region, credentials, endpoints). */
-export interface AwsClients {
+export interface AwsClients extends QueueAndTableClients {
   readonly s3: S3Client;
-  readonly sqs: SQSClient;
-  readonly dynamodb: DynamoDBClient;
 }
 
 export interface AwsModuleOptions {
@@ -39,13 +32,7 @@ export interface AwsModuleOptions {
  * `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>`; nothing here (or in the adapters) special-cases endpoints.
  */
 export function createAwsClients(env: Readonly<Record<string, string | undefined>> = process.env): AwsClients {
-  // With an explicit endpoint (emulators, VPC endpoints), send queue requests there rather than to the queue URL's host.
-  const sqsEndpoint = env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL;
-  return {
-    s3: new S3Client({ forcePathStyle: env.AWS_S3_FORCE_PATH_STYLE === 'true' }),
-    sqs: new SQSClient(sqsEndpoint === undefined ? {} : { useQueueUrlAsEndpoint: false }),
-    dynamodb: new DynamoDBClient({}),
-  };
+  return { s3: new S3Client({ forcePathStyle: env.AWS_S3_FORCE_PATH_STYLE === 'true' }), ...createQueueAndTableClients(env) };
 }
 
 /** Adds request accounting to each client (once per client; installing again replaces the middleware). */
@@ -57,24 +44,16 @@ export function instrumentAwsClients(clients: AwsClients, counter: RequestCounte
 
 /**
  * Binds the ports to the AWS adapters (S3, SQS for chunks and split continuations, DynamoDB) and `TOKENS.QueueConsumer` to the SQS adapter
- * in its consuming role (the same instance as the chunk queue).
+ * in its consuming role (the same instance as the chunk queue). The worker, which reads no objects, uses
+ * {@link awsQueueAndTableModule} instead, which leaves S3 out of its bundle.
  */
 export function awsModule(config: AwsConfig, options: AwsModuleOptions = {}): ContainerModule {
   const clients = options.clients ?? createAwsClients();
   if (options.counter !== undefined) instrumentAwsClients(clients, options.counter);
-  const documents = createDocumentClient(clients.dynamodb);
   return new ContainerModule(({ bind }) => {
-    bind<AwsConfig>(AWS_TOKENS.AwsConfig).toConstantValue(config);
-    bind<Partial<RetryPolicy>>(AWS_TOKENS.RetryPolicy).toConstantValue(options.retry ?? {});
+    bindQueueAndTable(bind, config, clients, options.retry ?? {});
     bind<S3Client>(AWS_TOKENS.S3Client).toConstantValue(clients.s3);
-    bind<SQSClient>(AWS_TOKENS.SqsClient).toConstantValue(clients.sqs);
-    bind<DynamoDBDocumentClient>(AWS_TOKENS.DynamoDbDocumentClient).toConstantValue(documents);
-    bind(SqsChunkQueue).toSelf().inSingletonScope();
     bind<ObjectStore>(TOKENS.ObjectStore).to(S3ObjectStore).inSingletonScope();
-    bind<ChunkQueue>(TOKENS.ChunkQueue).toService(SqsChunkQueue);
-    bind<QueueConsumer>(TOKENS.QueueConsumer).toService(SqsChunkQueue);
-    bind<SplitContinuations>(TOKENS.SplitContinuations).to(SqsSplitContinuations).inSingletonScope();
-    bind<LogRepository>(TOKENS.LogRepository).to(DynamoDbLogRepository).inSingletonScope();
   });
 }
 

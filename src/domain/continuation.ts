@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SplitCheckpoint } from './batch.js';
 import type { FormatContext } from './chunk.js';
 import { MalformedChunkError } from './errors.js';

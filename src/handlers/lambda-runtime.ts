@@ -2,29 +2,19 @@ import type { Context } from 'aws-lambda';
 import type { RetryPolicy } from '../adapters/aws/retry.js';
 import { TOKENS } from '../di/tokens.js';
 import { createContainer } from '../di/container.js';
-import { awsModule } from '../di/aws.module.js';
-import { type AwsConfig, loadConfig } from '../config/config.js';
+import { awsQueueAndTableModule } from '../di/aws-queue-table.module.js';
+import { loadConfig } from '../config/config.js';
 import { type SecretReader, withRedactionKeyFromSecret } from '../adapters/aws/secrets-manager-key.js';
 import type { ProcessChunk } from '../application/process-chunk.use-case.js';
-import type { SplitLogObject } from '../application/split-log-object.use-case.js';
-import { createPowertoolsTelemetry, SPLITTER_SERVICE_NAME, WORKER_SERVICE_NAME } from './powertools-telemetry.js';
+import { createPowertoolsTelemetry, WORKER_SERVICE_NAME } from './powertools-telemetry.js';
 import type { WorkerDependencies } from './worker.js';
 import { InvocationDeadline, workerTimeBudget } from './worker-deadline.js';
 
-/**
- * Cold-start wiring of the deployed functions: configuration from the environment (validated, with a clear
- * error naming a bad variable), the AWS adapters, and Powertools telemetry.
+/*
+ * Cold-start wiring of the deployed worker: configuration from the environment (validated, with a clear error naming
+ * a bad variable), the SQS and DynamoDB adapters, and Powertools telemetry. The splitter's is splitter-runtime.ts:
+ * each handler's bundle holds only the SDK clients it uses (the worker no S3, the splitter no Secrets Manager).
  */
-export function resolveLambdaContainer(retry?: Partial<RetryPolicy>, config: AwsConfig = loadConfig(process.env)) {
-  return createContainer({ adapters: awsModule(config, { retry }), settings: config.pipeline });
-}
-
-export function resolveSplitter() {
-  return {
-    splitLogObject: resolveLambdaContainer().get<SplitLogObject>(TOKENS.SplitLogObject),
-    telemetry: createPowertoolsTelemetry(SPLITTER_SERVICE_NAME),
-  };
-}
 
 /** The worker's fallback when Lambda passes no context (never in AWS): the stack's default timeout. */
 const DEFAULT_WORKER_TIMEOUT_MS = 120_000;
@@ -51,7 +41,9 @@ export async function resolveWorker(
   const { budget, deadline, retry } = workerRuntimeOptions(context?.getRemainingTimeInMillis() ?? DEFAULT_WORKER_TIMEOUT_MS);
   const config = await withRedactionKeyFromSecret(loadConfig(process.env), options.secrets);
   return {
-    processChunk: resolveLambdaContainer(retry, config).get<ProcessChunk>(TOKENS.ProcessChunk),
+    processChunk: createContainer({ adapters: awsQueueAndTableModule(config, { retry }), settings: config.pipeline }).get<ProcessChunk>(
+      TOKENS.ProcessChunk,
+    ),
     telemetry: createPowertoolsTelemetry(WORKER_SERVICE_NAME),
     timeBudget: { reserveMs: budget.reserveMs, deadline },
   };

@@ -1,4 +1,4 @@
-import { rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
@@ -65,6 +65,15 @@ describe('LogPipelineStack', () => {
         const size = statSync(file).size;
         expect(size, `${name} bundle bytes`).to.be.greaterThan(50_000).and.lessThan(MAX_BUNDLE_BYTES);
       }
+    });
+
+    it('bundles only the SDK clients each handler uses (no S3 in the worker, no Secrets Manager in the splitter)', () => {
+      // keepNames keeps each client class's name as a string in the minified bundle.
+      const clientsIn = (file: string) =>
+        ['S3Client', 'SQSClient', 'DynamoDBClient', 'SecretsManagerClient'].filter((name) => readFileSync(file, 'utf8').includes(`"${name}"`));
+
+      expect(clientsIn(bundles.splitter), 'splitter').to.deep.equal(['S3Client', 'SQSClient', 'DynamoDBClient']);
+      expect(clientsIn(bundles.worker), 'worker').to.deep.equal(['SQSClient', 'DynamoDBClient', 'SecretsManagerClient']);
     });
 
     it('loads the splitter bundle and answers S3\'s test event after wiring its container', async () => {

@@ -5,6 +5,7 @@ import { InMemoryObjectStore } from '../../../src/adapters/memory/in-memory-obje
 import { InMemorySplitContinuations } from '../../../src/adapters/memory/in-memory-split-continuations.js';
 import type { AwsConfig } from '../../../src/config/config.js';
 import { adaptersModule } from '../../../src/di/adapters.module.js';
+import { awsQueueAndTableModule } from '../../../src/di/aws-queue-table.module.js';
 import { awsModule, createAwsClients } from '../../../src/di/aws.module.js';
 import { createContainer } from '../../../src/di/container.js';
 import { TOKENS } from '../../../src/di/tokens.js';
@@ -43,6 +44,16 @@ describe('createContainer', () => {
       expect(resolved.every((value) => value !== undefined && value !== null)).to.equal(true);
     });
   }
+
+  it('resolves the worker\'s use cases with the SQS and DynamoDB adapters alone (no S3 client)', () => {
+    const container = createContainer({ adapters: awsQueueAndTableModule(awsConfig) });
+
+    const unbound = Object.entries(TOKENS).filter(([, token]) => !container.isBound(token)).map(([key]) => key);
+
+    expect(unbound).to.deep.equal(['ObjectStore']);
+    expect(container.get(TOKENS.ProcessChunk)).to.be.an('object');
+    expect(container.get(TOKENS.DeadLetters)).to.be.an('object');
+  });
 
   it('resolves each use case once (singletons per container)', () => {
     const container = createContainer({ adapters: moduleSets.memory() });
