@@ -11,8 +11,9 @@ export interface Detector {
   readonly defaultOn: boolean;
   readonly pattern: RegExp;
   /**
-   * Substrings at least one of which any match contains (compared case-insensitively), for the one cheap
-   * pre-check per string; undefined when the detector has no such trigger (it then always runs).
+   * Substrings at least one of which any match contains, for the one cheap pre-check per string (see
+   * `triggerPattern`): one in lower case is compared in any case, one with an upper-case letter exactly as written,
+   * as a case-sensitive pattern allows. Undefined when the detector has no such trigger (it then always runs).
    */
   readonly triggers?: readonly string[];
   /** A candidate that passes the pattern but is not a secret (a failed Luhn check, an invalid address). */
@@ -50,7 +51,7 @@ export const DETECTORS: readonly Detector[] = [
     defaultOn: true,
     // A PEM private key block, whole; one cut off (truncated event, unterminated) is redacted to the end of the text.
     pattern: /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END \1PRIVATE KEY(?: BLOCK)?-----|$(?![\s\S]))/g,
-    triggers: ['private key'],
+    triggers: ['PRIVATE KEY'],
   },
   {
     name: 'authorization',
@@ -74,7 +75,7 @@ export const DETECTORS: readonly Detector[] = [
     name: 'jwt',
     defaultOn: true,
     pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
-    triggers: ['eyj'],
+    triggers: ['eyJ'],
   },
   {
     name: 'aws-secret-key',
@@ -90,7 +91,7 @@ export const DETECTORS: readonly Detector[] = [
     defaultOn: true,
     // Access key ids of long-term (AKIA) and temporary (ASIA) credentials: 20 upper-case letters and digits.
     pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
-    triggers: ['akia', 'asia'],
+    triggers: ['AKIA', 'ASIA'],
   },
   {
     name: 'url-password',
@@ -109,7 +110,8 @@ export const DETECTORS: readonly Detector[] = [
       String.raw`((?<![A-Za-z0-9])[A-Za-z0-9_.-]{0,64}?(?:${SECRET_KEY_WORDS})\\?["']?\s{0,3}[:=]\s{0,3})(${FIELD_VALUE})`,
       'gi',
     ),
-    triggers: ['pass', 'secret', 'token', 'key', 'credential'],
+    // `authorization` too: a value under an attribute of that name is replaced whole (isSecretKeyName).
+    triggers: ['pass', 'secret', 'token', 'key', 'credential', 'authorization'],
     keepsPrefix: true,
     rejectPrefix: new RegExp(`${NOT_SECRET_TOKEN}\\\\?["']?\\s*[:=]\\s*$`, 'i'),
     accept: (secret) => !/^(?:"|\\"|')?(?:null|true|false|none|undefined|-|\*+|\[REDACTED:[^\]]*\])?(?:"|\\"|')?$/i.test(secret),

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { ConfigurationError } from '../errors.js';
 import type { AttributeValue, Attributes, LogEntry } from '../log-entry.js';
 import { DETECTOR_ALIASES, DETECTOR_NAMES, DETECTORS, type Detector, isSecretKeyName } from './detectors.js';
+import { triggerPattern } from './trigger-pattern.js';
 
 /** How redaction is configured (`LOGBATCH_REDACT`, `--redact`, `--no-redact`, `LOGBATCH_REDACT_KEY`). */
 export interface RedactionSettings {
@@ -90,6 +91,7 @@ export class Redactor {
   /**
    * One test per event on its raw text: when no detector's trigger (nor an escape that could hide one: `\u`, a
    * percent-escape, `\/`) occurs anywhere in it, nothing derived from it can match, and the entry is left as it is.
+   * Parsers only decode escapes; none changes the case of a value, so exact triggers (`AKIA`) hold for the raw text.
    */
   private readonly eventGate: RegExp | undefined;
   private readonly stringGate: RegExp | undefined;
@@ -107,11 +109,9 @@ export class Redactor {
   private constructor(detectors: CompiledDetector[], settings: RedactionSettings) {
     this.detectors = detectors;
     this.secretKeys = detectors.some((detector) => detector.name === 'secret-field');
-    const triggers = detectors.every((detector) => detector.trigger !== undefined)
-      ? [...new Set(detectors.flatMap((detector) => detector.triggers ?? []))].map(escapeRegExp)
-      : undefined;
-    this.stringGate = triggers === undefined ? undefined : new RegExp(triggers.join('|'), 'i');
-    this.eventGate = triggers === undefined ? undefined : new RegExp([...triggers, String.raw`\\u`, String.raw`\\/`, '%[0-9a-f]{2}'].join('|'), 'i');
+    const triggers = detectors.every((detector) => detector.trigger !== undefined) ? detectors.flatMap((detector) => detector.triggers ?? []) : undefined;
+    this.stringGate = triggers === undefined ? undefined : triggerPattern(triggers);
+    this.eventGate = triggers === undefined ? undefined : triggerPattern(triggers, [String.raw`\\[uU/]`, '%[0-9a-fA-F]{2}']);
     if (settings.replacement === 'hmac') {
       const key = settings.key;
       if (key === undefined || key === '') throw new ConfigurationError('hmac redaction needs a key (LOGBATCH_REDACT_KEY)');
@@ -127,7 +127,7 @@ export class Redactor {
     const detectors: CompiledDetector[] = [];
     for (const detector of DETECTORS) {
       if (!builtIn.includes(detector.name)) continue;
-      const trigger = detector.triggers === undefined ? undefined : new RegExp(detector.triggers.map(escapeRegExp).join('|'), 'i');
+      const trigger = detector.triggers === undefined ? undefined : triggerPattern(detector.triggers);
       detectors.push({ ...detector, trigger });
     }
     for (const rule of custom) detectors.push({ name: rule.name, defaultOn: false, pattern: rule.pattern });
@@ -280,8 +280,4 @@ function unescapeForSearch(text: string): string {
         return run.replace(/%([0-9a-fA-F]{2})/g, (_match, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
       }
     });
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }

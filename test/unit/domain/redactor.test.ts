@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ConfigurationError } from '../../../src/domain/errors.js';
 import type { LogEntry } from '../../../src/domain/log-entry.js';
+import { buildEntries } from '../../../src/domain/entry-builder.js';
 import { parseRedactList, Redactor } from '../../../src/domain/redaction/redactor.js';
 
 const compile = (redact: string, extra: { replacement?: 'mask' | 'hmac'; key?: string } = {}) =>
@@ -85,6 +86,29 @@ describe('Redactor', () => {
 
       expect(compile('defaults')!.redactEntry(entryOf('ok', { user: 'bob' }), 'ok user bob').redactions).to.equal(undefined);
       expect(compile('defaults,-secret-field')!.redactEntry(entry, 'ok password x')).to.equal(entry);
+    });
+
+    it('finds a secret whose trigger the event text holds only escaped (JSON \\u, percent) or in another case', () => {
+      const redactor = compile('defaults')!;
+      const lines = ['{"msg":"key \\u0041KIAQ7FIXTUREXMPL3KY"}', '{"msg":"login","DB_PassWord":"hunter2"}', '{"msg":"jwt \\u0065yJhbGciOi.eyJzdWIiOi.sig"}'];
+      const message = { v: 2, batchId: 'b', chunk: 0, firstLine: 1, source: { bucket: 'i', key: 'k', etag: 'e' }, format: 'json', lines } as const;
+      const percent = '2026-11-26 GET /x ua=curl%2F8%20%41KIAQ7FIXTUREXMPL3KY';
+
+      const { entries, stats } = buildEntries(message, new Date(0), { redactor });
+      const fromPercent = redactor.redactEntry(entryOf(percent, { 'user_agent.original': 'curl/8 AKIAQ7FIXTUREXMPL3KY' }), percent);
+
+      expect(stats.redacted).to.equal(3);
+      expect(entries.map((entry) => entry.redactions)).to.deep.equal([{ 'aws-access-key': 1 }, { 'secret-field': 1 }, { jwt: 1 }]);
+      expect(JSON.stringify(entries)).to.not.match(/AKIAQ7|hunter2|hbGciOi/);
+      expect(fromPercent.attributes['user_agent.original']).to.equal('curl/8 [REDACTED:aws-access-key]');
+    });
+
+    it('replaces a value under an Authorization attribute whole with the authorization detector off and secret-field on', () => {
+      const raw = '{"msg":"login","Authorization":"Basic dXNlcjpwYXNz"}';
+
+      const redacted = compile('defaults,-authorization')!.redactEntry(entryOf('login', { Authorization: 'Basic dXNlcjpwYXNz' }), raw);
+
+      expect(redacted.attributes).to.deep.equal({ Authorization: '[REDACTED:secret-field]' });
     });
 
     it('redacts the raw text with the same detectors, counting each kind once per value', () => {

@@ -1,0 +1,47 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { triggerPattern } from '../../../src/domain/redaction/trigger-pattern.js';
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** What the pattern must find: the plain alternation, case-insensitive for lower-case triggers, exact for the others. */
+const naive = (triggers: string[]) => {
+  const anyCase = triggers.filter((trigger) => trigger === trigger.toLowerCase());
+  const exact = triggers.filter((trigger) => trigger !== trigger.toLowerCase());
+  const anyCasePattern = anyCase.length === 0 ? undefined : new RegExp(anyCase.map(escape).join('|'), 'i');
+  const exactPattern = exact.length === 0 ? undefined : new RegExp(exact.map(escape).join('|'));
+  return (text: string) => anyCasePattern?.test(text) === true || exactPattern?.test(text) === true;
+};
+
+// A small alphabet, so that random texts hold random triggers (and near misses) often.
+// Non-ASCII letters whose case maps to ASCII ones (dotless ı, İ, long ſ, the Kelvin sign) match no ASCII trigger.
+const character = fc.constantFrom(...'akeytonsKAEYTONS -.@\\%/"ıİſ\u212a'.split(''));
+const text = fc.array(character, { maxLength: 60 }).map((characters) => characters.join(''));
+const trigger = fc.array(fc.constantFrom(...'akeytonsKAEYTONS -.@'.split('')), { minLength: 1, maxLength: 6 }).map((characters) => characters.join(''));
+
+describe('triggerPattern', () => {
+  it('finds a trigger exactly where the plain alternation does: lower-case ones in any ASCII case, others as written', () => {
+    fc.assert(
+      fc.property(fc.array(trigger, { minLength: 1, maxLength: 6 }), fc.array(text, { minLength: 1, maxLength: 20 }), (triggers, texts) => {
+        const fast = triggerPattern(triggers);
+        const plain = naive(triggers);
+
+        for (const each of texts) expect(fast.test(each), `${JSON.stringify(triggers)} in ${JSON.stringify(each)}`).to.equal(plain(each));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('finds the redaction triggers in any case, and an exact one only as written', () => {
+    const pattern = triggerPattern(['token', 'authorization', 'AKIA', 'eyJ']);
+
+    expect(['x ToKeN=1', 'AUTHORIZATION: b', 'id AKIAX', 'jwt eyJhbG'].map((each) => pattern.test(each))).to.deep.equal([true, true, true, true]);
+    expect(['tokn', 'authorisation', 'akiax', 'EYJHBG', 'heyj'].map((each) => pattern.test(each))).to.deep.equal([false, false, false, false, false]);
+  });
+
+  it('leaves out a trigger that contains another, and adds extra sources as they are', () => {
+    expect(triggerPattern(['private key', 'key', 'PRIVATE KEY']).source).to.equal(triggerPattern(['key']).source);
+    expect(triggerPattern(['AKIA', 'akia']).source).to.equal(triggerPattern(['akia']).source);
+    expect(triggerPattern(['@'], ['%[0-9a-fA-F]{2}']).test('a%2Fb')).to.equal(true);
+    expect(triggerPattern(['@'], ['%[0-9a-fA-F]{2}']).test('100%')).to.equal(false);
+  });
+});
