@@ -15,6 +15,8 @@ export const CONTEXT_KEYS = {
   ingestKeySuffix: 'logbatch:ingestKeySuffix',
   trigger: 'logbatch:trigger',
   ingestObjectExpirationDays: 'logbatch:ingestObjectExpirationDays',
+  existingBuckets: 'logbatch:existingBuckets',
+  createIngestBucket: 'logbatch:createIngestBucket',
   maxChunkBytes: 'logbatch:maxChunkBytes',
   maxChunkLines: 'logbatch:maxChunkLines',
   maxEventBytes: 'logbatch:maxEventBytes',
@@ -70,6 +72,21 @@ export function readStackContext(node: Node): StackContext {
     throw invalid(key, value, 'true or false');
   };
   const seconds = (key: string) => optional(integer(key), Duration.seconds);
+  // A JSON array, inline in cdk.json or as a string from -c; its entries are validated by LogBatchPipeline.
+  const jsonArray = (key: string): unknown[] | undefined => {
+    const value = raw(key);
+    if (value === undefined || value === null) return undefined;
+    let parsed: unknown = value;
+    if (typeof value === 'string') {
+      try {
+        parsed = JSON.parse(value);
+      } catch {
+        throw invalid(key, value, 'a JSON array');
+      }
+    }
+    if (!Array.isArray(parsed)) throw invalid(key, value, 'a JSON array');
+    return parsed;
+  };
   const logRetentionDays = integer(CONTEXT_KEYS.logRetentionDays);
   if (logRetentionDays !== undefined && !Object.values(RetentionDays).includes(logRetentionDays)) {
     throw invalid(CONTEXT_KEYS.logRetentionDays, logRetentionDays, 'a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, ...)');
@@ -87,6 +104,8 @@ export function readStackContext(node: Node): StackContext {
       // Validated by SplitterTrigger, which names the values it accepts.
       trigger: text(CONTEXT_KEYS.trigger) as LogPipelineStackProps['trigger'],
       ingestObjectExpirationDays: integer(CONTEXT_KEYS.ingestObjectExpirationDays),
+      existingBuckets: jsonArray(CONTEXT_KEYS.existingBuckets) as LogPipelineStackProps['existingBuckets'],
+      createIngestBucket: flag(CONTEXT_KEYS.createIngestBucket),
       tuning: {
         maxChunkBytes: integer(CONTEXT_KEYS.maxChunkBytes),
         maxChunkLines: integer(CONTEXT_KEYS.maxChunkLines),

@@ -122,6 +122,17 @@ describe('LogPipelineStack', () => {
       expect(props.ingestObjectExpirationDays).to.equal(0);
     });
 
+    it('reads existingBuckets as a JSON array from a -c string or from cdk.json, and createIngestBucket', () => {
+      const buckets = [{ bucket: 'team-logs', prefixes: ['app/'] }];
+
+      const fromString = readStackContext(appWith({ [CONTEXT_KEYS.existingBuckets]: JSON.stringify(buckets), [CONTEXT_KEYS.createIngestBucket]: 'false' }).node);
+      const fromJson = readStackContext(appWith({ [CONTEXT_KEYS.existingBuckets]: buckets }).node);
+
+      expect(fromString.props.existingBuckets).to.deep.equal(buckets);
+      expect(fromString.props.createIngestBucket).to.equal(false);
+      expect(fromJson.props.existingBuckets).to.deep.equal(buckets);
+    });
+
     it('defaults the stack name and leaves unset values to the stack\'s defaults', () => {
       const { stackName, props } = readStackContext(appWith({}).node);
 
@@ -135,6 +146,8 @@ describe('LogPipelineStack', () => {
       [CONTEXT_KEYS.workerBatchSize, '10.5'],
       [CONTEXT_KEYS.logRetentionDays, '42'],
       [CONTEXT_KEYS.alarmEmail, ' '],
+      [CONTEXT_KEYS.existingBuckets, 'team-logs'],
+      [CONTEXT_KEYS.existingBuckets, '{"bucket":"team-logs"}'],
     ] as const) {
       it(`rejects ${key}=${JSON.stringify(value)}, naming the key`, () => {
         expect(() => readStackContext(appWith({ [key]: value }).node)).to.throw(InvalidPropsError, new RegExp(`context: invalid ${key}`));
