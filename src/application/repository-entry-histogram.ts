@@ -1,4 +1,4 @@
-import { histogramLevelIndex } from './batch-histogram.use-case.js';
+import { histogramLevelIndex } from './minute-rollup.js';
 import { type BucketCounts, type EntryHistogram, type EntryTimeRange, HISTOGRAM_LEVELS } from './ports/entry-histogram.port.js';
 import type { LogRepository } from './ports/log-repository.port.js';
 

@@ -6,6 +6,7 @@ import { RepositoryEntryHistogram } from '../application/repository-entry-histog
 import { RepositoryEntryQuery } from '../application/repository-entry-query.js';
 import { InMemoryChunkQueue } from '../adapters/memory/in-memory-chunk-queue.js';
 import { InMemoryDeadLetterStore } from '../adapters/memory/in-memory-dead-letter-store.js';
+import { InMemoryEntryHistogram } from '../adapters/memory/in-memory-entry-histogram.js';
 import { InMemoryLogRepository } from '../adapters/memory/in-memory-log-repository.js';
 import type { AwsTargetOptions } from '../cli/aws-target-flags.js';
 import { TOKENS } from '../di/tokens.js';
@@ -69,7 +70,7 @@ export function memoryUiBackend(): LocalUiBackend {
     'memory',
     adapters,
     new QueryEntries(new RepositoryEntryQuery(repository)),
-    new BatchHistogram(repository, new RepositoryEntryHistogram(repository)),
+    new BatchHistogram(repository, new InMemoryEntryHistogram(repository)),
     () => undefined,
   );
 }

@@ -1,3 +1,5 @@
+import { MinuteTally } from '../../application/minute-rollup.js';
+import type { EntryTimeRange, MinuteCount } from '../../application/ports/entry-histogram.port.js';
 import type { LogRepository, PutEntriesResult, Page, SplitTotals } from '../../application/ports/log-repository.port.js';
 import {
   addStats,
@@ -35,6 +37,10 @@ export class InMemoryLogRepository implements LogRepository {
   private readonly entries = new Map<string, Map<number, LogEntry>>();
   /** Each batch's entries in line order, kept until the batch's next write, so paging a large batch sorts once. */
   private readonly sortedEntries = new Map<string, LogEntry[]>();
+  /** The histogram's rollup of retained entries: batch → minute → entries per level (see {@link MinuteTally}). */
+  private readonly minuteCounts = new Map<string, Map<number, number[]>>();
+  /** Each batch's first and last timestamp; stale when a rewrite moved the entry that held one of them. */
+  private readonly timeRanges = new Map<string, { first: string; last: string; stale: boolean }>();
   private readonly retainEntries: boolean;
   /** Entries' `raw` is kept exactly when entries are. */
   readonly keepsRaw: boolean;
@@ -108,14 +114,63 @@ export class InMemoryLogRepository implements LogRepository {
   /** Where entries go; subclasses store them elsewhere (and say how many they could only keep unparsed). */
   protected async storeEntries(entries: readonly LogEntry[]): Promise<PutEntriesResult | void> {
     if (!this.retainEntries) return;
+    const minutes = new MinuteTally<string>();
     for (const entry of entries) {
       let byLine = this.entries.get(entry.batchId);
       if (byLine === undefined) {
         byLine = new Map();
         this.entries.set(entry.batchId, byLine);
       }
+      const before = byLine.get(entry.lineNumber);
+      if (before !== undefined) minutes.add(entry.batchId, before.timestamp, before.severityNumber, -1);
       byLine.set(entry.lineNumber, entry);
+      minutes.add(entry.batchId, entry.timestamp, entry.severityNumber, 1);
+      this.widenTimeRange(entry.batchId, entry.timestamp, before?.timestamp);
       this.sortedEntries.delete(entry.batchId);
+    }
+    for (const change of minutes.changes()) {
+      let byMinute = this.minuteCounts.get(change.batch);
+      if (byMinute === undefined) {
+        byMinute = new Map();
+        this.minuteCounts.set(change.batch, byMinute);
+      }
+      let levels = byMinute.get(change.minute);
+      if (levels === undefined) {
+        levels = [0, 0, 0, 0];
+        byMinute.set(change.minute, levels);
+      }
+      levels[change.level] += change.entries;
+    }
+  }
+
+  /** The batch's retained entries with a timestamp, per minute and histogram level, as they were written. */
+  minuteCountsOf(batchId: string): MinuteCount[] {
+    const rows: MinuteCount[] = [];
+    for (const [minute, levels] of this.minuteCounts.get(batchId) ?? []) {
+      levels.forEach((entries, level) => {
+        if (entries !== 0) rows.push({ minute, level, entries });
+      });
+    }
+    return rows;
+  }
+
+  /** First and last timestamp of the batch's retained entries, undefined when none has one. */
+  async timeRangeOf(batchId: string): Promise<EntryTimeRange | undefined> {
+    const range = this.timeRanges.get(batchId);
+    if (range === undefined || !range.stale) return range === undefined ? undefined : { first: range.first, last: range.last };
+    this.timeRanges.delete(batchId);
+    for (const entry of await this.entriesOf(batchId)) this.widenTimeRange(batchId, entry.timestamp, undefined);
+    return this.timeRangeOf(batchId);
+  }
+
+  private widenTimeRange(batchId: string, timestamp: string | undefined, replaced: string | undefined): void {
+    const range = this.timeRanges.get(batchId);
+    if (range !== undefined && replaced !== undefined && replaced !== timestamp && (replaced === range.first || replaced === range.last)) range.stale = true;
+    if (timestamp === undefined) return;
+    if (range === undefined) this.timeRanges.set(batchId, { first: timestamp, last: timestamp, stale: false });
+    else {
+      if (timestamp < range.first) range.first = timestamp;
+      if (timestamp > range.last) range.last = timestamp;
     }
   }
 

@@ -1,15 +1,26 @@
 import type { Statement } from 'better-sqlite3';
-import { type BucketCounts, type EntryHistogram, type EntryTimeRange, HISTOGRAM_LEVELS } from '../../application/ports/entry-histogram.port.js';
+import { MINUTE_MS } from '../../application/minute-rollup.js';
+import {
+  type BucketCounts,
+  type EntryHistogram,
+  type EntryTimeRange,
+  HISTOGRAM_LEVELS,
+  type MinuteCount,
+} from '../../application/ports/entry-histogram.port.js';
 import { LINE_SPAN, type SqliteStore } from './sqlite-store.js';
 
 /**
- * {@link EntryHistogram} on the store's time indexes, without touching the entry rows: per bucket, the total from
- * the covering `entries_by_time` index and WARN / ERROR / FATAL from the partial `entries_severe_by_time` index
- * (OTHER is the difference). The batch is told apart by the rowid the indexes carry; a store that holds one batch
- * only skips that test.
+ * {@link EntryHistogram} on the store: per minute from the `entry_minutes` rollup that `putEntries` keeps, which
+ * also bounds the time range (its first and last minute, then the exact first and last time within them from the
+ * time index). Buckets shorter than a minute are counted on the time indexes, without touching the entry rows: per
+ * bucket, the total from the covering `entries_by_time` index and WARN / ERROR / FATAL from the partial
+ * `entries_severe_by_time` index (OTHER is the difference). The batch is told apart by the rowid the indexes
+ * carry; a store that holds one batch only skips that test.
  */
 export class SqliteEntryHistogram implements EntryHistogram {
   private statements?: {
+    minutes: Statement;
+    minuteRange: Statement;
     first: Statement;
     last: Statement;
     total: Statement;
@@ -26,9 +37,20 @@ export class SqliteEntryHistogram implements EntryHistogram {
     if (seq === undefined) return undefined;
     const statements = this.prepared();
     const bounds = [seq * LINE_SPAN, (seq + 1) * LINE_SPAN];
-    const first = statements.first.get(...bounds) as string | undefined;
-    const last = statements.last.get(...bounds) as string | undefined;
-    return first === undefined || last === undefined ? undefined : { first, last };
+    const read = this.store.db.transaction(() => {
+      const minutes = statements.minuteRange.get(seq) as { first: number | null; last: number | null };
+      if (minutes.first === null || minutes.last === null) return undefined;
+      const first = statements.first.get(...minuteBounds(minutes.first), ...bounds) as string | undefined;
+      const last = statements.last.get(...minuteBounds(minutes.last), ...bounds) as string | undefined;
+      return first === undefined || last === undefined ? undefined : { first, last };
+    });
+    return read();
+  }
+
+  async countByMinute(batchId: string): Promise<readonly MinuteCount[]> {
+    const seq = this.store.seqOf(batchId);
+    if (seq === undefined) return [];
+    return this.prepared().minutes.all(seq) as MinuteCount[];
   }
 
   async countByBucket(batchId: string, boundaries: readonly string[]): Promise<BucketCounts> {
@@ -62,8 +84,10 @@ export class SqliteEntryHistogram implements EntryHistogram {
     const db = this.store.db;
     const level = 'CASE WHEN severity_number >= 21 THEN 0 WHEN severity_number >= 17 THEN 1 ELSE 2 END';
     this.statements = {
-      first: db.prepare("SELECT time FROM entries INDEXED BY entries_by_time WHERE time <> '' AND id > ? AND id < ? ORDER BY time LIMIT 1").pluck(),
-      last: db.prepare("SELECT time FROM entries INDEXED BY entries_by_time WHERE time <> '' AND id > ? AND id < ? ORDER BY time DESC LIMIT 1").pluck(),
+      minutes: db.prepare('SELECT minute, level, entries FROM entry_minutes WHERE batch_seq = ? AND entries <> 0'),
+      minuteRange: db.prepare('SELECT min(minute) AS first, max(minute) AS last FROM entry_minutes WHERE batch_seq = ? AND entries > 0'),
+      first: db.prepare('SELECT time FROM entries INDEXED BY entries_by_time WHERE time >= ? AND time < ? AND id > ? AND id < ? ORDER BY time LIMIT 1').pluck(),
+      last: db.prepare('SELECT time FROM entries INDEXED BY entries_by_time WHERE time >= ? AND time < ? AND id > ? AND id < ? ORDER BY time DESC LIMIT 1').pluck(),
       total: db.prepare('SELECT count(*) FROM entries INDEXED BY entries_by_time WHERE time >= ? AND time < ? AND id > ? AND id < ?').pluck(),
       totalAll: db.prepare('SELECT count(*) FROM entries INDEXED BY entries_by_time WHERE time >= ? AND time < ?').pluck(),
       severe: db.prepare(
@@ -76,4 +100,9 @@ export class SqliteEntryHistogram implements EntryHistogram {
     };
     return this.statements;
   }
+}
+
+/** The ISO 8601 bounds [start, end) of a rollup minute, as the time column stores instants. */
+function minuteBounds(minute: number): [string, string] {
+  return [new Date(minute * MINUTE_MS).toISOString(), new Date((minute + 1) * MINUTE_MS).toISOString()];
 }

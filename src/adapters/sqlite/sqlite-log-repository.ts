@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3';
+import { MinuteTally } from '../../application/minute-rollup.js';
 import type { LogRepository, Page, SplitTotals } from '../../application/ports/log-repository.port.js';
 import {
   awaitsCompletion,
@@ -18,7 +19,8 @@ import { type BatchRow, batchFromRow, type EntryRow, LINE_SPAN, type SqliteStore
 /**
  * Batches, chunk markers and entries in a SQLite file ({@link SqliteStore}), with the DynamoDB table's rules:
  * conditional batch creation, a chunk counted once (its marker and the batch's counters in one transaction),
- * conditional completion. Each `putEntries` call is one transaction of prepared upserts keyed by (batch, line).
+ * conditional completion. Each `putEntries` call is one transaction of prepared upserts keyed by (batch, line),
+ * which also brings the histogram's per-minute rollup (`entry_minutes`) up to date.
  */
 export class SqliteLogRepository implements LogRepository {
   private readonly statements: {
@@ -28,6 +30,8 @@ export class SqliteLogRepository implements LogRepository {
     insertEntry: Statement;
     updateEntry: Statement;
     indexBody: Statement;
+    entryBefore: Statement;
+    addMinutes: Statement;
     insertMarker: Statement;
     entriesOfBatch: Statement;
     severeEntries: Statement;
@@ -61,6 +65,11 @@ export class SqliteLogRepository implements LogRepository {
          WHERE id = ?`,
       ),
       indexBody: db.prepare('INSERT INTO entries_fts (rowid, body) VALUES (?, ?)'),
+      entryBefore: db.prepare('SELECT time, severity_number FROM entries WHERE id = ?'),
+      addMinutes: db.prepare(
+        `INSERT INTO entry_minutes (batch_seq, minute, level, entries) VALUES (?, ?, ?, ?)
+         ON CONFLICT (batch_seq, minute, level) DO UPDATE SET entries = entries + excluded.entries`,
+      ),
       insertMarker: db.prepare('INSERT INTO chunk_markers (batch_seq, chunk) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       entriesOfBatch: db.prepare('SELECT * FROM entries WHERE id > ? AND id < ? ORDER BY id LIMIT ?'),
       severeEntries: db.prepare(
@@ -140,15 +149,19 @@ export class SqliteLogRepository implements LogRepository {
   async putEntries(entries: readonly LogEntry[]): Promise<void> {
     if (entries.length === 0) return;
     this.entryWrites += entries.length;
-    const { insertEntry, updateEntry, indexBody } = this.statements;
+    const { insertEntry, updateEntry, indexBody, entryBefore, addMinutes } = this.statements;
     this.store.write(() => {
+      // The histogram's rollup counts rows this call inserted, and for a rewritten row the change it made.
+      const minutes = new MinuteTally<number>();
       let batchId: string | undefined;
+      let seq = 0;
       let base = 0;
       for (const entry of entries) {
         if (entry.batchId !== batchId) {
-          const seq = this.store.seqOf(entry.batchId);
-          if (seq === undefined) throw new BatchNotFoundError(`no batch ${entry.batchId}`);
+          const found = this.store.seqOf(entry.batchId);
+          if (found === undefined) throw new BatchNotFoundError(`no batch ${entry.batchId}`);
           batchId = entry.batchId;
+          seq = found;
           base = seq * LINE_SPAN;
         }
         const id = base + entry.lineNumber;
@@ -169,9 +182,16 @@ export class SqliteLogRepository implements LogRepository {
           entry.redactions === undefined ? null : JSON.stringify(entry.redactions),
           entry.raw ?? null,
         ];
-        if (insertEntry.run(row).changes === 1) indexBody.run(id, entry.body);
-        else updateEntry.run([...row.slice(1), id]);
+        if (insertEntry.run(row).changes === 1) {
+          indexBody.run(id, entry.body);
+        } else {
+          const before = entryBefore.get(id) as { time: string; severity_number: number | null };
+          minutes.add(seq, before.time, before.severity_number ?? undefined, -1);
+          updateEntry.run([...row.slice(1), id]);
+        }
+        minutes.add(seq, entry.timestamp, entry.severityNumber, 1);
       }
+      for (const change of minutes.changes()) addMinutes.run(change.batch, change.minute, change.level, change.entries);
     });
   }
 
@@ -272,6 +292,7 @@ export class SqliteLogRepository implements LogRepository {
       if (seq === undefined) return;
       this.store.db.prepare('DELETE FROM entries WHERE id > ? AND id < ?').run(seq * LINE_SPAN, (seq + 1) * LINE_SPAN);
       this.store.db.prepare('DELETE FROM chunk_markers WHERE batch_seq = ?').run(seq);
+      this.store.db.prepare('DELETE FROM entry_minutes WHERE batch_seq = ?').run(seq);
       this.store.db.prepare('DELETE FROM batches WHERE seq = ?').run(seq);
     });
     this.store.forget(batchId);

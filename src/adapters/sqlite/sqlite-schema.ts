@@ -97,6 +97,25 @@ export const SCHEMA_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE entries ADD COLUMN raw TEXT;
   `,
+  // v5 (issue 11): the histogram's rollup, entries per (batch, minute, level), kept by putEntries in the same
+  // transaction as the rows; level is the histogram's stack (0 FATAL, 1 ERROR, 2 WARN, 3 the rest and no severity),
+  // minute is floor(epoch seconds / 60). Built here from the rows a store already holds.
+  `
+  CREATE TABLE entry_minutes (
+    batch_seq INTEGER NOT NULL,
+    minute INTEGER NOT NULL,
+    level INTEGER NOT NULL,
+    entries INTEGER NOT NULL,
+    PRIMARY KEY (batch_seq, minute, level)
+  ) WITHOUT ROWID;
+  INSERT INTO entry_minutes (batch_seq, minute, level, entries)
+    SELECT batch_seq, (seconds - ((seconds % 60) + 60) % 60) / 60, level, count(*) FROM (
+      SELECT id >> 32 AS batch_seq, CAST(strftime('%s', time) AS INTEGER) AS seconds,
+             CASE WHEN severity_number >= 21 THEN 0 WHEN severity_number >= 17 THEN 1 WHEN severity_number >= 13 THEN 2 ELSE 3 END AS level
+      FROM entries WHERE time <> ''
+    ) WHERE seconds IS NOT NULL
+    GROUP BY 1, 2, 3;
+  `,
 ];
 
 export const SCHEMA_VERSION = SCHEMA_MIGRATIONS.length;

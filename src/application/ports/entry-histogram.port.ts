@@ -17,9 +17,18 @@ export interface BucketCounts {
   readonly partial?: boolean;
 }
 
+/** Entries of one batch in one minute (`Math.floor(epochMs / 60000)`) at one level (index into {@link HISTOGRAM_LEVELS}). */
+export interface MinuteCount {
+  readonly minute: number;
+  readonly level: number;
+  readonly entries: number;
+}
+
 /**
- * Counting a batch's entries by time and severity, for the page's histogram. Implemented natively by the SQLite
- * store (its time indexes), and over any {@link LogRepository}'s entry pages (memory, DynamoDB with a read budget).
+ * Counting a batch's entries by time and severity, for the page's histogram. The SQLite store and the memory
+ * repository keep a rollup per (batch, minute, level) as they write entries, which answers in O(minutes); every
+ * backend can also count the entries themselves (SQLite on its time indexes, memory and DynamoDB over the
+ * repository's entry pages, DynamoDB with a read budget).
  */
 export interface EntryHistogram {
   /** Undefined when no entry of the batch has a timestamp. */
@@ -29,4 +38,9 @@ export interface EntryHistogram {
    * `boundaries.length - 1` buckets per level.
    */
   countByBucket(batchId: string, boundaries: readonly string[]): Promise<BucketCounts>;
+  /**
+   * The batch's entries with a timestamp, counted per minute and level as they were written; absent where the
+   * backend keeps no such rollup. Rows may carry zero entries.
+   */
+  countByMinute?(batchId: string): Promise<readonly MinuteCount[]>;
 }

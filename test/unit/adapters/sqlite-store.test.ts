@@ -3,9 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
+import { SqliteEntryHistogram } from '../../../src/adapters/sqlite/sqlite-entry-histogram.js';
 import { SqliteEntryQuery } from '../../../src/adapters/sqlite/sqlite-entry-query.js';
+import { SqliteLogRepository } from '../../../src/adapters/sqlite/sqlite-log-repository.js';
 import { SCHEMA_MIGRATIONS, SCHEMA_VERSION } from '../../../src/adapters/sqlite/sqlite-schema.js';
 import { SqliteStore, StoreUnusableError } from '../../../src/adapters/sqlite/sqlite-store.js';
+import { BatchHistogram } from '../../../src/application/batch-histogram.use-case.js';
+import { RepositoryEntryHistogram } from '../../../src/application/repository-entry-histogram.js';
 
 describe('SqliteStore', () => {
   let directory: string;
@@ -37,6 +41,46 @@ describe('SqliteStore', () => {
 
       expect(version).to.equal(SCHEMA_VERSION);
       expect(found.items.map((entry) => [entry.batchId, entry.lineNumber, entry.attributes])).to.deep.equal([['b1', 7, { a: 1 }]]);
+    });
+
+    it('migrates a version 3 store with entries, building the histogram rollup from the rows it holds', async () => {
+      const file = path.join(directory, 'v3.db');
+      const v3 = new Database(file);
+      for (const migration of SCHEMA_MIGRATIONS.slice(0, 3)) v3.exec(migration);
+      const insertBatch = v3.prepare(`INSERT INTO batches (batch_id, source_bucket, source_key, source_etag, status, created_at, updated_at)
+                                      VALUES (?, 'local', ?, 'e', 'COMPLETED', '2026-11-26T00:00:00.000Z', '2026-11-26T00:00:00.000Z')`);
+      const insertEntry = v3.prepare(`INSERT INTO entries (id, line_number, time, observed_time, severity_number, body, attributes, format)
+                                      VALUES (?, ?, ?, '2026-11-26T00:00:00.000Z', ?, ?, '{}', 'text')`);
+      const severities = [null, 9, 13, 17, 21];
+      v3.transaction(() => {
+        for (const [seq, batchId] of [[1, 'b1'], [2, 'b2']] as const) {
+          insertBatch.run(batchId, `/${batchId}.log`);
+          for (let line = 1; line <= 600; line++) {
+            // Seconds before 1970 as well, in b2, and some entries without a time.
+            const ms = (seq === 1 ? Date.parse('2026-11-26T08:59:30.000Z') : -90 * 60_000) + line * 17_321;
+            insertEntry.run(seq * 2 ** 32 + line, line, line % 50 === 0 ? '' : new Date(ms).toISOString(), severities[line % 5], `line ${line}`);
+          }
+        }
+      })();
+      v3.pragma('user_version = 3');
+      v3.close();
+
+      const store = SqliteStore.open(file);
+      try {
+        const repository = new SqliteLogRepository(store);
+        for (const batchId of ['b1', 'b2']) {
+          for (const buckets of [5, 60]) {
+            const fromRollup = await new BatchHistogram(repository, new SqliteEntryHistogram(store)).of(batchId, { buckets });
+            const fromEntries = await new BatchHistogram(repository, new RepositoryEntryHistogram(repository)).of(batchId, { buckets });
+
+            expect(fromRollup, `${batchId}, ${buckets} buckets`).to.deep.equal(fromEntries);
+            expect(fromRollup.total).to.equal(588);
+          }
+        }
+        expect(await new SqliteEntryHistogram(store).countByMinute('b1')).to.have.length.above(100);
+      } finally {
+        store.close();
+      }
     });
 
     it('refuses a store with a newer schema, a file that is not SQLite, another SQLite database and a missing directory', async () => {
