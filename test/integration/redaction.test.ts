@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { parseFormatRules } from '../../src/domain/parsing/key-rules.js';
 import { createEmulatorClients } from '../../src/local/emulator-stack.js';
@@ -59,6 +60,23 @@ describe('redaction of the secrets fixture (issue 14)', function () {
       const all = Object.values(outputs).map((output) => output.out).join('\n');
 
       for (const kept of KEPT) expect(all, kept).to.include(kept);
+    });
+
+    it('stores no planted secret in a SQLite store, raw lines included (run --store, every row scanned)', async () => {
+      const store = path.join(directory, 'secrets.db');
+      const rules = Object.entries(SECRET_FIXTURE_FILES).flatMap(([name, { format }]) => ['--format-rule', `**/${name}=${format}`]);
+
+      const result = await runCli(['run', ...Object.keys(SECRET_FIXTURE_FILES).map((name) => path.join(directory, name)), ...rules, '--store', store], { timeoutMs: 120_000 });
+      const db = new Database(store, { readonly: true });
+      const rows = db.prepare('SELECT * FROM entries').all() as { raw: string | null; format: string }[];
+      db.close();
+      const withRaw = rows.filter((row) => row.raw !== null);
+
+      expect(result.code, result.stderr).to.equal(0);
+      expect(new Set(rows.map((row) => row.format))).to.include.keys('json', 'logfmt', 'syslog');
+      expect(leakedSecrets(JSON.stringify(rows))).to.deep.equal([]);
+      expect(withRaw.length).to.be.greaterThan(10);
+      expect(withRaw.filter((row) => row.raw!.includes('[REDACTED:')).length).to.be.greaterThan(5);
     });
 
     it('stores the secrets as they are with --no-redact (the scan would see them)', async () => {

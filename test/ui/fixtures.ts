@@ -48,6 +48,13 @@ export const XSS_PAYLOADS = [
 ];
 export const XSS_JAVASCRIPT_URL = "javascript:window.__xss='href'";
 export const LONG_LINE_BYTES = 100 * 1024;
+/** The lines of the XSS fixture's JSON file: the payloads as messages and user agents, a link, a 100 KB line, one unparsed. */
+export const XSS_LINES: readonly string[] = [
+  ...XSS_PAYLOADS.map((payload, index) => JSON.stringify({ time: `2026-11-26T10:00:0${index}.000Z`, level: 'error', msg: payload, 'user_agent.original': payload })),
+  JSON.stringify({ time: '2026-11-26T10:00:05.000Z', level: 'warn', msg: 'a link', 'url.full': XSS_JAVASCRIPT_URL, nested: { html: XSS_PAYLOADS[1] } }),
+  JSON.stringify({ time: '2026-11-26T10:00:06.000Z', level: 'info', msg: `long ${'A<b>'.repeat(LONG_LINE_BYTES / 4)}` }),
+  `not json ${XSS_PAYLOADS[0]}`,
+];
 
 export interface UiFixture {
   readonly directory: string;
@@ -92,13 +99,7 @@ export async function startUiFixture(): Promise<UiFixture> {
   diskDown = false;
 
   const xssFile = path.join(directory, '<img src=x onerror=window.__xss=1>.jsonl');
-  const xssLines = [
-    ...XSS_PAYLOADS.map((payload, index) => JSON.stringify({ time: `2026-11-26T10:00:0${index}.000Z`, level: 'error', msg: payload, 'user_agent.original': payload })),
-    JSON.stringify({ time: '2026-11-26T10:00:05.000Z', level: 'warn', msg: 'a link', 'url.full': XSS_JAVASCRIPT_URL, nested: { html: XSS_PAYLOADS[1] } }),
-    JSON.stringify({ time: '2026-11-26T10:00:06.000Z', level: 'info', msg: `long ${'A<b>'.repeat(LONG_LINE_BYTES / 4)}` }),
-    `not json ${XSS_PAYLOADS[0]}`,
-  ];
-  await writeFile(xssFile, `${xssLines.join('\n')}\n`);
+  await writeFile(xssFile, `${XSS_LINES.join('\n')}\n`);
   const accessFile = path.join(directory, 'access.log');
   await writeFile(
     accessFile,

@@ -5,7 +5,7 @@ import { loadClientAssets } from '../../src/ui/client-assets.js';
 import { memoryUiBackend } from '../../src/ui/ui-backend.js';
 import { startUiServer } from '../../src/ui/ui-server.js';
 import type { BatchesResponse, DeadLettersResponse, EntriesResponse, EntryResponse, HistogramResponse } from '../../src/ui/api-types.js';
-import { appExpectations, startUiFixture, type UiFixture } from './fixtures.js';
+import { appExpectations, appLine, startUiFixture, type UiFixture } from './fixtures.js';
 
 describe('UI HTTP API (startUiServer on a SQLite store)', function () {
   this.timeout(60_000);
@@ -89,7 +89,7 @@ describe('UI HTTP API (startUiServer on a SQLite store)', function () {
       const { status, body } = await get<EntryResponse>(`/api/batches/${fixture.app.batchId}/entries/100`);
 
       expect(status).to.equal(200);
-      expect(body.entry).to.deep.include({ lineNumber: 100, severityText: 'FATAL', body: 'request 100 served' });
+      expect(body.entry).to.deep.include({ lineNumber: 100, severityText: 'FATAL', body: 'request 100 served', raw: appLine(99) });
       expect(body.entry.attributes).to.deep.include({ 'http.response.status_code': 500 });
       expect(body.lines).to.deep.equal({ first: 100, last: 100 });
     });
@@ -206,9 +206,11 @@ describe('UI HTTP API (startUiServer on a SQLite store)', function () {
         const memoryErrors = (await fetchJson(`/api/batches/${fixture.app.batchId}/entries?severity=error&limit=1000`)) as EntriesResponse;
         const memoryHistogram = (await fetchJson(`/api/batches/${fixture.app.batchId}/histogram?buckets=30`)) as HistogramResponse;
         const storeHistogram = (await get<HistogramResponse>(`/api/batches/${fixture.app.batchId}/histogram?buckets=30`)).body;
+        const memoryEntry = (await fetchJson(`/api/batches/${fixture.app.batchId}/entries/100`)) as EntryResponse;
 
         expect(memoryErrors.items.map((entry) => entry.lineNumber)).to.deep.equal(appExpectations().errorOrAbove);
         expect(memoryHistogram).to.deep.equal(storeHistogram);
+        expect(memoryEntry.entry.raw).to.equal(appLine(99));
       } finally {
         await server.close();
       }

@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SqliteEntryQuery } from '../../src/adapters/sqlite/sqlite-entry-query.js';
 import { decideCompletion } from '../../src/domain/batch.js';
 import { closeSharedBrowser, sharedBrowser } from './browser.js';
-import { appExpectations, LONG_LINE_BYTES, startUiFixture, type UiFixture, XSS_JAVASCRIPT_URL, XSS_PAYLOADS } from './fixtures.js';
+import { APP_UNPARSED, appExpectations, appLine, LONG_LINE_BYTES, startUiFixture, type UiFixture, XSS_JAVASCRIPT_URL, XSS_LINES, XSS_PAYLOADS } from './fixtures.js';
 
 // Functions given to page.evaluate/waitForFunction run in the browser; this file is type-checked without lib.dom
 // (which would change Node's globals for the whole project), so the browser's globals are declared loosely here.
@@ -187,6 +187,21 @@ describe('logbatch ui in a real Chromium', function () {
     expect(await page.isVisible('[data-testid=attributes] tr[data-key=host] tr[data-key=name]')).to.equal(true);
     expect(facts).to.deep.include({ severity: 'FATAL (21)', lines: 'line 100', truncated: 'no', format: 'json' });
     expect(await page.textContent('[data-testid=entry-body]')).to.equal('request 100 served');
+    expect(await page.textContent('[data-testid=entry-raw]')).to.equal(appLine(99));
+  });
+
+  it('shows the raw line of a parsed entry as text, and none apart from the body of an unparsed one', async () => {
+    await page.goto(url(`/batches/${fixture.xss.batchId}/entries/1`));
+    await page.waitForSelector('[data-testid=entry-raw]');
+    const raw = await page.textContent('[data-testid=entry-raw]');
+    const children = await page.$eval('[data-testid=entry-raw]', (pre) => pre.children.length);
+    await page.goto(url(`/batches/${fixture.app.batchId}/entries/${APP_UNPARSED[0]}`));
+    await page.waitForSelector('[data-testid=entry-body]');
+
+    expect(raw).to.equal(XSS_LINES[0]);
+    expect(children).to.equal(0);
+    expect(await page.textContent('[data-testid=entry-body]')).to.equal(appLine(APP_UNPARSED[0] - 1));
+    expect(await page.$('[data-testid=entry-raw]')).to.equal(null);
   });
 
   it('redrives a dead-lettered chunk from /dlq after confirmation, and the batch ends COMPLETED with exact counters', async () => {

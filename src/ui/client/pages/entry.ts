@@ -28,7 +28,22 @@ function attributeTable(entries: ReadonlyArray<[string, AttributeValue]>): HTMLE
   );
 }
 
-/** `/batches/<id>/entries/<line>`: one entry, its attributes, its lines and flags, and the stored record. */
+/**
+ * The line as read, for a parsed entry (an unparsed entry's body already is its raw line). Shown after the
+ * attributes, so a long line does not push them down; as text, like every log-derived string.
+ */
+function rawSection(entry: LogEntry): HTMLElement[] {
+  if (entry.parseError !== undefined) return [];
+  const heading = (entry.lineCount ?? 1) > 1 ? `Raw event (${entry.lineCount} lines)` : 'Raw line';
+  if (entry.raw !== undefined) return [el('section', {}, el('h2', {}, heading), el('pre', { class: 'body-text', 'data-testid': 'entry-raw' }, entry.raw))];
+  const why =
+    entry.truncated === true
+      ? 'Not kept: the line was longer than the event budget and was cut.'
+      : 'Not stored apart from the body: for this format the body is the whole line, or the raw text was left out (redaction could not show it clean, or the store had no room for it).';
+  return [el('section', {}, el('h2', {}, heading), el('p', { class: 'muted', 'data-testid': 'entry-raw-missing' }, why))];
+}
+
+/** `/batches/<id>/entries/<line>`: one entry, its attributes, its raw line, its lines and flags, and the stored record. */
 export function entryPage(context: PageContext): void {
   const { root, signal } = context;
   const [batchId, lineText] = context.params;
@@ -60,6 +75,7 @@ export function entryPage(context: PageContext): void {
           el('h2', {}, `Attributes (${attributes.length})`),
           attributes.length === 0 ? el('p', { class: 'muted' }, 'none') : el('div', { 'data-testid': 'attributes' }, attributeTable(attributes)),
         ),
+        ...rawSection(entry),
         el(
           'section',
           {},
