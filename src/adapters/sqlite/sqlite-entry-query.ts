@@ -10,8 +10,8 @@ const COMMON_MATCHES = 5_000;
 
 /**
  * {@link EntryQuery} in SQL on the store: line order within a batch (the rowid), time order otherwise (the time
- * index, or the severe-by-time index at WARN and above), `--grep` through the FTS5 trigram index, `--where` with
- * `json_extract` on the attributes. Pages are keyset pages: the cursor is the last row's sort key.
+ * index, or the severe-by-time index at WARN and above), `--grep` through the FTS5 trigram index (once the batches
+ * in scope are final and indexed), `--where` with `json_extract` on the attributes. Pages are keyset pages: the cursor is the last row's sort key.
  */
 export class SqliteEntryQuery implements EntryQuery {
   constructor(private readonly store: SqliteStore) {}
@@ -65,6 +65,14 @@ export class SqliteEntryQuery implements EntryQuery {
     return row.n < COMMON_MATCHES;
   }
 
+  /** True when every batch in scope (one, or the whole store) has its bodies in the full-text index. */
+  private isIndexed(batchId: string | undefined): boolean {
+    const row = (batchId === undefined
+      ? this.store.db.prepare('SELECT count(*) AS n FROM batches WHERE fts_indexed = 0').get()
+      : this.store.db.prepare('SELECT count(*) AS n FROM batches WHERE fts_indexed = 0 AND batch_id = ?').get(batchId)) as { n: number };
+    return row.n === 0;
+  }
+
   /** SQL conditions for a filter, or undefined when it names a batch the store does not have. */
   private conditions(filter: EntryFilter): { sql: string[]; params: Array<string | number> } | undefined {
     const sql: string[] = [];
@@ -99,7 +107,8 @@ export class SqliteEntryQuery implements EntryQuery {
     if (filter.grep !== undefined) {
       const pattern = `*${filter.grep.replace(/[*?[]/g, (special) => `[${special}]`)}*`;
       // The index pays off for rare text; common text fills a page sooner by checking rows in the page's order.
-      if ([...filter.grep].length >= TRIGRAM && this.isRare(pattern)) {
+      // Rows of a batch not yet final are not in the index: a scope that holds any is scanned.
+      if ([...filter.grep].length >= TRIGRAM && this.isIndexed(filter.batchId) && this.isRare(pattern)) {
         sql.push('id IN (SELECT rowid FROM entries_fts WHERE body GLOB ?)');
         params.push(pattern);
       }

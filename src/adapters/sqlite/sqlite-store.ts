@@ -44,6 +44,8 @@ export interface BatchRow {
   truncated: number;
   filtered: number;
   redacted: number;
+  /** 1 once the batch's bodies are in the full-text index (see migration v6). */
+  fts_indexed: number;
   dead_lettered_chunks: string;
   checkpoint: string | null;
   created_at: string;
