@@ -2,7 +2,7 @@
  * One benchmark scenario in its own process, so its peak memory is its own. Prints one JSON line:
  * `{ scenario, lines, bytes, seconds, peakRssMb, requests? }`.
  *
- *   node --import tsx bench/scenario.ts <floor|floor-write|pipeline|per-line|out|store> <file> [--format F] [--out <path>] [--store <path>]
+ *   node --import tsx bench/scenario.ts <floor|floor-write|pipeline|per-line|out|store> <file> [--format F] [--out <path>] [--store <path>] [--no-redact]
  *
  * - floor: read, split and parse each line with the file's parser, and nothing else;
  * - floor-write: the floor plus what `--out` must add at the least: each entry built, `JSON.stringify`-ed and written
@@ -10,6 +10,8 @@
  * - pipeline / per-line: `logbatch run` on the memory backend (per-line: one message per line);
  * - out: `logbatch run --out <path>`;
  * - store: `logbatch run --store <path>` (the SQLite store, created afresh).
+ *
+ * The `logbatch run` scenarios redact with the default detectors, as `run` does, unless `--no-redact` is given.
  */
 import 'reflect-metadata';
 import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
@@ -24,6 +26,7 @@ const option = (name: string) => (rest.includes(name) ? rest[rest.indexOf(name) 
 const outPath = option('--out');
 const storePath = option('--store');
 const format = option('--format') ?? 'json';
+const redaction = rest.includes('--no-redact') ? { redaction: { redact: 'none', replacement: 'mask' as const } } : {};
 
 /** The floor: read, split and parse the same file with the same parser, and nothing else. */
 async function floor(path: string): Promise<number> {
@@ -109,7 +112,7 @@ if (scenario === 'floor') {
   if (storePath === undefined) throw new Error('store needs --store');
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${storePath}${suffix}`, { force: true });
   const opened = await openLocalStore(storePath);
-  const summary = await runLocalPipeline({ files: [file], store: opened, settings: { format } });
+  const summary = await runLocalPipeline({ files: [file], store: opened, settings: { format, ...redaction } });
   opened.close();
   lines = summary.totals.lines;
   status = summary.batches[0]?.status;
@@ -118,7 +121,7 @@ if (scenario === 'floor') {
   if (scenario === 'out' && outPath === undefined) throw new Error('out needs --out');
   const summary = await runLocalPipeline({
     files: [file],
-    settings: scenario === 'per-line' ? { maxChunkLines: 1, format } : { format },
+    settings: scenario === 'per-line' ? { maxChunkLines: 1, format, ...redaction } : { format, ...redaction },
     outPath: scenario === 'out' ? outPath : undefined,
   });
   lines = summary.totals.lines;

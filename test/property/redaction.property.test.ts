@@ -67,7 +67,7 @@ const planted: fc.Arbitrary<Planted> = fc.oneof(
     text: `${scheme}://${user}:${password}@host.internal:5432/db`,
     secret: password,
   })),
-  fc.tuple(fc.constantFrom('password', 'passwd', 'db_password', 'client_secret', 'api_key', 'apiKey', 'access_token', 'X-Api-Key', 'auth_token'), secretValue).chain(([key, value]) =>
+  fc.tuple(fc.constantFrom('password', 'passwd', 'db_password', 'client_secret', 'api_key', 'apiKey', 'access_token', 'X-Api-Key', 'auth_token', 'DB_PASSWORD', 'Client_Secret', 'X-API-KEY', 'AccessToken'), secretValue).chain(([key, value]) =>
     fc.constantFrom(`${key}=${value}`, `"${key}":"${value}"`, `${key}: ${value}`, `?a=1&${key}=${value}&b=2`, `${key}="${value}"`).map((text) => ({ text, secret: value })),
   ),
   fc.array(fc.stringMatching(/^[A-Za-z0-9+/]{64}$/), { minLength: 1, maxLength: 4 }).map((lines) => ({

@@ -111,7 +111,7 @@ export class Redactor {
     this.secretKeys = detectors.some((detector) => detector.name === 'secret-field');
     const triggers = detectors.every((detector) => detector.trigger !== undefined) ? detectors.flatMap((detector) => detector.triggers ?? []) : undefined;
     this.stringGate = triggers === undefined ? undefined : triggerPattern(triggers);
-    this.eventGate = triggers === undefined ? undefined : triggerPattern(triggers, [String.raw`\\[uU/]`, '%[0-9a-fA-F]{2}']);
+    this.eventGate = triggers === undefined ? undefined : triggerPattern(triggers, HIDING_ESCAPES);
     if (settings.replacement === 'hmac') {
       const key = settings.key;
       if (key === undefined || key === '') throw new ConfigurationError('hmac redaction needs a key (LOGBATCH_REDACT_KEY)');
@@ -264,6 +264,9 @@ export class Redactor {
 }
 
 const QUOTED = /^(\\?["'])([\s\S]+)\1$/;
+
+/** Escapes a parser decodes, which could hide a trigger in an event's raw text: JSON `\u0041`, `\/`, percent-escapes. */
+export const HIDING_ESCAPES: readonly string[] = [String.raw`\\[uU/]`, '%[0-9a-fA-F]{2}'];
 
 const JSON_ESCAPES: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f' };
 
