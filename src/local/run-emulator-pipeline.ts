@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { RequestCounter } from '../adapters/instrumentation/request-counter.js';
 import { estimateCostUsd } from '../adapters/aws/pricing.js';
+import { estimateLambdaCompute } from '../adapters/aws/lambda-cost.js';
 import { deriveBatchId } from '../domain/batch.js';
 import { exportedEntry } from '../domain/log-entry.js';
 import { adaptersModule } from '../di/adapters.module.js';
@@ -65,7 +66,7 @@ export async function runEmulatorPipeline(options: LocalRunOptions): Promise<Run
         options.onProgress?.({ bytesRead: totalBytes, totalBytes, chunksProcessed });
       },
     });
-    await runtime.run(uploads);
+    const report = await runtime.run(uploads);
 
     const batches: BatchSummary[] = [];
     for (const upload of uploads) {
@@ -76,7 +77,14 @@ export async function runEmulatorPipeline(options: LocalRunOptions): Promise<Run
     const depth = await adapters.queueConsumer.depth();
     const elapsedMs = Math.round(performance.now() - started);
     const totals = totalsOf(batches, depth.deadLettered);
-    const requests = counter.snapshot();
+    const counted = counter.snapshot();
+    const lambda = estimateLambdaCompute({
+      splitterInvocations: report.splitterInvocations,
+      workerInvocations: report.workerInvocations,
+      linesByFormat: linesByFormat(batches),
+      requests: counted,
+    });
+    const requests = { ...counted, lambdaInvocations: lambda.invocations, lambdaGbSeconds: Number(lambda.gbSeconds.toFixed(3)) };
     return {
       backend: 'emulator',
       totals,
@@ -85,10 +93,18 @@ export async function runEmulatorPipeline(options: LocalRunOptions): Promise<Run
       linesPerSecond: elapsedMs === 0 ? totals.lines : Math.round((totals.lines * 1000) / elapsedMs),
       bytesRead: totalBytes,
       requests: { ...requests, estimatedCostUsd: Number(estimateCostUsd(requests).toFixed(6)) },
+      costAssumptions: lambda.assumptions,
     };
   } finally {
     await stack.stop();
   }
+}
+
+/** Lines per format over the run's batches (the Lambda estimate prices CPU per line by format). */
+function linesByFormat(batches: readonly BatchSummary[]): Record<string, number> {
+  const lines: Record<string, number> = {};
+  for (const batch of batches) lines[batch.format ?? 'unknown'] = (lines[batch.format ?? 'unknown'] ?? 0) + batch.totalLines;
+  return lines;
 }
 
 /** Reads every entry of the batches back from the store, in line order, into a JSON Lines file. */

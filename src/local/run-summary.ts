@@ -1,4 +1,5 @@
 import type { Batch } from '../domain/batch.js';
+import type { LambdaCostAssumptions } from '../adapters/aws/lambda-cost.js';
 
 export interface RunTotals {
   readonly files: number;
@@ -52,6 +53,8 @@ export interface RunSummary {
   readonly linesPerSecond: number;
   readonly bytesRead: number;
   readonly requests: Readonly<Record<string, number>>;
+  /** With `--backend emulator`: every number behind the Lambda part of `requests.estimatedCostUsd`. */
+  readonly costAssumptions?: LambdaCostAssumptions;
   /** Arguments that named a file already given; each file is run and reported once. `logbatch run` always sets it. */
   readonly duplicateInputs?: readonly DuplicateInput[];
 }

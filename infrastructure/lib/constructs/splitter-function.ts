@@ -12,6 +12,7 @@ import { type ChunkQueue, VISIBILITY_TIMEOUT_FACTOR } from './chunk-queue.js';
 import type { LogTable } from './log-table.js';
 import { PipelineFunction } from './pipeline-function.js';
 
+import { DEFAULT_SPLITTER_MEMORY_MB } from '../../../src/adapters/aws/lambda-cost.js';
 import { SPLITTER_SERVICE_NAME } from '../../../src/handlers/powertools-telemetry.js';
 
 export { SPLITTER_SERVICE_NAME };
@@ -35,7 +36,7 @@ export interface SplitterFunctionProps {
   readonly timeout?: Duration;
   /**
    * Memory in MB; CPU (gunzip, line cutting, JSON encoding) scales with it.
-   * @default 1024
+   * @default 1024 (`DEFAULT_SPLITTER_MEMORY_MB`, which the emulator's cost estimate uses too)
    */
   readonly memorySize?: number;
   /** X-Ray active tracing. @default false */
@@ -142,7 +143,7 @@ export class SplitterFunction extends Construct {
       description: 'logbatch splitter: S3 object -> chunk messages on SQS, batch record in DynamoDB',
       serviceName: SPLITTER_SERVICE_NAME,
       timeout,
-      memorySize: props.memorySize ?? 1024,
+      memorySize: props.memorySize ?? DEFAULT_SPLITTER_MEMORY_MB,
       logLevel: props.logLevel,
       logRetention: props.logRetention,
       logRemovalPolicy: removalPolicy,

@@ -15,6 +15,7 @@ import { type ChunkQueue, VISIBILITY_TIMEOUT_FACTOR } from './chunk-queue.js';
 import type { LogTable } from './log-table.js';
 import { PipelineFunction } from './pipeline-function.js';
 
+import { DEFAULT_WORKER_MEMORY_MB } from '../../../src/adapters/aws/lambda-cost.js';
 import { WORKER_SERVICE_NAME } from '../../../src/handlers/powertools-telemetry.js';
 
 export { WORKER_SERVICE_NAME };
@@ -44,7 +45,7 @@ export interface WorkerFunctionProps {
   readonly timeout?: Duration;
   /**
    * Memory in MB; parsing is CPU-bound and CPU scales with memory.
-   * @default 1024
+   * @default 1024 (`DEFAULT_WORKER_MEMORY_MB`, which the emulator's cost estimate uses too)
    */
   readonly memorySize?: number;
   /**
@@ -142,7 +143,7 @@ export class WorkerFunction extends Construct {
       description: 'logbatch worker: chunk message -> parsed entries and batch progress in DynamoDB',
       serviceName: WORKER_SERVICE_NAME,
       timeout,
-      memorySize: props.memorySize ?? 1024,
+      memorySize: props.memorySize ?? DEFAULT_WORKER_MEMORY_MB,
       logLevel: props.logLevel,
       logRetention: props.logRetention,
       logRemovalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
