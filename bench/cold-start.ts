@@ -7,9 +7,11 @@
  * the total) and of CPU time (user + system, the same process), then the load average.
  *
  *   npm run synth && node --import tsx bench/cold-start.ts [--cdk-out cdk.out] [--repeats 9] [--node /path/to/node]
+ *     [--also label=/path/to/index.mjs ...]
  *
  * `--node` runs the processes with another Node.js binary, e.g. the Lambda runtime's major version (the stack sets
- * Node.js 22) when the machine's own is older.
+ * Node.js 22) when the machine's own is older. `--also` adds another bundle to every round (an older build, for a
+ * before/after measured side by side); its label says whether it is a splitter or a worker.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -95,7 +97,15 @@ function run(script: string, bundle?: string): Timing {
   return JSON.parse(output.trim().split('\n').pop()!) as Timing;
 }
 
-const subjects = [{ label: 'Node alone (nothing imported)', kind: 'bare', bundle: undefined as string | undefined }, ...handlers()];
+const also = args.flatMap((arg, index) => (arg === '--also' ? [args[index + 1]] : [])).map((spec) => {
+  const [label, bundle] = [spec.slice(0, spec.indexOf('=')), spec.slice(spec.indexOf('=') + 1)];
+  if (label === '' || !existsSync(bundle)) {
+    console.error(`--also wants label=/path/to/bundle.mjs, got ${spec}`);
+    process.exit(2);
+  }
+  return { label: `${label} (${Math.round(readFileSync(bundle).length / 1024)} KB bundle)`, kind: /splitter/i.test(label) ? 'splitter' : 'worker', bundle };
+});
+const subjects = [{ label: 'Node alone (nothing imported)', kind: 'bare', bundle: undefined as string | undefined }, ...handlers(), ...also];
 const timings = new Map<string, Timing[]>(subjects.map((subject) => [subject.label, []]));
 const loadBefore = loadavg()[0];
 for (let round = 0; round < repeats; round++) {
