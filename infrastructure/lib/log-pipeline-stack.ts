@@ -48,6 +48,10 @@ export class LogPipelineStack extends Stack {
       description: 'The splitter\'s own queue: hand-overs, and objects queued by logbatch backfill',
     });
     new CfnOutput(this, 'SplitterFunctionName', { value: splitter.handler.function.functionName });
+    new CfnOutput(this, 'SplitterRoleArn', {
+      value: splitter.handler.role.roleArn,
+      description: "The splitter's role: the principal an existing bucket's policy and its KMS key's policy allow (another account)",
+    });
     new CfnOutput(this, 'SplitterFunctionArn', {
       value: splitter.handler.function.functionArn,
       description: "An existing bucket's owner notifies this function (notification trigger)",

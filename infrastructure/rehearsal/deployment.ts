@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,8 @@ import {
 import type { S3Event, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { AwsClients } from '../../src/di/aws.module.js';
 import { objectCreatedEvent } from '../../src/local/aws-events.js';
-import { authorize, type ResourcePolicy, resourcePolicies, type RolePolicies, rolePolicies, wildcardMatch } from './iam.js';
+import { matchesEventPattern, UnsupportedPatternError } from './event-pattern.js';
+import { authorize, type ResourcePolicy, resourcePolicies, type RolePolicies, rolePolicies, serviceMay, wildcardMatch } from './iam.js';
 import { type FunctionSpec, type InvocationResult, RehearsedFunction } from './lambda-service.js';
 import { type ProxyPrincipal, RecordingProxy } from './recording-proxy.js';
 import { REHEARSAL_ACCOUNT, REHEARSAL_REGION, type TemplateResolver } from './template.js';
@@ -59,6 +61,29 @@ export interface NotificationTarget {
   readonly function: RehearsedFunction;
 }
 
+/** A queue of the template that a bucket notifies (`QueueConfigurations`) or a rule targets. */
+export interface QueueTarget {
+  readonly queueLogicalId: string;
+  readonly queueUrl: string;
+  readonly queueArn: string;
+}
+
+/** A bucket notification to a queue (the `sqs` trigger). */
+export interface QueueNotificationTarget extends QueueTarget {
+  readonly bucket: string;
+  readonly bucketArn: string;
+  readonly events: readonly string[];
+  readonly filterRules: ReadonlyArray<{ readonly name: string; readonly value: string }>;
+}
+
+/** An EventBridge rule on the default bus and the queues it delivers to (the `eventbridge` trigger). */
+export interface RuleTarget {
+  readonly logicalId: string;
+  readonly ruleArn: string;
+  readonly pattern: unknown;
+  readonly queues: readonly QueueTarget[];
+}
+
 export interface Upload {
   readonly bucket: string;
   readonly key: string;
@@ -91,6 +116,10 @@ export class Deployment {
   readonly roles = new Map<string, RolePolicies>();
   readonly eventSources: EventSourceSpec[] = [];
   readonly notifications: NotificationTarget[] = [];
+  readonly queueNotifications: QueueNotificationTarget[] = [];
+  /** Buckets that send their events to EventBridge (`EventBridgeConfiguration`). */
+  readonly eventBridgeBuckets: string[] = [];
+  readonly rules: RuleTarget[] = [];
   readonly proxy: RecordingProxy;
   private readonly principals = new Map<string, ProxyPrincipal>();
   private readonly lambdaClients = new Map<string, SQSClient>();
@@ -179,6 +208,7 @@ export class Deployment {
     for (const [logicalId] of created('AWS::Lambda::Function')) this.prepareFunction(logicalId);
     for (const [logicalId] of created('AWS::Lambda::EventSourceMapping')) this.prepareEventSource(logicalId);
     for (const [logicalId] of created('AWS::S3::Bucket')) this.prepareNotifications(logicalId);
+    for (const [logicalId] of created('AWS::Events::Rule')) this.prepareRule(logicalId);
     for (const eventSource of this.eventSources) {
       // Lambda reads the queue's attributes when the mapping is created, with the function's role.
       await this.lambdaSqs(eventSource.function, 'event source mapping').send(
@@ -361,11 +391,25 @@ export class Deployment {
     if (configuration === undefined) return;
     const bucket = this.resolver.resolveString({ Ref: bucketLogicalId });
     const bucketArn = `arn:aws:s3:::${bucket}`;
-    for (const kind of Object.keys(configuration).filter((name) => name !== 'LambdaConfigurations')) {
+    for (const kind of Object.keys(configuration).filter((name) => !['LambdaConfigurations', 'QueueConfigurations', 'EventBridgeConfiguration'].includes(name))) {
       this.findings.push({ where: bucketLogicalId, problem: `${kind} notifications are not rehearsed` });
     }
+    const eventBridge = this.resolver.resolve(configuration.EventBridgeConfiguration ?? {}) as { EventBridgeEnabled?: boolean };
+    if (eventBridge.EventBridgeEnabled === true) this.eventBridgeBuckets.push(bucket);
+    for (const raw of configuration.QueueConfigurations ?? []) {
+      const entry = this.resolver.resolve(raw) as { Event: string; Queue: string; Filter?: NotificationFilter };
+      const queue = this.queueTarget(entry.Queue);
+      if (queue === undefined) {
+        this.findings.push({ where: bucketLogicalId, problem: `notification to ${entry.Queue}, which is not a queue of this template` });
+        continue;
+      }
+      // S3 checks that it may send when the configuration is saved: the deploy fails otherwise.
+      const permitted = serviceMay('s3.amazonaws.com', { action: 'sqs:SendMessage', resource: queue.queueArn }, this.resourcePolicyList, bucketArn);
+      if (permitted !== true) this.findings.push({ where: bucketLogicalId, problem: `${permitted} (the notification's deploy fails validation)` });
+      this.queueNotifications.push({ bucket, bucketArn, events: [entry.Event], filterRules: keyFilterRules(entry.Filter), ...queue });
+    }
     for (const raw of configuration.LambdaConfigurations ?? []) {
-      const entry = this.resolver.resolve(raw) as { Event: string; Function: string; Filter?: { S3Key?: { Rules?: Array<{ Name: string; Value: string }> } } };
+      const entry = this.resolver.resolve(raw) as { Event: string; Function: string; Filter?: NotificationFilter };
       const fn = this.functionByReference(entry.Function);
       if (fn === undefined) {
         this.findings.push({ where: bucketLogicalId, problem: `notification to ${entry.Function}, which is not a function of this template` });
@@ -373,9 +417,42 @@ export class Deployment {
       }
       const permitted = this.s3MayInvoke(fn, bucketArn);
       if (permitted !== true) this.findings.push({ where: bucketLogicalId, problem: permitted });
-      const filterRules = (entry.Filter?.S3Key?.Rules ?? []).map((rule) => ({ name: rule.Name.toLowerCase(), value: rule.Value }));
-      this.notifications.push({ bucket, bucketArn, events: [entry.Event], filterRules, function: fn });
+      this.notifications.push({ bucket, bucketArn, events: [entry.Event], filterRules: keyFilterRules(entry.Filter), function: fn });
     }
+  }
+
+  private queueTarget(arn: string): QueueTarget | undefined {
+    const queueLogicalId = this.resolver.resourcesOfType('AWS::SQS::Queue').find(([id]) => this.resolver.physicalResource(id).attributes.Arn === arn)?.[0];
+    if (queueLogicalId === undefined) return undefined;
+    return { queueLogicalId, queueUrl: this.resolver.physicalResource(queueLogicalId).ref, queueArn: arn };
+  }
+
+  /** A rule on the default bus with SQS targets; EventBridge may deliver only where the queue's policy allows it. */
+  private prepareRule(logicalId: string): void {
+    const properties = this.resolver.resolve(this.resolver.resource(logicalId).Properties ?? {}) as Record<string, unknown>;
+    if (properties.EventBusName !== undefined && properties.EventBusName !== 'default') {
+      this.findings.push({ where: logicalId, problem: `rule on bus ${String(properties.EventBusName)} is not rehearsed (only the default bus)` });
+      return;
+    }
+    if (properties.State === 'DISABLED') return;
+    const ruleArn = this.resolver.physicalResource(logicalId).attributes.Arn;
+    const queues: QueueTarget[] = [];
+    for (const target of (properties.Targets ?? []) as Array<{ Arn: string; Id: string; InputTransformer?: unknown; Input?: unknown; InputPath?: unknown }>) {
+      const queue = this.queueTarget(target.Arn);
+      if (queue === undefined) {
+        this.findings.push({ where: logicalId, problem: `target ${target.Id} (${target.Arn}) is not a queue of this template (not rehearsed)` });
+        continue;
+      }
+      if (target.Input !== undefined || target.InputPath !== undefined || target.InputTransformer !== undefined) {
+        this.findings.push({ where: logicalId, problem: `target ${target.Id} changes the event (Input/InputPath/InputTransformer): not rehearsed` });
+        continue;
+      }
+      const permitted = serviceMay('events.amazonaws.com', { action: 'sqs:SendMessage', resource: queue.queueArn }, this.resourcePolicyList, ruleArn);
+      // EventBridge does not check at deploy time: the events would go to the target's DLQ (or be dropped).
+      if (permitted !== true) this.findings.push({ where: logicalId, problem: `${permitted} (deliveries would fail)` });
+      else queues.push(queue);
+    }
+    this.rules.push({ logicalId, ruleArn, pattern: properties.EventPattern, queues });
   }
 
   /** S3 can invoke the function only through a resource policy statement (`AWS::Lambda::Permission`) for this bucket. */
@@ -398,31 +475,67 @@ export class Deployment {
     return { bucket, key, etag: (put.ETag ?? '').replace(/"/g, ''), size: body.length, lastModified: new Date().toISOString() };
   }
 
-  /** S3's side: every notification whose events and key filters match invokes its function asynchronously. */
+  /**
+   * S3's side of an upload: every notification whose events and key filters match invokes its function
+   * asynchronously or sends the event to its queue, and a bucket with EventBridge delivery puts an `Object Created`
+   * event on the default bus, where every rule whose pattern matches sends it to its queues. Returns the deliveries.
+   */
   notifyObjectCreated(upload: Upload): number {
     let delivered = 0;
-    for (const target of this.notifications) {
-      if (target.bucket !== upload.bucket) continue;
-      if (!target.events.some((pattern) => wildcardMatch(pattern, 's3:ObjectCreated:Put'))) continue;
-      const matches = target.filterRules.every((rule) => (rule.name === 'prefix' ? upload.key.startsWith(rule.value) : upload.key.endsWith(rule.value)));
-      if (!matches) continue;
-      const event: S3Event = objectCreatedEvent({ ...upload });
-      const record = event.Records[0];
-      (record as { awsRegion: string }).awsRegion = REHEARSAL_REGION;
-      this.track(this.invokeAsync(target.function, event, `s3:ObjectCreated:Put ${upload.key}`));
+    const matching = <T extends { bucket: string; events: readonly string[]; filterRules: NotificationTarget['filterRules'] }>(targets: readonly T[]) =>
+      targets.filter(
+        (target) =>
+          target.bucket === upload.bucket &&
+          target.events.some((pattern) => wildcardMatch(pattern, 's3:ObjectCreated:Put')) &&
+          target.filterRules.every((rule) => (rule.name === 'prefix' ? upload.key.startsWith(rule.value) : upload.key.endsWith(rule.value))),
+      );
+    const s3Event = (): S3Event => {
+      const event = objectCreatedEvent({ ...upload });
+      (event.Records[0] as { awsRegion: string }).awsRegion = REHEARSAL_REGION;
+      return event;
+    };
+    for (const target of matching(this.notifications)) {
+      this.track(this.invokeAsync(target.function, s3Event(), `s3:ObjectCreated:Put ${upload.key}`));
       delivered += 1;
+    }
+    for (const target of matching(this.queueNotifications)) {
+      this.track(this.sendAsService(target, JSON.stringify(s3Event())));
+      delivered += 1;
+    }
+    if (this.eventBridgeBuckets.includes(upload.bucket)) {
+      const event = eventBridgeObjectCreated(upload);
+      for (const rule of this.rules) {
+        let matches: boolean;
+        try {
+          matches = matchesEventPattern(rule.pattern, event);
+        } catch (error) {
+          if (!(error instanceof UnsupportedPatternError)) throw error;
+          this.findings.push({ where: rule.logicalId, problem: `event pattern not rehearsed: ${error.message}` });
+          continue;
+        }
+        if (!matches) continue;
+        for (const queue of rule.queues) {
+          this.track(this.sendAsService(queue, JSON.stringify(event)));
+          delivered += 1;
+        }
+      }
     }
     return delivered;
   }
 
+  /** A message S3 or EventBridge sends (their permission was decided from the queue's policy when provisioning). */
+  private async sendAsService(queue: QueueTarget, body: string): Promise<void> {
+    await this.admin.sqs.send(new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: body }));
+  }
+
   /** The test event S3 sends to each function when a notification configuration is saved. */
   notifyTestEvent(bucket: string): number {
+    const event = { Service: 'Amazon S3', Event: 's3:TestEvent', Time: new Date().toISOString(), Bucket: bucket, RequestId: 'REHEARSAL', HostId: 'REHEARSAL' };
     const targets = this.notifications.filter((target) => target.bucket === bucket);
-    for (const target of targets) {
-      const event = { Service: 'Amazon S3', Event: 's3:TestEvent', Time: new Date().toISOString(), Bucket: bucket, RequestId: 'REHEARSAL', HostId: 'REHEARSAL' };
-      this.track(this.invokeAsync(target.function, event, 's3:TestEvent'));
-    }
-    return targets.length;
+    for (const target of targets) this.track(this.invokeAsync(target.function, event, 's3:TestEvent'));
+    const queues = this.queueNotifications.filter((target) => target.bucket === bucket);
+    for (const queue of queues) this.track(this.sendAsService(queue, JSON.stringify(event)));
+    return targets.length + queues.length;
   }
 
   /** Lambda's asynchronous invocation: retries as the function's `EventInvokeConfig` says, then its on-failure destination. */
@@ -620,4 +733,34 @@ export class Deployment {
     await this.proxy.stop();
     for (const client of this.lambdaClients.values()) client.destroy();
   }
+}
+
+/** The event S3 puts on EventBridge's default bus for an upload (the key is not URL-encoded, unlike notifications). */
+function eventBridgeObjectCreated(upload: Upload): Record<string, unknown> {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Object Created',
+    source: 'aws.s3',
+    account: REHEARSAL_ACCOUNT,
+    time: upload.lastModified,
+    region: REHEARSAL_REGION,
+    resources: [`arn:aws:s3:::${upload.bucket}`],
+    detail: {
+      version: '0',
+      bucket: { name: upload.bucket },
+      object: { key: upload.key, size: upload.size, etag: upload.etag, sequencer: Date.now().toString(16).toUpperCase() },
+      'request-id': 'REHEARSAL',
+      requester: REHEARSAL_ACCOUNT,
+      'source-ip-address': '127.0.0.1',
+      reason: 'PutObject',
+    },
+  };
+}
+
+/** A notification's `Filter`, as the template declares it. */
+type NotificationFilter = { S3Key?: { Rules?: Array<{ Name: string; Value: string }> } };
+
+function keyFilterRules(filter: NotificationFilter | undefined): NotificationTarget['filterRules'] {
+  return (filter?.S3Key?.Rules ?? []).map((rule) => ({ name: rule.Name.toLowerCase(), value: rule.Value }));
 }

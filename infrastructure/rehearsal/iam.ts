@@ -290,3 +290,25 @@ export function grantsOf(role: RolePolicies, allowed: readonly ActionOnResource[
   }
   return grants;
 }
+
+/**
+ * Decides whether an AWS service (`s3.amazonaws.com` sending a notification, `events.amazonaws.com` delivering to a
+ * rule's target) may make `call` on a resource of the template: only the resource's own policy can allow a service
+ * principal. `sourceArn` is the bucket or rule the service acts for (`aws:SourceArn`); the account is the
+ * rehearsal's. Returns true, or why not.
+ */
+export function serviceMay(service: string, call: ActionOnResource, resources: readonly ResourcePolicy[], sourceArn: string): true | string {
+  const context = { 'aws:sourcearn': sourceArn, 'aws:sourceaccount': REHEARSAL_ACCOUNT, 'aws:securetransport': 'true' };
+  const statements = resources.filter((policy) => policy.attachedTo.includes(call.resource)).flatMap((policy) => policy.statements);
+  const forService = (principal: unknown) => principal === '*' || (list((principal as { Service?: unknown } | undefined)?.Service) ?? []).includes(service);
+  const applies = (statement: ResolvedStatement): Match => {
+    if (!forService(statement.principal)) return { kind: 'no' };
+    if (statement.actions !== undefined && !statement.actions.some((pattern) => wildcardMatch(pattern, call.action, true))) return { kind: 'no' };
+    if (statement.resources !== undefined && !statement.resources.some((pattern) => wildcardMatch(pattern, call.resource))) return { kind: 'no' };
+    return evaluateCondition(statement.condition, context);
+  };
+  const denied = statements.find((statement) => statement.effect === 'Deny' && applies(statement).kind === 'match');
+  if (denied !== undefined) return `${service} may not ${call.action} on ${call.resource}: denied by ${describeStatement(denied.source)}`;
+  if (statements.some((statement) => statement.effect === 'Allow' && applies(statement).kind === 'match')) return true;
+  return `${service} may not ${call.action} on ${call.resource} for ${sourceArn}: no statement of its resource policy allows it`;
+}

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { PipelineSettings } from '../../src/application/pipeline-settings.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createAwsAdapters } from '../../src/di/aws.module.js';
@@ -12,7 +12,7 @@ import { type BatchSummary, summarizeBatch } from '../../src/local/run-summary.j
 import type { Deployment, EventSourceSpec, Upload } from './deployment.js';
 import type { RehearsedFunction } from './lambda-service.js';
 
-export const SCENARIO_NAMES = ['plain file', 'gzip with a stack trace', 'hand-overs', 'poison chunk', 'duplicate S3 event', 'S3 test event'] as const;
+export const SCENARIO_NAMES = ['plain file', 'gzip with a stack trace', 'trigger path', 'hand-overs', 'poison chunk', 'duplicate S3 event', 'S3 test event'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface ScenarioResult {
@@ -26,8 +26,12 @@ export interface ScenarioResult {
 
 /** The roles of the template's parts, found from its wiring rather than from construct ids. */
 export interface PipelineParts {
-  /** The function the ingest bucket notifies. */
+  /** The function the ingest bucket's uploads reach: directly, or through the trigger queue. */
   readonly splitter: RehearsedFunction;
+  /** How uploads reach the splitter: `notification` (S3 invokes it), `sqs` (S3 notifies a queue), `eventbridge`. */
+  readonly trigger: 'notification' | 'sqs' | 'eventbridge';
+  /** The queue between the bucket (or its EventBridge rule) and the splitter, for the queue-fed triggers. */
+  readonly triggerSource?: EventSourceSpec;
   /** The function consuming the queue the splitter sends chunks to. */
   readonly worker: RehearsedFunction;
   readonly ingestBucket: string;
@@ -38,13 +42,30 @@ export interface PipelineParts {
   readonly tableName: string;
 }
 
-export function findParts(deployment: Deployment): PipelineParts {
+/** The bucket whose uploads start the pipeline, and the function (or queue feeding a function) they reach first. */
+function findTrigger(deployment: Deployment): Pick<PipelineParts, 'splitter' | 'trigger' | 'triggerSource' | 'ingestBucket'> {
   const notification = deployment.notifications[0];
-  if (notification === undefined) throw new Error('the template has no S3 notification to a function: nothing starts the pipeline');
-  const splitter = notification.function;
+  if (notification !== undefined) return { splitter: notification.function, trigger: 'notification', ingestBucket: notification.bucket };
+  const fedBy = (queueArn: string | undefined) => deployment.eventSources.find((source) => source.queueArn === queueArn);
+  const queueNotification = deployment.queueNotifications.find((target) => fedBy(target.queueArn) !== undefined);
+  if (queueNotification !== undefined) {
+    const triggerSource = fedBy(queueNotification.queueArn)!;
+    return { splitter: triggerSource.function, trigger: 'sqs', triggerSource, ingestBucket: queueNotification.bucket };
+  }
+  const bucket = deployment.eventBridgeBuckets[0];
+  const ruleQueue = deployment.rules.flatMap((rule) => rule.queues).find((queue) => fedBy(queue.queueArn) !== undefined);
+  if (bucket !== undefined && ruleQueue !== undefined) {
+    const triggerSource = fedBy(ruleQueue.queueArn)!;
+    return { splitter: triggerSource.function, trigger: 'eventbridge', triggerSource, ingestBucket: bucket };
+  }
+  throw new Error('the template has no S3 notification to a function or to a queue a function reads, nor an EventBridge rule to one: nothing starts the pipeline');
+}
+
+export function findParts(deployment: Deployment): PipelineParts {
+  const { splitter, trigger, triggerSource, ingestBucket } = findTrigger(deployment);
   const chunkSource = deployment.eventSources.find((source) => source.function !== splitter);
   if (chunkSource === undefined) throw new Error('no event source mapping feeds a function other than the one S3 notifies');
-  const continuationSource = deployment.eventSources.find((source) => source.function === splitter);
+  const continuationSource = deployment.eventSources.find((source) => source.function === splitter && source !== triggerSource);
   const { resolver } = deployment;
   const redrive = (resolver.resolve(resolver.resource(chunkSource.queueLogicalId).Properties?.RedrivePolicy ?? {}) ?? {}) as { deadLetterTargetArn?: string };
   const dlqLogicalId = resolver.resourcesOfType('AWS::SQS::Queue').find(([id]) => resolver.physicalResource(id).attributes.Arn === redrive.deadLetterTargetArn)?.[0];
@@ -52,8 +73,10 @@ export function findParts(deployment: Deployment): PipelineParts {
   if (tables.length !== 1) throw new Error(`expected one table (the design's single table), found ${tables.length}`);
   return {
     splitter,
+    trigger,
+    ...(triggerSource === undefined ? {} : { triggerSource }),
     worker: chunkSource.function,
-    ingestBucket: notification.bucket,
+    ingestBucket,
     chunkSource,
     ...(continuationSource === undefined ? {} : { continuationSource }),
     ...(dlqLogicalId === undefined ? {} : { deadLetterQueueUrl: resolver.physicalResource(dlqLogicalId).ref }),
@@ -102,12 +125,15 @@ function longJsonFile(bytes: number): Buffer {
   return Buffer.from(`${lines.join('\n')}\n`);
 }
 
-function poisonFile(): Buffer {
+/** 20 JSON lines; the one at `poisonIndex`, if given, carries the poison marker. */
+function jsonLinesFile(poisonIndex?: number): Buffer {
   const lines = Array.from({ length: 20 }, (_, index) =>
-    JSON.stringify({ time: '2026-03-01T10:00:00.000Z', level: 'info', msg: index === 9 ? `${POISON_MARKER} line ${index + 1}` : `line ${index + 1}` }),
+    JSON.stringify({ time: '2026-03-01T10:00:00.000Z', level: 'info', msg: index === poisonIndex ? `${POISON_MARKER} line ${index + 1}` : `line ${index + 1}` }),
   );
   return Buffer.from(`${lines.join('\n')}\n`);
 }
+
+const poisonFile = () => jsonLinesFile(9);
 
 /** Fields of a batch that must equal the memory backend's for the same file. */
 const COMPARED: ReadonlyArray<keyof BatchSummary> = ['status', 'format', 'totalLines', 'entries', 'unparsed', 'blank', 'continuation', 'truncated', 'chunks', 'processedChunks'];
@@ -169,6 +195,25 @@ export class ScenarioRunner {
       case 'gzip with a stack trace': {
         const batch = await this.compareWithMemory('rehearsal/gzip/app.log.gz', stackTraceFile(), details, problems);
         if (batch !== undefined && batch.stats.continuation === 0) problems.push('no continuation lines: the stack traces were not joined into their events');
+        return;
+      }
+      case 'trigger path': {
+        // A clean file reaches COMPLETED by the template's own trigger: S3 → splitter, S3 → queue → splitter, or
+        // S3 → EventBridge rule → queue → splitter; with a queue, the splitter consumed it from there and left it empty.
+        const source = parts.triggerSource;
+        const consumedBefore = source === undefined ? 0 : this.countMappingCalls(source, 'DeleteMessageBatch');
+        const batch = await this.compareWithMemory('rehearsal/trigger/app.json', jsonLinesFile(), details, problems);
+        if (batch !== undefined && batch.status !== 'COMPLETED') problems.push(`expected COMPLETED, got ${batch.status}`);
+        if (source !== undefined) {
+          const consumed = this.countMappingCalls(source, 'DeleteMessageBatch') - consumedBefore;
+          const { Attributes } = await deployment.admin.sqs.send(
+            new GetQueueAttributesCommand({ QueueUrl: source.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+          );
+          const left = Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+          details.push(`${source.queueLogicalId}: ${consumed} message batch(es) deleted by the splitter's event source mapping, ${left} left`);
+          if (consumed < 1) problems.push(`the splitter's event source mapping deleted nothing from ${source.queueLogicalId}`);
+          if (left !== 0) problems.push(`${left} message(s) left on ${source.queueLogicalId}`);
+        }
         return;
       }
       case 'hand-overs': {
@@ -244,13 +289,24 @@ export class ScenarioRunner {
         const delivered = deployment.notifyTestEvent(parts.ingestBucket);
         await deployment.settle(this.settleTimeoutMs);
         const calls = deployment.proxy.calls.filter((call) => call.principal === parts.splitter.spec.logicalId && call.origin === 'function code').length - callsBefore;
-        details.push(`delivered to ${delivered} function(s); the splitter made ${calls} AWS call(s) for it`);
+        details.push(`delivered to ${delivered} target(s) (functions or queues); the splitter made ${calls} AWS call(s) for it`);
         if (calls !== 0) problems.push(`the splitter made ${calls} AWS call(s) for S3's test event`);
         return;
       }
       default:
         problems.push(`unknown scenario ${String(name)}`);
     }
+  }
+
+  /** Calls of `operation` the event source mapping of `source` made on its queue (with its function's role). */
+  private countMappingCalls(source: EventSourceSpec, operation: string): number {
+    return this.deployment.proxy.calls.filter(
+      (call) =>
+        call.principal === source.function.spec.logicalId &&
+        call.origin === 'event source mapping' &&
+        call.operation === operation &&
+        call.authorizations.some((authorization) => authorization.resource === source.queueArn),
+    ).length;
   }
 
   private countCalls(fn: RehearsedFunction, action: string, resource: string): number {
@@ -289,7 +345,8 @@ export class ScenarioRunner {
     const compared = COMPARED.filter((field) => !(options.ignoreChunks === true && (field === 'chunks' || field === 'processedChunks')));
     const actual = pick(summarizeBatch(batch, key), compared);
     const wanted = pick(expected, compared);
-    details.push(`${key} (${body.length} bytes): ${JSON.stringify(actual)}`);
+    const { trigger, triggerSource } = this.parts;
+    details.push(`${key} (${body.length} bytes) reached the splitter by ${trigger}${triggerSource === undefined ? '' : ` through ${triggerSource.queueLogicalId}`}: ${JSON.stringify(actual)}`);
     for (const field of compared) {
       if (JSON.stringify(actual[field]) !== JSON.stringify(wanted[field])) problems.push(`${field}: deployed ${JSON.stringify(actual[field])}, memory backend ${JSON.stringify(wanted[field])}`);
     }

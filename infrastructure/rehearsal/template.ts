@@ -275,6 +275,10 @@ export class TemplateResolver {
         const name = declared('LogGroupName') ?? this.generatedName(logicalId, 512);
         return { ref: name, attributes: { Arn: arn('logs', `log-group:${name}:*`) } };
       }
+      case 'AWS::Events::Rule': {
+        const name = declared('Name') ?? this.generatedName(logicalId, 64);
+        return { ref: name, attributes: { Arn: arn('events', `rule/${name}`) } };
+      }
       case 'AWS::SNS::Topic': {
         const name = declared('TopicName') ?? this.generatedName(logicalId, 256);
         const topicArn = arn('sns', name);

@@ -52,7 +52,7 @@ describe('Deployment rehearsal', function () {
       const { report, text } = await run(app);
 
       expect(report.passed, text).to.equal(true);
-      expect(report.scenarios.map((scenario) => scenario.name)).to.have.length(6);
+      expect(report.scenarios.map((scenario) => scenario.name)).to.have.length(7);
       expect(report.denied).to.deep.equal([]);
       expect(text).to.include('calls by operation:').and.include('function code: s3:GetObject');
       expect(text).to.include('function code: dynamodb:BatchWriteItem');
@@ -93,4 +93,43 @@ describe('Deployment rehearsal', function () {
       expect(text).to.match(/failed on s3:ObjectCreated:Put .*LOGBATCH_TABLE_NAME is required/);
     });
   });
+
+  for (const [trigger, path] of [
+    ['eventbridge', /reached the splitter by eventbridge through TriggerQueue\w+: \{"status":"COMPLETED"/],
+    ['sqs', /reached the splitter by sqs through TriggerQueue\w+: \{"status":"COMPLETED"/],
+  ] as const) {
+    describe(`rehearse with trigger ${trigger}`, () => {
+      let triggered: SynthesizedApp;
+
+      before(() => {
+        triggered = synthesizeApp({ 'logbatch:trigger': trigger });
+      });
+
+      after(() => triggered?.cleanup());
+
+      it('takes a new object to COMPLETED through the trigger queue, equal to the memory backend, and ignores the S3 test event', async () => {
+        const { report, text } = await run(triggered, ['trigger path', 'S3 test event']);
+
+        expect(report.passed, text).to.equal(true);
+        expect(text).to.match(path);
+        expect(text).to.match(/TriggerQueue\w+: 1 message batch\(es\) deleted by the splitter's event source mapping, 0 left/);
+        expect(report.denied).to.deep.equal([]);
+      });
+
+      it('fails naming the service when the trigger queue\'s policy does not let it send', async () => {
+        const service = trigger === 'sqs' ? 's3.amazonaws.com' : 'events.amazonaws.com';
+        const broken = copyOf(triggered, (template) => {
+          for (const resource of Object.values(template.Resources).filter((candidate) => candidate.Type === 'AWS::SQS::QueuePolicy')) {
+            const document = resource.Properties?.PolicyDocument as { Statement: Array<{ Principal?: unknown }> };
+            document.Statement = document.Statement.filter((statement) => !JSON.stringify(statement.Principal ?? '').includes(service));
+          }
+        });
+
+        const { report, text } = await run(broken, ['trigger path']);
+
+        expect(report.passed).to.equal(false);
+        expect(text).to.include(`${service} may not sqs:SendMessage on arn:aws:sqs:`);
+      });
+    });
+  }
 });
