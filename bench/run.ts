@@ -101,12 +101,19 @@ async function dataFile(name: string, lines: number, generate?: LineGenerator): 
 }
 const combinedLine: LineGenerator = (random) => GENERATORS.combined(random);
 
-/** Runs `scenarios` back to back in each of `repeats` rounds; the first is the floor the others are compared with. */
-function rounds(file: string, scenarios: ReadonlyArray<{ name: string; args: string[] }>, count = repeats) {
+/**
+ * Runs `scenarios` back to back in each of `repeats` rounds; the first is the floor the others are compared with.
+ * A scenario's `name` labels it; `scenario` (default: the name) is what bench/scenario.ts runs.
+ * With `alternate`, every other round runs them in reverse order, so none always follows the same neighbour.
+ * `loads` collects the 1-minute load average before each run.
+ */
+function rounds(file: string, scenarios: ReadonlyArray<{ name: string; args: string[]; scenario?: string }>, count = repeats, options: { alternate?: boolean; loads?: number[] } = {}) {
   const runs = new Map<string, Measurement[]>(scenarios.map(({ name }) => [name, []]));
   for (let round = 0; round < count; round++) {
-    for (const { name, args: rest } of scenarios) {
-      const result = measure(name, file, ...rest);
+    const order = options.alternate === true && round % 2 === 1 ? [...scenarios].reverse() : scenarios;
+    for (const { name, args: rest, scenario } of order) {
+      options.loads?.push(os.loadavg()[0]);
+      const result = measure(scenario ?? name, file, ...rest);
       runs.get(name)!.push(result);
       console.log(`  round ${round + 1} ${name}: ${result.seconds.toFixed(2)} s (${result.cpuSeconds.toFixed(2)} s CPU), ${result.peakRssMb} MB, load ${load()}`);
     }
@@ -177,6 +184,7 @@ if (sections.has('read')) {
 
 if (sections.has('write')) {
   const rows: string[] = [];
+  const writeLoads: number[] = [];
   const files: Array<[string, string, string]> = [
     ['JSON', await dataFile('app', writeLines), 'json'],
     ['mixed JSON/text', await dataFile('mixed', writeLines, mixedLogLine), 'json+text'],
@@ -187,12 +195,15 @@ if (sections.has('write')) {
     const scenarios = [
       { name: 'floor-write', args: ['--format', format, '--out', out] },
       { name: 'out', args: ['--format', format, '--out', out] },
+      // The floor does not redact; this row shows what the pipeline costs without the redaction `run` does by default.
+      { name: 'out --no-redact', scenario: 'out', args: ['--format', format, '--out', out, '--no-redact'] },
     ];
-    const runs = rounds(file, scenarios);
+    const runs = rounds(file, scenarios, repeats, { alternate: true, loads: writeLoads });
     for (const { name } of scenarios) {
       const row = summarize(writeLines, name, runs.get(name)!, runs.get('floor-write')!);
+      const label = name === 'floor-write' ? 'writing floor' : `\`run ${name.replace('out', '--out')}\``;
       rows.push(
-        `| ${kind} | ${name === 'out' ? '`run --out`' : 'writing floor'} | ${fmt(row.rate)} | ${row.mbPerSecond.toFixed(1)} | ${row.peakRssMb} | ` +
+        `| ${kind} | ${label} | ${fmt(row.rate)} | ${row.mbPerSecond.toFixed(1)} | ${row.peakRssMb} | ` +
           `${row.ratio.toFixed(2)} | ${row.ratios.map((ratio) => ratio.toFixed(2)).join(' ')} | ${row.cpuRatio.toFixed(2)} |`,
       );
       console.log(rows.at(-1));
@@ -200,8 +211,9 @@ if (sections.has('write')) {
     rmSync(out, { force: true });
   }
   writeBlock('write:', [
-    `Measured ${today} with \`npm run bench -- --sections write\` (${machine}): ${fmt(writeLines)} lines per file, ` +
-      `${repeats} rounds of the writing floor and \`run --out\` back to back; medians as above.`,
+    `Measured ${today} with \`npm run bench -- --sections write\` (${machine}, 1-minute load ${Math.min(...writeLoads).toFixed(1)}-${Math.max(...writeLoads).toFixed(1)}): ` +
+      `${fmt(writeLines)} lines per file, ${repeats} rounds of the writing floor, \`run --out\` and \`run --out --no-redact\` back to back, ` +
+      `every other round in reverse order; medians as above.`,
     '',
     '| file | scenario | lines/s | MB/s | peak RSS MB | × writing floor | by round | CPU × writing floor |',
     '|---|---|---:|---:|---:|---:|---|---:|',
@@ -211,6 +223,8 @@ if (sections.has('write')) {
 
 if (sections.has('memory')) {
   const rows: string[] = [];
+  /** Peak RSS at the first size, per run kind: the later sizes are compared with it (goal: within 10 %). */
+  const firstPeak = new Map<string, number>();
   for (const lines of memoryLines) {
     const file = await dataFile('app', lines);
     const out = path.join(scratch, 'entries.jsonl');
@@ -220,15 +234,20 @@ if (sections.has('memory')) {
     ] as const) {
       const result = measure(name, file, '--format', 'json', ...rest);
       console.log(`memory, ${fmt(lines)} lines, ${name}: ${result.peakRssMb} MB in ${result.seconds.toFixed(1)} s`);
-      rows.push(`| ${fmt(lines)} | ${(result.bytes / 1e6).toFixed(0)} | ${label} | ${result.peakRssMb} | ${result.seconds.toFixed(1)} |`);
+      if (!firstPeak.has(name)) firstPeak.set(name, result.peakRssMb);
+      const growth = result.peakRssMb / firstPeak.get(name)! - 1;
+      rows.push(
+        `| ${fmt(lines)} | ${(result.bytes / 1e6).toFixed(0)} | ${label} | ${result.peakRssMb} | ${lines === memoryLines[0] ? '-' : `${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(0)} %`} | ${result.seconds.toFixed(1)} |`,
+      );
     }
     rmSync(out, { force: true });
   }
   writeBlock('memory:', [
-    `Measured ${today} with \`npm run bench -- --sections memory\` (${machine}): one run each, peak RSS of the whole process.`,
+    `Measured ${today} with \`npm run bench -- --sections memory\` (${machine}): one run each, peak RSS of the whole process ` +
+      `(default queue capacity); "vs ${fmt(memoryLines[0])}" is the change from the same run on the first file.`,
     '',
-    '| lines | MB | run | peak RSS MB | seconds |',
-    '|---:|---:|---|---:|---:|',
+    `| lines | MB | run | peak RSS MB | vs ${fmt(memoryLines[0])} | seconds |`,
+    '|---:|---:|---|---:|---:|---:|',
     ...rows,
   ]);
 }

@@ -2,7 +2,7 @@
  * One benchmark scenario in its own process, so its peak memory is its own. Prints one JSON line:
  * `{ scenario, lines, bytes, seconds, peakRssMb, requests? }`.
  *
- *   node --import tsx bench/scenario.ts <floor|floor-write|pipeline|per-line|out|store> <file> [--format F] [--out <path>] [--store <path>] [--no-redact]
+ *   node --import tsx bench/scenario.ts <floor|floor-write|pipeline|per-line|out|store> <file> [--format F] [--out <path>] [--store <path>] [--no-redact] [--queue-capacity N]
  *
  * - floor: read, split and parse each line with the file's parser, and nothing else;
  * - floor-write: the floor plus what `--out` must add at the least: each entry built, `JSON.stringify`-ed and written
@@ -26,6 +26,7 @@ const option = (name: string) => (rest.includes(name) ? rest[rest.indexOf(name) 
 const outPath = option('--out');
 const storePath = option('--store');
 const format = option('--format') ?? 'json';
+const queueCapacity = option('--queue-capacity') === undefined ? undefined : Number(option('--queue-capacity'));
 const redaction = rest.includes('--no-redact') ? { redaction: { redact: 'none', replacement: 'mask' as const } } : {};
 
 /** The floor: read, split and parse the same file with the same parser, and nothing else. */
@@ -123,6 +124,7 @@ if (scenario === 'floor') {
     files: [file],
     settings: scenario === 'per-line' ? { maxChunkLines: 1, format, ...redaction } : { format, ...redaction },
     outPath: scenario === 'out' ? outPath : undefined,
+    queueCapacity,
   });
   lines = summary.totals.lines;
   requests = summary.requests;
