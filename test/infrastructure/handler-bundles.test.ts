@@ -76,6 +76,14 @@ describe('LogPipelineStack', () => {
       expect(clientsIn(bundles.worker), 'worker').to.deep.equal(['SQSClient', 'DynamoDBClient', 'SecretsManagerClient']);
     });
 
+    it('loads Node\'s built-ins with require(), not as ES modules (whose node:http facade loads undici on Node 22)', () => {
+      for (const [name, file] of Object.entries(bundles)) {
+        const source = readFileSync(file, 'utf8');
+        expect(source.match(/(?<=^|[;\n}])import\s*(\{[^}]*\}|\*\s*as\s+[\w$]+|[\w$]+)\s*from\s*"node:[^"]+"/gm), name).to.equal(null);
+        expect(source, name).to.include('=require("node:http")');
+      }
+    });
+
     it('loads the splitter bundle and answers S3\'s test event after wiring its container', async () => {
       const { handler } = (await import(pathToFileURL(bundles.splitter).href)) as { handler: Handler };
 

@@ -164,6 +164,13 @@ export class PipelineFunction extends Construct {
         // Pinned by package-lock.json rather than whatever SDK version the runtime ships.
         bundleAwsSDK: true,
         tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+        // Node's built-ins by require() rather than as ES modules: on Node.js 22, the ESM facade of node:http loads
+        // undici at every cold start (~15-30 ms of CPU; docs/performance.md, "Cold start").
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir, outputDir) => [`node "${join(PROJECT_ROOT, 'scripts/require-builtins.mjs')}" "${join(outputDir, 'index.mjs')}"`],
+        },
       },
     });
     if (props.tracing === true) {

@@ -115,7 +115,7 @@ export function estimateLambdaCompute(
       requestLatencyMs: AWS_REQUEST_LATENCY_MS,
       invocations: { splitter: run.splitterInvocations, worker: run.workerInvocations },
       notIncluded: [
-        'initialization (cold start) duration, which Lambda bills too: ~0.2-0.3 s per new execution environment (docs/performance.md)',
+        'initialization (cold start) duration, which Lambda bills too: ~0.2 s of CPU per new execution environment (docs/performance.md)',
         'S3 download time beyond the calls themselves',
         'free tier, storage, data transfer, CloudWatch',
       ],
