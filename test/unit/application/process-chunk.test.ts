@@ -39,6 +39,31 @@ describe('ProcessChunk', () => {
       expect(outcome.batch.status).to.equal(BatchStatus.COMPLETED_WITH_ERRORS);
     });
 
+    it("keeps each parsed entry's raw line, and builds none for a store that keeps no raw (keepsRaw false)", async () => {
+      const keeping = createMemoryPipeline();
+      let written: Array<{ raw?: string }> = [];
+      const notKeeping = createMemoryPipeline({
+        wrapRepository: (repository) =>
+          Object.assign(Object.create(repository) as typeof repository, {
+            keepsRaw: false,
+            putEntries: async (entries: Parameters<typeof repository.putEntries>[0]) => {
+              written = [...entries];
+              return repository.putEntries(entries);
+            },
+          }),
+      });
+      await splitBatch(keeping);
+      await splitBatch(notKeeping);
+
+      await keeping.processChunk.execute(encodeChunk(chunkMessage()));
+      await notKeeping.processChunk.execute(encodeChunk(chunkMessage()));
+      const kept = (await keeping.repository.listEntries(batchId)).items;
+
+      expect(kept.map((entry) => entry.raw)).to.deep.equal(['{"level":"info","msg":"one"}', undefined, '{"level":"error","msg":"three"}']);
+      expect(written).to.have.length(3);
+      expect(written.map((entry) => entry.raw)).to.deep.equal([undefined, undefined, undefined]);
+    });
+
     it('counts entries the store could only keep unparsed as unparsed, so the batch completes with errors', async () => {
       const pipeline = createMemoryPipeline({
         wrapRepository: (repository) =>
