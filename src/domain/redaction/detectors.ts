@@ -66,15 +66,15 @@ export const DETECTORS: readonly Detector[] = [
     name: 'authorization',
     defaultOn: true,
     // A bearer token anywhere: `Bearer <token>`, where the token has a digit or symbol (so "Bearer authentication
-    // failed" stays as it is).
-    pattern: /((?:^|[^A-Za-z0-9])bearer\s+)((?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,4000})/gi,
+    // failed" stays as it is); in a URL the space is `+` or `%20`.
+    pattern: /((?:^|[^A-Za-z0-9])bearer(?:\s|\+|%20)+)((?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,4000})/gi,
     triggers: ['bearer'],
     keepsPrefix: true,
   },
   {
     name: 'jwt',
     defaultOn: true,
-    pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
+    pattern: /(?<!(?<!%[0-9A-Fa-f])[A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
     triggers: ['eyJ'],
   },
   {
@@ -89,8 +89,9 @@ export const DETECTORS: readonly Detector[] = [
   {
     name: 'aws-access-key',
     defaultOn: true,
-    // Access key ids of long-term (AKIA) and temporary (ASIA) credentials: 20 upper-case letters and digits.
-    pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
+    // Access key ids of long-term (AKIA) and temporary (ASIA) credentials: 20 upper-case letters and digits, not inside a
+    // longer run of them (but right after a percent escape such as `%20`, whose last character is a digit).
+    pattern: /(?<!(?<!%[0-9A-Fa-f])[A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
     triggers: ['AKIA', 'ASIA'],
   },
   {

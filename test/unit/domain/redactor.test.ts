@@ -64,6 +64,17 @@ describe('Redactor', () => {
       expect(() => compile('defaults', { replacement: 'hmac' })).to.throw(ConfigurationError, /LOGBATCH_REDACT_KEY/);
     });
 
+    it('finds key ids, JWTs and bearer tokens right after a percent escape or a + in a URL', () => {
+      const redactor = compile('defaults')!;
+
+      expect(redactor.redactString('GET /x?q=%20AKIAIOSFODNN7EXAMPLE&r=1')).to.equal('GET /x?q=%20[REDACTED:aws-access-key]&r=1');
+      expect(redactor.redactString('/cb?id_token=x&next=%2FeyJhbGciOiJI.eyJzdWIiOiIx.c2ln')).to.not.include('eyJzdWIiOiIx');
+      expect(redactor.redactString('/api?auth=Bearer+abc123def456ghi&x=1')).to.equal('/api?auth=Bearer+[REDACTED:authorization]&x=1');
+      expect(redactor.redactString('/api?auth=Bearer%20abc123def456ghi&x=1')).to.equal('/api?auth=Bearer%20[REDACTED:authorization]&x=1');
+      // Still not inside a longer run of letters and digits.
+      expect(redactor.redactString('id XAKIAIOSFODNN7EXAMPLE')).to.equal('id XAKIAIOSFODNN7EXAMPLE');
+    });
+
     it('applies custom rules', () => {
       expect(compile('order=ORD-[0-9]+')!.redactString('order ORD-1234 shipped')).to.equal('order [REDACTED:order] shipped');
     });
