@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { BatchNotFoundForHistogramError, InvalidHistogramError } from '../application/batch-histogram.use-case.js';
 import { InvalidQueryError, type QueryRequest } from '../application/query-entries.use-case.js';
 import { LogBatchError } from '../domain/errors.js';
+import { exportedEntry } from '../domain/log-entry.js';
 import type {
   BatchesResponse,
   BatchResponse,
@@ -199,7 +200,8 @@ async function api(url: URL, backend: UiBackend): Promise<unknown> {
         cursor: stringParam(params, 'cursor'),
       };
       const page = await backend.entries.find(request);
-      return { items: page.items, ...(page.cursor === undefined ? {} : { cursor: page.cursor }), ...(page.itemsRead === undefined ? {} : { itemsRead: page.itemsRead }) } satisfies EntriesResponse;
+      // The table shows no raw line; leaving it out halves a page of JSON entries. The entry page asks for it.
+      return { items: page.items.map(exportedEntry), ...(page.cursor === undefined ? {} : { cursor: page.cursor }), ...(page.itemsRead === undefined ? {} : { itemsRead: page.itemsRead }) } satisfies EntriesResponse;
     }
     if (parts.length === 4 && parts[2] === 'entries' && /^\d+$/.test(parts[3])) {
       const lineNumber = Number(parts[3]);

@@ -65,6 +65,13 @@ describe('UI HTTP API (startUiServer on a SQLite store)', function () {
       expect(lines).to.deep.equal(Array.from({ length: 300 }, (_, index) => index + 1));
     });
 
+    it('leaves the raw line of each entry out of the list (the table does not show it; the entry page asks for it)', async () => {
+      const { body } = await get<EntriesResponse>(`/api/batches/${fixture.app.batchId}/entries?limit=5`);
+
+      expect(body.items).to.have.length(5);
+      expect(body.items.map((entry) => 'raw' in entry)).to.deep.equal([false, false, false, false, false]);
+    });
+
     it('filters by minimum severity, text, attribute and unparsed, as logbatch query does', async () => {
       expect(await allEntries(fixture.app.batchId, 'severity=error')).to.deep.equal(expected.errorOrAbove);
       expect(await allEntries(fixture.app.batchId, 'severity=warn')).to.deep.equal(expected.warnOrAbove);
