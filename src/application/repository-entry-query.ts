@@ -3,6 +3,7 @@ import { WARN_OR_ABOVE } from '../domain/severity.js';
 import { matchesEntryFilter, severityBucket } from './entry-filter.js';
 import type { EntryCounts, EntryFilter, EntryQuery, EntryQueryOptions, EntryQueryPage } from './ports/entry-query.port.js';
 import { ScanRefusedError } from './ports/entry-query.port.js';
+import { InvalidQueryError } from './query-entries.use-case.js';
 import type { LogRepository, Page } from './ports/log-repository.port.js';
 
 /** Items asked of the repository per read. */
@@ -17,6 +18,8 @@ interface Position {
   readonly p?: string;
   /** Items of that page already passed. */
   readonly s: number;
+  /** The query the cursor belongs to ({@link planKey}): another query's cursor would read from a wrong place. */
+  readonly k?: string;
 }
 
 type Plan =
@@ -38,7 +41,12 @@ export class RepositoryEntryQuery implements EntryQuery {
 
   async find(filter: EntryFilter, options: EntryQueryOptions): Promise<EntryQueryPage> {
     const plan = await this.plan(filter, options.allowScan === true);
-    let position: Position = options.cursor === undefined ? { b: 0, s: 0 } : decodePosition(options.cursor);
+    const key = planKey(plan);
+    let position: Position = options.cursor === undefined ? { b: 0, s: 0, k: key } : decodePosition(options.cursor);
+    if (position.k !== undefined && position.k !== key) {
+      throw new InvalidQueryError('--cursor belongs to another query: pass it with the same --batch and filters that printed it');
+    }
+    position = { ...position, k: key };
     const items: LogEntry[] = [];
     let itemsRead = 0;
     for (;;) {
@@ -110,10 +118,18 @@ export class RepositoryEntryQuery implements EntryQuery {
 
   /** Where reading goes after a whole page, or undefined at the end. */
   private after(plan: Plan, position: Position, page: Page<LogEntry>): Position | undefined {
-    if (page.cursor !== undefined) return { b: position.b, p: page.cursor, s: 0 };
-    if (plan.kind === 'scan' && position.b + 1 < plan.batchIds.length) return { b: position.b + 1, s: 0 };
+    if (page.cursor !== undefined) return { b: position.b, p: page.cursor, s: 0, k: position.k };
+    if (plan.kind === 'scan' && position.b + 1 < plan.batchIds.length) return { b: position.b + 1, s: 0, k: position.k };
     return undefined;
   }
+}
+
+/**
+ * What a cursor is bound to: the batch read, or the kind of read (a relative `--since` moves the severe range between
+ * pages, so the range itself is not part of it).
+ */
+function planKey(plan: Plan): string {
+  return plan.kind === 'batch' ? `batch:${plan.batchId}` : plan.kind;
 }
 
 function encodePosition(position: Position): string {

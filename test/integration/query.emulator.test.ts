@@ -177,6 +177,21 @@ describe('logbatch query on DynamoDB Local', function () {
     expect(json.stderr).to.equal(`${expected.length} shown of ${ORDERS.length} items read\n`);
   });
 
+  it('refuses a --cursor printed for another batch with exit 2 and one line, before reading DynamoDB with it', async () => {
+    const first = await query('--batch', batchIds.orders, '--limit', '400', '--json');
+    const cursor = /--cursor (\S+)/.exec(first.stderr)?.[1];
+    expect(cursor, first.stderr).to.be.a('string');
+    proxy.take();
+
+    const reused = await query('--batch', batchIds.jobs, '--limit', '10', '--cursor', cursor!);
+
+    expect(reused.code).to.equal(2);
+    expect(reused.stdout).to.equal('');
+    expect(reused.stderr.trim().split('\n')).to.have.length(1);
+    expect(reused.stderr).to.match(/--cursor belongs to another query/);
+    expect(proxy.take().filter((call) => call.startsWith('Query'))).to.deep.equal([]);
+  });
+
   it('refuses a query that would scan the table with exit 2 and one line naming the flags that avoid it; --scan allows it', async () => {
     const refused = await Promise.all([query('--grep', 'order 11'), query('--severity', 'error'), query('--where', 'http.response.status_code=500', '--count')]);
     const refusedCalls = proxy.take();
