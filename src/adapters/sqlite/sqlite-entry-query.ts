@@ -23,7 +23,8 @@ export class SqliteEntryQuery implements EntryQuery {
     if (options.cursor !== undefined) {
       const after = JSON.parse(Buffer.from(options.cursor, 'base64url').toString()) as [string, number] | number;
       if (inBatch) {
-        if (typeof after !== 'number') throw new Error('bad cursor');
+        // A cursor of another batch's rows would silently start or end this batch's pages in the wrong place.
+        if (typeof after !== 'number' || Math.floor(after / LINE_SPAN) !== this.store.seqOf(filter.batchId!)) throw new Error('bad cursor');
         where.sql.push('id > ?');
         where.params.push(after);
       } else {

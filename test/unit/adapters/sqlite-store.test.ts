@@ -9,6 +9,7 @@ import { SqliteLogRepository } from '../../../src/adapters/sqlite/sqlite-log-rep
 import { SCHEMA_MIGRATIONS, SCHEMA_VERSION } from '../../../src/adapters/sqlite/sqlite-schema.js';
 import { SqliteStore, StoreUnusableError } from '../../../src/adapters/sqlite/sqlite-store.js';
 import { BatchHistogram } from '../../../src/application/batch-histogram.use-case.js';
+import { InvalidQueryError, QueryEntries } from '../../../src/application/query-entries.use-case.js';
 import { RepositoryEntryHistogram } from '../../../src/application/repository-entry-histogram.js';
 
 describe('SqliteStore', () => {
@@ -109,6 +110,29 @@ describe('SqliteStore', () => {
       expect(messages[1]).to.match(/is not a logbatch store \(not a SQLite database\)/);
       expect(messages[2]).to.match(/a SQLite database but not a logbatch store/);
       expect(messages[3]).to.match(/no directory/);
+    });
+  });
+
+  describe('query cursors', () => {
+    it('refuses, as a usage error, a --batch cursor printed for another batch', async () => {
+      const store = SqliteStore.open(path.join(directory, 'cursors.db'));
+      const repository = new SqliteLogRepository(store);
+      const batchIds = ['batch-a', 'batch-b'];
+      for (const batchId of batchIds) {
+        await repository.createBatch({ batchId, source: { bucket: 'local', key: `/${batchId}.log`, etag: batchId }, createdAt: '2026-12-01T00:00:00.000Z' });
+        await repository.putEntries(
+          Array.from({ length: 30 }, (_, index) => ({ batchId, lineNumber: index + 1, observedTimestamp: '2026-12-01T00:00:00.000Z', body: `line ${index + 1}`, attributes: {}, format: 'text' })),
+        );
+      }
+      const query = new QueryEntries(new SqliteEntryQuery(store));
+
+      const first = await query.find({ batch: 'batch-a', limit: 10 });
+      const next = await query.find({ batch: 'batch-a', limit: 10, cursor: first.cursor });
+      const reused = await query.find({ batch: 'batch-b', limit: 10, cursor: first.cursor }).catch((error: unknown) => error);
+      store.close();
+
+      expect(next.items.map((entry) => entry.lineNumber)).to.deep.equal([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+      expect(reused).to.be.instanceOf(InvalidQueryError).and.have.property('message').that.matches(/--cursor/);
     });
   });
 });
