@@ -6,23 +6,12 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config/config.js';
 import { METRIC_NAMES } from '../../src/handlers/powertools-telemetry.js';
-import { createStack } from './stack-fixture.js';
+import { createStack, onlyLogicalId, resourcesOfType } from './stack-fixture.js';
 import { App } from 'aws-cdk-lib';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DependsOn?: string[]; DeletionPolicy?: string };
 type Statement = { Effect: string; Action?: string | string[]; NotAction?: unknown; Resource?: unknown; Principal?: unknown };
 
-function resourcesOfType(template: Template, type: string): Array<[string, Resource]> {
-  return Object.entries(template.toJSON().Resources as Record<string, Resource>).filter(([, resource]) => resource.Type === type);
-}
-
-function onlyLogicalId(template: Template, type: string, idPrefix: string): string {
-  const ids = resourcesOfType(template, type)
-    .map(([id]) => id)
-    .filter((id) => id.startsWith(idPrefix));
-  expect(ids, `${type} ${idPrefix}*`).to.have.length(1);
-  return ids[0]!;
-}
 
 /** Every policy document in the template: identity policies, inline role policies and resource policies. */
 function allStatements(template: Template): Array<{ where: string; statement: Statement }> {

@@ -4,21 +4,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { expect } from 'chai';
 import type { LogPipelineStack } from '../../infrastructure/lib/log-pipeline-stack.js';
 import { CONTEXT_KEYS, readStackContext } from '../../infrastructure/lib/stack-context.js';
-import { createStack } from './stack-fixture.js';
+import { createStack, onlyLogicalId, resourcesOfType } from './stack-fixture.js';
 
 type Resource = { Type: string; Properties?: Record<string, any>; DependsOn?: string[] };
 
-function resourcesOfType(template: Template, type: string): Array<[string, Resource]> {
-  return Object.entries(template.toJSON().Resources as Record<string, Resource>).filter(([, resource]) => resource.Type === type);
-}
-
-function onlyLogicalId(template: Template, type: string, idPrefix: string): string {
-  const ids = resourcesOfType(template, type)
-    .map(([id]) => id)
-    .filter((id) => id.startsWith(idPrefix));
-  expect(ids, `${type} ${idPrefix}*`).to.have.length(1);
-  return ids[0]!;
-}
 
 /** The ingest bucket's resource and the stack's logical ids the trigger wiring refers to. */
 function wiring(stack: LogPipelineStack) {

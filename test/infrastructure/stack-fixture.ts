@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Annotations, App } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { Code } from 'aws-cdk-lib/aws-lambda';
+import { expect } from 'chai';
 import { LogPipelineStack, type LogPipelineStackProps } from '../../infrastructure/lib/log-pipeline-stack.js';
 
 /** The feature flags `cdk synth` runs with (cdk.json → context), so tests synthesize what the CLI synthesizes. */
@@ -32,4 +34,21 @@ export function createStack(props: LogPipelineStackProps = {}, options: { bundle
   });
   if (options.warnings !== true) Annotations.of(stack).acknowledgeWarning(NO_ALARM_SUBSCRIBER_WARNING, 'test stacks subscribe nobody');
   return stack;
+}
+
+/** A resource of a synthesized template, as the template tests read it. */
+export type TemplateResource = { Type: string; Properties?: Record<string, any>; DependsOn?: string[]; DeletionPolicy?: string };
+
+/** The template's resources of one type, with their logical ids. */
+export function resourcesOfType(template: Template, type: string): Array<[string, TemplateResource]> {
+  return Object.entries(template.toJSON().Resources as Record<string, TemplateResource>).filter(([, resource]) => resource.Type === type);
+}
+
+/** The logical id of the one resource of a type whose id starts with a prefix (fails unless there is exactly one). */
+export function onlyLogicalId(template: Template, type: string, idPrefix: string): string {
+  const ids = resourcesOfType(template, type)
+    .map(([id]) => id)
+    .filter((id) => id.startsWith(idPrefix));
+  expect(ids, `${type} ${idPrefix}*`).to.have.length(1);
+  return ids[0]!;
 }
