@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NewBatch } from '../../src/domain/batch.js';
 import { deriveBatchId } from '../../src/domain/batch.js';
+import type { ChunkMessage } from '../../src/domain/chunk.js';
 import type { LogEntry } from '../../src/domain/log-entry.js';
 
 /** A new batch record for a unique object. */
@@ -21,4 +22,9 @@ export function entryFactory(overrides: Partial<LogEntry> & Pick<LogEntry, 'batc
     format: 'json',
     ...overrides,
   };
+}
+
+/** Chunk 0 of batch `b1`, starting at line 1, holding the given lines in the given format. */
+export function chunkMessageFactory(format: string, lines: Array<string | null>): ChunkMessage {
+  return { v: 2, batchId: 'b1', chunk: 0, firstLine: 1, source: { bucket: 'ingest', key: 'k', etag: 'e' }, format, lines };
 }

@@ -1,20 +1,12 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import type { ChunkMessage } from '../../src/domain/chunk.js';
+import { chunkMessageFactory } from '../helpers/factories.js';
 import { buildEntries } from '../../src/domain/entry-builder.js';
 import { DEFAULT_REDACTION, Redactor } from '../../src/domain/redaction/redactor.js';
 
 const redactor = Redactor.compile(DEFAULT_REDACTION)!;
 const observedAt = new Date('2026-11-26T10:00:00.000Z');
-const chunkOf = (format: string, lines: string[]): ChunkMessage => ({
-  v: 2,
-  batchId: 'b1',
-  chunk: 0,
-  firstLine: 1,
-  source: { bucket: 'ingest', key: 'k', etag: 'e' },
-  format,
-  lines,
-});
+const chunkOf = chunkMessageFactory;
 
 const alnum = (min: number, max: number) => fc.stringMatching(new RegExp(`^[A-Za-z0-9]{${min},${max}}$`));
 const hex = (length: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${length}}$`));

@@ -1,20 +1,12 @@
 import { expect } from 'chai';
 import { buildEntries } from '../../../src/domain/entry-builder.js';
-import type { ChunkMessage } from '../../../src/domain/chunk.js';
+import { chunkMessageFactory } from '../../helpers/factories.js';
 import { detectFormat, isKnownFormat, lineParserFor } from '../../../src/domain/parsing/formats.js';
 
 const jsonLine = (index: number) => JSON.stringify({ time: '2026-11-20T08:00:00.012Z', level: 'info', msg: `request ${index}`, 'http.status': 200 });
 const textLine = (index: number) => `2026-11-20T08:00:00.013Z INFO [worker-${index}] cache refreshed`;
 
-const chunk = (format: string, lines: Array<string | null>): ChunkMessage => ({
-  v: 2,
-  batchId: 'b1',
-  chunk: 0,
-  firstLine: 1,
-  source: { bucket: 'ingest', key: 'k', etag: 'e' },
-  format,
-  lines,
-});
+const chunk = chunkMessageFactory;
 
 describe('detectFormat on mixed files', () => {
   it('calls a sample of JSON objects and plain text lines json+text, whichever is the majority', () => {
