@@ -29,6 +29,7 @@ import {
 import { type BatchFailureCode, BatchNotFoundError, LogBatchError, TransientFailureError } from '../../domain/errors.js';
 import type { Attributes, LogEntry } from '../../domain/log-entry.js';
 import { WARN_OR_ABOVE } from '../../domain/severity.js';
+import { BATCH_WRITES_IN_FLIGHT } from './dynamodb-write-limits.js';
 import { backoffDelayMs, isTransientAwsError, type RetryPolicy, retryPolicy, withTransientRetries } from './retry.js';
 
 /**
@@ -66,8 +67,6 @@ export const ENTRY_PARTITION_LINES = 1000;
 export const MAX_ENTRY_ITEM_BYTES = 390 * 1024;
 /** BatchWriteItem takes at most 25 items. */
 const BATCH_WRITE_ITEMS = 25;
-/** BatchWriteItem calls in flight at once for one `putEntries`. */
-const BATCH_WRITES_IN_FLIGHT = 4;
 const BATCH_LISTING_PK = 'BATCHES';
 const BATCH_SK = 'BATCH';
 const DEFAULT_BATCH_LIST_LIMIT = 50;

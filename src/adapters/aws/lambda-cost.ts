@@ -1,3 +1,4 @@
+import { BATCH_WRITES_IN_FLIGHT } from './dynamodb-write-limits.js';
 import { LAMBDA_PRICES_AS_OF, US_EAST_1_PRICES_USD } from './pricing.js';
 
 /** Memory of the deployed splitter and worker (the stack's defaults; CPU scales with it). */
@@ -24,8 +25,6 @@ export const MEASURED_CPU = {
 /** Assumed round trip of one AWS request from a function in the same region (not measurable here: no account). */
 export const AWS_REQUEST_LATENCY_MS = 10;
 
-/** `BatchWriteItem` calls the worker keeps in flight at once (`DynamoDbLogRepository`), so their waits overlap. */
-const BATCH_WRITES_IN_FLIGHT = 4;
 
 /**
  * SDK calls the functions wait for, and so pay for in duration. Not the event source's receives and deletes
