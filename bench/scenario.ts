@@ -2,7 +2,7 @@
  * One benchmark scenario in its own process, so its peak memory is its own. Prints one JSON line:
  * `{ scenario, lines, bytes, seconds, peakRssMb, requests? }`.
  *
- *   node --import tsx bench/scenario.ts <floor|floor-write|pipeline|per-line|out|store> <file> [--format F] [--out <path>] [--store <path>] [--no-redact] [--queue-capacity N]
+ *   node --import tsx bench/scenario.ts <floor|floor-write|pipeline|per-line|out|store> <file> [--format F] [--out <path>] [--store <path>] [--no-redact] [--queue-capacity N] [--memory-budget MB]
  *
  * - floor: read, split and parse each line with the file's parser, and nothing else;
  * - floor-write: the floor plus what `--out` must add at the least: each entry built, `JSON.stringify`-ed and written
@@ -11,7 +11,8 @@
  * - out: `logbatch run --out <path>`;
  * - store: `logbatch run --store <path>` (the SQLite store, created afresh).
  *
- * The `logbatch run` scenarios redact with the default detectors, as `run` does, unless `--no-redact` is given.
+ * The `logbatch run` scenarios redact with the default detectors, as `run` does, unless `--no-redact` is given, and
+ * keep memory near `run`'s budget (DEFAULT_MEMORY_BUDGET_MB) unless `--memory-budget 0` (or another budget) is given.
  */
 import 'reflect-metadata';
 import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
@@ -19,7 +20,7 @@ import { once } from 'node:events';
 import { LineSplitter, type RawLine } from '../src/domain/line-splitter.js';
 import { lineParserFor } from '../src/domain/parsing/formats.js';
 import { openLocalStore } from '../src/local/local-store.js';
-import { runLocalPipeline } from '../src/local/run-pipeline.js';
+import { DEFAULT_MEMORY_BUDGET_MB, runLocalPipeline } from '../src/local/run-pipeline.js';
 
 const [scenario, file, ...rest] = process.argv.slice(2);
 const option = (name: string) => (rest.includes(name) ? rest[rest.indexOf(name) + 1] : undefined);
@@ -27,6 +28,9 @@ const outPath = option('--out');
 const storePath = option('--store');
 const format = option('--format') ?? 'json';
 const queueCapacity = option('--queue-capacity') === undefined ? undefined : Number(option('--queue-capacity'));
+// As `logbatch run` does (LOGBATCH_MEMORY_BUDGET_MB), unless `--memory-budget 0`.
+const memoryBudget = Number(option('--memory-budget') ?? DEFAULT_MEMORY_BUDGET_MB);
+const memoryBudgetMb = memoryBudget > 0 ? memoryBudget : undefined;
 const redaction = rest.includes('--no-redact') ? { redaction: { redact: 'none', replacement: 'mask' as const } } : {};
 
 /** The floor: read, split and parse the same file with the same parser, and nothing else. */
@@ -113,7 +117,7 @@ if (scenario === 'floor') {
   if (storePath === undefined) throw new Error('store needs --store');
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${storePath}${suffix}`, { force: true });
   const opened = await openLocalStore(storePath);
-  const summary = await runLocalPipeline({ files: [file], store: opened, settings: { format, ...redaction } });
+  const summary = await runLocalPipeline({ files: [file], store: opened, settings: { format, ...redaction }, memoryBudgetMb });
   opened.close();
   lines = summary.totals.lines;
   status = summary.batches[0]?.status;
@@ -125,6 +129,7 @@ if (scenario === 'floor') {
     settings: scenario === 'per-line' ? { maxChunkLines: 1, format, ...redaction } : { format, ...redaction },
     outPath: scenario === 'out' ? outPath : undefined,
     queueCapacity,
+    memoryBudgetMb,
   });
   lines = summary.totals.lines;
   requests = summary.requests;

@@ -8,7 +8,7 @@ import { FORMAT_NAMES } from '../domain/parsing/formats.js';
 import { type FormatRule, parseFormatRules } from '../domain/parsing/key-rules.js';
 import { compileEventFilter, type EventFilterSettings } from '../domain/filtering/event-filter.js';
 import { DEFAULT_REDACTION, Redactor, type RedactionSettings } from '../domain/redaction/redactor.js';
-import { inspectRunInputs, OutputIsInputError, runLocalPipeline, type RunInputs, type RunProgress } from '../local/run-pipeline.js';
+import { DEFAULT_MEMORY_BUDGET_MB, inspectRunInputs, OutputIsInputError, runLocalPipeline, type RunInputs, type RunProgress } from '../local/run-pipeline.js';
 import type { RunSummary } from '../local/run-summary.js';
 import { integerOption } from './numeric-options.js';
 import { renderSummary } from './render-summary.js';
@@ -81,6 +81,7 @@ export async function executeRun(paths: string[], options: RunCommandOptions): P
     filters: filtersOption(options),
     redaction: redactionOption(options),
   };
+  const memoryBudgetMb = memoryBudgetOption();
   const bar = options.progress !== false && process.stderr.isTTY === true ? createBar() : undefined;
   let summary: RunSummary;
   let storeNotes: string | undefined;
@@ -90,11 +91,11 @@ export async function executeRun(paths: string[], options: RunCommandOptions): P
       summary = await runEmulatorPipeline({ files: inputs.files, settings, outPath: options.out, workerConcurrency: options.concurrency, onProgress: bar?.update });
     } else if (options.store !== undefined) {
       const { runIntoStore, renderStoreNotes } = await import('./run-store.js');
-      const result = await runIntoStore(options.store, { files, settings, workerConcurrency: options.concurrency, onProgress: bar?.update, reprocess: options.reprocess });
+      const result = await runIntoStore(options.store, { files, settings, workerConcurrency: options.concurrency, onProgress: bar?.update, reprocess: options.reprocess, memoryBudgetMb });
       summary = result.summary;
       storeNotes = renderStoreNotes(result);
     } else {
-      summary = await runLocalPipeline({ files: inputs.files, settings, outPath: options.out, workerConcurrency: options.concurrency, onProgress: bar?.update });
+      summary = await runLocalPipeline({ files: inputs.files, settings, outPath: options.out, workerConcurrency: options.concurrency, onProgress: bar?.update, memoryBudgetMb });
     }
   } finally {
     bar?.stop();
@@ -102,6 +103,15 @@ export async function executeRun(paths: string[], options: RunCommandOptions): P
   summary = { ...summary, duplicateInputs: inputs.duplicates };
   process.stdout.write(options.json === true ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary) + (storeNotes ?? ''));
   return summary.batches.some((batch) => batch.status === 'FAILED') ? EXIT_BATCH_FAILED : EXIT_OK;
+}
+
+/** `LOGBATCH_MEMORY_BUDGET_MB` (0: no bound), else the default budget of a local run. */
+function memoryBudgetOption(): number | undefined {
+  const given = process.env.LOGBATCH_MEMORY_BUDGET_MB;
+  if (given === undefined || given === '') return DEFAULT_MEMORY_BUDGET_MB;
+  const megabytes = Number(given);
+  if (!Number.isInteger(megabytes) || megabytes < 0) throw new UsageError(`LOGBATCH_MEMORY_BUDGET_MB must be a whole number of MB (0: no bound), not ${given}`);
+  return megabytes === 0 ? undefined : megabytes;
 }
 
 /**

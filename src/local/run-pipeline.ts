@@ -19,6 +19,7 @@ import { TOKENS } from '../di/tokens.js';
 import { createSplitterHandler } from '../handlers/splitter.js';
 import { createWorkerHandler } from '../handlers/worker.js';
 import { LocalRuntime } from './local-runtime.js';
+import { startMemoryGovernor } from './memory-governor.js';
 import type { LocalStoreAdapters } from './local-store.js';
 import { type BatchSummary, type DuplicateInput, type RunSummary, summarizeBatch, totalsOf } from './run-summary.js';
 
@@ -50,7 +51,18 @@ export interface LocalRunOptions {
   readonly store?: LocalStoreAdapters;
   /** Emulator backend: start DynamoDB Local for a quick start rather than peak throughput. @default true */
   readonly fastStartup?: boolean;
+  /**
+   * Keep the process's resident memory near this many MB with full collections when it grows past them (see
+   * {@link startMemoryGovernor}); `logbatch run` passes {@link DEFAULT_MEMORY_BUDGET_MB}. @default no bound
+   */
+  readonly memoryBudgetMb?: number;
 }
+
+/**
+ * The resident memory `logbatch run` keeps a run near: a run's live set is ~100–130 MB (the floor alone peaks at
+ * 85–150 MB), and the goal is under 200 MB whatever the file's size (docs/performance.md, "Memory").
+ */
+export const DEFAULT_MEMORY_BUDGET_MB = 160;
 
 /** Chunk messages queued before the splitter waits: enough to keep both workers busy, few enough to bound memory. */
 const DEFAULT_QUEUE_CAPACITY = 16;
@@ -164,10 +176,12 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<RunSum
 
   const uploads = await Promise.all(files.map((file) => objectStore.head(LOCAL_BUCKET, file)));
   const ticker = options.onProgress === undefined ? undefined : setInterval(report, 200);
+  const governor = options.memoryBudgetMb === undefined ? undefined : startMemoryGovernor({ budgetBytes: options.memoryBudgetMb * 1024 * 1024 });
   try {
     await runtime.run(uploads);
   } finally {
     if (ticker !== undefined) clearInterval(ticker);
+    governor?.stop();
   }
   if (repository instanceof JsonlFileLogRepository) await repository.close();
   report();
