@@ -28,6 +28,7 @@ import { GENERATORS } from './parsers.js';
 import { DETECTORS } from '../src/domain/redaction/detectors.js';
 import { HIDING_ESCAPES } from '../src/domain/redaction/redactor.js';
 import { triggerPattern } from '../src/domain/redaction/trigger-pattern.js';
+import { DEFAULT_MEMORY_BUDGET_MB } from '../src/local/memory-governor.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -221,10 +222,32 @@ if (sections.has('write')) {
   ]);
 }
 
+/**
+ * Runs the `logbatch` command itself (the CLI bundle, as a user runs it), with `env` added; its peak RSS and CPU time
+ * come from bench/report-rss.mjs, preloaded.
+ */
+function measureCommand(args: readonly string[], env: Record<string, string> = {}): { peakRssMb: number; cpuSeconds: number; seconds: number } {
+  const started = performance.now();
+  const result = spawnSync(process.execPath, ['--import', './bench/report-rss.mjs', 'bin/logbatch.js', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  if (result.status !== 0) throw new Error(`logbatch ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return { ...(JSON.parse(result.stderr.trim().split('\n').pop()!) as { peakRssMb: number; cpuSeconds: number }), seconds };
+}
+
 if (sections.has('memory')) {
   const rows: string[] = [];
   /** Peak RSS at the first size, per run kind: the later sizes are compared with it (goal: within 10 %). */
   const firstPeak = new Map<string, number>();
+  const growth = (name: string, peak: number, lines: number) => {
+    if (!firstPeak.has(name)) firstPeak.set(name, peak);
+    const change = peak / firstPeak.get(name)! - 1;
+    return lines === memoryLines[0] ? '-' : `${change >= 0 ? '+' : ''}${(change * 100).toFixed(0)} %`;
+  };
   for (const lines of memoryLines) {
     const file = await dataFile('app', lines);
     const out = path.join(scratch, 'entries.jsonl');
@@ -233,21 +256,28 @@ if (sections.has('memory')) {
       ['`run --out`', 'out', ['--out', out]],
     ] as const) {
       const result = measure(name, file, '--format', 'json', ...rest);
-      console.log(`memory, ${fmt(lines)} lines, ${name}: ${result.peakRssMb} MB in ${result.seconds.toFixed(1)} s`);
-      if (!firstPeak.has(name)) firstPeak.set(name, result.peakRssMb);
-      const growth = result.peakRssMb / firstPeak.get(name)! - 1;
+      const command = measureCommand(['run', file, '--format', 'json', '--no-progress', ...rest]);
+      const unbounded = measureCommand(['run', file, '--format', 'json', '--no-progress', ...rest], { LOGBATCH_MEMORY_BUDGET_MB: '0' });
+      console.log(
+        `memory, ${fmt(lines)} lines, ${name}: scenario ${result.peakRssMb} MB in ${result.seconds.toFixed(1)} s, command ${command.peakRssMb} MB ` +
+          `in ${command.seconds.toFixed(1)} s, command without budget ${unbounded.peakRssMb} MB in ${unbounded.seconds.toFixed(1)} s`,
+      );
       rows.push(
-        `| ${fmt(lines)} | ${(result.bytes / 1e6).toFixed(0)} | ${label} | ${result.peakRssMb} | ${lines === memoryLines[0] ? '-' : `${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(0)} %`} | ${result.seconds.toFixed(1)} |`,
+        `| ${fmt(lines)} | ${(result.bytes / 1e6).toFixed(0)} | ${label} | ${result.peakRssMb} | ${growth(name, result.peakRssMb, lines)} | ` +
+          `${command.peakRssMb} | ${growth(`command ${name}`, command.peakRssMb, lines)} | ${command.seconds.toFixed(1)} | ${command.cpuSeconds.toFixed(1)} | ` +
+          `${unbounded.peakRssMb} | ${unbounded.cpuSeconds.toFixed(1)} |`,
       );
     }
     rmSync(out, { force: true });
   }
   writeBlock('memory:', [
     `Measured ${today} with \`npm run bench -- --sections memory\` (${machine}): one run each, peak RSS of the whole process ` +
-      `(default queue capacity); "vs ${fmt(memoryLines[0])}" is the change from the same run on the first file.`,
+      `(default queue capacity), of the bench's scenario and of the \`logbatch run\` command itself (\`node bin/logbatch.js\`), ` +
+      `with its memory budget (${DEFAULT_MEMORY_BUDGET_MB} MB) and without it (\`LOGBATCH_MEMORY_BUDGET_MB=0\`); "vs ${fmt(memoryLines[0])}" ` +
+      'is the change from the same run on the first file.',
     '',
-    `| lines | MB | run | peak RSS MB | vs ${fmt(memoryLines[0])} | seconds |`,
-    '|---:|---:|---|---:|---:|---:|',
+    `| lines | MB | run | scenario peak RSS MB | vs ${fmt(memoryLines[0])} | command peak RSS MB | vs ${fmt(memoryLines[0])} | command s | command CPU s | no budget: peak RSS MB | no budget: CPU s |`,
+    '|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
   ]);
 }

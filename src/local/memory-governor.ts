@@ -8,9 +8,10 @@ import vm from 'node:vm';
  * RSS of a run was a saw-tooth whose highest tooth grew with the file (164–373 MB at 2M lines for the same command;
  * docs/performance.md, "Memory").
  *
- * The governor looks at RSS every `intervalMs` and, above the budget, asks for a full collection. When a collection
- * leaves RSS near the budget anyway (the live set itself is that large: a big store cache, a huge event), the budget
- * moves up to what is left plus `slackBytes`, so live memory is never fought with collection after collection.
+ * The governor looks at RSS every `intervalMs` and, above the budget, asks for a full collection. V8 hands freed pages
+ * back to the system a moment after the collection, not during it, so its effect is judged `settleMs` later: when RSS
+ * is still above the budget then (the live set itself is that large: a big store cache, a huge event), the budget
+ * moves up to that RSS plus `slackBytes`, so live memory is never fought with collection after collection.
  * Measured cost: four to thirteen collections of ~15 ms each for 2M–6M lines (docs/performance.md).
  */
 export interface MemoryGovernorOptions {
@@ -19,6 +20,10 @@ export interface MemoryGovernorOptions {
   readonly intervalMs?: number;
   /** Room left above what a collection could not free, when the budget has to move. @default 48 MiB */
   readonly slackBytes?: number;
+  /** How long after a collection its effect on RSS is judged. @default 250 */
+  readonly settleMs?: number;
+  /** Milliseconds clock. @default performance.now */
+  readonly now?: () => number;
   /** Resident set size now. @default process.memoryUsage.rss */
   readonly rss?: () => number;
   /** A full garbage collection. @default V8's own (`gc`, exposed for this process), or none when it cannot be had */
@@ -35,9 +40,13 @@ export interface MemoryGovernor {
   readonly budgetBytes: number;
 }
 
+/**
+ * The resident memory `logbatch run` keeps a run near: a run's live set is ~100–130 MB (the reading floor alone peaks
+ * at 85–150 MB), and the goal is under 200 MB whatever the file's size (docs/performance.md, "Memory").
+ */
+export const DEFAULT_MEMORY_BUDGET_MB = 160;
+
 const DEFAULT_SLACK = 48 * 1024 * 1024;
-/** A collection that leaves RSS above this share of the budget freed too little to keep the budget where it was. */
-const STILL_FULL = 0.85;
 
 /** Starts a governor; returns undefined when no full collection can be had in this process. */
 export function startMemoryGovernor(options: MemoryGovernorOptions): MemoryGovernor | undefined {
@@ -45,14 +54,25 @@ export function startMemoryGovernor(options: MemoryGovernorOptions): MemoryGover
   if (collect === undefined) return undefined;
   const rss = options.rss ?? (() => process.memoryUsage.rss());
   const slack = options.slackBytes ?? DEFAULT_SLACK;
+  const settleMs = options.settleMs ?? 250;
+  const now = options.now ?? (() => performance.now());
   let budget = options.budgetBytes;
   let collections = 0;
+  /** When the last collection ran, while its effect is not judged yet. */
+  let collectedAt: number | undefined;
   const check = () => {
-    if (rss() <= budget) return;
+    const resident = rss();
+    if (collectedAt !== undefined) {
+      if (now() - collectedAt < settleMs) return;
+      collectedAt = undefined;
+      // Settled and still over: what is left is live, not garbage.
+      if (resident > budget) budget = resident + slack;
+      return;
+    }
+    if (resident <= budget) return;
     collect();
     collections++;
-    const after = rss();
-    if (after > budget * STILL_FULL) budget = after + slack;
+    collectedAt = now();
   };
   const timer = setInterval(check, options.intervalMs ?? 50);
   // Never what keeps the process alive.

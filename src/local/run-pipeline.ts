@@ -20,6 +20,7 @@ import { createSplitterHandler } from '../handlers/splitter.js';
 import { createWorkerHandler } from '../handlers/worker.js';
 import { LocalRuntime } from './local-runtime.js';
 import { startMemoryGovernor } from './memory-governor.js';
+export { DEFAULT_MEMORY_BUDGET_MB } from './memory-governor.js';
 import type { LocalStoreAdapters } from './local-store.js';
 import { type BatchSummary, type DuplicateInput, type RunSummary, summarizeBatch, totalsOf } from './run-summary.js';
 
@@ -57,12 +58,6 @@ export interface LocalRunOptions {
    */
   readonly memoryBudgetMb?: number;
 }
-
-/**
- * The resident memory `logbatch run` keeps a run near: a run's live set is ~100–130 MB (the floor alone peaks at
- * 85–150 MB), and the goal is under 200 MB whatever the file's size (docs/performance.md, "Memory").
- */
-export const DEFAULT_MEMORY_BUDGET_MB = 160;
 
 /** Chunk messages queued before the splitter waits: enough to keep both workers busy, few enough to bound memory. */
 const DEFAULT_QUEUE_CAPACITY = 16;

@@ -17,9 +17,15 @@ function fakeProcess(live: number, garbage = 0) {
 }
 
 describe('memory governor', () => {
+  const clock = () => {
+    const state = { ms: 0 };
+    return { state, now: () => state.ms };
+  };
+
   it('collects when RSS is over the budget, and only then', () => {
     const process = fakeProcess(100 * MB);
-    const governor = startMemoryGovernor({ budgetBytes: 160 * MB, rss: process.rss, collect: process.collect, intervalMs: 60_000 })!;
+    const time = clock();
+    const governor = startMemoryGovernor({ budgetBytes: 160 * MB, rss: process.rss, collect: process.collect, now: time.now, intervalMs: 60_000 })!;
     try {
       process.state.garbage = 50 * MB;
       governor.check();
@@ -28,10 +34,42 @@ describe('memory governor', () => {
       governor.check();
       expect(process.state.collections).to.equal(1);
       expect(governor.collections).to.equal(1);
+      time.state.ms += 300;
+      governor.check();
       // The collection freed the garbage: the budget stays where it was.
       expect(governor.budgetBytes).to.equal(160 * MB);
+      process.state.garbage = 70 * MB;
       governor.check();
-      expect(process.state.collections).to.equal(1);
+      expect(process.state.collections).to.equal(2);
+    } finally {
+      governor.stop();
+    }
+  });
+
+  it('judges a collection once RSS has had time to settle, not at once', () => {
+    // RSS comes down only a while after the collection, as V8 unmaps freed pages in the background.
+    const state = { resident: 200 * MB, collections: 0 };
+    const time = clock();
+    const governor = startMemoryGovernor({
+      budgetBytes: 160 * MB,
+      rss: () => state.resident,
+      collect: () => state.collections++,
+      now: time.now,
+      settleMs: 250,
+      intervalMs: 60_000,
+    })!;
+    try {
+      governor.check();
+      expect(state.collections).to.equal(1);
+      time.state.ms += 50;
+      governor.check();
+      // Still over, but too early to tell: neither a second collection nor a new budget.
+      expect(state.collections).to.equal(1);
+      expect(governor.budgetBytes).to.equal(160 * MB);
+      state.resident = 120 * MB;
+      time.state.ms += 250;
+      governor.check();
+      expect(governor.budgetBytes).to.equal(160 * MB);
     } finally {
       governor.stop();
     }
@@ -39,12 +77,18 @@ describe('memory governor', () => {
 
   it('moves the budget up when a collection cannot bring RSS down, instead of collecting on every check', () => {
     const process = fakeProcess(200 * MB);
-    const governor = startMemoryGovernor({ budgetBytes: 160 * MB, slackBytes: 48 * MB, rss: process.rss, collect: process.collect, intervalMs: 60_000 })!;
+    const time = clock();
+    const governor = startMemoryGovernor({ budgetBytes: 160 * MB, slackBytes: 48 * MB, rss: process.rss, collect: process.collect, now: time.now, intervalMs: 60_000 })!;
     try {
       governor.check();
       expect(process.state.collections).to.equal(1);
+      time.state.ms += 300;
+      governor.check();
       expect(governor.budgetBytes).to.equal(248 * MB);
-      for (let i = 0; i < 10; i++) governor.check();
+      for (let i = 0; i < 10; i++) {
+        time.state.ms += 300;
+        governor.check();
+      }
       expect(process.state.collections).to.equal(1);
       process.state.garbage = 60 * MB;
       governor.check();
