@@ -217,5 +217,22 @@ describe('logbatch run', () => {
         expect(result.stderr, `${flag} ${value}`).to.match(new RegExp(`^error: option '${flag} <n>' argument '.*' is invalid\\. ${flag} must be (a positive integer|an integer between \\d+ and \\d+)\\n$`));
       });
     });
+
+    it('takes LOGBATCH_MEMORY_BUDGET_MB as whole MB, 0 for none, and refuses anything else with one line and exit 2', async () => {
+      const file = path.join(directory, 'budget.log');
+      await writeFile(file, logFile(['{"msg":"one"}', '{"msg":"two"}']));
+
+      const bad = await runCli(['run', file], { env: { LOGBATCH_MEMORY_BUDGET_MB: '1.5' } });
+      const none = await runCli(['run', file, '--json'], { env: { LOGBATCH_MEMORY_BUDGET_MB: '0' } });
+      const tight = await runCli(['run', file, '--json'], { env: { LOGBATCH_MEMORY_BUDGET_MB: '1' } });
+
+      expect(bad.code).to.equal(2);
+      expect(bad.stderr).to.equal('logbatch: LOGBATCH_MEMORY_BUDGET_MB must be a whole number of MB (0: no bound), not 1.5\n');
+      // A budget below what any process needs still completes the run: the budget follows the live set up.
+      for (const result of [none, tight]) {
+        expect(result.code).to.equal(0);
+        expect(JSON.parse(result.stdout).totals).to.deep.include({ lines: 2, entries: 2 });
+      }
+    });
   });
 });
