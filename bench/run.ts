@@ -335,22 +335,30 @@ if (sections.has('store')) {
   const file = await dataFile('app', lines);
   const storeFile = path.join(dataDir, `store-${lines}.db`);
   console.log(`store, ${fmt(lines)} lines`);
+  const writeOut = path.join(scratch, 'store-floor.jsonl');
+  // The writing floor too: what serialising the same entries and appending them to a file costs, with nothing else.
   const runs = rounds(file, [
     { name: 'floor', args: ['--format', 'json'] },
+    { name: 'floor-write', args: ['--format', 'json', '--out', writeOut] },
     { name: 'store', args: ['--format', 'json', '--store', storeFile] },
   ], Math.min(repeats, 3));
+  rmSync(writeOut, { force: true });
   const row = summarize(lines, 'store', runs.get('store')!, runs.get('floor')!);
+  const writing = summarize(lines, 'floor-write', runs.get('floor-write')!, runs.get('floor')!);
+  const storeVsWriting = summarize(lines, 'store', runs.get('store')!, runs.get('floor-write')!);
   const { queryStore } = await import('./store.js');
   const queries = await queryStore(storeFile);
   queries.forEach((line) => console.log(line));
   writeBlock('store:', [
     `Measured ${today} with \`npm run bench -- --sections store\` (${machine}): ${Math.min(repeats, 3)} rounds of the reading ` +
-      `floor and \`run --store\` back to back on the ${fmt(lines)}-line JSON file; query pages over the stored entries.`,
+      `floor, the writing floor and \`run --store\` back to back on the ${fmt(lines)}-line JSON file; query pages over the stored entries.`,
     '',
     '| what | result |',
     '|---|---:|',
     `| \`run --store\` × floor (rounds) | **${row.ratio.toFixed(2)}×** (${row.ratios.map((ratio) => ratio.toFixed(2)).join(' ')}); CPU × floor ${row.cpuRatio.toFixed(2)} |`,
     `| \`run --store\` lines/s, peak RSS | ${fmt(row.rate)}, ${row.peakRssMb} MB (store ${row.result.storeMb} MB) |`,
+    `| writing floor × reading floor (rounds) | ${writing.ratio.toFixed(2)}× (${writing.ratios.map((ratio) => ratio.toFixed(2)).join(' ')}); CPU × floor ${writing.cpuRatio.toFixed(2)} |`,
+    `| \`run --store\` × writing floor (rounds) | ${storeVsWriting.ratio.toFixed(2)}× (${storeVsWriting.ratios.map((ratio) => ratio.toFixed(2)).join(' ')}); CPU × writing floor ${storeVsWriting.cpuRatio.toFixed(2)} |`,
     ...queries.map((line) => `| ${line.replace(': ', ' | ')} |`),
   ]);
 }
