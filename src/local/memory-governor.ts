@@ -11,8 +11,9 @@ import vm from 'node:vm';
  * The governor looks at RSS every `intervalMs` and, above the budget, asks for a full collection. V8 hands freed pages
  * back to the system a moment after the collection, not during it, so its effect is judged `settleMs` later: when RSS
  * is still above the budget then (the live set itself is that large: a big store cache, a huge event), the budget
- * moves up to that RSS plus `slackBytes`, so live memory is never fought with collection after collection.
- * Measured cost: four to thirteen collections of ~15 ms each for 2M–6M lines (docs/performance.md).
+ * moves up to that RSS plus `slackBytes`, so live memory is never fought with collection after collection (and it
+ * stays up for the rest of the run). Measured cost: 2–13 collections of 10–15 ms each for 2M–6M lines
+ * (docs/performance.md).
  */
 export interface MemoryGovernorOptions {
   readonly budgetBytes: number;
