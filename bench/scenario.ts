@@ -20,7 +20,8 @@ import { once } from 'node:events';
 import { LineSplitter, type RawLine } from '../src/domain/line-splitter.js';
 import { lineParserFor } from '../src/domain/parsing/formats.js';
 import { openLocalStore } from '../src/local/local-store.js';
-import { DEFAULT_MEMORY_BUDGET_MB, runLocalPipeline } from '../src/local/run-pipeline.js';
+import { DEFAULT_MEMORY_BUDGET_MB } from '../src/local/memory-governor.js';
+import { runLocalPipeline } from '../src/local/run-pipeline.js';
 
 const [scenario, file, ...rest] = process.argv.slice(2);
 const option = (name: string) => (rest.includes(name) ? rest[rest.indexOf(name) + 1] : undefined);

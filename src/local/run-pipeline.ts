@@ -20,7 +20,6 @@ import { createSplitterHandler } from '../handlers/splitter.js';
 import { createWorkerHandler } from '../handlers/worker.js';
 import { LocalRuntime } from './local-runtime.js';
 import { startMemoryGovernor } from './memory-governor.js';
-export { DEFAULT_MEMORY_BUDGET_MB } from './memory-governor.js';
 import type { LocalStoreAdapters } from './local-store.js';
 import { type BatchSummary, type DuplicateInput, type RunSummary, summarizeBatch, totalsOf } from './run-summary.js';
 
@@ -54,7 +53,7 @@ export interface LocalRunOptions {
   readonly fastStartup?: boolean;
   /**
    * Keep the process's resident memory near this many MB with full collections when it grows past them (see
-   * {@link startMemoryGovernor}); `logbatch run` passes {@link DEFAULT_MEMORY_BUDGET_MB}. @default no bound
+   * {@link startMemoryGovernor}); `logbatch run` passes `DEFAULT_MEMORY_BUDGET_MB`. @default no bound
    */
   readonly memoryBudgetMb?: number;
 }
