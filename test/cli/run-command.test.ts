@@ -5,7 +5,9 @@ import { expect } from 'chai';
 import { logFile } from '../helpers/memory-pipeline.js';
 import { PROJECT_ROOT, runCli } from '../helpers/cli.js';
 
-describe('logbatch run', () => {
+describe('logbatch run', function () {
+  // Every test starts the command in its own process: a busy CI machine once took over 20 s to run one.
+  this.timeout(60_000);
   let directory: string;
 
   before(async () => {

@@ -6,7 +6,9 @@ import type { LogEntry } from '../../src/domain/log-entry.js';
 import { runCli } from '../helpers/cli.js';
 
 /** Issue 17: JSON values `--out` used to lose (a 10,000-level line and its neighbours) or change (big numbers). */
-describe('logbatch run', () => {
+describe('logbatch run', function () {
+  // Every test starts the command in its own process: a busy CI machine once took over 20 s to run one.
+  this.timeout(60_000);
   let directory: string;
 
   before(async () => {

@@ -10,7 +10,7 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the built `logbatch` command as a user would, in its own process. */
+/** Runs the built `logbatch` command as a user would, in its own process; kills it (code null) after 50 s by default, before the CLI tests' 60 s mocha timeout, so a hang fails with its output. */
 export function runCli(
   args: readonly string[],
   options: { cwd?: string; timeoutMs?: number; env?: Readonly<Record<string, string>> } = {},
@@ -21,7 +21,7 @@ export function runCli(
     let stderr = '';
     child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
     child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 50_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
