@@ -67,7 +67,8 @@ describe('Real-world variants through the memory pipeline', () => {
     expect(timestamps).to.deep.equal(['2025-03-10T08:00:00.000Z', '2025-03-10T08:00:00.000Z', '2025-12-31T23:59:59.000Z']);
   });
 
-  it('counts a file of blank and whitespace-only lines as 4 lines, 4 blank, 0 entries (CLI)', async () => {
+  it('counts a file of blank and whitespace-only lines as 4 lines, 4 blank, 0 entries (CLI)', async function () {
+    this.timeout(60_000); // the command runs in its own process (see test/helpers/cli.ts)
     const directory = await mkdtemp(path.join(tmpdir(), 'logbatch-blank-'));
     const file = path.join(directory, 'blank.log');
     await writeFile(file, '\n\n   \n\t\n');
