@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import { ConfigurationError } from '../../../src/domain/errors.js';
 import type { LogEntry } from '../../../src/domain/log-entry.js';
 import { buildEntries } from '../../../src/domain/entry-builder.js';
+import { DETECTORS } from '../../../src/domain/redaction/detectors.js';
 import { parseRedactList, Redactor } from '../../../src/domain/redaction/redactor.js';
+import { triggerPattern } from '../../../src/domain/redaction/trigger-pattern.js';
 
 const compile = (redact: string, extra: { replacement?: 'mask' | 'hmac'; key?: string } = {}) =>
   Redactor.compile({ redact, replacement: extra.replacement ?? 'mask', ...(extra.key === undefined ? {} : { key: extra.key }) });
@@ -97,6 +99,13 @@ describe('Redactor', () => {
 
       expect(compile('defaults')!.redactEntry(entryOf('ok', { user: 'bob' }), 'ok user bob').redactions).to.equal(undefined);
       expect(compile('defaults,-secret-field')!.redactEntry(entry, 'ok password x')).to.equal(entry);
+    });
+
+    it('opens an entry for secret-field on a secret `key` word, not on a bare `key`', () => {
+      const trigger = triggerPattern(DETECTORS.find((detector) => detector.name === 'secret-field')!.triggers!);
+
+      for (const name of ['apikey', 'X-Api-Key', 'private_key', 'accessKey', 'AUTH-KEY', 'SecretAccessKey']) expect(trigger.test(name), name).to.equal(true);
+      for (const text of ['cache evicted 128 keys', 'primary key violation', 'keyspace=orders', 'monkey']) expect(trigger.test(text), text).to.equal(false);
     });
 
     it('finds a secret whose trigger the event text holds only escaped (JSON \\u, percent) or in another case', () => {
