@@ -114,8 +114,9 @@ export const DETECTORS: readonly Detector[] = [
     // `authorization` too: a value under an attribute of that name is replaced whole (isSecretKeyName). `key` is a
     // secret word only after `api`, `private`, `access` or `auth` (an optional `_`/`-` between), so the triggers are
     // the letter before it and the separator: a bare `key` (`cache evicted 128 keys`, 10 % of the bench's mixed
-    // file) then costs one test of the event, not the whole redaction of every string of the entry.
-    triggers: ['pass', 'secret', 'token', 'credential', 'authorization', ...['i', 'e', 's', 'h'].flatMap((letter) => ['', '_', '-'].map((separator) => `${letter}${separator}key`))],
+    // file) then costs one test of the event, not the whole redaction of every string of the entry. Likewise
+    // `passw`/`passp` (password, passwd, passphrase) rather than `pass` (`tests passed`, `bypass`).
+    triggers: ['passw', 'passp', 'secret', 'token', 'credential', 'authorization', ...['i', 'e', 's', 'h'].flatMap((letter) => ['', '_', '-'].map((separator) => `${letter}${separator}key`))],
     keepsPrefix: true,
     rejectPrefix: new RegExp(`${NOT_SECRET_TOKEN}\\\\?["']?\\s*[:=]\\s*$`, 'i'),
     accept: (secret) => !/^(?:"|\\"|')?(?:null|true|false|none|undefined|-|\*+|\[REDACTED:[^\]]*\])?(?:"|\\"|')?$/i.test(secret),

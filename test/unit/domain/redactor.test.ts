@@ -101,11 +101,11 @@ describe('Redactor', () => {
       expect(compile('defaults,-secret-field')!.redactEntry(entry, 'ok password x')).to.equal(entry);
     });
 
-    it('opens an entry for secret-field on a secret `key` word, not on a bare `key`', () => {
+    it('opens an entry for secret-field on a secret `key` or `pass…` word, not on a bare `key` or `pass`', () => {
       const trigger = triggerPattern(DETECTORS.find((detector) => detector.name === 'secret-field')!.triggers!);
 
-      for (const name of ['apikey', 'X-Api-Key', 'private_key', 'accessKey', 'AUTH-KEY', 'SecretAccessKey']) expect(trigger.test(name), name).to.equal(true);
-      for (const text of ['cache evicted 128 keys', 'primary key violation', 'keyspace=orders', 'monkey']) expect(trigger.test(text), text).to.equal(false);
+      for (const name of ['apikey', 'X-Api-Key', 'private_key', 'accessKey', 'AUTH-KEY', 'SecretAccessKey', 'DB_PASSWD', 'passPhrase']) expect(trigger.test(name), name).to.equal(true);
+      for (const text of ['cache evicted 128 keys', 'primary key violation', 'keyspace=orders', 'monkey', '12 tests passed', 'bypass=1']) expect(trigger.test(text), text).to.equal(false);
     });
 
     it('finds a secret whose trigger the event text holds only escaped (JSON \\u, percent) or in another case', () => {
