@@ -102,12 +102,13 @@ describe('logbatch ui in a real Chromium', function () {
     for (let chunk = 0; chunk < 4; chunk++) {
       await repository.recordChunkProcessed(batchId, chunk, { lines: 10, entries: 10, unparsed: 0, blank: 0, continuation: 0, truncated: 0, filtered: 0, redacted: 0 });
       const expected = (chunk + 1) * 25;
-      await page.waitForFunction(([id, percent]) => document.querySelector(`tr[data-batch-id="${id}"] .progress`)?.getAttribute('data-percent') === String(percent), [batchId, expected] as const, { timeout: 5_000 });
+      // Each step shows within one live poll (1 s); the margin is for a stalled CI machine.
+      await page.waitForFunction(([id, percent]) => document.querySelector(`tr[data-batch-id="${id}"] .progress`)?.getAttribute('data-percent') === String(percent), [batchId, expected] as const, { timeout: 15_000 });
       seen.push(await progress());
     }
     const batch = (await repository.getBatch(batchId))!;
     await repository.completeBatch(batch, decideCompletion(batch)!);
-    await page.waitForSelector(`tr[data-batch-id="${batchId}"] [data-status=COMPLETED]`, { timeout: 5_000 });
+    await page.waitForSelector(`tr[data-batch-id="${batchId}"] [data-status=COMPLETED]`, { timeout: 15_000 });
 
     expect(seen).to.deep.equal([0, 25, 50, 75, 100]);
     expect(await page.evaluate(() => (window as unknown as { samePage?: boolean }).samePage)).to.equal(true);
