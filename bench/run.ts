@@ -26,7 +26,7 @@ import { build } from 'esbuild';
 import { generateLogFile, type LineGenerator, mixedLogLine } from './generate.js';
 import { GENERATORS } from './parsers.js';
 import { DETECTORS } from '../src/domain/redaction/detectors.js';
-import { HIDING_ESCAPES } from '../src/domain/redaction/redactor.js';
+import { hidingEscapes } from '../src/domain/redaction/redactor.js';
 import { triggerPattern } from '../src/domain/redaction/trigger-pattern.js';
 import { DEFAULT_MEMORY_BUDGET_MB } from '../src/local/memory-governor.js';
 
@@ -434,9 +434,10 @@ function gateMicroseconds(file: string): { anyCase: number; triggerPattern: numb
   const sample = buffer.toString('utf8', 0, length).split('\n').slice(0, 100_000);
   const triggers = DETECTORS.filter((detector) => detector.defaultOn).flatMap((detector) => detector.triggers ?? []);
   const escaped = [...new Set(triggers)].map((trigger) => trigger.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  const hiding = hidingEscapes(triggers);
   const patterns = {
-    anyCase: new RegExp([...escaped, ...HIDING_ESCAPES].join('|'), 'i'),
-    triggerPattern: triggerPattern(triggers, HIDING_ESCAPES),
+    anyCase: new RegExp([...escaped, ...hiding].join('|'), 'i'),
+    triggerPattern: triggerPattern(triggers, hiding),
     characterClass: /[@%\\]/,
   };
   const best = { anyCase: Infinity, triggerPattern: Infinity, characterClass: Infinity };

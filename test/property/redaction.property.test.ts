@@ -163,6 +163,26 @@ describe('Redactor (property)', () => {
     );
   });
 
+  it('never stores a planted secret from a CloudFront line, whatever characters of it are percent-escaped', () => {
+    const fields = ['date', 'time', 'c-ip', 'cs-method', 'cs-uri-stem', 'sc-status', 'cs(User-Agent)', 'x-edge-location', 'cs-uri-query', 'sc-bytes', 'time-taken', 'c-port'];
+    // Each character escaped or not, as an encoder (every non-alphanumeric one) or an evasive client (letters too) does.
+    const percentEscaped = (text: string, escaped: boolean[]) =>
+      [...text].map((character, index) => (escaped[index % escaped.length] ? encodeURIComponent(character).replace(/^[^%]/, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : encodeURIComponent(character))).join('');
+    fc.assert(
+      fc.property(cleanText, planted.filter((secret) => !secret.text.includes('\n')), fc.array(fc.boolean(), { minLength: 1, maxLength: 16 }), (text, secret, escaped) => {
+        const userAgent = percentEscaped(`Mozilla/5.0 (X11) ${text} ${secret.text}`, escaped);
+        const line = ['2024-05-01', '10:00:00', '203.0.113.1', 'GET', '/img.png', '200', userAgent, 'CDG50', 'v=2', '512', '0.002', '443'].join('\t');
+        const message = { ...chunkOf('cloudfront', [line]), formatContext: { fields } };
+
+        const { entries } = buildEntries(message, observedAt, { redactor });
+
+        expect(entries[0].parseError).to.equal(undefined);
+        expect(JSON.stringify(entries)).to.not.include(secret.secret);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
   it('stores clean JSON lines exactly as without redaction', () => {
     fc.assert(
       fc.property(cleanText, cleanText, (message, detail) => {

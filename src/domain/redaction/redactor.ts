@@ -103,7 +103,7 @@ export class Redactor {
    * While an entry with `raw` is redacted: the values replaced in its body and attributes, looked for in its redacted
    * raw text afterwards; `rawUncheckable` when one of them (a number under a secret-named key) has no one text form.
    */
-  private replaced: string[] | undefined;
+  private replaced: ReplacedValue[] | undefined;
   private rawUncheckable = false;
 
   private constructor(detectors: CompiledDetector[], settings: RedactionSettings) {
@@ -111,7 +111,7 @@ export class Redactor {
     this.secretKeys = detectors.some((detector) => detector.name === 'secret-field');
     const triggers = detectors.every((detector) => detector.trigger !== undefined) ? detectors.flatMap((detector) => detector.triggers ?? []) : undefined;
     this.stringGate = triggers === undefined ? undefined : triggerPattern(triggers);
-    this.eventGate = triggers === undefined ? undefined : triggerPattern(triggers, HIDING_ESCAPES);
+    this.eventGate = triggers === undefined ? undefined : triggerPattern(triggers, hidingEscapes(triggers));
     if (settings.replacement === 'hmac') {
       const key = settings.key;
       if (key === undefined || key === '') throw new ConfigurationError('hmac redaction needs a key (LOGBATCH_REDACT_KEY)');
@@ -142,12 +142,16 @@ export class Redactor {
   redactEntry(entry: LogEntry, rawText: string): LogEntry {
     if (this.eventGate !== undefined && !this.eventGate.test(rawText)) return entry;
     this.counts = undefined;
-    this.replaced = entry.raw === undefined ? undefined : [];
+    // A body that is the event's own text (a JSON line without a message field, a CloudFront line) is redacted last,
+    // as raw text is: a value replaced in the parsed fields may sit in it where no detector sees it.
+    const bodyIsText = entry.raw === undefined && entry.body === rawText;
+    this.replaced = entry.raw === undefined && !bodyIsText ? undefined : [];
     this.rawUncheckable = false;
-    const body = this.redactString(entry.body);
+    let body = bodyIsText ? entry.body : this.redactString(entry.body);
     const attributes = this.redactAttributes(entry.attributes, false);
     const parseError = entry.parseError === undefined ? undefined : this.redactString(entry.parseError);
     const raw = entry.raw === undefined ? undefined : this.redactRaw(entry.raw);
+    if (bodyIsText) body = this.redactBodyText(entry.body);
     const counts = this.counts;
     if (counts === undefined) return entry;
     this.counts = undefined;
@@ -163,19 +167,45 @@ export class Redactor {
    */
   private redactRaw(raw: string): string | undefined {
     const replaced = this.replaced ?? [];
-    const parsedCounts = this.counts;
     this.replaced = undefined;
-    this.counts = undefined;
-    const redacted = this.redactString(raw);
-    const rawCounts = this.counts as Record<string, number> | undefined;
-    if (parsedCounts !== undefined) {
-      for (const kind in rawCounts) parsedCounts[kind] = Math.max(parsedCounts[kind] ?? 0, rawCounts[kind]);
-      this.counts = parsedCounts;
-    }
+    const redacted = this.redactTextOnce(raw);
     if (this.rawUncheckable) return undefined;
     if (replaced.length === 0) return redacted;
     const unescaped = /[\\%]/.test(redacted) ? unescapeForSearch(redacted) : redacted;
-    return replaced.some((secret) => redacted.includes(secret) || unescaped.includes(secret)) ? undefined : redacted;
+    return replaced.some(({ value }) => redacted.includes(value) || unescaped.includes(value)) ? undefined : redacted;
+  }
+
+  /**
+   * A body that is the event's own text, redacted so that no value replaced in the parsed fields survives in it. It
+   * cannot be left out as raw text is, so: the detectors run over it, then each replaced value still written in it
+   * is masked where it stands; when one remains behind an escape (`\u0041KIA…`, `%40`), the body becomes its decoded
+   * text, redacted and masked the same way. A replaced number is masked in its canonical form (`1234`), the only one
+   * it can be looked for in.
+   */
+  private redactBodyText(text: string): string {
+    const replaced = this.replaced ?? [];
+    this.replaced = undefined;
+    let redacted = maskValues(this.redactTextOnce(text), replaced, this.mask);
+    if (replaced.length === 0 || !/[\\%]/.test(redacted)) return redacted;
+    const unescaped = unescapeForSearch(redacted);
+    if (replaced.some(({ value }) => unescaped.includes(value))) redacted = maskValues(this.redactTextOnce(unescaped), replaced, this.mask);
+    return redacted;
+  }
+
+  /**
+   * {@link redactString} over a raw form of the entry's fields: what it finds is counted against the parsed fields'
+   * counts, the larger count per kind kept (the same secret is in both).
+   */
+  private redactTextOnce(text: string): string {
+    const parsedCounts = this.counts;
+    this.counts = undefined;
+    const redacted = this.redactString(text);
+    const textCounts = this.counts as Record<string, number> | undefined;
+    if (parsedCounts !== undefined) {
+      for (const kind in textCounts) parsedCounts[kind] = Math.max(parsedCounts[kind] ?? 0, textCounts[kind]);
+      this.counts = parsedCounts;
+    }
+    return redacted;
   }
 
   /** The text with every match of the selected detectors replaced (counted in the current entry's counts). */
@@ -202,11 +232,11 @@ export class Redactor {
           prefix += quoted[1];
           secret = quoted[2];
           this.count(detector.name);
-          this.replaced?.push(secret);
+          this.replaced?.push({ kind: detector.name, value: secret });
           return prefix + this.mask(detector.name, secret) + quoted[1] + match.slice(end);
         }
         this.count(detector.name);
-        this.replaced?.push(secret);
+        this.replaced?.push({ kind: detector.name, value: secret });
         return prefix + this.mask(detector.name, secret) + match.slice(end);
       });
     }
@@ -233,13 +263,14 @@ export class Redactor {
       if (!secret) return this.redactString(value);
       if (value === '' || value.startsWith('[REDACTED:')) return value;
       this.count('secret-field');
-      this.replaced?.push(value);
+      this.replaced?.push({ kind: 'secret-field', value });
       return this.mask('secret-field', value);
     }
     if (typeof value === 'number') {
       if (!secret) return value;
       this.count('secret-field');
       this.rawUncheckable = true;
+      this.replaced?.push({ kind: 'secret-field', value: String(value) });
       return this.mask('secret-field', String(value));
     }
     if (value === null || typeof value === 'boolean') return value;
@@ -265,8 +296,65 @@ export class Redactor {
 
 const QUOTED = /^(\\?["'])([\s\S]+)\1$/;
 
-/** Escapes a parser decodes, which could hide a trigger in an event's raw text: JSON `\u0041`, `\/`, percent-escapes. */
-export const HIDING_ESCAPES: readonly string[] = [String.raw`\\[uU/]`, '%[0-9a-fA-F]{2}'];
+/** A value replaced in an entry's parsed fields, with the detector (kind) that replaced it. */
+interface ReplacedValue {
+  readonly kind: string;
+  readonly value: string;
+}
+
+/**
+ * `text` with every occurrence of each replaced value masked, except inside an earlier replacement. A value of under
+ * four characters is masked only where it stands alone (no letter or digit next to it): inside another word it says
+ * nothing, and masking it there would garble the text.
+ */
+function maskValues(text: string, replaced: readonly ReplacedValue[], mask: (kind: string, secret: string) => string): string {
+  let result = text;
+  const seen = new Set<string>();
+  for (const { kind, value } of replaced) {
+    if (value === '' || seen.has(value) || !result.includes(value)) continue;
+    seen.add(value);
+    let out = '';
+    let from = 0;
+    for (let at = result.indexOf(value); at !== -1; at = result.indexOf(value, at + value.length)) {
+      const marker = result.lastIndexOf('[REDACTED:', at);
+      if (marker !== -1 && result.indexOf(']', marker) >= at) continue;
+      if (value.length < 4 && (isWordCharacter(result.charCodeAt(at - 1)) || isWordCharacter(result.charCodeAt(at + value.length)))) continue;
+      out += result.slice(from, at) + mask(kind, value);
+      from = at + value.length;
+    }
+    result = out + result.slice(from);
+  }
+  return result;
+}
+
+function isWordCharacter(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+}
+
+/**
+ * Escapes a parser decodes that could hide one of `triggers` in an event's raw text: JSON `\u0041` and `\/`, and the
+ * percent-escapes of the triggers' own characters (`%41` for `A`, `%40` for `@`). The CloudFront parser decodes
+ * percent-escapes once, with `decodeURIComponent`; an escape of any other character (`%20`, `%3A`, `%2F`, a multi-byte
+ * sequence) decodes to a character no trigger holds, so it cannot complete one, and the event need not be opened for
+ * it: URLs and user agents are full of them.
+ */
+export function hidingEscapes(triggers: readonly string[]): string[] {
+  const codes = new Set<number>();
+  for (const trigger of triggers) {
+    const anyCase = trigger === trigger.toLowerCase();
+    for (const character of trigger) {
+      codes.add(character.charCodeAt(0));
+      if (anyCase && /^[a-z]$/.test(character)) codes.add(character.toUpperCase().charCodeAt(0));
+    }
+  }
+  const hex = (digit: string) => (/[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit);
+  const escapes = [...codes].sort((a, b) => a - b).map((code) => {
+    if (code > 0x7f) throw new Error(`redaction trigger character U+${code.toString(16)} is not ASCII: its percent-escapes are not covered`);
+    const [high, low] = code.toString(16).padStart(2, '0');
+    return `${hex(high)}${hex(low)}`;
+  });
+  return [String.raw`\\[uU/]`, ...(escapes.length === 0 ? [] : [`%(?:${escapes.join('|')})`])];
+}
 
 const JSON_ESCAPES: Readonly<Record<string, string>> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f' };
 

@@ -3,7 +3,7 @@ import { ConfigurationError } from '../../../src/domain/errors.js';
 import type { LogEntry } from '../../../src/domain/log-entry.js';
 import { buildEntries } from '../../../src/domain/entry-builder.js';
 import { DETECTORS } from '../../../src/domain/redaction/detectors.js';
-import { parseRedactList, Redactor } from '../../../src/domain/redaction/redactor.js';
+import { hidingEscapes, parseRedactList, Redactor } from '../../../src/domain/redaction/redactor.js';
 import { triggerPattern } from '../../../src/domain/redaction/trigger-pattern.js';
 
 const compile = (redact: string, extra: { replacement?: 'mask' | 'hmac'; key?: string } = {}) =>
@@ -106,6 +106,33 @@ describe('Redactor', () => {
 
       for (const name of ['apikey', 'X-Api-Key', 'private_key', 'accessKey', 'AUTH-KEY', 'SecretAccessKey', 'DB_PASSWD', 'passPhrase']) expect(trigger.test(name), name).to.equal(true);
       for (const text of ['cache evicted 128 keys', 'primary key violation', 'keyspace=orders', 'monkey', '12 tests passed', 'bypass=1']) expect(trigger.test(text), text).to.equal(false);
+    });
+
+    it('leaves no replaced value in a body that is the line itself: nested under a secret-named key, or escaped', () => {
+      const redactor = compile('defaults')!;
+      const lines = [
+        '{"level":"info","credentials":{"user":"web","pin":"S3cretPin12345"}}',
+        '{"level":"info","note":"key \\u0041KIAQ7FIXTUREXMPL3KY"}',
+        '{"level":"info","password":1234,"id":"x1234"}',
+      ];
+      const message = { v: 2, batchId: 'b', chunk: 0, firstLine: 1, source: { bucket: 'i', key: 'k', etag: 'e' }, format: 'json', lines } as const;
+
+      const { entries } = buildEntries(message, new Date(0), { redactor });
+
+      expect(entries.map((entry) => entry.body)).to.deep.equal([
+        '{"level":"info","credentials":{"user":"[REDACTED:secret-field]","pin":"[REDACTED:secret-field]"}}',
+        '{"level":"info","note":"key [REDACTED:aws-access-key]"}',
+        '{"level":"info","password":[REDACTED:secret-field],"id":"x[REDACTED:secret-field]"}',
+      ]);
+      expect(entries.map((entry) => entry.redactions)).to.deep.equal([{ 'secret-field': 2 }, { 'aws-access-key': 1 }, { 'secret-field': 1 }]);
+    });
+
+    it('opens an event for a percent-escape only when it encodes a trigger character', () => {
+      const hiding = new RegExp(hidingEscapes(['PRIVATE', 'key', '@', 'a_b']).join('|'));
+
+      for (const escape of ['%50', '%4B', '%6b', '%4b', '%40', '%5F', '%5f', '\\u0041', '\\/']) expect(hiding.test(escape), escape).to.equal(true);
+      for (const escape of ['%20', '%3A', '%2F', '%22', '%70', '%C3%A9', '%2']) expect(hiding.test(escape), escape).to.equal(false);
+      expect(() => hidingEscapes(['clé'])).to.throw(/not ASCII/);
     });
 
     it('finds a secret whose trigger the event text holds only escaped (JSON \\u, percent) or in another case', () => {
