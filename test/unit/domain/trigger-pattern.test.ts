@@ -44,4 +44,11 @@ describe('triggerPattern', () => {
     expect(triggerPattern(['@'], ['%[0-9a-fA-F]{2}']).test('a%2Fb')).to.equal(true);
     expect(triggerPattern(['@'], ['%[0-9a-fA-F]{2}']).test('100%')).to.equal(false);
   });
+
+  it('writes triggers that share their anchor and its suffix as one alternative, their beginnings in one look-behind', () => {
+    const pattern = triggerPattern(['ikey', 'ekey', 'i_key', 'e_key', 'token']);
+
+    expect(pattern.source).to.equal('[kK](?<=(?:[iIeE]|[iIeE]_)[kK])[eE][yY]|[kK](?<=[tT][oO][kK])[eE][nN]');
+    expect(['API_KEY', 'privatekey', 'Token', 'key', 'o_key', 'ike'].map((text) => pattern.test(text))).to.deep.equal([true, true, true, false, false, false]);
+  });
 });
