@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { ConfigurationError } from '../errors.js';
 import type { AttributeValue, Attributes, LogEntry } from '../log-entry.js';
 import { DETECTOR_ALIASES, DETECTOR_NAMES, DETECTORS, type Detector, isSecretKeyName } from './detectors.js';
-import { triggerPattern } from './trigger-pattern.js';
+import { ignoresCase, triggerPattern } from './trigger-pattern.js';
 
 /** How redaction is configured (`LOGBATCH_REDACT`, `--redact`, `--no-redact`, `LOGBATCH_REDACT_KEY`). */
 export interface RedactionSettings {
@@ -341,7 +341,7 @@ function isWordCharacter(code: number): boolean {
 export function hidingEscapes(triggers: readonly string[]): string[] {
   const codes = new Set<number>();
   for (const trigger of triggers) {
-    const anyCase = trigger === trigger.toLowerCase();
+    const anyCase = ignoresCase(trigger);
     for (const character of trigger) {
       codes.add(character.charCodeAt(0));
       if (anyCase && /^[a-z]$/.test(character)) codes.add(character.toUpperCase().charCodeAt(0));

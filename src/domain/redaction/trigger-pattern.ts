@@ -64,7 +64,7 @@ function lookBehind(befores: ReadonlyArray<{ characters: string[]; ignoreCase: b
 
 /** A character class of `characters` (one character as itself, escaped). */
 function classOf(characters: string[]): string {
-  if (characters.length === 1) return characters[0].replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  if (characters.length === 1) return characterSource(characters[0], false);
   return `[${characters.map((character) => character.replace(/[\]\\^-]/g, '\\$&')).join('')}]`;
 }
 
@@ -74,7 +74,8 @@ function covers(shorter: string, longer: string): boolean {
   return !ignoresCase(longer) && longer.includes(shorter);
 }
 
-function ignoresCase(trigger: string): boolean {
+/** A trigger written in lower case matches in any (ASCII) case; one with an upper-case letter exactly as written. */
+export function ignoresCase(trigger: string): boolean {
   return trigger === trigger.toLowerCase();
 }
 
