@@ -2,6 +2,7 @@ import type { Attributes, AttributeValue, ParseResult } from '../log-entry.js';
 import { SeverityNumber } from '../severity.js';
 import { snakeCase } from './cloudtrail.parser.js';
 import { setInputKey } from './fields.js';
+import { jsonErrorMessage } from './json-text.js';
 import type { LineParser } from './parser.js';
 import { isoFromString } from './timestamp.js';
 
@@ -21,7 +22,7 @@ export const parseAwsConfigLine: LineParser = (line): ParseResult => {
   try {
     value = JSON.parse(line);
   } catch (error) {
-    return { ok: false, error: `AWS Config item is not valid JSON: ${(error as Error).message}` };
+    return { ok: false, error: `AWS Config item is not valid JSON: ${jsonErrorMessage(error, line)}` };
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, error: 'AWS Config item is not a JSON object' };
   const item = value as Record<string, AttributeValue>;

@@ -1,6 +1,7 @@
 import type { Attributes, AttributeValue, ParseResult } from '../log-entry.js';
 import { SeverityNumber } from '../severity.js';
 import { setInputKey } from './fields.js';
+import { jsonErrorMessage } from './json-text.js';
 import type { LineParser } from './parser.js';
 import { isoFromString } from './timestamp.js';
 
@@ -28,7 +29,7 @@ export const parseCloudTrailLine: LineParser = (line): ParseResult => {
   try {
     value = JSON.parse(line);
   } catch (error) {
-    return { ok: false, error: `CloudTrail record is not valid JSON: ${(error as Error).message}` };
+    return { ok: false, error: `CloudTrail record is not valid JSON: ${jsonErrorMessage(error, line)}` };
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, error: 'CloudTrail record is not a JSON object' };

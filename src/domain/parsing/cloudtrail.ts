@@ -1,3 +1,4 @@
+import { jsonErrorMessage } from './json-text.js';
 import { recordsOf } from './wrapped-records.js';
 
 /**
@@ -23,10 +24,11 @@ export function looksLikeCloudTrail(head: string): boolean {
  */
 export function cloudTrailRecords(document: string): string[] {
   let parsed: unknown;
+  const text = document.charCodeAt(0) === 0xfeff ? document.slice(1) : document;
   try {
-    parsed = JSON.parse(document.charCodeAt(0) === 0xfeff ? document.slice(1) : document);
+    parsed = JSON.parse(text);
   } catch (error) {
-    throw new Error(`CloudTrail document is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`CloudTrail document is not valid JSON: ${jsonErrorMessage(error, text)}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new Error('CloudTrail document is not a JSON object');

@@ -1,4 +1,5 @@
 import type { Attributes, ParseResult } from '../log-entry.js';
+import { jsonErrorMessage } from './json-text.js';
 import type { LineParser } from './parser.js';
 import { isoFromEpoch } from './timestamp.js';
 
@@ -28,7 +29,7 @@ export function cloudWatchParser(parseMessage: LineParser): LineParser {
     try {
       record = JSON.parse(line) as CloudWatchRecord;
     } catch (error) {
-      return { ok: false, error: `CloudWatch Logs event is not valid JSON: ${(error as Error).message}` };
+      return { ok: false, error: `CloudWatch Logs event is not valid JSON: ${jsonErrorMessage(error, line)}` };
     }
     if (record === null || typeof record !== 'object' || typeof record.message !== 'string') {
       return { ok: false, error: 'not a CloudWatch Logs event: a string "message" is required' };

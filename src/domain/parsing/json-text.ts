@@ -351,3 +351,42 @@ function endOfContainer(text: string, open: number): number {
   }
   return -1;
 }
+
+/** V8's message for an unexpected token: the token, then the text from 10 characters before it to 10 after its start. */
+const UNEXPECTED_TOKEN = /^Unexpected token '([\s\S]{1,2})', (\.\.\.)?"([\s\S]*)"(\.\.\.)? is not valid JSON$/;
+const CONTEXT_CHARACTERS = 10;
+
+/**
+ * `JSON.parse`'s message for `text`, with no piece of `text` in it. For an unexpected token V8 quotes up to ten
+ * characters on each side of it, and those can be the end of a secret the redactor replaces elsewhere in the entry
+ * (`..."8fQQ","a":x}"`), cut where no detector can recognise it. The token and its position are kept; the
+ * position is left out when the quoted piece does not place the token in `text` exactly once.
+ */
+export function jsonErrorMessage(error: unknown, text: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const quoted = UNEXPECTED_TOKEN.exec(message);
+  if (quoted === null) return message;
+  const [, token, cutBefore, piece, cutAfter] = quoted;
+  const position = tokenPosition(text, token, piece, cutBefore !== undefined, cutAfter !== undefined);
+  return `Unexpected token '${token}' in JSON${position === undefined ? '' : ` at position ${position}`}`;
+}
+
+/** Where V8's quoted `piece` puts the unexpected `token` in `text`, or undefined when that is not one place. */
+function tokenPosition(text: string, token: string, piece: string, cutBefore: boolean, cutAfter: boolean): number | undefined {
+  let start: number;
+  if (!cutBefore) start = 0;
+  else if (!cutAfter) start = text.length - piece.length;
+  else {
+    start = text.indexOf(piece);
+    if (start === -1 || text.indexOf(piece, start + 1) !== -1) return undefined;
+  }
+  if (!text.startsWith(piece, start) || (!cutAfter && start + piece.length !== text.length)) return undefined;
+  let position: number;
+  if (cutBefore) position = start + CONTEXT_CHARACTERS;
+  else if (cutAfter) position = piece.length - CONTEXT_CHARACTERS;
+  else {
+    position = text.indexOf(token);
+    if (text.indexOf(token, position + 1) !== -1) return undefined;
+  }
+  return position >= 0 && text.startsWith(token, position) ? position : undefined;
+}

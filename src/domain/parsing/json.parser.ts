@@ -1,7 +1,7 @@
 import type { Attributes, AttributeValue, ParsedRecord, ParseResult } from '../log-entry.js';
 import { severityFromNumber, severityFromText } from '../severity.js';
 import { setInputKey } from './fields.js';
-import { findInexactLongNumbers, isSuspectNumber, MAX_ATTRIBUTE_DEPTH, needsRewrite, quoteSpans, rewriteJsonText } from './json-text.js';
+import { findInexactLongNumbers, isSuspectNumber, MAX_ATTRIBUTE_DEPTH, needsRewrite, jsonErrorMessage, quoteSpans, rewriteJsonText } from './json-text.js';
 import type { LineParser } from './parser.js';
 import { isoFromEpoch, isoFromString } from './timestamp.js';
 
@@ -48,7 +48,7 @@ export const parseJsonLine: LineParser = (line): ParseResult => {
   try {
     value = JSON.parse(spans === undefined ? line : quoteSpans(line, spans));
   } catch (error) {
-    if (spans === undefined) return { ok: false, error: `invalid JSON: ${(error as Error).message}` };
+    if (spans === undefined) return { ok: false, error: `invalid JSON: ${jsonErrorMessage(error, line)}` };
     // A quoted span was text in a string (or the line is invalid): find the number literals with the full scan.
     try {
       value = JSON.parse(rewriteJsonText(line, false).text);
@@ -78,9 +78,9 @@ function parseErrorOf(line: string, rewrittenError: unknown): string {
   try {
     JSON.parse(line);
   } catch (error) {
-    return (error as Error).message;
+    return jsonErrorMessage(error, line);
   }
-  return (rewrittenError as Error).message;
+  return jsonErrorMessage(rewrittenError, line);
 }
 
 /**

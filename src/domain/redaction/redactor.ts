@@ -149,9 +149,14 @@ export class Redactor {
     this.rawUncheckable = false;
     let body = bodyIsText ? entry.body : this.redactString(entry.body);
     const attributes = this.redactAttributes(entry.attributes, false);
-    const parseError = entry.parseError === undefined ? undefined : this.redactString(entry.parseError);
+    let parseError = entry.parseError === undefined ? undefined : this.redactString(entry.parseError);
     const raw = entry.raw === undefined ? undefined : this.redactRaw(entry.raw);
-    if (bodyIsText) body = this.redactBodyText(entry.body);
+    if (bodyIsText) {
+      const found: ReplacedValue[] = [];
+      body = this.redactBodyText(entry.body, found);
+      // A parser's reason can quote a value of the line (`invalid time "…"`) without the key that made it secret.
+      if (parseError !== undefined && found.length > 0) parseError = maskValues(parseError, found, this.mask);
+    }
     const counts = this.counts;
     if (counts === undefined) return entry;
     this.counts = undefined;
@@ -180,12 +185,16 @@ export class Redactor {
    * cannot be left out as raw text is, so: the detectors run over it, then each replaced value still written in it
    * is masked where it stands; when one remains behind an escape (`\u0041KIA…`, `%40`), the body becomes its decoded
    * text, redacted and masked the same way. A replaced number is masked in its canonical form (`1234`), the only one
-   * it can be looked for in.
+   * it can be looked for in. `found` receives every value replaced in the entry, in its fields and in this body.
    */
-  private redactBodyText(text: string): string {
+  private redactBodyText(text: string, found: ReplacedValue[]): string {
     const replaced = this.replaced ?? [];
+    // What the detectors replace in the body itself is collected in `found` (with the fields' values, below).
+    this.replaced = found;
+    let redacted = this.redactTextOnce(text);
     this.replaced = undefined;
-    let redacted = maskValues(this.redactTextOnce(text), replaced, this.mask);
+    redacted = maskValues(redacted, replaced, this.mask);
+    found.push(...replaced);
     if (replaced.length === 0 || !/[\\%]/.test(redacted)) return redacted;
     const unescaped = unescapeForSearch(redacted);
     if (replaced.some(({ value }) => unescaped.includes(value))) redacted = maskValues(this.redactTextOnce(unescaped), replaced, this.mask);

@@ -127,6 +127,28 @@ describe('Redactor', () => {
       expect(entries.map((entry) => entry.redactions)).to.deep.equal([{ 'secret-field': 2 }, { 'aws-access-key': 1 }, { 'secret-field': 1 }]);
     });
 
+    it("masks a value replaced in the line where the parser's reason quotes it apart from its key", () => {
+      const redactor = compile('defaults')!;
+      const line = 'GET /login password=S3cretPin12345 took ms';
+      const entry = { ...entryOf(line), parseError: 'field "time_taken" should be a number: "S3cretPin12345"' };
+
+      const redacted = redactor.redactEntry(entry, line);
+
+      expect(redacted.body).to.equal('GET /login password=[REDACTED:secret-field] took ms');
+      expect(redacted.parseError).to.equal('field "time_taken" should be a number: "[REDACTED:secret-field]"');
+    });
+
+    it('stores no piece of a secret from the JSON parser\'s reason for an unparsed line', () => {
+      const redactor = compile('defaults')!;
+      const lines = ['{"password":"Zq9vLm2pXr7tWy4sKd8fQQ","a":x}'];
+      const message = { v: 2, batchId: 'b', chunk: 0, firstLine: 1, source: { bucket: 'i', key: 'k', etag: 'e' }, format: 'json', lines } as const;
+
+      const [entry] = buildEntries(message, new Date(0), { redactor }).entries;
+
+      expect(entry.body).to.equal('{"password":"[REDACTED:secret-field]","a":x}');
+      expect(entry.parseError).to.equal("invalid JSON: Unexpected token 'x' in JSON at position 41");
+    });
+
     it('opens an event for a percent-escape only when it encodes a trigger character', () => {
       const hiding = new RegExp(hidingEscapes(['PRIVATE', 'key', '@', 'a_b']).join('|'));
 

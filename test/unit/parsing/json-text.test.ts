@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { isExactJsonNumber, MAX_ATTRIBUTE_DEPTH, rewriteJsonText } from '../../../src/domain/parsing/json-text.js';
+import { isExactJsonNumber, jsonErrorMessage, MAX_ATTRIBUTE_DEPTH, rewriteJsonText } from '../../../src/domain/parsing/json-text.js';
 
 /** Whether a JSON value holds an integer beyond 2^53 - 1 (kept as a string even when a double holds it). */
 function hasUnsafeInteger(value: unknown): boolean {
@@ -100,6 +100,65 @@ describe('isExactJsonNumber', () => {
         expect(isExactJsonNumber(JSON.stringify(double))).to.equal(true);
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('jsonErrorMessage', () => {
+  const messageFor = (text: string): string => {
+    try {
+      JSON.parse(text);
+    } catch (error) {
+      return jsonErrorMessage(error, text);
+    }
+    throw new Error(`${text} is valid JSON`);
+  };
+
+  it('gives the unexpected token and its position instead of the piece of the line V8 quotes around it', () => {
+    const cases: [string, number | undefined][] = [
+      ['x{"a":1}', 0], // the whole line quoted
+      ['{"a":x}', 5],
+      ['{"abcdefghijklmnopqrstuv":x}', 26], // cut before
+      ['{"a":x, "bcdefghijklmnopqrstuvwxyz":1}', 5], // cut after
+      ['{"abcdefghijklmnopqrstuv":x, "bcdefghijklmnopqrstuvwxyz":1}', 26], // cut on both sides
+      ['{"password":"Zq9vLm2pXr7tWy4sKd8fQQ","a":x}', 41],
+      ['[x,x]', undefined], // the whole line quoted, the token twice in it
+    ];
+    for (const [text, position] of cases) {
+      const message = messageFor(text);
+      const token = text[position ?? text.indexOf('x')];
+
+      expect(message, text).to.equal(`Unexpected token '${token}' in JSON${position === undefined ? '' : ` at position ${position}`}`);
+    }
+  });
+
+  it('leaves out the position when the quoted piece is in the line more than once', () => {
+    // V8 quotes `111111111,x111111111`, which a string earlier in the line holds too.
+    expect(messageFor('["1111111111,x1111111111",1111111111,x1111111111]')).to.equal("Unexpected token 'x' in JSON");
+  });
+
+  it('keeps the messages that quote nothing of the line as V8 writes them', () => {
+    expect(messageFor('{"a":1,}')).to.equal(`Expected double-quoted property name in JSON at position 7`);
+    expect(messageFor('{"a":')).to.equal('Unexpected end of JSON input');
+    expect(messageFor('{"a":"b\tc"}'.replace('\\t', '\t'))).to.match(/ at position \d+$/);
+  });
+
+  it('never quotes three characters of the line in a row, for any text V8 rejects with a token', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 60, unit: fc.constantFrom('a', 'b', '"', ':', ',', '{', '}', '[', ']', '1', ' ', 'x') }), (text) => {
+        let message: string;
+        try {
+          JSON.parse(text);
+          return;
+        } catch (error) {
+          if (!(error as Error).message.startsWith('Unexpected token')) return;
+          message = jsonErrorMessage(error, text);
+        }
+        const position = /at position (\d+)$/.exec(message);
+        if (position !== null) expect(text.startsWith(/'(.+)'/.exec(message)![1], Number(position[1]))).to.equal(true);
+        const rest = message.replace(/^Unexpected token '[\s\S]{1,2}' in JSON/, '');
+        expect(rest).to.match(/^(?: at position \d+)?$/);
+      }),
     );
   });
 });
