@@ -156,10 +156,20 @@ export class SplitLogObject {
       }
       if (WRAPPED_FORMATS.has(requested) && looksLikeWrappedRecords(head.slice(0, 20).map((l) => l.text).join('\n'))) {
         // Documents of wrapped records: read the first records, then decide what they are.
-        documents = true;
-        reader = new WrappedRecordReader(MAX_DOCUMENT_BYTES);
-        await this.readRecords(reader, head, iterator, events);
-        head = [];
+        const candidate = new WrappedRecordReader(MAX_DOCUMENT_BYTES);
+        const read = await this.readRecords(candidate, head, iterator, events, requested === 'auto');
+        if (read.confirmed) {
+          documents = true;
+          reader = candidate;
+          head = [];
+        } else {
+          // Under auto, a file whose first documents are not what AWS writes (`[] startup`, a JSON log line with a
+          // `Records` field) is read as lines after all, from its first line: every line read so far is kept.
+          events.length = 0;
+          head = read.lines;
+        }
+      }
+      if (reader !== undefined) {
         decision = wrappedFormat(reader, events, requested);
       } else {
         decision = detectFormat(
@@ -352,19 +362,37 @@ export class SplitLogObject {
     };
   }
 
-  /** Feeds lines to the reader until it has produced a detection sample of records, or the file ends. */
-  private async readRecords(reader: WrappedRecordReader, head: readonly RawLine[], iterator: AsyncIterator<RawLine[]>, events: PositionedEvent[]): Promise<void> {
+  /**
+   * Feeds lines to the reader until it has produced a detection sample of records, or the file ends. `confirmed`
+   * unless `mayRefuse` and the file does not start with a clean document of a known shape (see
+   * `WrappedRecordReader.strayAtStart`),
+   * in which case `lines` holds every line read, for the caller to read them as lines.
+   */
+  private async readRecords(
+    reader: WrappedRecordReader,
+    head: readonly RawLine[],
+    iterator: AsyncIterator<RawLine[]>,
+    events: PositionedEvent[],
+    mayRefuse: boolean,
+  ): Promise<{ confirmed: boolean; lines: RawLine[] }> {
+    const lines = mayRefuse ? [...head] : [];
+    const verdict = () => ({ confirmed: !mayRefuse || (reader.kind !== undefined && !reader.strayAtStart), lines });
     try {
       for (const line of head) reader.push(line, events);
       while (events.length < DETECTION_SAMPLE_LINES) {
+        if (mayRefuse && reader.strayAtStart) return verdict();
         const next = await iterator.next();
         if (next.done) {
           reader.flush(events);
-          return;
+          return verdict();
         }
+        if (mayRefuse) lines.push(...next.value);
         for (const line of next.value) reader.push(line, events);
       }
+      return verdict();
     } catch (error) {
+      // An unclosed bracket in a text file that starts like a document reads as lines, not as a too-large document.
+      if (error instanceof DocumentTooLargeError && mayRefuse && reader.kind === undefined) return { confirmed: false, lines };
       if (error instanceof DocumentTooLargeError) throw new SplitFailedError('DOCUMENT_TOO_LARGE', error.message);
       throw error;
     }

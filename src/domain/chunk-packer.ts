@@ -1,5 +1,5 @@
 import { CONTINUATION_MARKER, type EncodedChunk, encodeChunkHeader, escapedPrefixLength, escapeLine, type FormatContext, MAX_MESSAGE_BYTES, type ObjectRef } from './chunk.js';
-import { truncateUtf8 } from './line-splitter.js';
+import { isBlankLine, truncateUtf8 } from './line-splitter.js';
 
 /** One event to pack: a line, a multi-line event, or a blank line. */
 export interface LogEvent {
@@ -109,6 +109,14 @@ export class ChunkPacker {
       text = text.slice(0, escapedPrefixLength(text, room));
       encoded = escapeLine(text);
       bytes = utf8Length(encoded);
+    }
+    if (originalBytes !== undefined && event.originalBytes === undefined && isBlankLine(text) && isBlankLine(event.text)) {
+      // A line of nothing but spaces stays blank when cut; a cut that leaves only the spaces of a longer line does
+      // not make it blank (the worker stores a truncated event whatever its text).
+      text = '';
+      encoded = '';
+      bytes = 0;
+      originalBytes = undefined;
     }
     const addedBytes = bytes + 1 + continuationBytes + (originalBytes === undefined ? 0 : TRUNCATION_NOTE_BYTES);
     if (

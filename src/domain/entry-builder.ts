@@ -55,7 +55,9 @@ export function buildEntries(
       continuation++;
       continue;
     }
-    if (text === '' || isBlankLine(text)) {
+    const originalLength = message.truncated?.[String(index)];
+    // A cut event is never blank: what was cut off may be all of its text (a line of 140k spaces, then a message).
+    if (text === '' || (originalLength === undefined && isBlankLine(text))) {
       blank++;
       continue;
     }
@@ -68,7 +70,6 @@ export function buildEntries(
       index += lineCount - 1;
       continue;
     }
-    const originalLength = message.truncated?.[String(index)];
     const result = parse(text, context);
     let entry: LogEntry;
     if (result.ok) {

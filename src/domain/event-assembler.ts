@@ -1,6 +1,6 @@
 import type { LogEvent } from './chunk-packer.js';
 import { isBlankLine, type RawLine } from './line-splitter.js';
-import { closesPrivateKeyBlock, type MultilinePolicy, ONE_LINE_POLICY, opensPrivateKeyBlock, PRIVATE_KEY_BEGIN } from './parsing/multiline.js';
+import { keyBlockLine, type MultilinePolicy, ONE_LINE_POLICY, opensPrivateKeyBlock, PRIVATE_KEY_BEGIN } from './parsing/multiline.js';
 
 /** An event with the byte offset of its first line, which is where a split can resume before it. */
 export interface PositionedEvent extends LogEvent {
@@ -14,13 +14,24 @@ export interface PositionedEvent extends LogEvent {
 
 /**
  * Turns physical lines into events: continuation lines join the event before them (per the format's policy),
- * up to the policy's caps; a blank line is an event of its own and ends the one before it. In every format, the
- * lines of a PEM private key block (`-----BEGIN … PRIVATE KEY-----` to `-----END … PRIVATE KEY-----`) join the event
- * the block starts in, so the block is redacted whole and never stored line by line.
+ * up to the policy's caps (a continuation line beyond them starts a new event); a blank line is an event of its
+ * own and ends the one before it. In every format, the lines of a PEM private key block (`-----BEGIN … PRIVATE
+ * KEY-----`, then its base64 and header lines, to `-----END … PRIVATE KEY-----`) join the event the block starts in,
+ * so the block is redacted whole and never stored line by line.
  */
 export class EventAssembler {
   private pending:
-    | { lines: string[]; lineCount: number; bytes: number; byteOffset: number; ascii: boolean; cutBytes: number; inKeyBlock: boolean }
+    | {
+        lines: string[];
+        lineCount: number;
+        bytes: number;
+        byteOffset: number;
+        ascii: boolean;
+        cutBytes: number;
+        inKeyBlock: boolean;
+        /** In a key block: the last line ended in a full-width base64 run, so a short last line may follow. */
+        keyLineFull: boolean;
+      }
     | undefined;
 
   constructor(private readonly policy: MultilinePolicy | undefined) {}
@@ -33,25 +44,38 @@ export class EventAssembler {
       return;
     }
     const policy = this.policy ?? ONE_LINE_POLICY;
-    // An event stops absorbing continuation lines at twice its line cap; what follows starts a new event.
-    if (
-      pending !== undefined &&
-      !isBlankLine(line.text) &&
-      pending.lineCount < 2 * policy.maxLines &&
-      (pending.inKeyBlock || policy.isContinuation(line.text, pending.lines[0]))
-    ) {
-      pending.inKeyBlock = pending.inKeyBlock ? !closesPrivateKeyBlock(line.text) : opensPrivateKeyBlock(line.text);
-      if (pending.lines.length < policy.maxLines && pending.bytes + line.text.length < policy.maxBytes) {
-        pending.lines.push(line.text);
-        pending.bytes += line.text.length + 1;
-        pending.ascii &&= line.ascii === true;
-      } else {
-        // Beyond the caps the event is cut: the line still belongs to it (and is counted) but its text is dropped,
-        // and the event is marked truncated with its full size.
-        pending.cutBytes += Buffer.byteLength(line.text, 'utf8') + 1;
+    if (pending !== undefined && !isBlankLine(line.text)) {
+      if (pending.inKeyBlock) {
+        // A key block takes the lines that look like its own (base64, headers, its END line) and nothing else, so a
+        // line that only mentions `-----BEGIN PRIVATE KEY-----` takes no log lines with it. Beyond twice the line
+        // cap the lines start a new event, as before.
+        const keyLine = pending.lineCount < 2 * policy.maxLines ? keyBlockLine(line.text, pending.keyLineFull) : undefined;
+        if (keyLine !== undefined) {
+          pending.inKeyBlock = keyLine !== 'end';
+          pending.keyLineFull = keyLine === 'full';
+          // Beyond the caps a key block is cut, not split: its lines are counted, their text dropped, and the event
+          // marked truncated with its full size. Stored on their own, they would escape the private-key detector.
+          if (pending.cutBytes === 0 && pending.lines.length < policy.maxLines && pending.bytes + line.text.length < policy.maxBytes) {
+            this.append(pending, line);
+          } else {
+            pending.cutBytes += Buffer.byteLength(line.text, 'utf8') + 1;
+          }
+          pending.lineCount += 1;
+          return;
+        }
+      } else if (
+        policy.isContinuation(line.text, pending.lines[0]) &&
+        pending.lines.length < policy.maxLines &&
+        pending.bytes + line.text.length < policy.maxBytes
+      ) {
+        // Within the caps a continuation line joins the event; beyond them it starts a new event (below), so no
+        // line's text is ever dropped from a long stack trace.
+        this.append(pending, line);
+        pending.inKeyBlock = opensPrivateKeyBlock(line.text);
+        pending.keyLineFull = false;
+        pending.lineCount += 1;
+        return;
       }
-      pending.lineCount += 1;
-      return;
     }
     this.flush(out);
     if (isBlankLine(line.text)) {
@@ -65,6 +89,7 @@ export class EventAssembler {
     }
     this.pending = {
       inKeyBlock,
+      keyLineFull: false,
       lines: [line.text],
       lineCount: 1,
       bytes: line.text.length,
@@ -72,6 +97,12 @@ export class EventAssembler {
       ascii: line.ascii === true,
       cutBytes: 0,
     };
+  }
+
+  private append(pending: NonNullable<EventAssembler['pending']>, line: RawLine): void {
+    pending.lines.push(line.text);
+    pending.bytes += line.text.length + 1;
+    pending.ascii &&= line.ascii === true;
   }
 
   flush(out: PositionedEvent[]): void {

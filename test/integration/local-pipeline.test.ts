@@ -53,16 +53,19 @@ describe('LocalRuntime with in-memory adapters', () => {
       expect(entries[0][3]).to.deep.include({ lineNumber: 4, body: 'after' });
     });
 
-    it('counts a stack trace beyond its caps as one cut event, marked truncated', async () => {
+    it('stores a stack trace beyond its line cap as two events, every frame kept', async () => {
       const pipeline = createMemoryPipeline();
       const frames = Array.from({ length: 700 }, (_, index) => `\tat com.example.Frame${index}.run(Frame.java:${index})`);
       const lines = ['2026-11-26T09:00:00Z ERROR boom', ...frames, '2026-11-26T09:00:01Z INFO next'];
 
       const { batches, entries } = await pipeline.run({ 'trace.log': logFile(lines) });
 
-      expect(batches[0].stats).to.deep.include({ lines: 702, entries: 2, continuation: 700, truncated: 1 });
-      expect(entries[0][0]).to.deep.include({ lineNumber: 1, lineCount: 701, truncated: true, severityText: 'ERROR' });
-      expect(entries[0][1]).to.deep.include({ lineNumber: 702, severityText: 'INFO' });
+      expect(batches[0].stats).to.deep.include({ lines: 702, entries: 3, continuation: 699, truncated: 0 });
+      expect(entries[0][0]).to.deep.include({ lineNumber: 1, lineCount: 500, severityText: 'ERROR' });
+      expect(entries[0][1]).to.deep.include({ lineNumber: 501, lineCount: 201 });
+      expect(entries[0][2]).to.deep.include({ lineNumber: 702, severityText: 'INFO' });
+      const stored = entries[0].slice(0, 2).map((entry) => entry.raw ?? entry.body).join('\n');
+      for (const frame of frames) expect(stored).to.include(frame);
     });
 
     it('stores every line exactly once under duplicate deliveries', async () => {

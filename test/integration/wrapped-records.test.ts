@@ -31,6 +31,28 @@ function cloudWatchFile(): { content: string; events: number } {
 }
 
 describe('Wrapped records (one entry per inner event)', () => {
+  it('reads a file that only starts like a document of records as lines, every line once', async () => {
+    const files: Record<string, { content: string; format: string; bodies: string[] }> = {
+      'brackets.log': { content: '[] startup\n[INFO] server started\n[WARN] disk low\nplain line\n', format: 'text', bodies: ['[] startup', '[INFO] server started', '[WARN] disk low', 'plain line'] },
+      'array-then-text.log': { content: '[{"a":1}] batch received\n[INFO] x y\n', format: 'text', bodies: ['[{"a":1}] batch received', '[INFO] x y'] },
+      'message-type.jsonl': {
+        content: '{"messageType":"order","level":"info","msg":"one"}\n{"messageType":"order","level":"info","msg":"two"}\n{"level":"info","msg":"three"}\n',
+        format: 'json',
+        bodies: ['one', 'two', 'three'],
+      },
+      'records-field.jsonl': { content: '{"Records":[],"msg":"nothing"}\n{"level":"info","msg":"two"}\n', format: 'json', bodies: ['nothing', 'two'] },
+      'unclosed.log': { content: `[{ unclosed text\n${'line\n'.repeat(5)}`, format: 'text', bodies: ['[{ unclosed text', ...Array(5).fill('line')] },
+    };
+    const pipeline = createMemoryPipeline();
+
+    const { batches, entries } = await pipeline.run(Object.fromEntries(Object.entries(files).map(([key, file]) => [key, Buffer.from(file.content)])));
+
+    Object.values(files).forEach((file, index) => {
+      expect(batches[index], file.content).to.deep.include({ status: 'COMPLETED', format: file.format, totalLines: file.bodies.length });
+      expect(entries[index].map((entry) => entry.body)).to.deep.equal(file.bodies);
+    });
+  });
+
   const cloudWatch = cloudWatchFile();
   for (const [variant, encode] of [
     ['plain', (text: string) => Buffer.from(text)],

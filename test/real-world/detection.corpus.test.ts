@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { DETECTION_SAMPLE_LINES, detectFormat } from '../../src/domain/parsing/formats.js';
+import { looksLikeWrappedRecords, recordsOf } from '../../src/domain/parsing/wrapped-records.js';
 import { caseInput, readCorpusJsonl, readCorpusLines, readCorpusText } from './corpus-files.js';
 
 /** The first non-blank lines of a file, as the splitter samples them. */
@@ -21,7 +22,6 @@ describe('detectFormat (corpus)', () => {
     ['OpenTelemetry ALB', head('aws_alb/otel/alb_al_valid_logs.log'), 'alb'],
     ['OpenTelemetry S3 access', head('aws_s3_access/otel/valid_s3_access_log.log'), 's3access'],
     ['OpenTelemetry VPC flow', head('aws_vpc_flow/otel/valid_vpc_flow_log_multi.log'), 'vpcflow'],
-    ['OpenTelemetry CloudTrail', head('aws_cloudtrail/otel/cloudtrail_log.json'), 'cloudtrail'],
     ['logstash ALB cases', caseLines('aws_alb/logstash_patterns_core/logstash_patterns_core_spec_cases.jsonl'), 'alb'],
     ['logstash S3 cases', caseLines('aws_s3_access/logstash_patterns_core/logstash_patterns_core_spec_cases.jsonl'), 's3access'],
     ['logstash CloudFront cases', caseLines('aws_cloudfront/logstash_patterns_core/logstash_patterns_core_spec_cases.jsonl'), 'cloudfront'],
@@ -42,6 +42,13 @@ describe('detectFormat (corpus)', () => {
       expect(decision.format).to.equal(format);
     });
   }
+
+  it('reads the OpenTelemetry CloudTrail file as a document of CloudTrail records, not as lines', () => {
+    const document = readCorpusText('aws_cloudtrail/otel/cloudtrail_log.json');
+
+    expect(looksLikeWrappedRecords(head('aws_cloudtrail/otel/cloudtrail_log.json').join('\n'))).to.equal(true);
+    expect(recordsOf(JSON.parse(document))?.kind).to.equal('cloudtrail');
+  });
 
   it('picks clf for the Datadog Apache sample without referer and user agent', () => {
     const line = readCorpusText('apache_access/datadog/apache_tests.yaml').match(/sample: "(.*)"/)![1].replace(/\\"/g, '"');

@@ -2,7 +2,6 @@ import type { FormatContext } from '../chunk.js';
 import { parseAlbLine } from './alb.parser.js';
 import { parseClfLine } from './clf.parser.js';
 import { cloudFrontHeaderFields, parseCloudFrontLine } from './cloudfront.parser.js';
-import { looksLikeCloudTrail } from './cloudtrail.js';
 import { parseCloudTrailLine } from './cloudtrail.parser.js';
 import { CLOUDWATCH_PREFIX, cloudWatchParser } from './cloudwatch.parser.js';
 import { parseAwsConfigLine } from './awsconfig.parser.js';
@@ -140,8 +139,9 @@ function decision(format: string, formatContext: FormatContext | undefined): For
  * Picks a file's format from a sample of its first non-blank lines.
  *
  * 1. A requested format is used as is (with the header context a CloudFront or VPC flow file declares).
- * 2. File signatures decide at once: a `{"Records":[` document is `cloudtrail`; `#Version:`/`#Fields:` is
- *    `cloudfront`; a VPC flow header line is `vpcflow` (the header's fields go in `formatContext`).
+ * 2. File signatures decide at once: `#Version:`/`#Fields:` is `cloudfront`; a VPC flow header line is `vpcflow`
+ *    (the header's fields go in `formatContext`). A `{"Records":[` document is not lines: the splitter reads it
+ *    with `WrappedRecordReader`, and reaches this only when it is not one (a JSON log line with a `Records` field).
  * 3. Otherwise every candidate parses the sample; a line counts for a format only when it parses as that format
  *    (not when the parser hands it to another, as logfmt does with prose). The format with the most lines wins,
  *    ties going to the more specific (see the order above); fewer than half the lines gives `text`.
@@ -156,7 +156,6 @@ export function detectFormat(sample: readonly string[], requested: FormatOption 
   if (requested !== 'auto') return decision(requested, headerContext(requested, lines));
   if (lines.length === 0) return { format: 'text' };
 
-  if (looksLikeCloudTrail(lines.slice(0, 3).join('\n'))) return { format: 'cloudtrail' };
   const first = lines[0];
   if (first.startsWith('#Version:') || first.startsWith('#Fields:')) {
     return decision('cloudfront', headerContext('cloudfront', lines));

@@ -72,6 +72,29 @@ export function closesPrivateKeyBlock(line: string): boolean {
   return line.indexOf('-----END') !== -1 && PRIVATE_KEY_END_LINE.test(line);
 }
 
+/** The header lines of an encrypted PEM block (RFC 1421), and a `Comment:` some tools write. */
+const KEY_HEADER_LINE = /^\s*(?:Proc-Type|DEK-Info|Comment):/;
+/** The run of base64 a line ends with (after a space or at its start, as a logger's prefix leaves it). */
+const TRAILING_BASE64 = /(?:^|\s)([A-Za-z0-9+/]+)(=*)\s*$/;
+/** A PEM body line is 64 characters (76 in some tools); a shorter run than this is a block's last line, or no key. */
+const FULL_BASE64_RUN = 40;
+
+/**
+ * Whether a line belongs to the PEM private key block before it, and what it is: `end` (it closes the block),
+ * `full` (a header, or a full-width base64 line), `last` (a short base64 line, which only a full-width one may
+ * precede, or one ending in `=` padding), or undefined (not a line of the block: an ordinary log line that follows a
+ * mention of `-----BEGIN PRIVATE KEY-----`).
+ */
+export function keyBlockLine(line: string, afterFullLine: boolean): 'end' | 'full' | 'last' | undefined {
+  if (closesPrivateKeyBlock(line)) return 'end';
+  if (KEY_HEADER_LINE.test(line)) return 'full';
+  const run = TRAILING_BASE64.exec(line);
+  if (run === null) return undefined;
+  if (run[2] !== '') return 'last';
+  if (run[1].length >= FULL_BASE64_RUN) return 'full';
+  return afterFullLine ? 'last' : undefined;
+}
+
 /** Structured formats: one event per line, except the lines of a PEM private key block (see `EventAssembler`). */
 export const ONE_LINE_POLICY: MultilinePolicy = {
   isContinuation: () => false,

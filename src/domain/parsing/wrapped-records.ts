@@ -17,7 +17,7 @@ export type WrappedKind = 'cloudtrail' | 'cloudwatch' | 'awsconfig' | 'array';
 
 /** The start of a document this reader takes, as the first bytes of a file show it. */
 const WRAPPED_START =
-  /^\uFEFF?\s*(?:\{\s*"(?:Records|messageType)"\s*:|\{\s*"fileVersion"\s*:[^]*?"configurationItems"\s*:\s*\[|\[\s*(?:\{|\]))/;
+  /^\uFEFF?\s*(?:\{\s*"Records"\s*:\s*\[|\{\s*"messageType"\s*:\s*"(?:DATA|CONTROL)_MESSAGE"|\{\s*"fileVersion"\s*:[^]*?"configurationItems"\s*:\s*\[|\[\s*(?:\{|\]))/;
 
 /** A line that visibly starts a new document (so a document cut short ends before it). */
 const DOCUMENT_START = /^\uFEFF?\s*\{\s*"(?:Records|messageType|fileVersion)"\s*:/;
@@ -32,11 +32,12 @@ export function recordsOf(document: unknown): { kind: WrappedKind; records: unkn
   if (Array.isArray(document)) return { kind: 'array', records: document };
   if (document === null || typeof document !== 'object') return undefined;
   const object = document as Record<string, unknown>;
-  if (Array.isArray(object.Records)) return { kind: 'cloudtrail', records: object.Records };
-  if (typeof object.messageType === 'string') {
+  // Only the shapes AWS writes: a JSON log line that merely has a `Records` or `messageType` field is a line.
+  if (Array.isArray(object.Records)) return onlyKey(object, 'Records') ? { kind: 'cloudtrail', records: object.Records } : undefined;
+  if (object.messageType === 'CONTROL_MESSAGE' || (object.messageType === 'DATA_MESSAGE' && Array.isArray(object.logEvents))) {
     // CloudWatch checks the destination with a control message: no log events of the group.
     if (object.messageType === 'CONTROL_MESSAGE') return { kind: 'cloudwatch', records: [], control: true };
-    const events = Array.isArray(object.logEvents) ? object.logEvents : [];
+    const events = object.logEvents as unknown[];
     const { owner, logGroup, logStream } = object;
     const records = events.map((event) => {
       const { id, timestamp, message } = (event ?? {}) as { id?: unknown; timestamp?: unknown; message?: unknown };
@@ -46,6 +47,11 @@ export function recordsOf(document: unknown): { kind: WrappedKind; records: unkn
   }
   if (Array.isArray(object.configurationItems)) return { kind: 'awsconfig', records: object.configurationItems };
   return undefined;
+}
+
+function onlyKey(object: Record<string, unknown>, key: string): boolean {
+  for (const name in object) if (name !== key) return false;
+  return true;
 }
 
 const OPEN_BRACE = 0x7b;
@@ -71,6 +77,13 @@ const BACKSLASH = 0x5c;
 export class WrappedRecordReader {
   /** The shape of the first complete document: what the file is. */
   kind: WrappedKind | undefined;
+  /**
+   * Set when the file does not start with a clean document of a known shape: text, a document that is not valid
+   * JSON, not one of the shapes or cut short, before the first that is; or text after that first document on its
+   * line (`[] startup`). Such a file is not one of wrapped records, whatever its first bytes looked like. A broken
+   * document later in a file that started well is the file's own damage, stored unparsed, and does not set this.
+   */
+  strayAtStart = false;
   private readonly parts: string[] = [];
   private bytes = 0;
   private inDocument = false;
@@ -98,12 +111,15 @@ export class WrappedRecordReader {
       this.eventsSinceAnchor = 0;
     }
     let position = 0;
+    /** The first document of a known shape closed on this line: text after it on the line means no documents. */
+    let firstClosedHere = false;
     while (position < text.length) {
       if (!this.inDocument) {
         while (position < text.length && isSpace(text.charCodeAt(position))) position++;
         if (position === text.length) break;
         const first = text.charCodeAt(position);
         if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
+          if (this.kind === undefined || firstClosedHere) this.strayAtStart = true;
           this.emit(text.slice(position), out);
           return;
         }
@@ -118,7 +134,9 @@ export class WrappedRecordReader {
         return;
       }
       this.append(text.slice(position, end));
+      const before = this.kind;
       this.completeDocument(out);
+      if (before === undefined && this.kind !== undefined) firstClosedHere = true;
       position = end;
     }
     // JSON strings hold no raw line break: a document whose line ends inside a string is malformed, and ends here.
@@ -139,6 +157,7 @@ export class WrappedRecordReader {
     this.depth = 0;
     this.inString = false;
     this.escaped = false;
+    if (this.kind === undefined) this.strayAtStart = true;
     if (text !== '') this.emit(text, out);
   }
 
@@ -187,11 +206,13 @@ export class WrappedRecordReader {
     try {
       document = JSON.parse(text);
     } catch {
+      if (this.kind === undefined) this.strayAtStart = true;
       this.emit(text, out);
       return;
     }
     const found = recordsOf(document);
     if (found === undefined) {
+      if (this.kind === undefined) this.strayAtStart = true;
       this.emit(text, out);
       return;
     }

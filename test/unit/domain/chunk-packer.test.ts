@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ChunkPacker, type ChunkPackerOptions, type LogEvent } from '../../../src/domain/chunk-packer.js';
 import { decodeChunk, type EncodedChunk } from '../../../src/domain/chunk.js';
+import { buildEntries } from '../../../src/domain/entry-builder.js';
 
 const options = (overrides: Partial<ChunkPackerOptions> = {}): ChunkPackerOptions => ({
   batchId: 'b1',
@@ -34,6 +35,17 @@ describe('ChunkPacker', () => {
         expect(chunk.bytes).to.equal(Buffer.byteLength(chunk.body));
         expect(chunk.bytes).to.be.at.most(4096);
       }
+    });
+
+    it('cuts a long line whose kept prefix is only spaces as a truncated event, and a line of only spaces as blank', () => {
+      const chunks = pack([line(`${' '.repeat(140_000)}ERROR disk full`), line(' '.repeat(140_000))], options({ maxChunkBytes: 256 * 1024 }));
+
+      const message = decodeChunk(chunks[0].body);
+      expect(message.lines.map((text) => text?.length)).to.deep.equal([128 * 1024, 0]);
+      expect(message.truncated).to.deep.equal({ '0': 140_015 });
+      const { stats, entries } = buildEntries(message, new Date(0));
+      expect(stats).to.deep.include({ entries: 1, blank: 1, truncated: 1 });
+      expect(entries[0]).to.deep.include({ lineNumber: 1, truncated: true, originalLength: 140_015 });
     });
 
     it('keeps the longest prefix that fits when escapes make a line of control characters overflow the chunk', () => {

@@ -30,8 +30,8 @@ describe('detectFormat', () => {
     expect(detectFormat(['ts=2024-01-01T00:00:00Z level=info msg=start', 'ts=2024-01-01T00:00:01Z level=info msg="ready now"']).format).to.equal('logfmt');
   });
 
-  it('picks cloudtrail for a pretty-printed Records document', () => {
-    expect(detectFormat(['{', '  "Records": [', '    {']).format).to.equal('cloudtrail');
+  it('takes JSON lines with a Records field for JSON, not CloudTrail (documents are read by the wrapped-records reader)', () => {
+    expect(detectFormat(['{"Records":[],"msg":"nothing"}', '{"level":"info","msg":"two"}']).format).to.equal('json');
   });
 
   it('picks cloudfront from the #Version header and carries the #Fields list', () => {

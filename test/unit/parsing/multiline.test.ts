@@ -66,27 +66,61 @@ describe('STACK_TRACE_POLICY (through EventAssembler)', () => {
     expect(assemble(['start', '  detail', '', '  orphan'])).to.deep.equal(['start\n  detail', '', '  orphan']);
   });
 
-  it('cuts an event at the line cap: later lines are counted in it, their text dropped, the event marked', () => {
-    const lines = ['head', ...Array.from({ length: STACK_TRACE_POLICY.maxLines + 5 }, (_, index) => `    at frame${index}`)];
+  it('starts a new event at the line cap, so every line of a long stack trace is stored', () => {
+    const lines = ['head', ...Array.from({ length: 2 * STACK_TRACE_POLICY.maxLines + 3 }, (_, index) => `    at frame${index}`)];
     const assembler = new EventAssembler(STACK_TRACE_POLICY);
     const events: PositionedEvent[] = [];
 
     for (const text of lines) assembler.push({ text, byteOffset: 0 }, events);
     assembler.flush(events);
 
-    expect(events).to.have.length(1);
-    expect(events[0].text.split('\n')).to.have.length(STACK_TRACE_POLICY.maxLines);
-    expect(events[0].lineCount).to.equal(lines.length);
-    expect(events[0].originalBytes).to.equal(Buffer.byteLength(lines.join('\n')));
+    expect(events.map((event) => event.text.split('\n').length)).to.deep.equal([STACK_TRACE_POLICY.maxLines, STACK_TRACE_POLICY.maxLines, 4]);
+    expect(events.map((event) => event.lineCount)).to.deep.equal([STACK_TRACE_POLICY.maxLines, STACK_TRACE_POLICY.maxLines, 4]);
+    expect(events.map((event) => event.text).join('\n')).to.equal(lines.join('\n'));
+    expect(events.every((event) => event.originalBytes === undefined)).to.equal(true);
   });
 
-  it('starts a new event after twice the line cap, so a run of indented lines cannot swallow a file', () => {
-    const lines = ['head', ...Array.from({ length: 2 * STACK_TRACE_POLICY.maxLines + 3 }, (_, index) => `    at frame${index}`)];
+  it('starts a new event at a continuation line that would pass the byte cap, never leaving it out of the middle', () => {
+    const lines = ['ERROR boom', `\tat ${'a'.repeat(60_000)}`, `\tat ${'b'.repeat(10_000)}`, '\tat short.frame(X.java:1)', 'next'];
 
-    const events = assemble(lines);
+    expect(assemble(lines)).to.deep.equal([lines.slice(0, 2).join('\n'), lines.slice(2, 4).join('\n'), 'next']);
+  });
 
-    expect(events).to.have.length(2);
-    expect(events[1]).to.equal(`    at frame${2 * STACK_TRACE_POLICY.maxLines - 1}\n    at frame${2 * STACK_TRACE_POLICY.maxLines}\n    at frame${2 * STACK_TRACE_POLICY.maxLines + 1}\n    at frame${2 * STACK_TRACE_POLICY.maxLines + 2}`);
+  it('joins the lines of a private key block, with a logger prefix or not, and nothing after it', () => {
+    const body = ['MIIEowIBAAKCAQEAfixtureFIXTUREfixtureFIXTUREfixtureFIXTUREfixture01', 'QGdl2RkzmkFIXTUREonlyNOTaREALkeyBodyLineNumberTwo'];
+    const block = ['-----BEGIN RSA PRIVATE KEY-----', ...body, 'x9Zk3FIXTURE', '-----END RSA PRIVATE KEY-----'];
+    const prefixed = block.map((line) => `2026-01-01T00:00:00Z DEBUG ${line}`);
+
+    for (const format of ['text', 'json']) {
+      // In text the block joins the event it is dumped in; in a structured format it is an event of its own.
+      const opened = format === 'text' ? ['key:\n' + block.join('\n')] : ['key:', block.join('\n')];
+      expect(assemble(['key:', ...block, 'after', 'after 2'], format), format).to.deep.equal([...opened, 'after', 'after 2']);
+      expect(assemble([...prefixed, 'after'], format), format).to.deep.equal([prefixed.join('\n'), 'after']);
+      // Cut off before its END line: the short last line still joins, the log line after it does not.
+      expect(assemble([...block.slice(0, 4), '2026-01-01 INFO next'], format), format).to.deep.equal([block.slice(0, 4).join('\n'), '2026-01-01 INFO next']);
+    }
+  });
+
+  it('takes no log lines into a line that only mentions a private key block', () => {
+    const lines = ['2026-01-01T00:00:01Z INFO start', '2026-01-01T00:00:02Z WARN expected a PEM starting -----BEGIN PRIVATE KEY-----'];
+    for (let index = 3; index <= 30; index++) lines.push(`2026-01-01T00:00:${String(index).padStart(2, '0')}Z INFO request ${index}`);
+
+    expect(assemble(lines, 'text')).to.deep.equal(lines);
+    expect(assemble(lines.map((line) => JSON.stringify({ msg: line })), 'json')).to.have.length(30);
+  });
+
+  it('cuts a key block beyond the caps rather than storing its lines as events of their own', () => {
+    const base64 = 'MIIEowIBAAKCAQEAfixtureFIXTUREfixtureFIXTUREfixtureFIXTUREfixture01';
+    const lines = ['-----BEGIN PRIVATE KEY-----', ...Array.from({ length: STACK_TRACE_POLICY.maxLines + 10 }, () => base64), '-----END PRIVATE KEY-----', 'after'];
+    const assembler = new EventAssembler(STACK_TRACE_POLICY);
+    const events: PositionedEvent[] = [];
+
+    for (const text of lines) assembler.push({ text, byteOffset: 0 }, events);
+    assembler.flush(events);
+
+    expect(events.map((event) => event.lineCount)).to.deep.equal([lines.length - 1, 1]);
+    expect(events[0].originalBytes).to.equal(Buffer.byteLength(lines.slice(0, -1).join('\n')));
+    expect(events[1].text).to.equal('after');
   });
 
   it('keeps every line its own event for JSON', () => {
