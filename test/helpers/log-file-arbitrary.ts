@@ -25,6 +25,8 @@ import type { PipelineSettings } from '../../src/application/pipeline-settings.j
  *   Python tracebacks, in text files;
  * - bare CloudTrail record lines, and CloudTrail documents `{"Records":[...]}` (compact, pretty-printed, or several
  *   compact documents one per line; gzip members of their own);
+ * - stack traces whose frames are too long to join whole, and lines of spaces around the event budget then text;
+ * - ordinary lines that start like a document of wrapped records (`{"messageType":…}`, `{"Records":[],…}`, `[] x`);
  * - runs of filler lines, so files cross the 8 KiB binary-sniff window and many chunk boundaries.
  */
 
@@ -261,6 +263,32 @@ const stackTraceEvent = fc
     return lines;
   });
 
+/**
+ * A stack trace with frames too long to join it whole: a frame that would pass the 64 KiB cap starts a new event,
+ * and shorter frames after it must not close the gap it leaves (they once did, dropping the long frame's text).
+ */
+const longFrameTrace = fc
+  .array(fc.constantFrom(10, 200, 20_000, 40_000, 60_000), { minLength: 2, maxLength: 4 })
+  .map((lengths) => ['2026-11-26T09:00:00Z ERROR boom', ...lengths.map((length, index) => `\tat ${String.fromCharCode(97 + index).repeat(length)}`)]);
+
+/** A line of spaces around the event budget, then a message: cut to its spaces, it is still no blank line. */
+const spacesThenText = fc
+  .tuple(fc.constantFrom(2047, 2048, 3000, 16_384, 20_000), fc.constantFrom('ERROR disk full', '', '\t'))
+  .map(([spaces, message]) => `${' '.repeat(spaces)}${message}`);
+
+/**
+ * Lines that look, to a format sniffer, like the start of a document of wrapped records (a CloudTrail or CloudWatch
+ * Logs document, a JSON array) but are ordinary log lines: the file must still be read line by line.
+ */
+const wrappedLookalike = fc.constantFrom(
+  '{"messageType":"order","level":"info","msg":"one"}',
+  '{"Records":[],"msg":"nothing"}',
+  '{"Records":[{"id":1}],"level":"warn","msg":"batch"}',
+  '[] startup',
+  '[{"a":1}] batch received',
+  '[{ unclosed bracket',
+);
+
 /** Many short ordinary lines, so the file crosses 8 KiB and many chunk boundaries. */
 const fillerRun = fc
   .tuple(fc.integer({ min: 1, max: 200 }), fc.constantFrom('json', 'text'), fc.nat())
@@ -283,6 +311,9 @@ const eventLines: fc.Arbitrary<string[]> = fc.oneof(
   { arbitrary: cloudTrailRecordText.map((line): string[] => [line]), weight: 1 },
   { arbitrary: stackTraceEvent.map((lines): string[] => lines), weight: 2 },
   { arbitrary: fillerRun.map((lines): string[] => lines), weight: 2 },
+  { arbitrary: longFrameTrace, weight: 1 },
+  { arbitrary: spacesThenText.map((line): string[] => [line]), weight: 1 },
+  { arbitrary: wrappedLookalike.map((line): string[] => [line]), weight: 1 },
 );
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -109,5 +109,18 @@ export const ONE_LINE_POLICY: MultilinePolicy = {
  * the line, and joining lines there would only hide malformed ones.
  */
 export function multilinePolicyFor(format: string): MultilinePolicy | undefined {
-  return format === 'text' || format === 'json+text' ? STACK_TRACE_POLICY : undefined;
+  return format === 'text' ? STACK_TRACE_POLICY : format === 'json+text' ? JSON_TEXT_POLICY : undefined;
 }
+
+const JSON_OBJECT_LINE = /^\s*\{/;
+
+/**
+ * Mixed JSON and text: the text lines join as in `text`, and a JSON object line is an event of its own that takes no
+ * continuation lines. Joined to it, an indented or stack line made the JSON unparseable, or, cut at the event
+ * budget inside trailing spaces, still parsed, its cut-off text gone with no trace in the body.
+ */
+export const JSON_TEXT_POLICY: MultilinePolicy = {
+  isContinuation: (line, eventFirstLine) => !JSON_OBJECT_LINE.test(eventFirstLine) && STACK_TRACE_POLICY.isContinuation(line, eventFirstLine),
+  maxLines: STACK_TRACE_POLICY.maxLines,
+  maxBytes: STACK_TRACE_POLICY.maxBytes,
+};

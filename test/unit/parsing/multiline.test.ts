@@ -123,6 +123,12 @@ describe('STACK_TRACE_POLICY (through EventAssembler)', () => {
     expect(events[1].text).to.equal('after');
   });
 
+  it('joins text lines in a mixed JSON and text file, but never joins a line to a JSON line', () => {
+    const lines = ['{"level":"error","msg":"boom"}', '\tat com.example.A.run(A.java:1)', '\tat com.example.B.run(B.java:2)', 'ERROR text boom', '    detail', `{"msg":"x"}`, `${' '.repeat(40)}spaces`];
+
+    expect(assemble(lines, 'json+text')).to.deep.equal([lines[0], `${lines[1]}\n${lines[2]}`, `${lines[3]}\n${lines[4]}`, lines[5], lines[6]]);
+  });
+
   it('keeps every line its own event for JSON', () => {
     expect(assemble(['{"a":1}', '  {"b":2}'], 'json')).to.deep.equal(['{"a":1}', '  {"b":2}']);
   });
