@@ -1,6 +1,6 @@
 import type { LogEvent } from './chunk-packer.js';
 import { isBlankLine, type RawLine } from './line-splitter.js';
-import { keyBlockLine, type MultilinePolicy, ONE_LINE_POLICY, opensPrivateKeyBlock, PRIVATE_KEY_BEGIN } from './parsing/multiline.js';
+import { keyBlockLine, type KeyBlockLine, type MultilinePolicy, ONE_LINE_POLICY, opensPrivateKeyBlock, PRIVATE_KEY_BEGIN } from './parsing/multiline.js';
 
 /** An event with the byte offset of its first line, which is where a split can resume before it. */
 export interface PositionedEvent extends LogEvent {
@@ -29,8 +29,8 @@ export class EventAssembler {
         ascii: boolean;
         cutBytes: number;
         inKeyBlock: boolean;
-        /** In a key block: the last line ended in a full-width base64 run, so a short last line may follow. */
-        keyLineFull: boolean;
+        /** In a key block: what its last line was (a short base64 line may follow BEGIN or a full-width line). */
+        keyLine: KeyBlockLine;
       }
     | undefined;
 
@@ -49,10 +49,10 @@ export class EventAssembler {
         // A key block takes the lines that look like its own (base64, headers, its END line) and nothing else, so a
         // line that only mentions `-----BEGIN PRIVATE KEY-----` takes no log lines with it. Beyond twice the line
         // cap the lines start a new event, as before.
-        const keyLine = pending.lineCount < 2 * policy.maxLines ? keyBlockLine(line.text, pending.keyLineFull) : undefined;
+        const keyLine = pending.lineCount < 2 * policy.maxLines ? keyBlockLine(line.text, pending.keyLine) : undefined;
         if (keyLine !== undefined) {
           pending.inKeyBlock = keyLine !== 'end';
-          pending.keyLineFull = keyLine === 'full';
+          pending.keyLine = keyLine;
           // Beyond the caps a key block is cut, not split: its lines are counted, their text dropped, and the event
           // marked truncated with its full size. Stored on their own, they would escape the private-key detector.
           if (pending.cutBytes === 0 && pending.lines.length < policy.maxLines && pending.bytes + line.text.length < policy.maxBytes) {
@@ -72,7 +72,7 @@ export class EventAssembler {
         // line's text is ever dropped from a long stack trace.
         this.append(pending, line);
         pending.inKeyBlock = opensPrivateKeyBlock(line.text);
-        pending.keyLineFull = false;
+        pending.keyLine = 'begin';
         pending.lineCount += 1;
         return;
       }
@@ -89,7 +89,7 @@ export class EventAssembler {
     }
     this.pending = {
       inKeyBlock,
-      keyLineFull: false,
+      keyLine: 'begin',
       lines: [line.text],
       lineCount: 1,
       bytes: line.text.length,

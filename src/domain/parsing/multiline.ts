@@ -78,21 +78,27 @@ const KEY_HEADER_LINE = /^\s*(?:Proc-Type|DEK-Info|Comment):/;
 const TRAILING_BASE64 = /(?:^|\s)([A-Za-z0-9+/]+)(=*)\s*$/;
 /** A PEM body line is 64 characters (76 in some tools); a shorter run than this is a block's last line, or no key. */
 const FULL_BASE64_RUN = 40;
+/** The shortest run taken as a key's only body line, right after its BEGIN line (a key is far longer). */
+const ONLY_BASE64_RUN = 16;
+
+/** What the last line taken into a PEM private key block was. */
+export type KeyBlockLine = 'begin' | 'full' | 'last' | 'end';
 
 /**
  * Whether a line belongs to the PEM private key block before it, and what it is: `end` (it closes the block),
- * `full` (a header, or a full-width base64 line), `last` (a short base64 line, which only a full-width one may
- * precede, or one ending in `=` padding), or undefined (not a line of the block: an ordinary log line that follows a
- * mention of `-----BEGIN PRIVATE KEY-----`).
+ * `full` (a header, or a full-width base64 line), `last` (a shorter base64 line: after a full-width one, or right
+ * after the BEGIN line when it is at least 16 characters, or one ending in `=` padding), or undefined (not a line of
+ * the block, such as an ordinary log line that follows a mention of `-----BEGIN PRIVATE KEY-----`).
  */
-export function keyBlockLine(line: string, afterFullLine: boolean): 'end' | 'full' | 'last' | undefined {
+export function keyBlockLine(line: string, previous: KeyBlockLine): KeyBlockLine | undefined {
   if (closesPrivateKeyBlock(line)) return 'end';
   if (KEY_HEADER_LINE.test(line)) return 'full';
   const run = TRAILING_BASE64.exec(line);
   if (run === null) return undefined;
   if (run[2] !== '') return 'last';
   if (run[1].length >= FULL_BASE64_RUN) return 'full';
-  return afterFullLine ? 'last' : undefined;
+  if (previous === 'full' || (previous === 'begin' && run[1].length >= ONLY_BASE64_RUN)) return 'last';
+  return undefined;
 }
 
 /** Structured formats: one event per line, except the lines of a PEM private key block (see `EventAssembler`). */

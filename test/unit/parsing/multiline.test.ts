@@ -98,6 +98,11 @@ describe('STACK_TRACE_POLICY (through EventAssembler)', () => {
       expect(assemble([...prefixed, 'after'], format), format).to.deep.equal([prefixed.join('\n'), 'after']);
       // Cut off before its END line: the short last line still joins, the log line after it does not.
       expect(assemble([...block.slice(0, 4), '2026-01-01 INFO next'], format), format).to.deep.equal([block.slice(0, 4).join('\n'), '2026-01-01 INFO next']);
+      // A key whose only body line is short (an EC key cut short, a test key).
+      const short = ['-----BEGIN EC PRIVATE KEY-----', 'MHcCAQEEIZq9vLm2pXr7tWy4sKd8c', '-----END EC PRIVATE KEY-----'];
+      const dumped = assemble(['2026-01-01 WARN dump', ...short, 'after'], format);
+      expect(dumped.at(-1), format).to.equal('after');
+      expect(dumped.at(-2)!.endsWith(short.join('\n')), format).to.equal(true);
     }
   });
 
