@@ -106,6 +106,21 @@ describe('Redactor (property)', () => {
     );
   });
 
+  it('never lets a planted secret through behind text that starts like a replacement, or cut off by the end of the text', () => {
+    fc.assert(
+      fc.property(cleanText, planted, fc.constantFrom('[REDACTED:', '[REDACTED:x ', '[REDACTED:secret-field ', '[REDACTED:Email]'), fc.boolean(), (before, secret, fake, cut) => {
+        // A quoted secret may be cut anywhere after its first character, as the event size limit cuts a line.
+        const text = cut ? secret.text.replace(/(["'])([^"']*)\1$/, '$1$2') : secret.text;
+        const line = `${before} ${fake}${text}`;
+
+        const redacted = redactor.redactString(line);
+
+        expect(redacted).to.not.include(secret.secret);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('never stores a planted secret from a JSON line, as a field value or nested, through the worker', () => {
     fc.assert(
       fc.property(cleanText, planted, fc.constantFrom('msg', 'detail', 'nested'), (text, secret, where) => {

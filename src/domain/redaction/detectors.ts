@@ -41,8 +41,49 @@ export function isSecretKeyName(name: string): boolean {
   return SECRET_KEY_NAME.test(name) && !NOT_SECRET_KEY.test(name);
 }
 
-/** A value after `key=` / `key: ` / `"key": `: a quoted string (JSON escapes allowed) or a run up to a delimiter. */
-const FIELD_VALUE = String.raw`"(?:[^"\\\r\n]|\\.){1,1000}"|'[^'\r\n]{1,1000}'|\\"(?:[^"\\]|\\[^"]){1,1000}\\"|[^\s"'&,;<>(){}\[\]\\]{1,1000}`;
+/** The names `--redact` allows for a rule, and so the kinds a replacement can carry. */
+export const RULE_NAME = String.raw`[a-z][a-z0-9_-]{0,39}`;
+
+/**
+ * Exactly what a replacement writes: `[REDACTED:<kind>]` or `[REDACTED:<kind>:<16 hex>]`. Only this counts as an
+ * earlier replacement; any other `[REDACTED:` in the input is text like the rest (a line may hold one on purpose).
+ */
+export const REDACTION_MARKER = String.raw`\[REDACTED:${RULE_NAME}(?::[0-9a-f]{16})?\]`;
+
+/**
+ * Where a quoted value may end without its closing quote: at a line break, or at the end of the text (a line cut at
+ * the event size limit, maybe in the middle of an escape, so after up to three stray backslashes).
+ */
+const CUT_OFF = String.raw`\\{0,3}(?:(?=[\r\n])|$)`;
+/** The same for a `\"`-quoted value, whose content may hold line breaks: only the end of the text. */
+const CUT_OFF_ESCAPED = String.raw`\\{0,3}$`;
+
+/**
+ * The content of a string quoted with `\"` (a JSON string inside a JSON string), token by token: a character, an
+ * escape of the inner string's text (`\n`), or an escaped escape (`\\\"`, the inner string's own quote). The three
+ * start differently, so a run is matched one way only (linear, however long).
+ */
+const ESCAPED_QUOTED_CONTENT = String.raw`[^"\\]|\\[^"\\]|\\\\(?:\\[\s\S]|[^"\\])`;
+
+/**
+ * A value after `key=` / `key: ` / `"key": `: a quoted string (JSON escapes allowed; one cut off by the end of the
+ * line or text runs to there) or a run up to a delimiter. No length cap: each alternative is a run of one class (or of
+ * tokens that start differently) with nothing after it that can fail, so it is matched in linear time.
+ */
+const FIELD_VALUE = String.raw`"(?:[^"\\\r\n]|\\.)+(?:"|${CUT_OFF})|'[^'\r\n]+(?:'|${CUT_OFF})|\\"(?:${ESCAPED_QUOTED_CONTENT})+(?:\\"|${CUT_OFF_ESCAPED})|[^\s"'&,;<>(){}\[\]\\]+`;
+
+/**
+ * An Authorization header's value: a quoted one to its closing quote, escaped quotes inside included (`"Digest
+ * username=\"bob\", response=\"…\""`), or an unquoted one to the end of the line or the quote that closes an
+ * argument, taking the quoted parameters of a Digest header (`username="bob", response="…"`, or `username=\"bob\"` in
+ * JSON text) with it.
+ */
+const AUTHORIZATION_VALUE = String.raw`"(?:[^"\\\r\n]|\\.){4,}(?:"|${CUT_OFF})|'[^'\r\n]{4,}(?:'|${CUT_OFF})|\\"(?:${ESCAPED_QUOTED_CONTENT}){4,}(?:\\"|${CUT_OFF_ESCAPED})|(?!["']|\\["'])(?:[^"'\\\r\n]|\\[^"'\r\n]|(?<==)"[^"\r\n]*(?:"|${CUT_OFF})|(?<==)\\"(?:[^"\\\r\n]|\\[^"\r\n])*(?:\\"|${CUT_OFF})){4,}`;
+
+/** Values a secret-named key often holds that are no secret, quoted or not (any case). */
+const NOT_A_SECRET_VALUE = /^(?:"|\\"|')?(?:null|true|false|none|undefined|-|\*+)?(?:"|\\"|')?$/i;
+/** An earlier replacement, quoted or not: exactly as written (`[redacted:…]` or a longer kind is text like any other). */
+const REPLACED_VALUE = new RegExp(String.raw`^(?:"|\\"|')?${REDACTION_MARKER}(?:"|\\"|')?$`);
 
 /** Order matters: a longer, more specific detector runs first, so `Authorization: Bearer eyJ…` counts once. */
 export const DETECTORS: readonly Detector[] = [
@@ -60,7 +101,7 @@ export const DETECTORS: readonly Detector[] = [
     defaultOn: true,
     // An Authorization header's whole value (any scheme: Bearer, Basic, AWS4-HMAC-SHA256, Digest), as a header line,
     // a JSON/logfmt field, or a `-H 'Authorization: …'` argument.
-    pattern: /((?:proxy-)?authorization\\?["']?\s*[:=]\s*\\?["']?)((?:[^"'\\\r\n]|\\[^"'\r\n]){4,2000})/gi,
+    pattern: new RegExp(String.raw`((?:proxy-)?authorization\\?["']?\s*[:=]\s*)(${AUTHORIZATION_VALUE})`, 'gi'),
     triggers: ['authorization'],
     keepsPrefix: true,
   },
@@ -69,7 +110,7 @@ export const DETECTORS: readonly Detector[] = [
     defaultOn: true,
     // A bearer token anywhere: `Bearer <token>`, where the token has a digit or symbol (so "Bearer authentication
     // failed" stays as it is); in a URL the space is `+` or `%20`.
-    pattern: /((?:^|[^A-Za-z0-9])bearer(?:\s|\+|%20)+)((?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,4000})/gi,
+    pattern: /((?:^|[^A-Za-z0-9])bearer(?:\s|\+|%20)+)((?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,})/gi,
     triggers: ['bearer'],
     keepsPrefix: true,
   },
@@ -100,7 +141,7 @@ export const DETECTORS: readonly Detector[] = [
     name: 'url-password',
     defaultOn: true,
     // `scheme://user:password@host`: the password only. In JSON text `:\/\/` is the same thing.
-    pattern: /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}:(?:\/\/|\\\/\\\/)[^\s:@/?#"'<>\\]*:)([^\s@/?#"'<>\\]{1,500})(?=@)/g,
+    pattern: /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,30}:(?:\/\/|\\\/\\\/)[^\s:@/?#"'<>\\]*:)([^\s@/?#"'<>\\]+)(?=@)/g,
     // Every match ends at the `@` before the host, and `@` is much rarer in logs than `://` (every referer has one).
     triggers: ['@'],
     keepsPrefix: true,
@@ -121,7 +162,7 @@ export const DETECTORS: readonly Detector[] = [
     triggers: ['passw', 'passp', 'secret', 'token', 'credential', 'authorization', ...['i', 'e', 's', 'h'].flatMap((letter) => ['', '_', '-'].map((separator) => `${letter}${separator}key`))],
     keepsPrefix: true,
     rejectPrefix: new RegExp(`${NOT_SECRET_TOKEN}\\\\?["']?\\s*[:=]\\s*$`, 'i'),
-    accept: (secret) => !/^(?:"|\\"|')?(?:null|true|false|none|undefined|-|\*+|\[REDACTED:[^\]]*\])?(?:"|\\"|')?$/i.test(secret),
+    accept: (secret) => !NOT_A_SECRET_VALUE.test(secret) && !REPLACED_VALUE.test(secret),
   },
   {
     name: 'email',

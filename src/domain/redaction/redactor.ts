@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { ConfigurationError } from '../errors.js';
 import type { AttributeValue, Attributes, LogEntry } from '../log-entry.js';
-import { DETECTOR_ALIASES, DETECTOR_NAMES, DETECTORS, type Detector, isSecretKeyName } from './detectors.js';
+import { DETECTOR_ALIASES, DETECTOR_NAMES, DETECTORS, type Detector, isSecretKeyName, REDACTION_MARKER, RULE_NAME } from './detectors.js';
 import { ignoresCase, triggerPattern } from './trigger-pattern.js';
 
 /** How redaction is configured (`LOGBATCH_REDACT`, `--redact`, `--no-redact`, `LOGBATCH_REDACT_KEY`). */
@@ -39,7 +39,7 @@ export function parseRedactList(spec: string): { builtIn: string[]; custom: { na
     const equals = token.indexOf('=');
     if (equals > 0) {
       const name = token.slice(0, equals);
-      if (!/^[a-z][a-z0-9_-]{0,39}$/.test(name)) throw new ConfigurationError(`redaction rule name ${JSON.stringify(name)}: use lower-case letters, digits, "-" and "_"`);
+      if (!RULE_NAME_ONLY.test(name)) throw new ConfigurationError(`redaction rule name ${JSON.stringify(name)}: use lower-case letters, digits, "-" and "_"`);
       if (DETECTOR_NAMES.includes(name) || Object.hasOwn(DETECTOR_ALIASES, name)) throw new ConfigurationError(`redaction rule ${name}= reuses a built-in detector's name`);
       const source = token.slice(equals + 1);
       let pattern: RegExp;
@@ -100,8 +100,9 @@ export class Redactor {
   private readonly secretKeys: boolean;
   private counts: Record<string, number> | undefined;
   /**
-   * While an entry with `raw` is redacted: the values replaced in its body and attributes, looked for in its redacted
-   * raw text afterwards; `rawUncheckable` when one of them (a number under a secret-named key) has no one text form.
+   * While an entry is redacted: the values replaced so far, masked in its body, parse error and raw text afterwards
+   * and looked for in them behind escapes; `rawUncheckable` when one of them (a number under a secret-named key) has
+   * no one text form.
    */
   private replaced: ReplacedValue[] | undefined;
   private rawUncheckable = false;
@@ -135,28 +136,34 @@ export class Redactor {
   }
 
   /**
-   * The entry with its secrets replaced and `redactions` set, or the same entry when nothing matched. Its `raw` text
-   * goes through the same detectors (see {@link redactRaw}); `redactions` counts each kind once per value, taking the
+   * The entry with its secrets replaced and `redactions` set, or the same entry when nothing matched. The attributes
+   * go first: every value replaced in them is then masked wherever it stands in the body (see {@link redactBody}),
+   * which may be the event's own text or a text that repeats the attributes (a CloudWatch message). Its `raw` text
+   * goes through the same steps (see {@link redactRaw}); `redactions` counts each kind once per value, taking the
    * larger of the parsed fields' and the raw text's count.
    */
   redactEntry(entry: LogEntry, rawText: string): LogEntry {
     if (this.eventGate !== undefined && !this.eventGate.test(rawText)) return entry;
     this.counts = undefined;
-    // A body that is the event's own text (a JSON line without a message field, a CloudFront line) is redacted last,
-    // as raw text is: a value replaced in the parsed fields may sit in it where no detector sees it.
+    // A body that is the event's own text (a JSON line without a message field, a CloudFront line) counts as raw text
+    // does: the values it shares with the attributes are counted once.
     const bodyIsText = entry.raw === undefined && entry.body === rawText;
-    this.replaced = entry.raw === undefined && !bodyIsText ? undefined : [];
+    this.replaced = [];
     this.rawUncheckable = false;
-    let body = bodyIsText ? entry.body : this.redactString(entry.body);
     const attributes = this.redactAttributes(entry.attributes, false);
-    let parseError = entry.parseError === undefined ? undefined : this.redactString(entry.parseError);
-    const raw = entry.raw === undefined ? undefined : this.redactRaw(entry.raw);
-    if (bodyIsText) {
-      const found: ReplacedValue[] = [];
-      body = this.redactBodyText(entry.body, found);
-      // A parser's reason can quote a value of the line (`invalid time "…"`) without the key that made it secret.
-      if (parseError !== undefined && found.length > 0) parseError = maskValues(parseError, found, this.mask);
+    const fromFields = this.replaced;
+    const found: ReplacedValue[] = [];
+    const body = this.redactBody(entry.body, fromFields, found, bodyIsText);
+    found.push(...fromFields);
+    // A parser's reason can quote a value of the line (`invalid time "…"`) without the key that made it secret.
+    let parseError: string | undefined;
+    if (entry.parseError !== undefined) {
+      this.replaced = found;
+      parseError = this.redactString(maskValues(entry.parseError, found, this.mask));
     }
+    this.replaced = found;
+    const raw = entry.raw === undefined ? undefined : this.redactRaw(entry.raw);
+    this.replaced = undefined;
     const counts = this.counts;
     if (counts === undefined) return entry;
     this.counts = undefined;
@@ -164,40 +171,43 @@ export class Redactor {
   }
 
   /**
-   * The raw text with the same detectors run over it, or undefined (left out) when a secret may survive in it. The
-   * body and attributes were redacted as parsed values, and a value can sit in the raw text where no detector sees it
-   * there: nested under a secret-named key, JSON- or percent-escaped. So every value replaced in the parsed fields is
-   * looked for in the redacted raw text, as it is and unescaped; one found, or a replaced number (no single text
-   * form), leaves the raw text out.
+   * The raw text with every value replaced in the entry's fields masked where it stands, then the same detectors run
+   * over it (a value masked first cannot be cut short by a detector that sees only part of it, as `abc` of
+   * `password=abc;Zq9v…`), or undefined (left out) when a secret may survive in it: a replaced value still found in it
+   * behind escapes (JSON, percent, or JSON inside JSON as in a CloudWatch record: decoded up to
+   * {@link MAX_ESCAPE_LEVELS} times), or a replaced number (no single text form).
    */
   private redactRaw(raw: string): string | undefined {
     const replaced = this.replaced ?? [];
     this.replaced = undefined;
-    const redacted = this.redactTextOnce(raw);
+    const redacted = this.redactTextOnce(maskValues(raw, replaced, this.mask));
     if (this.rawUncheckable) return undefined;
     if (replaced.length === 0) return redacted;
-    const unescaped = /[\\%]/.test(redacted) ? unescapeForSearch(redacted) : redacted;
-    return replaced.some(({ value }) => redacted.includes(value) || unescaped.includes(value)) ? undefined : redacted;
+    if (replaced.some(({ value }) => redacted.includes(value))) return undefined;
+    for (const decoded of decodedLevels(redacted)) if (replaced.some(({ value }) => decoded.includes(value))) return undefined;
+    return redacted;
   }
 
   /**
-   * A body that is the event's own text, redacted so that no value replaced in the parsed fields survives in it. It
-   * cannot be left out as raw text is, so: the detectors run over it, then each replaced value still written in it
-   * is masked where it stands; when one remains behind an escape (`\u0041KIA…`, `%40`), the body becomes its decoded
-   * text, redacted and masked the same way. A replaced number is masked in its canonical form (`1234`), the only one
-   * it can be looked for in. `found` receives every value replaced in the entry, in its fields and in this body.
+   * The body, redacted so that no value replaced in the parsed fields (`fromFields`) survives in it. It cannot be left
+   * out as raw text is, so: each such value is masked where it stands, then the detectors run over it; when one
+   * remains behind an escape (`\u0041KIA…`, `%40`, or two levels of them), the body becomes its decoded text,
+   * redacted and masked the same way. A replaced number is masked in its canonical form (`1234`), the only one it can
+   * be looked for in. `found` receives what the detectors replace in the body itself (decoded or not), for the raw text.
    */
-  private redactBodyText(text: string, found: ReplacedValue[]): string {
-    const replaced = this.replaced ?? [];
-    // What the detectors replace in the body itself is collected in `found` (with the fields' values, below).
+  private redactBody(text: string, fromFields: readonly ReplacedValue[], found: ReplacedValue[], bodyIsText: boolean): string {
     this.replaced = found;
-    let redacted = this.redactTextOnce(text);
+    const masked = maskValues(text, fromFields, this.mask);
+    let redacted = bodyIsText ? this.redactTextOnce(masked) : this.redactString(masked);
+    if (fromFields.length > 0) {
+      for (const decoded of decodedLevels(redacted)) {
+        if (fromFields.some(({ value }) => decoded.includes(value))) {
+          redacted = this.redactTextOnce(maskValues(decoded, fromFields, this.mask));
+          break;
+        }
+      }
+    }
     this.replaced = undefined;
-    redacted = maskValues(redacted, replaced, this.mask);
-    found.push(...replaced);
-    if (replaced.length === 0 || !/[\\%]/.test(redacted)) return redacted;
-    const unescaped = unescapeForSearch(redacted);
-    if (replaced.some(({ value }) => unescaped.includes(value))) redacted = maskValues(this.redactTextOnce(unescaped), replaced, this.mask);
     return redacted;
   }
 
@@ -228,8 +238,7 @@ export class Redactor {
         // Never inside an earlier replacement (`[REDACTED:aws-access-key:<hash>]` is not a key and its value).
         // (match, ...groups, offset, input[, namedGroups]): a custom rule may have named groups.
         const offset = (typeof rest[rest.length - 1] === 'string' ? rest[rest.length - 2] : rest[rest.length - 3]) as number;
-        const marker = input.lastIndexOf('[REDACTED:', offset);
-        if (marker !== -1 && input.indexOf(']', marker) >= offset) return match;
+        if (insideReplacement(input, offset)) return match;
         let prefix = detector.keepsPrefix === true ? (rest[0] as string) : '';
         let secret = detector.keepsPrefix === true ? (rest[1] as string) : match;
         if (detector.rejectPrefix?.test(prefix) === true) return match;
@@ -244,6 +253,12 @@ export class Redactor {
           this.replaced?.push({ kind: detector.name, value: secret });
           return prefix + this.mask(detector.name, secret) + quoted[1] + match.slice(end);
         }
+        // A quoted value cut off by the end of the line or text (a truncated event) keeps its opening quote.
+        const open = detector.keepsPrefix === true ? OPEN_QUOTED.exec(secret) : null;
+        if (open !== null) {
+          prefix += open[1];
+          secret = open[2];
+        }
         this.count(detector.name);
         this.replaced?.push({ kind: detector.name, value: secret });
         return prefix + this.mask(detector.name, secret) + match.slice(end);
@@ -254,23 +269,41 @@ export class Redactor {
 
   private redactAttributes(attributes: Attributes, secret: boolean): Attributes {
     let copy: Attributes | undefined;
+    let renamed = false;
     for (const key in attributes) {
       const value = attributes[key];
       const redacted = this.redactValue(value, secret || (this.secretKeys && isSecretKeyName(key)));
-      if (redacted !== value) {
+      // A name can hold a secret too: logfmt makes a bare word (`AKIA…`) a key whose value is `true`. Only such names
+      // are redacted: running the detectors over every name cost about 5 % on entries that pass the event gate.
+      const name = value === true ? this.redactString(key) : key;
+      if (redacted !== value || name !== key) {
         copy ??= { ...attributes };
+        renamed ||= name !== key;
         // Defined, not assigned: a `__proto__` key (JSON.parse keeps it as an own property) stays a property.
         Object.defineProperty(copy, key, { value: redacted, enumerable: true, writable: true, configurable: true });
       }
     }
-    return copy ?? attributes;
+    return copy === undefined ? attributes : renamed ? this.renameKeys(copy) : copy;
+  }
+
+  /** The attributes in their order, each name redacted (two names redacted alike keep the later value). */
+  private renameKeys(attributes: Attributes): Attributes {
+    const counts = this.counts;
+    this.counts = undefined;
+    const renamed: Attributes = {};
+    for (const key in attributes) {
+      Object.defineProperty(renamed, this.redactString(key), { value: attributes[key], enumerable: true, writable: true, configurable: true });
+    }
+    // The names were counted (and their secrets noted) in the first pass.
+    this.counts = counts;
+    return renamed;
   }
 
   /** `secret`: the value sits under a secret-named key, so every string and number in it is replaced whole. */
   private redactValue(value: AttributeValue, secret: boolean): AttributeValue {
     if (typeof value === 'string') {
       if (!secret) return this.redactString(value);
-      if (value === '' || value.startsWith('[REDACTED:')) return value;
+      if (value === '' || WHOLE_MARKER.test(value)) return value;
       this.count('secret-field');
       this.replaced?.push({ kind: 'secret-field', value });
       return this.mask('secret-field', value);
@@ -304,6 +337,29 @@ export class Redactor {
 }
 
 const QUOTED = /^(\\?["'])([\s\S]+)\1$/;
+const OPEN_QUOTED = /^(\\?["'])([\s\S]+)$/;
+const RULE_NAME_ONLY = new RegExp(`^${RULE_NAME}$`);
+/** A replacement starting at `lastIndex` (sticky), and one that is a whole value. */
+const MARKER_AT = new RegExp(REDACTION_MARKER, 'y');
+const MARKER_START = '[REDACTED:';
+/** `[REDACTED:` + a 40-character kind + `:` + 16 hex + `]`. */
+const MARKER_MAX_LENGTH = MARKER_START.length + 40 + 1 + 16 + 1;
+const WHOLE_MARKER = new RegExp(`^${REDACTION_MARKER}$`);
+
+/**
+ * True when `offset` of `text` is inside an earlier replacement: the last `[REDACTED:` at or before it starts one with
+ * exactly the syntax a replacement has, whose `]` is at or after `offset`. Any other `[REDACTED:` is input like the
+ * rest: trusting it up to the next `]` let a line switch detection off for whatever it put in between.
+ */
+function insideReplacement(text: string, offset: number): boolean {
+  // Only the last MARKER_MAX_LENGTH characters can hold the start of one: searching the whole text before every match
+  // made a line of many matches quadratic (a megabyte of `secret='a` took 24 s).
+  const from = Math.max(0, offset - MARKER_MAX_LENGTH);
+  const within = text.slice(from, offset + MARKER_START.length).lastIndexOf(MARKER_START);
+  if (within === -1) return false;
+  MARKER_AT.lastIndex = from + within;
+  return MARKER_AT.test(text) && MARKER_AT.lastIndex > offset;
+}
 
 /** A value replaced in an entry's parsed fields, with the detector (kind) that replaced it. */
 interface ReplacedValue {
@@ -312,21 +368,23 @@ interface ReplacedValue {
 }
 
 /**
- * `text` with every occurrence of each replaced value masked, except inside an earlier replacement. A value of under
- * four characters is masked only where it stands alone (no letter or digit next to it): inside another word it says
- * nothing, and masking it there would garble the text.
+ * `text` with every occurrence of each replaced value masked, except inside an earlier replacement. Longer values go
+ * first: a value that holds another one (`admin` in `adminZq9v…`) is masked whole before the shorter one can cut it
+ * in two. A value of under four characters is masked only where it stands alone (no letter or digit next to it):
+ * inside another word it says nothing, and masking it there would garble the text.
  */
 function maskValues(text: string, replaced: readonly ReplacedValue[], mask: (kind: string, secret: string) => string): string {
+  if (replaced.length === 0) return text;
   let result = text;
   const seen = new Set<string>();
-  for (const { kind, value } of replaced) {
+  const longestFirst = replaced.length === 1 ? replaced : [...replaced].sort((a, b) => b.value.length - a.value.length);
+  for (const { kind, value } of longestFirst) {
     if (value === '' || seen.has(value) || !result.includes(value)) continue;
     seen.add(value);
     let out = '';
     let from = 0;
     for (let at = result.indexOf(value); at !== -1; at = result.indexOf(value, at + value.length)) {
-      const marker = result.lastIndexOf('[REDACTED:', at);
-      if (marker !== -1 && result.indexOf(']', marker) >= at) continue;
+      if (insideReplacement(result, at)) continue;
       if (value.length < 4 && (isWordCharacter(result.charCodeAt(at - 1)) || isWordCharacter(result.charCodeAt(at + value.length)))) continue;
       out += result.slice(from, at) + mask(kind, value);
       from = at + value.length;
@@ -380,4 +438,22 @@ function unescapeForSearch(text: string): string {
         return run.replace(/%([0-9a-fA-F]{2})/g, (_match, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
       }
     });
+}
+
+/**
+ * How many levels of escapes a replaced value is looked for behind: a CloudWatch record holds its message as a JSON
+ * string, and that message may be JSON whose strings hold `\u0041KIA…` (two levels); a few more cost nothing on text
+ * that has no escapes left.
+ */
+const MAX_ESCAPE_LEVELS = 4;
+
+/** The text decoded once, twice, … (see {@link unescapeForSearch}), until nothing changes or the levels run out. */
+function* decodedLevels(text: string): Generator<string> {
+  let current = text;
+  for (let level = 0; level < MAX_ESCAPE_LEVELS && /[\\%]/.test(current); level++) {
+    const decoded = unescapeForSearch(current);
+    if (decoded === current) return;
+    yield decoded;
+    current = decoded;
+  }
 }

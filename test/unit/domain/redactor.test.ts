@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { ConfigurationError } from '../../../src/domain/errors.js';
 import type { LogEntry } from '../../../src/domain/log-entry.js';
 import { buildEntries } from '../../../src/domain/entry-builder.js';
+import { chunkMessageFactory as chunkOf } from '../../helpers/factories.js';
 import { DETECTORS } from '../../../src/domain/redaction/detectors.js';
 import { hidingEscapes, parseRedactList, Redactor } from '../../../src/domain/redaction/redactor.js';
 import { triggerPattern } from '../../../src/domain/redaction/trigger-pattern.js';
@@ -201,7 +202,7 @@ describe('Redactor', () => {
       expect(redacted.redactions).to.deep.equal({ 'aws-access-key': 1 });
     });
 
-    it('leaves the raw text out when a value replaced in the attributes still shows in it, as it is or escaped', () => {
+    it('masks a value replaced in the attributes where the raw text holds it as it is, and leaves the raw text out when it is escaped', () => {
       const nested = '{"msg":"oauth","credentials":{"user":"web","pin":"nested-pin-4242"}}';
       const escaped = '{"msg":"key AKIA\\u0051\\u0037FIXTUREXMPL3KY"}';
       const number = '{"msg":"card","credentials":{"pin":4242}}';
@@ -212,10 +213,117 @@ describe('Redactor', () => {
       const fromNumber = redactor.redactEntry({ ...entryOf('card', { credentials: { pin: 4242 } }), raw: number }, number);
 
       expect(fromNested.attributes.credentials).to.deep.equal({ user: '[REDACTED:secret-field]', pin: '[REDACTED:secret-field]' });
-      expect(fromNested.raw).to.equal(undefined);
+      expect(fromNested.raw).to.equal('{"msg":"oauth","credentials":{"user":"[REDACTED:secret-field]","pin":"[REDACTED:secret-field]"}}');
       expect(fromEscaped.body).to.equal('key [REDACTED:aws-access-key]');
       expect(fromEscaped.raw).to.equal(undefined);
       expect(fromNumber.raw).to.equal(undefined);
+    });
+
+    it('trusts only a marker written exactly as a replacement: a literal "[REDACTED:" switches no detector off', () => {
+      const redactor = compile('defaults')!;
+      const lines = ['{"note":"[REDACTED:x","credentials":{"pin":"Zq9vLm2pXr7tWy4sKd8b"},"tags":["a"]}', '{"msg":"m","note":"[REDACTED:x","password":"Zq9vLm2pXr7tWy4sKd8c","tags":["a"]}'];
+      const logfmt = 'ts=2026-12-03T10:00:00Z user=[REDACTED: password=Zq9vLm2pXr7tWy4sKd8a AKIAQ7FIXTUREXMPL3KY req=[abc]';
+
+      const { entries } = buildEntries(chunkOf('json', lines), new Date(0), { redactor });
+      const [fromLogfmt] = buildEntries(chunkOf('logfmt', [logfmt]), new Date(0), { redactor }).entries;
+      const hmac = compile('defaults', { replacement: 'hmac', key: 'k' })!;
+
+      expect(JSON.stringify([...entries, fromLogfmt])).to.not.match(/Zq9v|AKIAQ7/);
+      expect(entries[0].body).to.equal('{"note":"[REDACTED:x","credentials":{"pin":"[REDACTED:secret-field]"},"tags":["a"]}');
+      expect(fromLogfmt.body).to.equal('ts=2026-12-03T10:00:00Z user=[REDACTED: password=[REDACTED:secret-field] [REDACTED:aws-access-key] req=[abc]');
+      // A value under a secret-named key that only starts like a replacement is replaced; a replacement is kept.
+      expect(redactor.redactEntry(entryOf('x', { password: '[REDACTED:x] Zq9vLm2pXr7tWy4sKd8d' }), 'password').attributes.password).to.equal('[REDACTED:secret-field]');
+      expect(redactor.redactString('"password":"[REDACTED:Zq9vLm2pXr7tWy4sKd8e]"')).to.equal('"password":"[REDACTED:secret-field]"');
+      expect(redactor.redactEntry(entryOf('x', { password: '[REDACTED:secret-field]' }), 'password').redactions).to.equal(undefined);
+      expect(hmac.redactString(hmac.redactString('private_key: abc'))).to.match(/^private_key: \[REDACTED:secret-field:[0-9a-f]{16}\]$/);
+    });
+
+    it('masks a replaced value that holds another replaced value whole (longer values first)', () => {
+      const redactor = compile('defaults')!;
+      const lines = ['{"credentials":{"user":"admin","pin":"adminZq9vLm2pXr7tWy4sKd8f"}}', '{"secret":{"id":"svc","value":"svc-Zq9vLm2pXr7tWy4sKd8g"}}'];
+
+      const { entries } = buildEntries(chunkOf('json', lines), new Date(0), { redactor });
+
+      expect(entries.map((entry) => entry.body)).to.deep.equal([
+        '{"credentials":{"user":"[REDACTED:secret-field]","pin":"[REDACTED:secret-field]"}}',
+        '{"secret":{"id":"[REDACTED:secret-field]","value":"[REDACTED:secret-field]"}}',
+      ]);
+    });
+
+    it('masks the values replaced in the parsed fields before the detectors run, so none is cut short in the body or the raw text', () => {
+      const redactor = compile('defaults')!;
+      const lines = ['level=info user=bob password=abc;Zq9vLm2pXr7tWy4sKd8f', 'level=info msg=hi password=abc;Zq9vLm2pXr7tWy4sKd8f'];
+
+      const { entries } = buildEntries(chunkOf('logfmt', lines), new Date(0), { redactor });
+
+      expect(entries[0].body).to.equal('level=info user=bob password=[REDACTED:secret-field]');
+      expect(entries[1].body).to.equal('hi');
+      expect(entries[1].raw).to.equal('level=info msg=hi password=[REDACTED:secret-field]');
+      expect(JSON.stringify(entries)).to.not.include('Zq9v');
+    });
+
+    it('masks the replaced values in a body that is not the line (a CloudWatch message), and looks for them behind two levels of escapes', () => {
+      const redactor = compile('defaults')!;
+      const record = (id: string, message: string) => JSON.stringify({ logGroup: '/aws/lambda/f', logStream: 's', owner: '123456789012', id, timestamp: 1796292000000, message });
+      const lines = [record('0', '{"credentials":{"user":"bob","pin":"Zq9vLm2pXr7tWy4sKd8f"}}'), record('1', '{"level":"info","note":"\\u0041KIAQ7FIXTUREXMPL3KY"}')];
+
+      const { entries } = buildEntries(chunkOf('cloudwatch/json', lines), new Date(0), { redactor });
+
+      expect(entries.map((entry) => entry.body)).to.deep.equal(['{"credentials":{"user":"[REDACTED:secret-field]","pin":"[REDACTED:secret-field]"}}', '{"level":"info","note":"[REDACTED:aws-access-key]"}']);
+      expect(entries[0].raw).to.include('\\"pin\\":\\"[REDACTED:secret-field]\\"');
+      expect(entries[1].raw).to.equal(undefined);
+      expect(JSON.stringify(entries)).to.not.match(/Zq9v|KIAQ7/);
+    });
+
+    it('replaces a quoted secret cut off by the end of the text or line (a truncated event, an unterminated quote)', () => {
+      const redactor = compile('defaults')!;
+      const texts = ['{"pad":"x","password":"Zq9vLm2pXr7t', 'level=info password="Zq9vLm2pXr7t', "ERROR cfg secret='Zq9vLm2pXr7t", 'ERROR cfg secret=\'Zq9vLm2pXr7t\nat line 2', '{"msg":"{\\"token\\":\\"Zq9vLm2pXr7t', '{"password":"Zq9vLm2pXr7t\\', '<14>1 2026-12-03T10:00:00Z h a 1 - [x@1 password="Zq9vLm2pXr7t'];
+
+      const redacted = texts.map((text) => redactor.redactString(text));
+
+      for (const text of redacted) expect(text, text).to.include('[REDACTED:secret-field]').and.not.include('Zq9v');
+      expect(redacted[0]).to.equal('{"pad":"x","password":"[REDACTED:secret-field]');
+      expect(redacted[3]).to.equal("ERROR cfg secret='[REDACTED:secret-field]\nat line 2");
+    });
+
+    it('replaces values of any length, and a megabyte of adversarial text stays fast', () => {
+      const redactor = compile('defaults')!;
+      const token = 'iK2ZWeqhFW'.repeat(121);
+      const line = `203.0.113.9 - - [03/Dec/2026:10:00:00 +0000] "GET /o?X-Amz-Security-Token=${token}&X-Amz-Signature=abc HTTP/1.1" 200 12 "-" "curl/8.0"`;
+      const megabyte = (piece: string) => piece.repeat(Math.ceil(2 ** 20 / piece.length));
+      const adversarial = [megabyte("secret='a"), megabyte('password="a\\'), megabyte('authorization:\\"a\\\\\\'), 'Bearer ' + megabyte('+'), 'a://' + megabyte('x:'), megabyte('[REDACTED:secret-field password=a ')];
+
+      const redacted = redactor.redactString(line);
+      const started = Date.now();
+      for (const text of adversarial) redactor.redactString(text);
+      const elapsed = Date.now() - started;
+
+      expect(redacted).to.include('X-Amz-Security-Token=[REDACTED:secret-field]&X-Amz-Signature=abc').and.not.include('iK2Z');
+      expect(redactor.redactString(`Authorization: Bearer ${token}`)).to.equal('Authorization: [REDACTED:authorization]');
+      expect(redactor.redactString(`postgres://u:${token}@h/x`)).to.equal('postgres://u:[REDACTED:url-password]@h/x');
+      // Quadratic work would take tens of seconds (a megabyte of `secret='a` took 24 s before the marker check was bounded).
+      expect(elapsed).to.be.below(5000);
+    });
+
+    it('replaces a Digest Authorization header whole: JSON string, logfmt quoted value, header line', () => {
+      const redactor = compile('defaults')!;
+      const json = ['{"authorization":"Digest username=\\"bob\\", realm=\\"api\\", response=\\"Zq9vLm2pXr7tWy4sKd8f\\""}', '{"msg":"req","headers":{"Authorization":"Digest username=\\"bob\\", response=\\"Zq9vLm2pXr7tWy4sKd8h\\""}}'];
+      const logfmt = 'level=info authorization="Digest username=\\"bob\\", response=\\"Zq9vLm2pXr7tWy4sKd8i\\""';
+      const header = 'Dec  3 10:00:00 host app[1]: got Authorization: Digest username="bob", response="Zq9vLm2pXr7tWy4sKd8j"';
+      const inJson = '{"msg":"got Authorization: Digest username=\\"bob\\", response=\\"Zq9vLm2pXr7tWy4sKd8k\\" ok"}';
+
+      const entries = [
+        ...buildEntries(chunkOf('json', [...json, inJson]), new Date(0), { redactor }).entries,
+        ...buildEntries(chunkOf('logfmt', [logfmt]), new Date(0), { redactor }).entries,
+        ...buildEntries(chunkOf('syslog', [header]), new Date(0), { redactor }).entries,
+      ];
+
+      expect(JSON.stringify(entries)).to.not.include('Zq9v');
+      expect(entries[0].body).to.equal('{"authorization":"[REDACTED:authorization]"}');
+      expect(entries[1].raw).to.equal('{"msg":"req","headers":{"Authorization":"[REDACTED:authorization]"}}');
+      expect(entries[3].body).to.equal('level=info authorization="[REDACTED:authorization]"');
+      expect(entries[4].body).to.equal('got Authorization: [REDACTED:authorization]');
+      expect(redactor.redactString(header.slice(0, 80))).to.equal('Dec  3 10:00:00 host app[1]: got Authorization: [REDACTED:authorization]');
     });
   });
 });
