@@ -311,7 +311,8 @@ export function isForwardedForList(text: string): boolean {
 
 /**
  * Puts an HTTP request target into `url.*` attributes: an absolute URL (`https://host:443/p?q`, as proxies and
- * load balancers log it) gives `url.full`, `url.scheme`, `server.address`, `server.port`; every target gives
+ * load balancers log it) gives `url.full`, `url.scheme`, `server.address`, `server.port` (the host, without a
+ * `user:password@` before it); every target gives
  * `url.path` and, when there is one, `url.query` (without the `?`).
  */
 export function setUrlTarget(attributes: Attributes, target: string): void {
@@ -327,7 +328,10 @@ export function setUrlTarget(attributes: Attributes, target: string): void {
       if (code === 47 /* / */ || code === 63 /* ? */ || code === 35 /* # */) break;
       authorityEnd++;
     }
-    setAddressAndPort(attributes, 'server', target.slice(authorityStart, authorityEnd));
+    // `user:password@host`: the server is the host. The credentials stay in `url.full` only, where the url-password
+    // detector finds them with their scheme; `server.address` would have kept them where nothing recognises them.
+    const userinfoEnd = target.lastIndexOf('@', authorityEnd - 1);
+    setAddressAndPort(attributes, 'server', target.slice(userinfoEnd >= authorityStart ? userinfoEnd + 1 : authorityStart, authorityEnd));
     pathStart = authorityEnd;
     if (pathStart === target.length) {
       attributes['url.path'] = '/';

@@ -45,6 +45,12 @@ describe('parseCombinedLine', () => {
     expect(parsed.severityText).to.equal('WARN');
   });
 
+  it('takes the host of an absolute URL without the credentials before it', () => {
+    const parsed = record(parseCombinedLine('203.0.113.9 - - [01/May/2024:10:00:00 +0000] "GET http://bob:pw@proxy.example.com:8080/x HTTP/1.1" 200 512 "-" "curl/8.5.0"', context));
+
+    expect(parsed.attributes).to.include({ 'server.address': 'proxy.example.com', 'server.port': 8080, 'url.full': 'http://bob:pw@proxy.example.com:8080/x', 'url.path': '/x' });
+  });
+
   it('keeps extra quoted fields after the user agent and unescapes quotes inside fields', () => {
     const parsed = record(parseCombinedLine('10.0.0.1 - - [05/Jan/2024:10:11:12 +0000] "GET /q HTTP/1.1" 200 5 "-" "UA \\"quoted\\"" "rt=0.003" x', context));
 
