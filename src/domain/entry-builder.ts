@@ -36,6 +36,9 @@ export function buildEntries(
   const minSeverity = filter?.minSeverityNumber;
   const redactor = policy.redactor;
   const keepRaw = policy.keepRaw !== false;
+  // A header that names a secret field (`x-api-key`) leaves its data lines without the trigger word the gate looks for.
+  const fieldNames = message.formatContext?.fields;
+  const ungated = redactor !== undefined && fieldNames !== undefined && redactor.declaresSecretFields(fieldNames);
   const parse = lineParserFor(message.format) ?? parseTextLine;
   // An unparsed line of a mixed file is not JSON: it is recorded under the file's other format.
   const unparsedFormat = mixedOtherFormat(message.format) ?? message.format;
@@ -115,7 +118,7 @@ export function buildEntries(
     }
     if (lineCount > 1) entry = { ...entry, lineCount };
     if (redactor !== undefined) {
-      const redactedEntry = redactor.redactEntry(entry, text);
+      const redactedEntry = redactor.redactEntry(entry, text, ungated);
       if (redactedEntry !== entry) {
         redacted++;
         entry = redactedEntry;

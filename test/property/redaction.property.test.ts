@@ -198,6 +198,23 @@ describe('Redactor (property)', () => {
     );
   });
 
+  it('never stores the value of a field whose name only a header declares, nor the value of a secret-named name/value pair', () => {
+    fc.assert(
+      fc.property(cleanText, secretKeyName, secretValue, fc.constantFrom('', '/prod/db/'), fc.constantFrom(['name', 'value'], ['Name', 'Value'], ['key', 'value'], ['Key', 'Value']), (text, name, value, path, [nameKey, valueKey]) => {
+        const fields = ['date', 'time', 'c-ip', 'cs-method', 'cs-uri-stem', 'sc-status', 'cs(User-Agent)', 'x-edge-location', 'cs-uri-query', 'sc-bytes', 'time-taken', name];
+        const cloudFront = ['2024-05-01', '10:00:00', '203.0.113.1', 'GET', '/img.png', '200', encodeURIComponent(text), 'CDG50', 'v=2', '512', '0.002', value].join('\t');
+        const pair = JSON.stringify({ level: 'info', msg: text, environment: [{ [nameKey]: `${path}${name}`, [valueKey]: value }] });
+
+        const fromHeader = buildEntries({ ...chunkOf('cloudfront', [cloudFront]), formatContext: { fields } }, observedAt, { redactor }).entries;
+        const fromPair = buildEntries(chunkOf('json', [pair]), observedAt, { redactor }).entries;
+
+        expect(fromHeader[0].parseError).to.equal(undefined);
+        expect(JSON.stringify([fromHeader, fromPair])).to.not.include(value);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
   it('stores clean JSON lines exactly as without redaction', () => {
     fc.assert(
       fc.property(cleanText, cleanText, (message, detail) => {

@@ -80,6 +80,29 @@ const FIELD_VALUE = String.raw`"(?:[^"\\\r\n]|\\.)+(?:"|${CUT_OFF})|'[^'\r\n]+(?
  */
 const AUTHORIZATION_VALUE = String.raw`"(?:[^"\\\r\n]|\\.){4,}(?:"|${CUT_OFF})|'[^'\r\n]{4,}(?:'|${CUT_OFF})|\\"(?:${ESCAPED_QUOTED_CONTENT}){4,}(?:\\"|${CUT_OFF_ESCAPED})|(?!["']|\\["'])(?:[^"'\\\r\n]|\\[^"'\r\n]|(?<==)"[^"\r\n]*(?:"|${CUT_OFF})|(?<==)\\"(?:[^"\\\r\n]|\\[^"\r\n])*(?:\\"|${CUT_OFF})){4,}`;
 
+/**
+ * A query-string value (its key right after `?` or `&`, or starting the text, as a `url.query` attribute does): it runs
+ * to the next `&`, `#`, whitespace, quote or backslash (`\u0026`, `\"` in JSON text), so `?token=abc,Zq9v…&x=1` is
+ * replaced whole, where {@link FIELD_VALUE} stops at `,`. One character class with nothing after it: linear.
+ */
+const QUERY_VALUE = String.raw`[^\s"'&#\\]+`;
+
+/**
+ * A percent-escape of one level or more (`%20`, and `%2520` where CloudFront encodes the `%` again): `%`, any number of
+ * `25`, two hex digits. Used only inside a look-behind that runs where its detector's literal start matched, so a long
+ * run of `%2525…` is scanned once per match, not once per position.
+ */
+const PERCENT_ESCAPE = String.raw`%(?:25)*[0-9A-Fa-f]{2}`;
+
+/**
+ * The triggers of `secret-field`. `authorization` too: a value under an attribute of that name is replaced whole
+ * (isSecretKeyName). `key` is a secret word only after `api`, `private`, `access` or `auth` (an optional `_`/`-`
+ * between), so the triggers are the letter before it and the separator: a bare `key` (`cache evicted 128 keys`, 10 %
+ * of the bench's mixed file) then costs one test of the event, not the whole redaction of every string of the entry.
+ * Likewise `passw`/`passp` (password, passwd, passphrase) rather than `pass` (`tests passed`, `bypass`).
+ */
+const SECRET_FIELD_TRIGGERS = ['passw', 'passp', 'secret', 'token', 'credential', 'authorization', ...['i', 'e', 's', 'h'].flatMap((letter) => ['', '_', '-'].map((separator) => `${letter}${separator}key`))];
+
 /** Values a secret-named key often holds that are no secret, quoted or not (any case). */
 const NOT_A_SECRET_VALUE = /^(?:"|\\"|')?(?:null|true|false|none|undefined|-|\*+)?(?:"|\\"|')?$/i;
 /** An earlier replacement, quoted or not: exactly as written (`[redacted:…]` or a longer kind is text like any other). */
@@ -109,15 +132,25 @@ export const DETECTORS: readonly Detector[] = [
     name: 'authorization',
     defaultOn: true,
     // A bearer token anywhere: `Bearer <token>`, where the token has a digit or symbol (so "Bearer authentication
-    // failed" stays as it is); in a URL the space is `+` or `%20`.
-    pattern: /((?:^|[^A-Za-z0-9])bearer(?:\s|\+|%20)+)((?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,})/gi,
+    // failed" stays as it is). `Bearer` starts the text or follows a character that is not a letter or digit, or a
+    // percent-escape of any level (`a%20Bearer`, `curl/8%2520Bearer`: the escape ends in a digit); in a URL the space
+    // after it is `+` or an escaped space (`%20`, `%2520`). The look-behind runs only where `bearer` matched.
+    pattern: new RegExp(
+      String.raw`(bearer(?<=(?:^|[^A-Za-z0-9]|${PERCENT_ESCAPE})bearer)(?:\s|\+|%(?:25)*20)+)((?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,})`,
+      'gi',
+    ),
     triggers: ['bearer'],
     keepsPrefix: true,
   },
   {
     name: 'jwt',
     defaultOn: true,
-    pattern: /(?<!(?<!%[0-9A-Fa-f])[A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
+    // Not inside a longer run of base64url characters, but right after a percent-escape of any level (`%3D`, `%253D`,
+    // whose last character is a digit); the look-behind runs only where `eyJ` matched.
+    pattern: new RegExp(
+      String.raw`eyJ(?<!(?<!%(?:25)*[0-9A-Fa-f])[A-Za-z0-9_-]eyJ)[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`,
+      'g',
+    ),
     triggers: ['eyJ'],
   },
   {
@@ -133,8 +166,9 @@ export const DETECTORS: readonly Detector[] = [
     name: 'aws-access-key',
     defaultOn: true,
     // Access key ids of long-term (AKIA) and temporary (ASIA) credentials: 20 upper-case letters and digits, not inside a
-    // longer run of them (but right after a percent escape such as `%20`, whose last character is a digit).
-    pattern: /(?<!(?<!%[0-9A-Fa-f])[A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
+    // longer run of them (but right after a percent escape of any level such as `%20` or `%2520`, whose last character
+    // is a digit). The look-behind runs only where `AKIA`/`ASIA` matched.
+    pattern: new RegExp(String.raw`A[KS]IA(?<!(?<!%(?:25)*[0-9A-Fa-f])[A-Za-z0-9]A[KS]IA)[A-Z0-9]{16}(?![A-Za-z0-9])`, 'g'),
     triggers: ['AKIA', 'ASIA'],
   },
   {
@@ -149,17 +183,23 @@ export const DETECTORS: readonly Detector[] = [
   {
     name: 'secret-field',
     defaultOn: true,
-    // `password=…`, `"api_key": "…"`, `?access_token=…&`, `X-Api-Key: …`: the value of a secret-named key.
+    // `?access_token=…&`: a query-string parameter's value, to the next `&` (see QUERY_VALUE). Before the general
+    // pattern below, which stops at `,;()` and would leave the rest of the value.
+    pattern: new RegExp(String.raw`((?<![^?&])[A-Za-z0-9_.-]{0,64}?(?:${SECRET_KEY_WORDS})=)(${QUERY_VALUE})`, 'gi'),
+    triggers: SECRET_FIELD_TRIGGERS,
+    keepsPrefix: true,
+    rejectPrefix: new RegExp(`${NOT_SECRET_TOKEN}=$`, 'i'),
+    accept: (secret) => !NOT_A_SECRET_VALUE.test(secret) && !REPLACED_VALUE.test(secret),
+  },
+  {
+    name: 'secret-field',
+    defaultOn: true,
+    // `password=…`, `"api_key": "…"`, `X-Api-Key: …`: the value of a secret-named key.
     pattern: new RegExp(
       String.raw`((?<![A-Za-z0-9])[A-Za-z0-9_.-]{0,64}?(?:${SECRET_KEY_WORDS})\\?["']?\s{0,3}[:=]\s{0,3})(${FIELD_VALUE})`,
       'gi',
     ),
-    // `authorization` too: a value under an attribute of that name is replaced whole (isSecretKeyName). `key` is a
-    // secret word only after `api`, `private`, `access` or `auth` (an optional `_`/`-` between), so the triggers are
-    // the letter before it and the separator: a bare `key` (`cache evicted 128 keys`, 10 % of the bench's mixed
-    // file) then costs one test of the event, not the whole redaction of every string of the entry. Likewise
-    // `passw`/`passp` (password, passwd, passphrase) rather than `pass` (`tests passed`, `bypass`).
-    triggers: ['passw', 'passp', 'secret', 'token', 'credential', 'authorization', ...['i', 'e', 's', 'h'].flatMap((letter) => ['', '_', '-'].map((separator) => `${letter}${separator}key`))],
+    triggers: SECRET_FIELD_TRIGGERS,
     keepsPrefix: true,
     rejectPrefix: new RegExp(`${NOT_SECRET_TOKEN}\\\\?["']?\\s*[:=]\\s*$`, 'i'),
     accept: (secret) => !NOT_A_SECRET_VALUE.test(secret) && !REPLACED_VALUE.test(secret),

@@ -136,14 +136,29 @@ export class Redactor {
   }
 
   /**
+   * True when a chunk's declared field names (a CloudFront `#Fields:` header, a VPC flow log header line, in
+   * `formatContext.fields`) include one whose values are replaced whole (`x-api-key`, `cs(Authorization)`,
+   * `x-auth-token`) or one that holds a trigger. Its data lines then carry such a value with no trigger word beside it
+   * (the name is only in the header), so every entry of the chunk must skip the event gate: pass the result to
+   * {@link redactEntry}. Called once per chunk; false when the gate is off anyway.
+   */
+  declaresSecretFields(fieldNames: readonly string[]): boolean {
+    const gate = this.eventGate;
+    if (gate === undefined) return false;
+    // `cs(Authorization)` becomes the attribute `aws.cloudfront.cs_Authorization`.
+    return fieldNames.some((name) => gate.test(name) || (this.secretKeys && isSecretKeyName(name.replace(/[()]/g, '_').replace(/_+$/, ''))));
+  }
+
+  /**
    * The entry with its secrets replaced and `redactions` set, or the same entry when nothing matched. The attributes
    * go first: every value replaced in them is then masked wherever it stands in the body (see {@link redactBody}),
    * which may be the event's own text or a text that repeats the attributes (a CloudWatch message). Its `raw` text
    * goes through the same steps (see {@link redactRaw}); `redactions` counts each kind once per value, taking the
-   * larger of the parsed fields' and the raw text's count.
+   * larger of the parsed fields' and the raw text's count. `ungated`: the event gate is skipped (the chunk's header
+   * declares a secret-named field, see {@link declaresSecretFields}).
    */
-  redactEntry(entry: LogEntry, rawText: string): LogEntry {
-    if (this.eventGate !== undefined && !this.eventGate.test(rawText)) return entry;
+  redactEntry(entry: LogEntry, rawText: string, ungated = false): LogEntry {
+    if (!ungated && this.eventGate !== undefined && !this.eventGate.test(rawText)) return entry;
     this.counts = undefined;
     // A body that is the event's own text (a JSON line without a message field, a CloudFront line) counts as raw text
     // does: the values it shares with the attributes are counted once.
@@ -193,7 +208,9 @@ export class Redactor {
    * out as raw text is, so: each such value is masked where it stands, then the detectors run over it; when one
    * remains behind an escape (`\u0041KIA…`, `%40`, or two levels of them), the body becomes its decoded text,
    * redacted and masked the same way. A replaced number is masked in its canonical form (`1234`), the only one it can
-   * be looked for in. `found` receives what the detectors replace in the body itself (decoded or not), for the raw text.
+   * be looked for in. `found` receives what the detectors replace in the body itself (decoded or not), for the raw text;
+   * each of those is masked in the rest of the body too (an unparsed CloudFront line with `password=Zq9v…` in its query
+   * and `Zq9v…` again, bare, in another field), as the fields' values are.
    */
   private redactBody(text: string, fromFields: readonly ReplacedValue[], found: ReplacedValue[], bodyIsText: boolean): string {
     this.replaced = found;
@@ -208,7 +225,7 @@ export class Redactor {
       }
     }
     this.replaced = undefined;
-    return redacted;
+    return found.length === 0 ? redacted : maskValues(redacted, found, this.mask);
   }
 
   /**
@@ -270,9 +287,11 @@ export class Redactor {
   private redactAttributes(attributes: Attributes, secret: boolean): Attributes {
     let copy: Attributes | undefined;
     let renamed = false;
+    const secretPair = this.secretKeys && !secret && namesSecretPair(attributes);
     for (const key in attributes) {
       const value = attributes[key];
-      const redacted = this.redactValue(value, secret || (this.secretKeys && isSecretKeyName(key)));
+      const secretValue = secret || (this.secretKeys && isSecretKeyName(key)) || (secretPair && PAIR_VALUE_KEYS.has(key));
+      const redacted = this.redactValue(value, secretValue);
       // A name can hold a secret too: logfmt makes a bare word (`AKIA…`) a key whose value is `true`. Only such names
       // are redacted: running the detectors over every name cost about 5 % on entries that pass the event gate.
       const name = value === true ? this.redactString(key) : key;
@@ -359,6 +378,23 @@ function insideReplacement(text: string, offset: number): boolean {
   if (within === -1) return false;
   MARKER_AT.lastIndex = from + within;
   return MARKER_AT.test(text) && MARKER_AT.lastIndex > offset;
+}
+
+const PAIR_NAME_KEYS = ['name', 'Name', 'key', 'Key'] as const;
+const PAIR_VALUE_KEYS: ReadonlySet<string> = new Set(['value', 'Value']);
+
+/**
+ * True for a name/value pair whose name is secret-named: `{"name":"DB_PASSWORD","value":…}` (an ECS task definition's
+ * environment in CloudTrail), `{"key":"password","value":…}` (tags), `{"Name":"/prod/db/password","Value":…}` (an SSM
+ * parameter, whose path is judged by its last segment). Its `value`/`Value` is then replaced whole.
+ */
+function namesSecretPair(attributes: Attributes): boolean {
+  if (!Object.hasOwn(attributes, 'value') && !Object.hasOwn(attributes, 'Value')) return false;
+  for (const key of PAIR_NAME_KEYS) {
+    const name = Object.hasOwn(attributes, key) ? attributes[key] : undefined;
+    if (typeof name === 'string' && isSecretKeyName(name.slice(name.lastIndexOf('/') + 1))) return true;
+  }
+  return false;
 }
 
 /** A value replaced in an entry's parsed fields, with the detector (kind) that replaced it. */

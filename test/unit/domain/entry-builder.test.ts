@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { ChunkMessage } from '../../../src/domain/chunk.js';
 import { buildEntries } from '../../../src/domain/entry-builder.js';
+import { DEFAULT_REDACTION, Redactor } from '../../../src/domain/redaction/redactor.js';
 
 const observedAt = new Date('2026-11-26T10:00:00.000Z');
 
@@ -104,6 +105,48 @@ describe('buildEntries', () => {
       expect(plain[0]).to.deep.include({ body: lines[5], raw: undefined });
       expect(truncatedSyslog[0]).to.deep.include({ body: 'cut', truncated: true, raw: undefined });
       expect(notKept[0].raw).to.equal(undefined);
+    });
+  });
+  describe('redaction', () => {
+    const redactor = Redactor.compile(DEFAULT_REDACTION)!;
+    const secret = 'Zq9vLm2pXr7tWy4sKd8f';
+
+    it('redacts every entry of a chunk whose header declares a secret-named field, though its lines hold no trigger word', () => {
+      const cloudFrontFields = ['date', 'time', 'x-edge-location', 'sc-bytes', 'c-ip', 'cs-method', 'cs(Host)', 'cs-uri-stem', 'sc-status', 'cs(Referer)', 'cs(User-Agent)', 'cs-uri-query', 'cs(Authorization)', 'x-api-key'];
+      const cloudFront = chunkMessage({
+        format: 'cloudfront',
+        formatContext: { fields: cloudFrontFields },
+        lines: [`2024-05-01\t10:00:00\tLAX1\t392\t192.0.2.1\tGET\td1.cloudfront.net\t/a\t200\t-\tcurl\t-\tBasic%2520Ym9iOlpxOXZMbTJwWHI3dFd5NHNLZDhm\t${secret}`],
+      });
+      const vpcFlow = chunkMessage({
+        format: 'vpcflow',
+        formatContext: { fields: ['version', 'srcaddr', 'dstaddr', 'x-auth-token', 'start', 'end', 'action'] },
+        lines: [`2 10.0.0.1 10.0.0.2 ${secret} 1714557600 1714557660 ACCEPT`],
+      });
+
+      const fromCloudFront = buildEntries(cloudFront, observedAt, { redactor });
+      const fromVpcFlow = buildEntries(vpcFlow, observedAt, { redactor });
+
+      expect(fromCloudFront.stats.redacted).to.equal(1);
+      expect(fromVpcFlow.stats.redacted).to.equal(1);
+      expect(fromCloudFront.entries[0].attributes).to.deep.include({ 'aws.cloudfront.cs_Authorization': '[REDACTED:secret-field]', 'aws.cloudfront.x_api_key': '[REDACTED:secret-field]' });
+      expect(fromVpcFlow.entries[0].attributes).to.deep.include({ 'aws.vpc.flow.x_auth_token': '[REDACTED:secret-field]' });
+      expect(JSON.stringify([fromCloudFront.entries, fromVpcFlow.entries])).to.not.match(/Zq9v|Ym9iOlpx/);
+    });
+
+    it('keeps the event gate for a chunk whose declared fields name no secret', () => {
+      const vpcFlow = chunkMessage({
+        format: 'vpcflow',
+        formatContext: { fields: ['version', 'srcaddr', 'dstaddr', 'start', 'end', 'action'] },
+        lines: ['2 10.0.0.1 10.0.0.2 1714557600 1714557660 ACCEPT'],
+      });
+
+      const { entries, stats } = buildEntries(vpcFlow, observedAt, { redactor });
+
+      expect(stats.redacted).to.equal(0);
+      expect(entries[0].redactions).to.equal(undefined);
+      expect(redactor.declaresSecretFields(['version', 'srcaddr', 'next-token-count'])).to.equal(true);
+      expect(redactor.declaresSecretFields(['version', 'srcaddr', 'cs(Cookie)'])).to.equal(false);
     });
   });
 });

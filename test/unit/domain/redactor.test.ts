@@ -78,6 +78,36 @@ describe('Redactor', () => {
       expect(redactor.redactString('id XAKIAIOSFODNN7EXAMPLE')).to.equal('id XAKIAIOSFODNN7EXAMPLE');
     });
 
+    it('finds a bearer token after a percent-escape, one level or more, with an escaped space after it (%20, %2520)', () => {
+      const redactor = compile('defaults')!;
+
+      expect(redactor.redactString('/cb?msg=a%20Bearer%20Zq9vLm2pXr7tWy4sKd8f&x=1')).to.equal('/cb?msg=a%20Bearer%20[REDACTED:authorization]&x=1');
+      expect(redactor.redactString('curl/8%2520Bearer%2520Zq9vLm2pXr7tWy4sKd8f')).to.equal('curl/8%2520Bearer%2520[REDACTED:authorization]');
+      expect(redactor.redactString('q=%252520bearer%252520Zq9vLm2pXr7tWy4sKd8f')).to.equal('q=%252520bearer%252520[REDACTED:authorization]');
+      // Still not inside a longer word, nor after a `%` that escapes nothing.
+      expect(redactor.redactString('Xbearer Zq9vLm2pXr7tWy4sKd8f 25bearer Zq9vLm2pXr7tWy4sKd8f')).to.equal('Xbearer Zq9vLm2pXr7tWy4sKd8f 25bearer Zq9vLm2pXr7tWy4sKd8f');
+    });
+
+    it('finds key ids and JWTs after a percent-escape of any level (%2520, %253D)', () => {
+      const redactor = compile('defaults')!;
+
+      expect(redactor.redactString('msg=a%2520AKIAQ7FIXTUREXMPL3KY')).to.equal('msg=a%2520[REDACTED:aws-access-key]');
+      expect(redactor.redactString('r%253DX-Amz-Credential%25253DAKIAQ7FIXTUREXMPL3KY%252526x')).to.equal('r%253DX-Amz-Credential%25253D[REDACTED:aws-access-key]%252526x');
+      expect(redactor.redactString('id%253DeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl')).to.equal('id%253D[REDACTED:jwt]');
+      expect(redactor.redactString('a 2520AKIAQ7FIXTUREXMPL3KY 253DeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln')).to.equal('a 2520AKIAQ7FIXTUREXMPL3KY 253DeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln');
+    });
+
+    it('runs a query-string value to the next & (or #, space, quote), not to a comma, semicolon or parenthesis', () => {
+      const redactor = compile('defaults')!;
+
+      expect(redactor.redactString('GET https://h/a?token=abc,Zq9vLm2pXr7tWy4sKd8f&x=1 HTTP/1.1')).to.equal('GET https://h/a?token=[REDACTED:secret-field]&x=1 HTTP/1.1');
+      expect(redactor.redactString('/a?x=1&api_key=abc;Zq9v(Lm2p)Xr7t#top')).to.equal('/a?x=1&api_key=[REDACTED:secret-field]#top');
+      // A `url.query` attribute starts with its first key.
+      expect(redactor.redactString('token=abc,Zq9vLm2pXr7tWy4sKd8f&x=1')).to.equal('token=[REDACTED:secret-field]&x=1');
+      expect(redactor.redactString('"url":"/a?password=abc,Zq9v","NextToken":"n"')).to.equal('"url":"/a?password=[REDACTED:secret-field]","NextToken":"n"');
+      expect(redactor.redactString('/a?NextToken=abc,def&x=1')).to.equal('/a?NextToken=abc,def&x=1');
+    });
+
     it('applies custom rules', () => {
       expect(compile('order=ORD-[0-9]+')!.redactString('order ORD-1234 shipped')).to.equal('order [REDACTED:order] shipped');
     });
@@ -292,6 +322,8 @@ describe('Redactor', () => {
       const line = `203.0.113.9 - - [03/Dec/2026:10:00:00 +0000] "GET /o?X-Amz-Security-Token=${token}&X-Amz-Signature=abc HTTP/1.1" 200 12 "-" "curl/8.0"`;
       const megabyte = (piece: string) => piece.repeat(Math.ceil(2 ** 20 / piece.length));
       const adversarial = [megabyte("secret='a"), megabyte('password="a\\'), megabyte('authorization:\\"a\\\\\\'), 'Bearer ' + megabyte('+'), 'a://' + megabyte('x:'), megabyte('[REDACTED:secret-field password=a ')];
+      // Percent-escapes of any level before `Bearer`, `AKIA`, `eyJ`; query strings of many matches or many keys.
+      adversarial.push('%' + megabyte('25') + '20bearer', megabyte('%2520bearer'), '%' + megabyte('25') + '0AKIA', '%' + megabyte('25') + '0eyJ', megabyte('&token=a,'), megabyte('&') + 'token');
 
       const redacted = redactor.redactString(line);
       const started = Date.now();
@@ -303,6 +335,47 @@ describe('Redactor', () => {
       expect(redactor.redactString(`postgres://u:${token}@h/x`)).to.equal('postgres://u:[REDACTED:url-password]@h/x');
       // Quadratic work would take tens of seconds (a megabyte of `secret='a` took 24 s before the marker check was bounded).
       expect(elapsed).to.be.below(5000);
+    });
+
+    it('masks a value the detectors replaced in the body wherever else the body holds it (an unparsed CloudFront line)', () => {
+      const redactor = compile('defaults')!;
+      const fields = ['date', 'time', 'x-edge-location', 'sc-bytes', 'c-ip', 'cs-method', 'cs(Host)', 'cs-uri-stem', 'sc-status', 'cs(Referer)', 'cs(User-Agent)', 'cs-uri-query', 'cs(Cookie)', 'time-taken'];
+      const line = '2024-05-01\t10:00:00\tLAX1\t392\t192.0.2.100\tGET\td1.cloudfront.net\t/index.html\t200\t-\tMozilla/5.0%2520(X11)\tpassword=Zq9vLm2pXr7tWy4sKd8f\t-\tZq9vLm2pXr7tWy4sKd8f';
+
+      const [entry] = buildEntries({ ...chunkOf('cloudfront', [line]), formatContext: { fields } }, new Date(0), { redactor }).entries;
+
+      expect(entry.parseError).to.equal('field "time-taken" should be a number: "[REDACTED:secret-field]"');
+      expect(entry.body).to.equal(line.replaceAll('Zq9vLm2pXr7tWy4sKd8f', '[REDACTED:secret-field]'));
+      expect(entry.redactions).to.deep.equal({ 'secret-field': 1 });
+    });
+
+    it('replaces the value of a name/value pair whose name is secret-named (ECS environment, tags, SSM parameters)', () => {
+      const redactor = compile('defaults')!;
+      const record = {
+        msg: 'register',
+        environment: [
+          { name: 'DB_PASSWORD', value: 'Zq9vLm2pXr7tWy4sKd8a' },
+          { name: 'LOG_LEVEL', value: 'debug' },
+        ],
+        tag: { key: 'password', value: 'Zq9vLm2pXr7tWy4sKd8b' },
+        tags: [{ Key: 'api-key', Value: 'Zq9vLm2pXr7tWy4sKd8c' }],
+        parameter: { Name: '/prod/db/password', Value: 'Zq9vLm2pXr7tWy4sKd8d', Type: 'SecureString' },
+        other: { name: 'NextToken', value: 'n1', Name: '/prod/db/host', Value: 'db.internal' },
+      };
+
+      const [entry] = buildEntries(chunkOf('json', [JSON.stringify(record)]), new Date(0), { redactor }).entries;
+
+      expect(entry.attributes.environment).to.deep.equal([
+        { name: 'DB_PASSWORD', value: '[REDACTED:secret-field]' },
+        { name: 'LOG_LEVEL', value: 'debug' },
+      ]);
+      expect(entry.attributes.tag).to.deep.equal({ key: 'password', value: '[REDACTED:secret-field]' });
+      expect(entry.attributes.tags).to.deep.equal([{ Key: 'api-key', Value: '[REDACTED:secret-field]' }]);
+      expect(entry.attributes.parameter).to.deep.equal({ Name: '/prod/db/password', Value: '[REDACTED:secret-field]', Type: 'SecureString' });
+      expect(entry.attributes.other).to.deep.equal(record.other);
+      expect(entry.raw).to.be.a('string').and.include('"value":"[REDACTED:secret-field]"');
+      expect(JSON.stringify(entry)).to.not.include('Zq9v');
+      expect(entry.redactions).to.deep.equal({ 'secret-field': 4 });
     });
 
     it('replaces a Digest Authorization header whole: JSON string, logfmt quoted value, header line', () => {
