@@ -85,7 +85,10 @@ export class QueryEntries {
   private instant(flag: string, text: string): string {
     const age = AGE.exec(text.trim());
     if (age !== null) return new Date(this.now().getTime() - Number(age[1]) * AGE_UNIT_MS[age[2]]).toISOString();
-    const parsed = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim()) ? Date.parse(text.trim()) : Number.NaN;
+    const shape = /^(\d{4}-\d{2}-\d{2})(?:[T ]([\d:.]+)(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text.trim());
+    // A time without a zone is UTC, as a log timestamp without one is read (and as a date alone already was), never
+    // the zone of the machine the query runs on.
+    const parsed = shape === null ? Number.NaN : Date.parse(shape[2] === undefined ? shape[1] : `${shape[1]}T${shape[2]}${shape[3] ?? 'Z'}`);
     if (Number.isNaN(parsed)) throw new InvalidQueryError(`${flag} ${JSON.stringify(text)}: give an ISO 8601 instant (2026-11-26T09:00:00Z) or an age (15m, 2h, 7d)`);
     return new Date(parsed).toISOString();
   }

@@ -8,13 +8,19 @@ import type { ParseContext } from './parser.js';
 
 /** Normalises a parsed Date to ISO 8601 UTC with milliseconds, or undefined if it is invalid. */
 export function isoFromDate(date: Date): string | undefined {
-  const time = date.getTime();
-  return Number.isFinite(time) ? date.toISOString() : undefined;
+  return isoFromMillis(date.getTime());
 }
 
-/** ISO string for epoch milliseconds, or undefined outside the range `Date` can represent. */
+/** 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the instants ISO 8601 writes with a four-digit year. */
+const FIRST_FOUR_DIGIT_YEAR_MS = -62_167_219_200_000;
+const LAST_FOUR_DIGIT_YEAR_MS = 253_402_300_799_999;
+
+/**
+ * ISO string for epoch milliseconds, or undefined outside years 0000–9999. `Date` goes further (`+017814-05-16T…`),
+ * but every store compares timestamps as text, and a six-digit year sorts before `2026` and passes `--until` filters.
+ */
 export function isoFromMillis(millis: number): string | undefined {
-  if (!Number.isFinite(millis) || Math.abs(millis) > 8.64e15) return undefined;
+  if (!(millis >= FIRST_FOUR_DIGIT_YEAR_MS && millis <= LAST_FOUR_DIGIT_YEAR_MS)) return undefined;
   return new Date(millis).toISOString();
 }
 

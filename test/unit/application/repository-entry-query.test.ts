@@ -39,3 +39,19 @@ describe('RepositoryEntryQuery cursors', () => {
     expect(otherKind).to.be.instanceOf(InvalidQueryError).and.have.property('message').that.matches(/--cursor .*another query/);
   });
 });
+
+describe('QueryEntries filters', () => {
+  const query = new QueryEntries(new RepositoryEntryQuery(new InMemoryLogRepository()));
+
+  it('reads an instant without a zone as UTC, whatever the zone of the machine', () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      expect(query.filterOf({ since: '2026-01-01T00:30:00', until: '2026-01-01 01:00' })).to.deep.include({ since: '2026-01-01T00:30:00.000Z', until: '2026-01-01T01:00:00.000Z' });
+      expect(query.filterOf({ since: '2026-01-01T00:30:00+01:00', until: '2026-01-02' })).to.deep.include({ since: '2025-12-31T23:30:00.000Z', until: '2026-01-02T00:00:00.000Z' });
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+});

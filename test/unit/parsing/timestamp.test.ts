@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { LINE_PARSERS } from '../../../src/domain/parsing/formats.js';
-import { isoFromClfTimestamp, isoFromEpoch, isoFromString, isoFromYearlessTimestamp } from '../../../src/domain/parsing/timestamp.js';
+import { isoFromClfTimestamp, isoFromEpoch, isoFromMillis, isoFromString, isoFromYearlessTimestamp } from '../../../src/domain/parsing/timestamp.js';
 
 describe('timestamp', () => {
   describe('isoFromString', () => {
@@ -30,6 +30,14 @@ describe('timestamp', () => {
       for (const value of [1_700_000_000, 1_700_000_000_000, 1_700_000_000_000_000, 1_700_000_000_000_000_000]) {
         expect(isoFromEpoch(value)).to.equal('2023-11-14T22:13:20.000Z');
       }
+    });
+
+    it('gives no timestamp past the year 9999, which no store could sort or filter as text', () => {
+      expect(isoFromEpoch(500_000_000_000_000_000_000)).to.equal(undefined);
+      expect(isoFromMillis(253_402_300_799_999)).to.equal('9999-12-31T23:59:59.999Z');
+      expect(isoFromMillis(253_402_300_800_000)).to.equal(undefined);
+      expect(isoFromEpoch(99_999_999_999)).to.equal('5138-11-16T09:46:39.000Z');
+      expect(isoFromString('+017814-05-16T00:53:20.000Z')).to.equal(undefined);
     });
   });
 
