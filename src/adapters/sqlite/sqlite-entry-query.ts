@@ -117,12 +117,17 @@ export class SqliteEntryQuery implements EntryQuery {
       params.push(filter.grep);
     }
     for (const condition of filter.where ?? []) {
-      if (condition.key.includes('"')) return undefined;
-      const path = `$."${condition.key}"`;
+      // The attributes are JSON.stringify's text, and SQLite matches a quoted path label against a key as written
+      // there, escapes and all: `a\b` is `$."a\\b"`, `a"q` is `$."a\"q"`.
+      const path = `$.${JSON.stringify(condition.key)}`;
+      // The same equality as the memory backend's (`String(value) === text`): a number matches the text JavaScript
+      // writes for it (`1e+21`, not SQLite's `1.0e+21`), so it is compared as a number only when the text is that.
+      const number = Number(condition.value);
+      const numeric = condition.value !== '' && String(number) === condition.value;
       sql.push(
-        "((json_type(attributes, ?) IN ('text', 'integer', 'real') AND CAST(json_extract(attributes, ?) AS TEXT) = ?) OR json_type(attributes, ?) = ?)",
+        "((json_type(attributes, ?) = 'text' AND json_extract(attributes, ?) = ?) OR (json_type(attributes, ?) IN ('integer', 'real') AND json_extract(attributes, ?) = ?) OR json_type(attributes, ?) = ?)",
       );
-      params.push(path, path, condition.value, path, condition.value === 'true' || condition.value === 'false' ? condition.value : '-');
+      params.push(path, path, condition.value, path, path, numeric ? number : '-', path, condition.value === 'true' || condition.value === 'false' ? condition.value : '-');
     }
     return { sql, params };
   }

@@ -1,3 +1,6 @@
+import type { Attributes } from '../../../src/domain/log-entry.js';
+import { InMemoryLogRepository } from '../../../src/adapters/memory/in-memory-log-repository.js';
+import { RepositoryEntryQuery } from '../../../src/application/repository-entry-query.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -110,6 +113,28 @@ describe('SqliteStore', () => {
       expect(messages[1]).to.match(/is not a logbatch store \(not a SQLite database\)/);
       expect(messages[2]).to.match(/a SQLite database but not a logbatch store/);
       expect(messages[3]).to.match(/no directory/);
+    });
+  });
+
+  describe('query --where', () => {
+    it('matches what the memory backend matches: numbers as JavaScript writes them, keys with a backslash or quote', async () => {
+      const store = SqliteStore.open(path.join(directory, 'where.db'));
+      const repository = new SqliteLogRepository(store);
+      const memory = new InMemoryLogRepository();
+      const attributes: Attributes[] = [{ n: 1e21, 'a\\b': 'y', 'a"q': 'x' }, { n: 1e-7, ok: true }, { n: 500, s: '500' }, { n: -0 }, { n: 2.5 }];
+      for (const target of [repository, memory]) {
+        await target.createBatch({ batchId: 'w', source: { bucket: 'local', key: '/w.log', etag: 'w' }, createdAt: '2026-12-01T00:00:00.000Z' });
+        await target.putEntries(attributes.map((values, index) => ({ batchId: 'w', lineNumber: index + 1, observedTimestamp: '2026-12-01T00:00:00.000Z', body: 'b', attributes: values, format: 'json' })));
+      }
+      const conditions = ['n=1e+21', 'n=1.0e+21', 'n=1000000000000000000000', 'n=1e-7', 'a\\b=y', 'a"q=x', 'n=500', 'n=500.0', 's=500', 'ok=true', 'n=0', 'n=-0', 'n=2.5', 'n=2.50'];
+      const lines = async (query: QueryEntries, where: string) => (await query.find({ batch: 'w', where: [where], limit: 10 })).items.map((entry) => entry.lineNumber);
+
+      for (const where of conditions) {
+        expect(await lines(new QueryEntries(new SqliteEntryQuery(store)), where), where).to.deep.equal(await lines(new QueryEntries(new RepositoryEntryQuery(memory)), where));
+      }
+      expect(await lines(new QueryEntries(new SqliteEntryQuery(store)), 'n=1e+21')).to.deep.equal([1]);
+      expect(await lines(new QueryEntries(new SqliteEntryQuery(store)), 'a"q=x')).to.deep.equal([1]);
+      store.close();
     });
   });
 
