@@ -80,6 +80,7 @@ export class SqliteStore {
   readonly db: Database.Database;
   private readonly batchIds = new Map<number, string>();
   private readonly batchSeqs = new Map<string, number>();
+  private seqQuery: Database.Statement | undefined;
 
   private constructor(readonly filePath: string, db: Database.Database) {
     this.db = db;
@@ -135,13 +136,25 @@ export class SqliteStore {
     return this.db.transaction(work).immediate();
   }
 
-  /** The batch's small integer key, or undefined when the store has no such batch. */
+  /**
+   * The batch's small integer key, or undefined when the store has no such batch. Read from the store every time (one
+   * indexed lookup per call, not per entry): another process may have replaced the batch (`run --reprocess` deletes it
+   * and creates it again under a new key), and a key remembered from before sent this process's entries and chunk
+   * markers to rows of a batch that no longer existed while its counters went to the new one (121 of 110 chunks).
+   * Keys are never reused (AUTOINCREMENT), so {@link batchIdOf} may remember them.
+   */
   seqOf(batchId: string): number | undefined {
-    const cached = this.batchSeqs.get(batchId);
-    if (cached !== undefined) return cached;
-    const row = this.db.prepare('SELECT seq FROM batches WHERE batch_id = ?').get(batchId) as { seq: number } | undefined;
-    if (row !== undefined) this.remember(row.seq, batchId);
-    return row?.seq;
+    this.seqQuery ??= this.db.prepare('SELECT seq FROM batches WHERE batch_id = ?');
+    const row = this.seqQuery.get(batchId) as { seq: number } | undefined;
+    if (row === undefined) {
+      this.forget(batchId);
+      return undefined;
+    }
+    if (this.batchSeqs.get(batchId) !== row.seq) {
+      this.forget(batchId);
+      this.remember(row.seq, batchId);
+    }
+    return row.seq;
   }
 
   batchIdOf(seq: number): string {

@@ -116,6 +116,32 @@ describe('SqliteStore', () => {
     });
   });
 
+  describe('two processes on one store', () => {
+    it('writes to the batch as it is now when another process has replaced it (run --reprocess)', async () => {
+      const file = path.join(directory, 'replaced.db');
+      const [first, second] = [SqliteStore.open(file), SqliteStore.open(file)];
+      const [a, b] = [new SqliteLogRepository(first), new SqliteLogRepository(second)];
+      const batch = { batchId: 'r', source: { bucket: 'local', key: '/r.log', etag: 'r' }, createdAt: '2026-12-01T00:00:00.000Z' };
+      const entry = (lineNumber: number) => ({ batchId: 'r', lineNumber, observedTimestamp: '2026-12-01T00:00:00.000Z', body: `line ${lineNumber}`, attributes: {}, format: 'text' });
+      const stats = { lines: 1, entries: 1, unparsed: 0, blank: 0, continuation: 0, truncated: 0, filtered: 0, redacted: 0 };
+      await a.createBatch(batch);
+      await a.putEntries([entry(1)]);
+
+      b.deleteBatch('r');
+      await b.createBatch(batch);
+      await a.putEntries([entry(2)]);
+      const counted = await a.recordChunkProcessed('r', 0, stats);
+      const again = await b.recordChunkProcessed('r', 0, stats);
+
+      expect(first.db.prepare('SELECT count(*) FROM entries').pluck().get()).to.equal(1);
+      expect((await b.listEntries('r')).items.map((stored) => stored.lineNumber)).to.deep.equal([2]);
+      expect([counted.applied, again.applied]).to.deep.equal([true, false]);
+      expect((await b.getBatch('r'))?.processedChunks).to.equal(1);
+      first.close();
+      second.close();
+    });
+  });
+
   describe('query --where', () => {
     it('matches what the memory backend matches: numbers as JavaScript writes them, keys with a backslash or quote', async () => {
       const store = SqliteStore.open(path.join(directory, 'where.db'));
