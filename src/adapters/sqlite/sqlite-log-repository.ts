@@ -181,18 +181,18 @@ export class SqliteLogRepository implements LogRepository {
           entry.observedTimestamp,
           entry.severityText ?? null,
           entry.severityNumber ?? null,
-          entry.body,
+          wellFormed(entry.body),
           JSON.stringify(entry.attributes),
           entry.format,
-          entry.parseError ?? null,
+          entry.parseError === undefined ? null : wellFormed(entry.parseError),
           entry.truncated === undefined ? null : entry.truncated ? 1 : 0,
           entry.originalLength ?? null,
           entry.lineCount ?? null,
           entry.redactions === undefined ? null : JSON.stringify(entry.redactions),
-          entry.raw ?? null,
+          entry.raw === undefined ? null : wellFormed(entry.raw),
         ];
         if (insertEntry.run(row).changes === 1) {
-          if (indexed) indexBody.run(id, entry.body);
+          if (indexed) indexBody.run(id, row[6]);
         } else {
           const before = entryBefore.get(id) as { time: string; severity_number: number | null };
           minutes.add(seq, before.time, before.severity_number ?? undefined, -1);
@@ -331,4 +331,16 @@ export class SqliteLogRepository implements LogRepository {
       .prepare(`UPDATE batches SET ${assignments}, updated_at = ? WHERE batch_id = ?`)
       .run(...names.map((name) => columns[name]), this.now().toISOString(), batchId);
   }
+}
+
+const SURROGATE = /[\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * The text with each lone surrogate (half of a UTF-16 pair, which a JSON log line can write as `\ud800`) replaced by
+ * U+FFFD: SQLite keeps text as UTF-8, which has no form for one, and read back its bytes became three U+FFFD. The
+ * attributes keep it, as JSON text escapes it.
+ */
+function wellFormed(text: string): string {
+  return SURROGATE.test(text) ? text.replace(LONE_SURROGATE, '\ufffd') : text;
 }

@@ -142,6 +142,26 @@ describe('SqliteStore', () => {
     });
   });
 
+  describe('text SQLite cannot hold as it is', () => {
+    it('stores a lone surrogate as one U+FFFD in the body, raw and parse error, and finds text after a NUL', async () => {
+      const store = SqliteStore.open(path.join(directory, 'surrogates.db'));
+      const repository = new SqliteLogRepository(store);
+      await repository.createBatch({ batchId: 's', source: { bucket: 'local', key: '/s.log', etag: 's' }, createdAt: '2026-12-01T00:00:00.000Z' });
+      await repository.putEntries([
+        { batchId: 's', lineNumber: 1, observedTimestamp: '2026-12-01T00:00:00.000Z', body: 'lone \ud800 surrogate, pair \ud83d\ude00', raw: '{"msg":"\udc00"}', parseError: 'bad \ud800', attributes: { m: '\ud800' }, format: 'json' },
+        { batchId: 's', lineNumber: 2, observedTimestamp: '2026-12-01T00:00:00.000Z', body: 'nul \u0000 after nul', attributes: {}, format: 'json' },
+      ]);
+
+      const [first, second] = (await repository.listEntries('s')).items;
+      const found = await new QueryEntries(new SqliteEntryQuery(store)).find({ batch: 's', grep: 'after nul', limit: 10 });
+      store.close();
+
+      expect(first).to.deep.include({ body: 'lone \ufffd surrogate, pair \ud83d\ude00', raw: '{"msg":"\ufffd"}', parseError: 'bad \ufffd', attributes: { m: '\ud800' } });
+      expect(second.body).to.equal('nul \u0000 after nul');
+      expect(found.items.map((entry) => entry.lineNumber)).to.deep.equal([2]);
+    });
+  });
+
   describe('query --where', () => {
     it('matches what the memory backend matches: numbers as JavaScript writes them, keys with a backslash or quote', async () => {
       const store = SqliteStore.open(path.join(directory, 'where.db'));
