@@ -44,6 +44,8 @@ export async function runIntoStore(
       toRun.push(file);
     }
     const summary = await runLocalPipeline({ ...options, files: toRun, store: opened });
+    // Another run that started on the same files at the same time got to these first.
+    for (const batch of summary.createdElsewhere ?? []) alreadyProcessed.push({ source: path.resolve(batch.source), batchId: batch.batchId, status: batch.status });
     const batchIds = [...summary.batches.map((batch) => batch.batchId), ...alreadyProcessed.map((batch) => batch.batchId)];
     const next =
       batchIds.length === 1

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import type { PipelineSettings } from '../application/pipeline-settings.js';
+import type { LogRepository } from '../application/ports/log-repository.port.js';
 import type { ListObjectsOptions, ObjectInfo, ObjectStore } from '../application/ports/object-store.port.js';
 import type { ProcessChunk } from '../application/process-chunk.use-case.js';
 import type { SplitLogObject } from '../application/split-log-object.use-case.js';
@@ -148,8 +149,11 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<RunSum
     options.store?.logRepository ??
     (options.outPath === undefined ? new InMemoryLogRepository({ retainEntries: false }) : new JsonlFileLogRepository(options.outPath));
   const continuations = new InMemorySplitContinuations();
+  // A store another process writes too may already hold a file's batch when this run comes to it (two runs of the
+  // same files at once): that file is the other run's, reported as such, not counted in this run's totals.
+  const createdHere = new Set<string>();
   const container = createContainer({
-    adapters: adaptersModule({ objectStore, chunkQueue: queue, logRepository: repository, continuations }, counter),
+    adapters: adaptersModule({ objectStore, chunkQueue: queue, logRepository: noteCreatedBatches(repository, createdHere), continuations }, counter),
     settings,
   });
   const splitter = createSplitterHandler(() => ({ splitLogObject: container.get<SplitLogObject>(TOKENS.SplitLogObject) }));
@@ -181,9 +185,11 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<RunSum
   report();
 
   const batches: BatchSummary[] = [];
+  const createdElsewhere: BatchSummary[] = [];
   for (const upload of uploads) {
     const batch = await repository.getBatch(deriveBatchId(upload));
-    if (batch !== undefined) batches.push(summarizeBatch(batch, upload.key));
+    if (batch === undefined) continue;
+    (createdHere.has(batch.batchId) || options.store === undefined ? batches : createdElsewhere).push(summarizeBatch(batch, upload.key));
   }
   const depth = await queue.depth();
   counter.add('logRepository.entriesWritten', repository.entryWrites);
@@ -198,7 +204,25 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<RunSum
     bytesRead,
     requests: counter.snapshot(),
     duplicateInputs: duplicates,
+    ...(createdElsewhere.length > 0 ? { createdElsewhere } : {}),
   };
+}
+
+/** The repository, noting in `created` each batch that `createBatch` creates (rather than finds) through it. */
+function noteCreatedBatches<R extends LogRepository>(repository: R, created: Set<string>): R {
+  return new Proxy(repository, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (property === 'createBatch') {
+        return async (...args: Parameters<LogRepository['createBatch']>) => {
+          const result = await target.createBatch(...args);
+          if (result.created) created.add(args[0].batchId);
+          return result;
+        };
+      }
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /** Counts the bytes streamed out of an object store, for the progress bar. */

@@ -57,6 +57,11 @@ export interface RunSummary {
   readonly costAssumptions?: LambdaCostAssumptions;
   /** Arguments that named a file already given; each file is run and reported once. `logbatch run` always sets it. */
   readonly duplicateInputs?: readonly DuplicateInput[];
+  /**
+   * With a store: files whose batch another process created first (two runs of the same files at once). This run may
+   * have helped it along, but the batch and its counts are the other run's, so they are not in `batches` or `totals`.
+   */
+  readonly createdElsewhere?: readonly BatchSummary[];
 }
 
 export function summarizeBatch(batch: Batch, source: string): BatchSummary {

@@ -177,5 +177,26 @@ describe('SqliteStore with the local pipeline', function () {
       expect((JSON.parse(counted.stdout) as { total: number }).total).to.equal(summaries[0].totals.entries + summaries[1].totals.entries);
       expect(listed.reduce((sum, batch) => sum + batch.stats.entries, 0)).to.equal(summaries[0].totals.entries + summaries[1].totals.entries);
     });
+
+    it('of the same files, count each file in one run only and report it to the other as already processed', async () => {
+      const files = [path.join(directory, 'same-a.jsonl'), path.join(directory, 'same-b.jsonl')];
+      await generateLogFile(files[0], 20_000, 3);
+      await generateLogFile(files[1], 20_000, 4);
+      const storeFile = path.join(directory, 'same.db');
+
+      const runs = await Promise.all(
+        [files, [...files].reverse()].map((order) => runCli(['run', ...order, '--store', storeFile, '--json', '--max-chunk-lines', '500'], { timeoutMs: 150_000 })),
+      );
+
+      type Summary = { totals: { lines: number }; batches: Array<{ source: string }>; alreadyProcessed: Array<{ source: string }> };
+      const summaries = runs.map((run) => JSON.parse(run.stdout) as Summary);
+      expect(runs.map((run) => run.code)).to.deep.equal([0, 0]);
+      expect(summaries[0].totals.lines + summaries[1].totals.lines).to.equal(40_000);
+      for (const file of files) {
+        const claimed = summaries.filter((summary) => summary.batches.some((batch) => path.resolve(batch.source) === file));
+        const toldOf = summaries.filter((summary) => summary.alreadyProcessed.some((batch) => batch.source === file));
+        expect([claimed.length, toldOf.length], file).to.deep.equal([1, 1]);
+      }
+    });
   });
 });
