@@ -73,6 +73,21 @@ describe('SqliteLogRepository', () => {
       expect(integrityCheck).not.to.throw();
     });
 
+    it('finds rare text through the index after a NUL character, and text with quotes and glob characters, exactly', async () => {
+      const batch = newBatchFactory();
+      await repository.createBatch(batch);
+      await repository.putEntries(entries(batch.batchId, 1, 300));
+      const odd = ['nul \u0000 after nul marker', 'say "quoted" *star* [7] ?', 'trigrams apart: aft nul and ul a'];
+      await repository.putEntries(odd.map((body, index) => entryFactory({ batchId: batch.batchId, lineNumber: 301 + index, body })));
+      await complete(batch.batchId, 3);
+
+      expect(await grep('after nul')).to.deep.equal([`${batch.batchId}:301`]);
+      expect(await grep('"quoted" *star* [7]')).to.deep.equal([`${batch.batchId}:302`]);
+      // Line 303 holds the trigrams of `nul aft` in another order: a candidate of the index, not a match.
+      expect(await grep('nul aft')).to.deep.equal([]);
+      expect(await grep('nul \u0000 aft')).to.deep.equal([`${batch.batchId}:301`]);
+    });
+
     it('indexes rows written to a final batch as they are written, and keeps the index in step with rewrites and deletes', async () => {
       const done = newBatchFactory();
       const running = newBatchFactory();
