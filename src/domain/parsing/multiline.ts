@@ -126,7 +126,6 @@ const JSON_OBJECT_LINE = /^\s*\{/;
  * budget inside trailing spaces, still parsed, its cut-off text gone with no trace in the body.
  */
 export const JSON_TEXT_POLICY: MultilinePolicy = {
+  ...STACK_TRACE_POLICY,
   isContinuation: (line, eventFirstLine) => !JSON_OBJECT_LINE.test(eventFirstLine) && STACK_TRACE_POLICY.isContinuation(line, eventFirstLine),
-  maxLines: STACK_TRACE_POLICY.maxLines,
-  maxBytes: STACK_TRACE_POLICY.maxBytes,
 };

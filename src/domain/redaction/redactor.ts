@@ -171,13 +171,9 @@ export class Redactor {
     const body = this.redactBody(entry.body, fromFields, found, bodyIsText);
     found.push(...fromFields);
     // A parser's reason can quote a value of the line (`invalid time "…"`) without the key that made it secret.
-    let parseError: string | undefined;
-    if (entry.parseError !== undefined) {
-      this.replaced = found;
-      parseError = this.redactString(maskValues(entry.parseError, found, this.mask));
-    }
     this.replaced = found;
-    const raw = entry.raw === undefined ? undefined : this.redactRaw(entry.raw);
+    const parseError = entry.parseError === undefined ? undefined : this.redactString(maskValues(entry.parseError, found, this.mask));
+    const raw = entry.raw === undefined ? undefined : this.redactRaw(entry.raw, found);
     this.replaced = undefined;
     const counts = this.counts;
     if (counts === undefined) return entry;
@@ -192,8 +188,7 @@ export class Redactor {
    * behind escapes (JSON, percent, or JSON inside JSON as in a CloudWatch record: decoded up to
    * {@link MAX_ESCAPE_LEVELS} times), or a replaced number (no single text form).
    */
-  private redactRaw(raw: string): string | undefined {
-    const replaced = this.replaced ?? [];
+  private redactRaw(raw: string, replaced: readonly ReplacedValue[]): string | undefined {
     this.replaced = undefined;
     const redacted = this.redactTextOnce(maskValues(raw, replaced, this.mask));
     if (this.rawUncheckable) return undefined;
