@@ -4,6 +4,7 @@ import type { FormatOption } from '../domain/parsing/formats.js';
 import type { FormatRule } from '../domain/parsing/key-rules.js';
 import { type EventFilterSettings, NO_EVENT_FILTER } from '../domain/filtering/event-filter.js';
 import { DEFAULT_REDACTION, type RedactionSettings } from '../domain/redaction/redactor.js';
+import type { DeadLetterWorkerSettings } from './ports/dead-letter-store.port.js';
 
 /** Tunables of the split and the processing, shared by every runtime (Lambda, local, tests). */
 export interface PipelineSettings {
@@ -38,3 +39,9 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
   filters: NO_EVENT_FILTER,
   redaction: DEFAULT_REDACTION,
 };
+
+/** The part of the settings a dead letter keeps for a local redrive (never the HMAC key). */
+export function deadLetterWorkerSettings(settings: Partial<PipelineSettings>): DeadLetterWorkerSettings {
+  const { redact, replacement } = settings.redaction ?? DEFAULT_REDACTION;
+  return { filters: settings.filters ?? NO_EVENT_FILTER, redaction: { redact, replacement } };
+}

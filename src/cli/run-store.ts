@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { LOCAL_BUCKET, LocalFileObjectStore } from '../adapters/local/local-file-object-store.js';
-import { deriveBatchId } from '../domain/batch.js';
+import { type Batch, deriveBatchId, isTerminal } from '../domain/batch.js';
+import type { LogRepository } from '../application/ports/log-repository.port.js';
 import { type LocalRunOptions, runLocalPipeline } from '../local/run-pipeline.js';
 import type { RunSummary } from '../local/run-summary.js';
 import { openStoreForCli, shellWord } from './store-option.js';
@@ -10,7 +11,15 @@ export interface AlreadyProcessed {
   readonly source: string;
   readonly batchId: string;
   readonly status: string;
+  /**
+   * The batch was not final and made no progress while this run waited for it: a run stopped part-way (killed,
+   * Ctrl-C, a crash) left it, and only `--reprocess` finishes it.
+   */
+  readonly interrupted?: { readonly processedChunks: number; readonly totalChunks?: number; readonly quietMs: number };
 }
+
+/** How long a batch another run is writing may show no progress before it counts as interrupted. */
+export const DEFAULT_STALLED_AFTER_MS = 10_000;
 
 export interface StoreRunResult {
   readonly summary: RunSummary & { readonly store: string; readonly alreadyProcessed: readonly AlreadyProcessed[] };
@@ -25,7 +34,13 @@ export interface StoreRunResult {
  */
 export async function runIntoStore(
   storePath: string,
-  options: Omit<LocalRunOptions, 'store' | 'outPath'> & { readonly reprocess?: boolean },
+  options: Omit<LocalRunOptions, 'store' | 'outPath'> & {
+    readonly reprocess?: boolean;
+    /** @default {@link DEFAULT_STALLED_AFTER_MS} */
+    readonly stalledAfterMs?: number;
+    /** Called once per file whose batch another run is still writing, before waiting for it. */
+    readonly onWaiting?: (source: string, batch: Batch) => void;
+  },
 ): Promise<StoreRunResult> {
   const opened = await openStoreForCli(storePath);
   try {
@@ -46,6 +61,11 @@ export async function runIntoStore(
     const summary = await runLocalPipeline({ ...options, files: toRun, store: opened });
     // Another run that started on the same files at the same time got to these first.
     for (const batch of summary.createdElsewhere ?? []) alreadyProcessed.push({ source: path.resolve(batch.source), batchId: batch.batchId, status: batch.status });
+    // A batch that is not final is another run's work in progress, or what a stopped run left: wait while it moves.
+    const settled = await Promise.all(
+      alreadyProcessed.map((batch) => settle(opened.logRepository, batch, options.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS, options.onWaiting)),
+    );
+    alreadyProcessed.splice(0, alreadyProcessed.length, ...settled);
     const batchIds = [...summary.batches.map((batch) => batch.batchId), ...alreadyProcessed.map((batch) => batch.batchId)];
     const next =
       batchIds.length === 1
@@ -57,13 +77,54 @@ export async function runIntoStore(
   }
 }
 
+/**
+ * Waits for a batch that is not final until it is, or until it shows no progress (status, chunks processed or
+ * dead-lettered, last update) for `stalledAfterMs`: then it is reported as interrupted.
+ */
+async function settle(
+  repository: LogRepository,
+  found: AlreadyProcessed,
+  stalledAfterMs: number,
+  onWaiting: ((source: string, batch: Batch) => void) | undefined,
+): Promise<AlreadyProcessed> {
+  let batch = await repository.getBatch(found.batchId);
+  if (batch === undefined || isTerminal(batch.status)) return batch === undefined ? found : { ...found, status: batch.status };
+  onWaiting?.(found.source, batch);
+  const progressOf = (current: Batch) => `${current.status}/${current.processedChunks}/${current.deadLetteredChunks.length}/${current.updatedAt}`;
+  let progress = progressOf(batch);
+  let movedAt = Date.now();
+  const pollMs = Math.max(10, Math.min(250, stalledAfterMs / 4));
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    const current = await repository.getBatch(found.batchId);
+    if (current === undefined) return found;
+    if (isTerminal(current.status)) return { ...found, status: current.status };
+    if (progressOf(current) !== progress) {
+      progress = progressOf(current);
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt >= stalledAfterMs) {
+      return {
+        ...found,
+        status: current.status,
+        interrupted: { processedChunks: current.processedChunks, totalChunks: current.totalChunks, quietMs: Date.now() - movedAt },
+      };
+    }
+    batch = current;
+  }
+}
+
 /** The lines the human summary adds for a store run. */
 export function renderStoreNotes(result: StoreRunResult, cwd = process.cwd()): string {
-  const lines = result.summary.alreadyProcessed.map(
-    (batch) =>
-      `${batch.source.startsWith(`${cwd}/`) ? batch.source.slice(cwd.length + 1) : batch.source}: already processed ` +
-      `(batch ${batch.batchId}, ${batch.status}); --reprocess runs it again`,
-  );
+  const lines = result.summary.alreadyProcessed.map((batch) => {
+    const source = batch.source.startsWith(`${cwd}/`) ? batch.source.slice(cwd.length + 1) : batch.source;
+    const { interrupted } = batch;
+    if (interrupted === undefined) return `${source}: already processed (batch ${batch.batchId}, ${batch.status}); --reprocess runs it again`;
+    const chunks = `${interrupted.processedChunks}${interrupted.totalChunks === undefined ? '' : `/${interrupted.totalChunks}`} chunks processed`;
+    return (
+      `${source}: not finished (batch ${batch.batchId}, ${batch.status}, ${chunks}, no progress for ${Math.round(interrupted.quietMs / 1000)} s): ` +
+      `a run stopped part-way left it; --reprocess runs it again`
+    );
+  });
   lines.push(`stored in ${result.summary.store}; to see it: ${result.next}`);
   return `${lines.join('\n')}\n`;
 }

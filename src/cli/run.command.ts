@@ -86,15 +86,28 @@ export async function executeRun(paths: string[], options: RunCommandOptions): P
   const bar = options.progress !== false && process.stderr.isTTY === true ? createBar() : undefined;
   let summary: RunSummary;
   let storeNotes: string | undefined;
+  let interrupted = false;
   try {
     if (options.backend === 'emulator') {
       const { runEmulatorPipeline } = await import('../local/run-emulator-pipeline.js');
       summary = await runEmulatorPipeline({ files: inputs.files, settings, outPath: options.out, workerConcurrency: options.concurrency, onProgress: bar?.update });
     } else if (options.store !== undefined) {
       const { runIntoStore, renderStoreNotes } = await import('./run-store.js');
-      const result = await runIntoStore(options.store, { files, settings, workerConcurrency: options.concurrency, onProgress: bar?.update, reprocess: options.reprocess, memoryBudgetMb });
+      const result = await runIntoStore(options.store, {
+        files,
+        settings,
+        workerConcurrency: options.concurrency,
+        onProgress: bar?.update,
+        reprocess: options.reprocess,
+        memoryBudgetMb,
+        onWaiting: (source, batch) => {
+          bar?.stop();
+          process.stderr.write(`${path.relative(process.cwd(), source) || source}: batch ${batch.batchId} is ${batch.status} (${batch.processedChunks} chunks processed); not final: waiting in case another run is writing it (up to 10 s without progress)\n`);
+        },
+      });
       summary = result.summary;
       storeNotes = renderStoreNotes(result);
+      if (result.summary.alreadyProcessed.some((batch) => batch.interrupted !== undefined)) interrupted = true;
     } else {
       summary = await runLocalPipeline({ files: inputs.files, settings, outPath: options.out, workerConcurrency: options.concurrency, onProgress: bar?.update, memoryBudgetMb });
     }
@@ -103,7 +116,7 @@ export async function executeRun(paths: string[], options: RunCommandOptions): P
   }
   summary = { ...summary, duplicateInputs: inputs.duplicates };
   process.stdout.write(options.json === true ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary) + (storeNotes ?? ''));
-  return summary.batches.some((batch) => batch.status === 'FAILED') ? EXIT_BATCH_FAILED : EXIT_OK;
+  return interrupted || summary.batches.some((batch) => batch.status === 'FAILED') ? EXIT_BATCH_FAILED : EXIT_OK;
 }
 
 /** `LOGBATCH_MEMORY_BUDGET_MB` (0: no bound), else the default budget of a local run. */

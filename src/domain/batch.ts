@@ -157,14 +157,20 @@ export function decideCompletion(batch: Batch): CompletionDecision | undefined {
   const settled = batch.processedChunks + batch.deadLetteredChunks.length;
   if (settled < batch.totalChunks) return undefined;
   if (batch.deadLetteredChunks.length > 0) {
-    if (batch.status === BatchStatus.FAILED) return undefined;
-    return {
-      status: BatchStatus.FAILED,
-      failureCode: 'DEAD_LETTERED_CHUNKS',
-      reason: `${batch.deadLetteredChunks.length} chunk(s) dead-lettered: ${batch.deadLetteredChunks.join(', ')}`,
-    };
+    const reason = deadLetteredReason(batch.deadLetteredChunks);
+    // A failed batch whose redriven chunks succeeded in part keeps failing, with the reason naming what is left.
+    if (batch.status === BatchStatus.FAILED && batch.reason === reason) return undefined;
+    return { status: BatchStatus.FAILED, failureCode: 'DEAD_LETTERED_CHUNKS', reason };
   }
   return { status: batch.stats.unparsed > 0 ? BatchStatus.COMPLETED_WITH_ERRORS : BatchStatus.COMPLETED };
+}
+
+/** The chunks named, the first {@link REASON_CHUNKS} of them: a file of 10,000 failed chunks keeps a short reason. */
+const REASON_CHUNKS = 20;
+
+function deadLetteredReason(chunks: readonly number[]): string {
+  const named = chunks.slice(0, REASON_CHUNKS).join(', ');
+  return `${chunks.length} chunk(s) dead-lettered: ${chunks.length > REASON_CHUNKS ? `${named}, … (${chunks.length - REASON_CHUNKS} more)` : named}`;
 }
 
 export function isTerminal(status: BatchStatus): boolean {

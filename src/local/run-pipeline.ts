@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
-import type { PipelineSettings } from '../application/pipeline-settings.js';
+import { deadLetterWorkerSettings, type PipelineSettings } from '../application/pipeline-settings.js';
 import type { LogRepository } from '../application/ports/log-repository.port.js';
 import type { ListObjectsOptions, ObjectInfo, ObjectStore } from '../application/ports/object-store.port.js';
 import type { ProcessChunk } from '../application/process-chunk.use-case.js';
@@ -143,6 +143,7 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<RunSum
     capacity: options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY,
     maxReceiveCount: settings.maxReceiveCount ?? 5,
     deadLetterStore: options.store?.deadLetterStore,
+    workerSettings: deadLetterWorkerSettings(settings),
   });
   const deadLetteredBefore = (await queue.depth()).deadLettered;
   const repository =

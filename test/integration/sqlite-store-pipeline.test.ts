@@ -8,9 +8,12 @@ import type { EntryQuery } from '../../src/application/ports/entry-query.port.js
 import { QueryEntries, type QueryRequest } from '../../src/application/query-entries.use-case.js';
 import { RepositoryEntryQuery } from '../../src/application/repository-entry-query.js';
 import type { LogEntry } from '../../src/domain/log-entry.js';
-import { openLocalStore } from '../../src/local/local-store.js';
+import { type LocalStoreAdapters, type OpenLocalStore, openLocalStore } from '../../src/local/local-store.js';
 import { redriveLocalStore } from '../../src/local/redrive-local.js';
 import { runLocalPipeline } from '../../src/local/run-pipeline.js';
+import { LOCAL_BUCKET, LocalFileObjectStore } from '../../src/adapters/local/local-file-object-store.js';
+import { BatchStatus, deriveBatchId, EMPTY_CHUNK_STATS } from '../../src/domain/batch.js';
+import { renderStoreNotes, runIntoStore } from '../../src/cli/run-store.js';
 import { generateLogFile } from '../../bench/generate.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -156,6 +159,111 @@ describe('SqliteStore with the local pipeline', function () {
       expect(batch.stats).to.deep.include({ lines: 2_000, entries: 2_000, unparsed: 0 });
       expect(JSON.parse(count.stdout)).to.deep.equal({ total: 2_000, bySeverity: { INFO: 1_800, WARN: 200 } });
     });
+    /** A store whose writes of the chunk holding `line` fail while `down` says so: that chunk is dead-lettered. */
+    function failingAt(opened: OpenLocalStore, line: number, down: () => boolean): LocalStoreAdapters {
+      const flaky = Object.create(opened.logRepository) as typeof opened.logRepository;
+      flaky.putEntries = async (entries) => {
+        if (down() && entries.some((entry) => entry.lineNumber === line)) throw new Error('disk unavailable');
+        return opened.logRepository.putEntries(entries);
+      };
+      Object.defineProperty(flaky, 'entryWrites', { get: () => opened.logRepository.entryWrites });
+      return { logRepository: flaky, deadLetterStore: opened.deadLetterStore };
+    }
+
+    const mailLines = (count: number) =>
+      Array.from({ length: count }, (_, index) =>
+        JSON.stringify({
+          time: new Date(Date.UTC(2026, 10, 26, 9, 0, index)).toISOString(),
+          level: index % 10 === 0 ? 'warn' : 'info',
+          msg: `step ${index + 1} by user${index + 1}@example.com`,
+        }),
+      );
+
+    it('redrives a chunk with the filters and redaction of the run that dead-lettered it', async () => {
+      const logFile = path.join(directory, 'settings.jsonl');
+      await writeFile(logFile, `${mailLines(1_000).join('\n')}\n`);
+      const storeFile = path.join(directory, 'settings.db');
+      const opened = await openLocalStore(storeFile);
+      let down = true;
+      const settings = { maxChunkLines: 100, filters: { include: [], exclude: [], minSeverity: 'warn' }, redaction: { redact: 'email', replacement: 'mask' as const } };
+      // Line 351 is a WARN line of chunk 3: the filter keeps it, so its write fails and the chunk is dead-lettered.
+      const summary = await runLocalPipeline({ files: [logFile], store: failingAt(opened, 351, () => down), settings });
+      opened.close();
+      down = false;
+      const redriven = await runCli(['dlq', 'redrive', '--store', storeFile]);
+      const mail = await runCli(['query', '--store', storeFile, '--grep', '@example.com', '--count', '--json']);
+      const count = await runCli(['query', '--store', storeFile, '--count', '--json']);
+      const status = await runCli(['status', summary.batches[0].batchId, '--store', storeFile, '--json']);
+
+      expect(summary.batches[0]).to.deep.include({ status: 'FAILED', deadLetteredChunks: [3] });
+      expect(redriven.stdout).to.match(/moved 1 message\(s\).*\nbatch \w+: COMPLETED/);
+      // Without the run's settings the redrive stored chunk 3's 90 INFO lines and every address in plain text.
+      expect(JSON.parse(mail.stdout)).to.deep.equal({ total: 0, bySeverity: {} });
+      expect(JSON.parse(count.stdout)).to.deep.equal({ total: 100, bySeverity: { WARN: 100 } });
+      expect((JSON.parse(status.stdout) as { stats: object }).stats).to.deep.include({ lines: 1_000, entries: 100, filtered: 900, redacted: 100 });
+    });
+
+    it('keeps each letter in the store until its chunk settles, and out of reach of another redrive meanwhile', async () => {
+      const logFile = path.join(directory, 'held.jsonl');
+      await writeFile(logFile, `${mailLines(300).join('\n')}\n`);
+      const opened = await openLocalStore(path.join(directory, 'held.db'));
+      let down = true;
+      const summary = await runLocalPipeline({ files: [logFile], store: failingAt(opened, 150, () => down), settings: { maxChunkLines: 100 } });
+      down = false;
+      expect(opened.deadLetterStore.count()).to.equal(1);
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const slow = Object.create(opened.logRepository) as typeof opened.logRepository;
+      let writing!: () => void;
+      const started = new Promise<void>((resolve) => {
+        writing = resolve;
+      });
+      slow.putEntries = async (entries) => {
+        writing();
+        await held;
+        return opened.logRepository.putEntries(entries);
+      };
+      Object.defineProperty(slow, 'entryWrites', { get: () => opened.logRepository.entryWrites });
+
+      const redrive = redriveLocalStore({ store: { logRepository: slow, deadLetterStore: opened.deadLetterStore } });
+      await started;
+      const meanwhile = { count: opened.deadLetterStore.count(), claimed: opened.deadLetterStore.claim().length };
+      const inStore = (opened.store.db.prepare('SELECT count(*) AS n FROM dead_letters').get() as { n: number }).n;
+      release();
+      const result = await redrive;
+      const batch = await opened.logRepository.getBatch(summary.batches[0].batchId);
+      const after = opened.deadLetterStore.count();
+      opened.close();
+
+      // Held by the running redrive: out of the DLQ's listing (as SQS moves it) and out of reach of another redrive.
+      expect(meanwhile).to.deep.equal({ count: 0, claimed: 0 });
+      expect(result).to.deep.include({ moved: 1, stillDeadLettered: 0 });
+      expect(inStore, 'the letter stays in the store until its chunk settles').to.equal(1);
+      expect(after).to.equal(0);
+      expect(batch).to.deep.include({ status: 'COMPLETED', processedChunks: 3 });
+    });
+
+    it('drops the dead letters of a batch that --reprocess removes, so they never count into the new one', async () => {
+      const logFile = path.join(directory, 'redone.jsonl');
+      await writeFile(logFile, `${mailLines(1_000).join('\n')}\n`);
+      const storeFile = path.join(directory, 'redone.db');
+      const opened = await openLocalStore(storeFile);
+      await runLocalPipeline({ files: [logFile], store: failingAt(opened, 351, () => true), settings: { maxChunkLines: 100 } });
+      opened.close();
+
+      const rerun = await runCli(['run', logFile, '--store', storeFile, '--reprocess', '--json']);
+      const listed = await runCli(['dlq', 'list', '--store', storeFile, '--json']);
+      const redriven = await runCli(['dlq', 'redrive', '--store', storeFile, '--json']);
+      const batchId = (JSON.parse(rerun.stdout) as { batches: Array<{ batchId: string }> }).batches[0].batchId;
+      const status = JSON.parse((await runCli(['status', batchId, '--store', storeFile, '--json'])).stdout) as { status: string; processedChunks: number; totalChunks: number; stats: { entries: number } };
+
+      expect(JSON.parse(listed.stdout)).to.deep.equal([]);
+      expect(JSON.parse(redriven.stdout)).to.deep.include({ moved: 0 });
+      expect(status).to.deep.include({ status: 'COMPLETED', processedChunks: 1, totalChunks: 1 });
+      expect(status.stats.entries).to.equal(1_000);
+    });
   });
 
   describe('two runs at once', () => {
@@ -197,6 +305,52 @@ describe('SqliteStore with the local pipeline', function () {
         const toldOf = summaries.filter((summary) => summary.alreadyProcessed.some((batch) => batch.source === file));
         expect([claimed.length, toldOf.length], file).to.deep.equal([1, 1]);
       }
+    });
+  });
+
+  describe('a file whose batch is not final', () => {
+    it('is reported as not finished, with exit 1, when it makes no progress (a run stopped part-way)', async () => {
+      const logFile = path.join(directory, 'stopped.jsonl');
+      await writeFile(logFile, '{"msg":"a"}\n{"msg":"b"}\n');
+      const storeFile = path.join(directory, 'stopped.db');
+      const opened = await openLocalStore(storeFile);
+      const source = await new LocalFileObjectStore().head(LOCAL_BUCKET, path.resolve(logFile));
+      await opened.logRepository.createBatch({ batchId: deriveBatchId(source), source, createdAt: new Date().toISOString() });
+      opened.close();
+
+      const result = await runIntoStore(storeFile, { files: [logFile], stalledAfterMs: 300 });
+      const printed = renderStoreNotes(result);
+
+      expect(result.summary.alreadyProcessed).to.have.length(1);
+      expect(result.summary.alreadyProcessed[0]).to.deep.include({ status: 'SPLITTING', interrupted: { processedChunks: 0, totalChunks: undefined, quietMs: result.summary.alreadyProcessed[0].interrupted!.quietMs } });
+      expect(result.summary.alreadyProcessed[0].interrupted!.quietMs).to.be.at.least(300);
+      expect(printed).to.match(/stopped\.jsonl: not finished \(batch \w+, SPLITTING, 0 chunks processed, no progress for \d+ s\): a run stopped part-way left it; --reprocess runs it again/);
+    });
+
+    it('is waited for while another run moves it, and reported with the status it ends in', async () => {
+      const logFile = path.join(directory, 'elsewhere.jsonl');
+      await writeFile(logFile, '{"msg":"a"}\n');
+      const storeFile = path.join(directory, 'elsewhere.db');
+      const opened = await openLocalStore(storeFile);
+      const source = await new LocalFileObjectStore().head(LOCAL_BUCKET, path.resolve(logFile));
+      const batchId = deriveBatchId(source);
+      await opened.logRepository.createBatch({ batchId, source, createdAt: new Date().toISOString() });
+      // The "other run": it splits, then processes its one chunk, each step well inside the stall limit.
+      const other = (async () => {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        await opened.logRepository.finishSplitting(batchId, { totalLines: 1, totalChunks: 1, format: 'json' });
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        const { batch } = await opened.logRepository.recordChunkProcessed(batchId, 0, { ...EMPTY_CHUNK_STATS, lines: 1, entries: 1 });
+        await opened.logRepository.completeBatch(batch, { status: BatchStatus.COMPLETED });
+      })();
+      const waiting: string[] = [];
+
+      const result = await runIntoStore(storeFile, { files: [logFile], stalledAfterMs: 400, onWaiting: (file, batch) => waiting.push(`${path.basename(file)} ${batch.status}`) });
+      await other;
+      opened.close();
+
+      expect(waiting).to.deep.equal(['elsewhere.jsonl SPLITTING']);
+      expect(result.summary.alreadyProcessed).to.deep.equal([{ source: path.resolve(logFile), batchId, status: 'COMPLETED' }]);
     });
   });
 });

@@ -8,7 +8,7 @@ import type {
   ReceiveOptions,
 } from '../../application/ports/queue-consumer.port.js';
 import { MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_SEND } from '../../domain/chunk.js';
-import type { DeadLetterStore } from '../../application/ports/dead-letter-store.port.js';
+import type { ClaimedDeadLetter, DeadLetterStore, DeadLetterWorkerSettings } from '../../application/ports/dead-letter-store.port.js';
 import { InMemoryDeadLetterStore } from './in-memory-dead-letter-store.js';
 import { deadLetterAttributes, messageBytes, missingReason, REASON_ATTRIBUTE } from '../dead-letter-message.js';
 
@@ -32,6 +32,8 @@ export interface InMemoryChunkQueueOptions {
   readonly now?: () => number;
   /** Where dead letters are kept (the SQLite store keeps them past the process). @default in memory */
   readonly deadLetterStore?: DeadLetterStore;
+  /** Kept with each dead letter, so a redrive of the store processes it as the run's worker would have. */
+  readonly workerSettings?: DeadLetterWorkerSettings;
 }
 
 interface StoredMessage {
@@ -41,6 +43,8 @@ interface StoredMessage {
   receiveCount: number;
   visibleAt: number;
   receiptHandle?: string;
+  /** The dead letter a redrive put back: settled (removed from the store) once this message is deleted or moved. */
+  claim?: number;
 }
 
 /**
@@ -61,6 +65,7 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
   private readonly random: () => number;
   private readonly reorder: boolean;
   private readonly now: () => number;
+  private readonly workerSettings: DeadLetterWorkerSettings | undefined;
   private sequence = 0;
 
   constructor(options: InMemoryChunkQueueOptions = {}) {
@@ -72,6 +77,7 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
     this.reorder = options.reorder ?? false;
     this.now = options.now ?? Date.now;
     this.deadLetters = options.deadLetterStore ?? new InMemoryDeadLetterStore();
+    this.workerSettings = options.workerSettings;
   }
 
   async sendBatch(chunks: readonly EncodedChunk[]): Promise<void> {
@@ -98,6 +104,7 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
       messageId: randomUUID(),
       body,
       reason: attributes[REASON_ATTRIBUTE] ?? missingReason(body, this.maxReceiveCount),
+      ...this.settingsToKeep(),
     });
   }
 
@@ -120,6 +127,7 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
     // A stale receipt (the message was received again since) does not delete, as in SQS after a re-receive.
     if (message?.receiptHandle !== receiptHandle) return;
     this.messages.delete(key);
+    if (message.claim !== undefined) this.deadLetters.settle(message.claim);
     for (const resolve of this.spaceWaiters) resolve();
     this.spaceWaiters.clear();
   }
@@ -148,16 +156,25 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
     return this.deadLetters.list(options?.limit);
   }
 
+  /** Claims the dead letters and puts them back on the queue; each leaves the store once its chunk settles. */
   async redriveDeadLetters(): Promise<number> {
-    const moved = this.deadLetters.takeAll();
-    for (const message of moved) this.enqueue(randomUUID(), message.body);
-    this.wake();
-    return moved.length;
+    return this.requeue(this.deadLetters.claim());
   }
 
-  private enqueue(messageId: string, body: string): void {
+  /** Puts claimed dead letters back on the queue (a redrive that picked its letters itself). */
+  requeue(claimed: readonly ClaimedDeadLetter[]): number {
+    for (const message of claimed) this.enqueue(randomUUID(), message.body, message.claim);
+    this.wake();
+    return claimed.length;
+  }
+
+  private enqueue(messageId: string, body: string, claim?: number): void {
     const key = `${++this.sequence}`;
-    this.messages.set(key, { messageId, body, sentTimestamp: this.now(), receiveCount: 0, visibleAt: this.now() });
+    this.messages.set(key, { messageId, body, sentTimestamp: this.now(), receiveCount: 0, visibleAt: this.now(), claim });
+  }
+
+  private settingsToKeep(): { workerSettings?: DeadLetterWorkerSettings } {
+    return this.workerSettings === undefined ? {} : { workerSettings: this.workerSettings };
   }
 
   private take(maxMessages: number): ReceivedMessage[] {
@@ -183,7 +200,9 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
           body: message.body,
           reason: `moved by the queue after ${message.receiveCount} receives (maxReceiveCount ${this.maxReceiveCount})`,
           receiveCount: message.receiveCount,
+          ...this.settingsToKeep(),
         });
+        if (message.claim !== undefined) this.deadLetters.settle(message.claim);
         for (const resolve of this.spaceWaiters) resolve();
         this.spaceWaiters.clear();
         continue;

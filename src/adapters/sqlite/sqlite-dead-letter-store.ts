@@ -1,4 +1,6 @@
-import type { DeadLetteredMessage, DeadLetterStore } from '../../application/ports/dead-letter-store.port.js';
+import { hostname } from 'node:os';
+import type { ClaimedDeadLetter, DeadLetterStore, DeadLetterWorkerSettings, StoredDeadLetter } from '../../application/ports/dead-letter-store.port.js';
+import { peekChunkIdentity } from '../../domain/chunk.js';
 import type { SqliteStore } from './sqlite-store.js';
 
 interface DeadLetterRow {
@@ -7,46 +9,112 @@ interface DeadLetterRow {
   body: string;
   reason: string;
   receive_count: number | null;
+  worker_settings: string | null;
+  claimed_by: string | null;
+  claimed_at: string | null;
 }
 
-/** Dead letters in the store's `dead_letters` table, with their reason and whole message body. */
+/** A claim from another machine (a store on a shared disk) whose process cannot be asked is stale after this. */
+const FOREIGN_CLAIM_MS = 60 * 60 * 1000;
+
+/**
+ * Dead letters in the store's `dead_letters` table, with their reason, whole message body, batch and the worker
+ * settings they failed under. A redrive claims rows (`claimed_by` = host:pid) and deletes each when it settles; a
+ * claim whose process is gone (same host) or that is an hour old (another host) is taken over by the next redrive.
+ */
 export class SqliteDeadLetterStore implements DeadLetterStore {
+  private readonly owner = `${hostname()}:${process.pid}`;
+
   constructor(
     private readonly store: SqliteStore,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  add(message: DeadLetteredMessage): void {
+  add(message: StoredDeadLetter): void {
     this.store.write(() => {
       this.store.db
-        .prepare('INSERT INTO dead_letters (message_id, body, reason, receive_count, dead_lettered_at) VALUES (?, ?, ?, ?, ?)')
-        .run(message.messageId, message.body, message.reason, message.receiveCount ?? null, this.now().toISOString());
+        .prepare(
+          'INSERT INTO dead_letters (message_id, body, reason, receive_count, dead_lettered_at, batch_id, worker_settings) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          message.messageId,
+          message.body,
+          message.reason,
+          message.receiveCount ?? null,
+          this.now().toISOString(),
+          peekChunkIdentity(message.body).batchId ?? null,
+          message.workerSettings === undefined ? null : JSON.stringify(message.workerSettings),
+        );
     });
   }
 
-  list(limit?: number): DeadLetteredMessage[] {
-    const rows = this.store.db.prepare('SELECT * FROM dead_letters ORDER BY position LIMIT ?').all(limit ?? -1) as DeadLetterRow[];
-    return rows.map(messageFromRow);
+  list(limit?: number): StoredDeadLetter[] {
+    const rows = this.store.db.prepare('SELECT * FROM dead_letters ORDER BY position').all() as DeadLetterRow[];
+    return rows
+      .filter((row) => this.claimable(row))
+      .slice(0, limit)
+      .map(messageFromRow);
   }
 
   count(): number {
-    return (this.store.db.prepare('SELECT count(*) AS n FROM dead_letters').get() as { n: number }).n;
+    const claims = this.store.db.prepare('SELECT claimed_by, claimed_at, count(*) AS n FROM dead_letters GROUP BY 1, 2').all() as Array<
+      Pick<DeadLetterRow, 'claimed_by' | 'claimed_at'> & { n: number }
+    >;
+    return claims.reduce((sum, row) => sum + (this.claimable(row) ? row.n : 0), 0);
   }
 
-  takeAll(): DeadLetteredMessage[] {
+  claim(): ClaimedDeadLetter[] {
     return this.store.write(() => {
-      const rows = this.store.db.prepare('SELECT * FROM dead_letters ORDER BY position').all() as DeadLetterRow[];
-      this.store.db.prepare('DELETE FROM dead_letters WHERE position <= ?').run(rows.at(-1)?.position ?? -1);
-      return rows.map(messageFromRow);
+      const rows = (this.store.db.prepare('SELECT * FROM dead_letters ORDER BY position').all() as DeadLetterRow[]).filter((row) =>
+        this.claimable(row),
+      );
+      const mark = this.store.db.prepare('UPDATE dead_letters SET claimed_by = ?, claimed_at = ? WHERE position = ?');
+      const at = this.now().toISOString();
+      for (const row of rows) mark.run(this.owner, at, row.position);
+      return rows.map((row) => ({ ...messageFromRow(row), claim: row.position }));
     });
+  }
+
+  settle(claim: number): void {
+    this.store.write(() => {
+      this.store.db.prepare('DELETE FROM dead_letters WHERE position = ? AND claimed_by = ?').run(claim, this.owner);
+    });
+  }
+
+  release(claims: readonly number[]): void {
+    this.store.write(() => {
+      const unmark = this.store.db.prepare('UPDATE dead_letters SET claimed_by = NULL, claimed_at = NULL WHERE position = ? AND claimed_by = ?');
+      for (const claim of claims) unmark.run(claim, this.owner);
+    });
+  }
+
+  /** Not held by a live redrive: unclaimed, or claimed by a process that is gone (this one's claims are held). */
+  private claimable(row: Pick<DeadLetterRow, 'claimed_by' | 'claimed_at'>): boolean {
+    if (row.claimed_by === null) return true;
+    const separator = row.claimed_by.lastIndexOf(':');
+    const host = row.claimed_by.slice(0, separator);
+    const pid = Number(row.claimed_by.slice(separator + 1));
+    if (host !== hostname()) return this.now().getTime() - Date.parse(row.claimed_at ?? '') > FOREIGN_CLAIM_MS;
+    return pid !== process.pid && !isRunning(pid);
   }
 }
 
-function messageFromRow(row: DeadLetterRow): DeadLetteredMessage {
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function messageFromRow(row: DeadLetterRow): StoredDeadLetter {
   return {
     messageId: row.message_id,
     body: row.body,
     reason: row.reason,
     ...(row.receive_count === null ? {} : { receiveCount: row.receive_count }),
+    ...(row.worker_settings === null ? {} : { workerSettings: JSON.parse(row.worker_settings) as DeadLetterWorkerSettings }),
   };
 }

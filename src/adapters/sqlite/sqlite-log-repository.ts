@@ -304,6 +304,9 @@ export class SqliteLogRepository implements LogRepository {
       this.store.db.prepare('DELETE FROM chunk_markers WHERE batch_seq = ?').run(seq);
       this.store.db.prepare('DELETE FROM entry_minutes WHERE batch_seq = ?').run(seq);
       this.store.db.prepare('DELETE FROM batches WHERE seq = ?').run(seq);
+      // The old batch's dead letters are chunks of a split that is being redone: redriven, they would count into the
+      // new batch under its chunk numbers.
+      this.store.db.prepare('DELETE FROM dead_letters WHERE batch_id = ?').run(batchId);
     });
     this.store.forget(batchId);
   }

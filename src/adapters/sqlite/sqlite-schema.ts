@@ -134,6 +134,20 @@ export const SCHEMA_MIGRATIONS: readonly string[] = [
     INSERT INTO entries_fts (rowid, body) VALUES (new.id, new.body);
   END;
   `,
+  // v7: a dead letter's batch (so --reprocess drops the old batch's letters), the worker settings it failed under
+  // (filters and redaction, never a key: a redrive processes it the same way), and the redrive holding it. A redrive
+  // claims letters and deletes each only once its chunk is processed or dead-lettered again.
+  `
+  ALTER TABLE dead_letters ADD COLUMN batch_id TEXT;
+  ALTER TABLE dead_letters ADD COLUMN worker_settings TEXT;
+  ALTER TABLE dead_letters ADD COLUMN claimed_by TEXT;
+  ALTER TABLE dead_letters ADD COLUMN claimed_at TEXT;
+  UPDATE dead_letters SET batch_id = (
+    SELECT CASE WHEN json_valid(head) AND json_type(head, '$.batchId') = 'text' THEN json_extract(head, '$.batchId') END
+    FROM (SELECT substr(body, 1, CASE instr(body, char(10)) WHEN 0 THEN length(body) ELSE instr(body, char(10)) - 1 END) AS head)
+  );
+  CREATE INDEX dead_letters_by_batch ON dead_letters (batch_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = SCHEMA_MIGRATIONS.length;

@@ -29,6 +29,24 @@ describe('decideCompletion', () => {
     expect(decision?.reason).to.equal('2 chunk(s) dead-lettered: 0, 2');
   });
 
+  it('names what is left once a redrive settles part of a failed batch, and nothing changes when it already does', () => {
+    const failed = { status: BatchStatus.FAILED, failureCode: 'DEAD_LETTERED_CHUNKS' as const, totalChunks: 3, processedChunks: 2, deadLetteredChunks: [2] };
+
+    expect(decideCompletion(batchWith({ ...failed, reason: '2 chunk(s) dead-lettered: 0, 2' }))).to.deep.equal({
+      status: BatchStatus.FAILED,
+      failureCode: 'DEAD_LETTERED_CHUNKS',
+      reason: '1 chunk(s) dead-lettered: 2',
+    });
+    expect(decideCompletion(batchWith({ ...failed, reason: '1 chunk(s) dead-lettered: 2' }))).to.equal(undefined);
+  });
+
+  it('names the first 20 dead-lettered chunks and counts the rest', () => {
+    const chunks = Array.from({ length: 500 }, (_, index) => index);
+    const decision = decideCompletion(batchWith({ status: BatchStatus.SPLIT, totalChunks: 500, processedChunks: 0, deadLetteredChunks: chunks }));
+
+    expect(decision?.reason).to.equal(`500 chunk(s) dead-lettered: ${chunks.slice(0, 20).join(', ')}, … (480 more)`);
+  });
+
   it('never completes a batch whose split failed', () => {
     expect(decideCompletion(batchWith({ status: BatchStatus.FAILED, failureCode: 'CORRUPT_GZIP', totalChunks: 1, processedChunks: 1 }))).to.equal(undefined);
   });
