@@ -40,7 +40,7 @@ export interface ResourceNames {
 export interface EmulatorStackOptions {
   /** Resource name prefix. @default 'logbatch' */
   readonly prefix?: string;
-  /** Chunk queue visibility timeout (the deployed stack uses 6 × the worker timeout). @default 30 */
+  /** Chunk queue visibility timeout: as deployed, 6 × the worker's default timeout of 2 minutes. @default 720 */
   readonly visibilityTimeoutSeconds?: number;
   /** Redrive policy maxReceiveCount. @default 5 */
   readonly maxReceiveCount?: number;
@@ -123,7 +123,7 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
 export async function startEmulatorStack(options: EmulatorStackOptions = {}): Promise<EmulatorStack> {
   const prefix = options.prefix ?? 'logbatch';
   const queueOptions = {
-    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 720,
     maxReceiveCount: options.maxReceiveCount ?? DEFAULT_PIPELINE_SETTINGS.maxReceiveCount,
   };
   const [fauxqsStart, dynamoStart] = await Promise.allSettled([

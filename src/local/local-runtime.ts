@@ -35,6 +35,13 @@ export interface LocalRuntimeOptions {
   readonly retryDelaySeconds?: number;
   /** Long-poll wait of one receive. @default 50 */
   readonly pollWaitMs?: number;
+  /**
+   * While a worker invocation runs, its messages are hidden again this often (for three times as long). A local
+   * invocation has no Lambda timeout to end it before the queue's visibility timeout runs out, so a slow one (a 1 MiB
+   * chunk against DynamoDB Local) would otherwise be received again by another poller and processed twice, and its
+   * receives counted towards the DLQ. @default 10000
+   */
+  readonly visibilityHeartbeatMs?: number;
   /** Called after each worker invocation. */
   readonly onWorkerInvocation?: (info: { messages: number; failed: number }) => void;
 }
@@ -57,12 +64,14 @@ export class LocalRuntime {
   private readonly batchSize: number;
   private readonly retryDelaySeconds: number;
   private readonly pollWaitMs: number;
+  private readonly visibilityHeartbeatMs: number;
 
   constructor(private readonly options: LocalRuntimeOptions) {
     this.workerConcurrency = options.workerConcurrency ?? 2;
     this.batchSize = options.batchSize ?? 10;
     this.retryDelaySeconds = options.retryDelaySeconds ?? 0.05;
     this.pollWaitMs = options.pollWaitMs ?? 50;
+    this.visibilityHeartbeatMs = options.visibilityHeartbeatMs ?? 10_000;
   }
 
   /**
@@ -150,6 +159,7 @@ export class LocalRuntime {
         }
         workerInvocations++;
         let failedIds: Set<string>;
+        const heartbeat = this.keepHidden(messages);
         try {
           const response = await around('worker', () => this.options.worker(sqsEvent(messages)));
           failedIds = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
@@ -157,6 +167,8 @@ export class LocalRuntime {
           // A handler that throws fails the whole batch, as on Lambda.
           workerErrors.push(describeError(error));
           failedIds = new Set(messages.map((message) => message.messageId));
+        } finally {
+          await heartbeat.stop();
         }
         for (const message of messages) {
           if (failedIds.has(message.messageId)) await this.options.queue.changeVisibility(message.receiptHandle, this.retryDelaySeconds);
@@ -172,6 +184,23 @@ export class LocalRuntime {
 
     await Promise.all([splitting, serveSplitterQueue(), ...Array.from({ length: this.workerConcurrency }, poll)]);
     return { splitterInvocations, splitterErrors, workerInvocations, workerErrors };
+  }
+
+  /** Hides `messages` again every {@link visibilityHeartbeatMs} until stopped (a failed extension is left to the queue). */
+  private keepHidden(messages: ReadonlyArray<{ receiptHandle: string }>): { stop(): Promise<void> } {
+    const seconds = Math.ceil((3 * this.visibilityHeartbeatMs) / 1000);
+    let pending: Promise<unknown> = Promise.resolve();
+    const timer = setInterval(() => {
+      pending = Promise.allSettled(messages.map((message) => this.options.queue.changeVisibility(message.receiptHandle, seconds)));
+    }, this.visibilityHeartbeatMs);
+    timer.unref();
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        // An extension still on its way must not land after the delete or the retry delay below.
+        await pending;
+      },
+    };
   }
 
   /** A Lambda-like context whose remaining time runs down from the splitter's timeout. */
