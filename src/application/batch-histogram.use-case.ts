@@ -1,4 +1,5 @@
 import { LogBatchError } from '../domain/errors.js';
+import { isoFromMillis } from '../domain/parsing/timestamp.js';
 import type { Batch } from '../domain/batch.js';
 import { type BucketCounts, type EntryHistogram, HISTOGRAM_LEVELS, type HistogramLevel } from './ports/entry-histogram.port.js';
 import type { LogRepository } from './ports/log-repository.port.js';
@@ -78,12 +79,10 @@ export class BatchHistogram {
     if (range === undefined) return empty;
     const first = Date.parse(range.first);
     const last = Date.parse(range.last);
-    const span = last - first + 1;
-    const bucketMs = NICE_WIDTHS_MS.find((width) => Math.ceil((last - alignDown(first, width) + 1) / width) <= buckets) ?? Math.ceil(span / buckets);
-    const start = alignDown(first, bucketMs);
+    const { start, bucketMs } = bucketing(first, last, buckets);
     const count = Math.max(1, Math.ceil((last - start + 1) / bucketMs));
     const starts = Array.from({ length: count }, (_, index) => start + index * bucketMs);
-    const boundaries = [...starts, start + count * bucketMs].map((ms) => new Date(ms).toISOString());
+    const boundaries = [...starts, start + count * bucketMs].map(histogramEdge);
     const counted = (await this.fromMinutes(batch.batchId, start, bucketMs, count)) ?? (await this.histogram.countByBucket(batch.batchId, boundaries));
     const total = counted.counts.reduce((sum, row) => sum + row.reduce((a, b) => a + b, 0), 0);
     return {
@@ -104,6 +103,43 @@ export class BatchHistogram {
     const counts = binMinutes(await this.histogram.countByMinute(batchId), start, bucketMs, buckets, HISTOGRAM_LEVELS.length);
     return counts === undefined ? undefined : { counts };
   }
+}
+
+const WEEK_MS = 604_800_000;
+
+/**
+ * The buckets' width and the first one's start: the narrowest readable width whose buckets, each starting at a
+ * multiple of it, number at most `buckets`. Past a week, a whole number of weeks from the start of the first entry's
+ * week: aligning to a multiple of a several-week width instead could take one bucket more than asked. Whole weeks are
+ * whole minutes, so the rollup still counts them.
+ */
+function bucketing(first: number, last: number, buckets: number): { start: number; bucketMs: number } {
+  for (const width of NICE_WIDTHS_MS) {
+    const start = alignDown(first, width);
+    if (Math.ceil((last - start + 1) / width) <= buckets) return { start, bucketMs: width };
+  }
+  const start = alignDown(first, WEEK_MS);
+  return { start, bucketMs: Math.ceil((last - start + 1) / (buckets * WEEK_MS)) * WEEK_MS };
+}
+
+/** `9999-12-31T24:00:00.000Z`: year 10000's first instant as ISO 8601 writes it with a four-digit year. */
+const END_OF_YEAR_9999 = '9999-12-31T24:00:00.000Z';
+const START_OF_YEAR_0 = '0000-01-01T00:00:00.000Z';
+
+/**
+ * A bucket edge (epoch ms) as text that compares with stored timestamps as the instants do. Stored times have
+ * four-digit years (a later time is no timestamp), but `toISOString()` writes an edge past 9999-12-31 as
+ * `+010000-…`, which sorts before every `1xxx`–`9xxx` time: such an edge is written as the end of 9999-12-31
+ * instead (`T24:00`), after every stored time; an edge before year 0 as year 0's start, at or before every one.
+ */
+export function histogramEdge(ms: number): string {
+  return isoFromMillis(ms) ?? (ms > 0 ? END_OF_YEAR_9999 : START_OF_YEAR_0);
+}
+
+/** An edge given as ISO 8601 text, expanded years (`+010000-…`) included, as {@link histogramEdge} writes it. */
+export function comparableHistogramEdge(text: string): string {
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? text : histogramEdge(ms);
 }
 
 function alignDown(ms: number, width: number): number {

@@ -1,4 +1,5 @@
 import { LogBatchError } from '../domain/errors.js';
+import { isoFromMillis, zoneOffsetMinutes } from '../domain/parsing/timestamp.js';
 import { SeverityNumber } from '../domain/severity.js';
 import type { AttributeEquals, EntryCounts, EntryFilter, EntryQuery, EntryQueryPage } from './ports/entry-query.port.js';
 
@@ -84,14 +85,45 @@ export class QueryEntries {
 
   private instant(flag: string, text: string): string {
     const age = AGE.exec(text.trim());
-    if (age !== null) return new Date(this.now().getTime() - Number(age[1]) * AGE_UNIT_MS[age[2]]).toISOString();
+    if (age !== null) {
+      // Stored times have four-digit years; an age past year 0000 (or past what Date can hold) names none of them.
+      const since = isoFromMillis(this.now().getTime() - Number(age[1]) * AGE_UNIT_MS[age[2]]);
+      if (since === undefined) throw new InvalidQueryError(`${flag} ${JSON.stringify(text)}: an age reaching back before the year 0000: give a shorter age (15m, 2h, 7d) or an ISO 8601 instant`);
+      return since;
+    }
     const shape = /^(\d{4}-\d{2}-\d{2})(?:[T ]([\d:.]+)(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text.trim());
     // A time without a zone is UTC, as a log timestamp without one is read (and as a date alone already was), never
     // the zone of the machine the query runs on.
     const parsed = shape === null ? Number.NaN : Date.parse(shape[2] === undefined ? shape[1] : `${shape[1]}T${shape[2]}${shape[3] ?? 'Z'}`);
-    if (Number.isNaN(parsed)) throw new InvalidQueryError(`${flag} ${JSON.stringify(text)}: give an ISO 8601 instant (2026-11-26T09:00:00Z) or an age (15m, 2h, 7d)`);
-    return new Date(parsed).toISOString();
+    const iso = shape === null || !namesExistingTime(shape, parsed) ? undefined : isoFromMillis(parsed);
+    if (iso === undefined) throw new InvalidQueryError(`${flag} ${JSON.stringify(text)}: give an ISO 8601 instant (2026-11-26T09:00:00Z) or an age (15m, 2h, 7d)`);
+    return iso;
   }
+}
+
+/**
+ * Whether the instant `Date.parse` made of an instant's date, time and zone groups has the very fields written:
+ * `Date.parse` rolls a day, hour or minute that does not exist over (`2026-02-30` is March 2nd, `T24:00` the next day).
+ */
+function namesExistingTime(shape: RegExpExecArray, parsed: number): boolean {
+  if (Number.isNaN(parsed)) return false;
+  const offsetMinutes = shape[3] === undefined ? 0 : zoneOffsetMinutes(shape[3]);
+  if (offsetMinutes === undefined) return false;
+  // The written fields are wall-clock time in the given zone: shift the instant back there and read it as UTC.
+  const local = new Date(parsed + offsetMinutes * 60_000);
+  const [year, month, day] = shape[1].split('-').map(Number);
+  const written = [year, month, day];
+  const read = [local.getUTCFullYear(), local.getUTCMonth() + 1, local.getUTCDate()];
+  if (shape[2] !== undefined) {
+    const [hour, minute, second] = shape[2].split(':');
+    written.push(Number(hour), Number(minute));
+    read.push(local.getUTCHours(), local.getUTCMinutes());
+    if (second !== undefined) {
+      written.push(Math.floor(Number(second)));
+      read.push(local.getUTCSeconds());
+    }
+  }
+  return written.every((field, index) => field === read[index]);
 }
 
 function attributeCondition(text: string): AttributeEquals {

@@ -1,3 +1,4 @@
+import { comparableHistogramEdge } from './batch-histogram.use-case.js';
 import { histogramLevelIndex } from './minute-rollup.js';
 import { type BucketCounts, type EntryHistogram, type EntryTimeRange, HISTOGRAM_LEVELS } from './ports/entry-histogram.port.js';
 import type { LogRepository } from './ports/log-repository.port.js';
@@ -25,7 +26,9 @@ export class RepositoryEntryHistogram implements EntryHistogram {
     return first === undefined || last === undefined ? undefined : { first, last };
   }
 
-  async countByBucket(batchId: string, boundaries: readonly string[]): Promise<BucketCounts> {
+  async countByBucket(batchId: string, given: readonly string[]): Promise<BucketCounts> {
+    // Edges past year 9999 as text that sorts after every stored time (`+010000-…` sorts before them).
+    const boundaries = given.map(comparableHistogramEdge);
     const buckets = boundaries.length - 1;
     const counts = HISTOGRAM_LEVELS.map(() => new Array<number>(buckets).fill(0));
     const { itemsRead, partial } = await this.walk(batchId, (timestamp, severityNumber) => {

@@ -47,12 +47,14 @@ export class RepositoryEntryQuery implements EntryQuery {
       throw new InvalidQueryError('--cursor belongs to another query: pass it with the same --batch and filters that printed it');
     }
     position = { ...position, k: key };
+    // Only a scan moves on to other batches: a position in another one is none this query printed.
+    if (position.b !== 0 && plan.kind !== 'scan') throw new Error('bad cursor');
     const items: LogEntry[] = [];
     let itemsRead = 0;
     for (;;) {
       const page = await this.read(plan, position);
       if (page === undefined) return { items, itemsRead };
-      itemsRead += page.items.length - position.s;
+      itemsRead += Math.max(0, page.items.length - position.s);
       for (let index = position.s; index < page.items.length; index++) {
         if (!matchesEntryFilter(page.items[index], filter)) continue;
         items.push(page.items[index]);
@@ -136,8 +138,20 @@ function encodePosition(position: Position): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
 }
 
+/**
+ * The position a cursor names, refused (`bad cursor`, which the use case reports as not a cursor it printed) unless
+ * it could have been printed: a batch index and an offset into a page of at most {@link READ_PAGE} items, each a
+ * non-negative integer, and text where text goes. A tampered one would otherwise index past the page.
+ */
 function decodePosition(cursor: string): Position {
-  const position = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as Position;
-  if (typeof position !== 'object' || position === null || typeof position.b !== 'number' || typeof position.s !== 'number') throw new Error('bad cursor');
-  return position;
+  const position = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as Partial<Record<keyof Position, unknown>> | null;
+  if (typeof position !== 'object' || position === null || Array.isArray(position)) throw new Error('bad cursor');
+  const { b, s, p, k } = position;
+  if (!isIndex(b, SCAN_BATCHES) || !isIndex(s, READ_PAGE)) throw new Error('bad cursor');
+  if ((p !== undefined && typeof p !== 'string') || (k !== undefined && typeof k !== 'string')) throw new Error('bad cursor');
+  return { b, s, ...(p === undefined ? {} : { p }), ...(k === undefined ? {} : { k }) };
+}
+
+function isIndex(value: unknown, length: number): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) < length;
 }

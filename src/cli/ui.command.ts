@@ -88,7 +88,8 @@ async function serve(files: readonly string[], given: UiCommandOptions): Promise
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`--host ${options.host} is not an address of this machine`);
     throw error;
   }
-  const url = token === undefined ? server.url : `${server.url}?token=${token}`;
+  // LOGBATCH_UI_TOKEN may hold any text (`+`, `&`, `#`, `%`): encoded, the URL carries it whole.
+  const url = token === undefined ? server.url : `${server.url}?token=${encodeURIComponent(token)}`;
   process.stdout.write(`logbatch ui: ${url}\n`);
   process.stdout.write(`serving ${backend.description}${token !== undefined && configuredToken === undefined ? ' (access token generated for this run: keep the URL private)' : ''}; Ctrl-C stops\n`);
   if (options.open === true) openBrowser(url);

@@ -167,13 +167,13 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
   return sendText(response, 404, 'not found\n');
 }
 
-/** The page URLs: `/`, `/dlq`, `/batches/<id>`, `/batches/<id>/entries/<line>`. */
+/** The page URLs, as the client routes them: `/`, `/dlq`, `/batches/<id>`, `/batches/<id>/entries/<line>` (each but `/` with or without a final `/`). */
 function isPage(pathname: string): boolean {
-  return pathname === '/' || pathname === '/dlq' || /^\/batches\/[^/]+(\/entries\/\d+)?\/?$/.test(pathname);
+  return pathname === '/' || /^\/dlq\/?$/.test(pathname) || /^\/batches\/[^/]+(\/entries\/\d+)?\/?$/.test(pathname);
 }
 
 async function api(url: URL, backend: UiBackend): Promise<unknown> {
-  const parts = url.pathname.split('/').slice(2).map(decodeURIComponent);
+  const parts = url.pathname.split('/').slice(2).map(pathSegment);
   const params = url.searchParams;
   if (parts.length === 1 && parts[0] === 'batches') {
     const limit = integerParam(params, 'limit', 100, MAX_BATCHES);
@@ -205,6 +205,8 @@ async function api(url: URL, backend: UiBackend): Promise<unknown> {
     }
     if (parts.length === 4 && parts[2] === 'entries' && /^\d+$/.test(parts[3])) {
       const lineNumber = Number(parts[3]);
+      // Line 0, or one past any line a batch can have, is a line no entry starts at (not a bad --from-line).
+      if (!Number.isSafeInteger(lineNumber) || lineNumber < 1) throw new HttpError(404, `no entry starts at line ${parts[3]} of batch ${batchId}`);
       const page = await backend.entries.find({ batch: batchId, fromLine: lineNumber, limit: 1 });
       const entry = page.items[0];
       if (entry === undefined || entry.lineNumber !== lineNumber) throw new HttpError(404, `no entry starts at line ${lineNumber} of batch ${batchId}`);
@@ -245,6 +247,15 @@ async function batchOr404(backend: UiBackend, batchId: string) {
   return batch;
 }
 
+/** A path segment, percent-decoded; one whose encoding is malformed (`%E0%A4%A`, `%ZZ`) is a bad request. */
+function pathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `malformed percent-encoding in the path: ${JSON.stringify(segment)}`);
+  }
+}
+
 function stringParam(params: URLSearchParams, name: string): string | undefined {
   const value = params.get(name);
   return value === null || value === '' ? undefined : value;
@@ -269,9 +280,19 @@ function hasToken(request: IncomingMessage, token: string): boolean {
   if (authorization?.startsWith('Bearer ') === true && sameSecret(authorization.slice('Bearer '.length), token)) return true;
   for (const cookie of (request.headers.cookie ?? '').split(';')) {
     const [name, ...rest] = cookie.trim().split('=');
-    if (name === TOKEN_COOKIE && sameSecret(decodeURIComponent(rest.join('=')), token)) return true;
+    const value = name === TOKEN_COOKIE ? cookieValue(rest.join('=')) : undefined;
+    if (value !== undefined && sameSecret(value, token)) return true;
   }
   return false;
+}
+
+/** A cookie's value, percent-decoded as the server set it; undefined when its encoding is malformed (no token, then). */
+function cookieValue(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function sameSecret(given: string, expected: string): boolean {

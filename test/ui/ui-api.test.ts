@@ -1,8 +1,10 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
+import { openLocalStore } from '../../src/local/local-store.js';
 import { runLocalPipeline } from '../../src/local/run-pipeline.js';
 import { loadClientAssets } from '../../src/ui/client-assets.js';
-import { memoryUiBackend } from '../../src/ui/ui-backend.js';
+import { type LocalUiBackend, memoryUiBackend, storeUiBackend } from '../../src/ui/ui-backend.js';
 import { startUiServer } from '../../src/ui/ui-server.js';
 import type { BatchesResponse, DeadLettersResponse, EntriesResponse, EntryResponse, HistogramResponse } from '../../src/ui/api-types.js';
 import { appExpectations, appLine, startUiFixture, type UiFixture } from './fixtures.js';
@@ -89,6 +91,15 @@ describe('UI HTTP API (startUiServer on a SQLite store)', function () {
       expect(severity.body.error).to.match(/unknown severity "loud"/);
       expect(where.body.error).to.match(/expected KEY=VALUE/);
     });
+
+    it('refuses an age reaching past any date, and a date that does not exist, with 400', async () => {
+      const age = await get<{ error: string; code: string }>(`/api/batches/${fixture.app.batchId}/entries?until=99999999999d`);
+      const day = await get<{ error: string; code: string }>(`/api/batches/${fixture.app.batchId}/entries?since=2026-02-30T00:00:00Z`);
+
+      expect([age.status, day.status]).to.deep.equal([400, 400]);
+      expect(age.body).to.deep.equal({ error: '--until "99999999999d": an age reaching back before the year 0000: give a shorter age (15m, 2h, 7d) or an ISO 8601 instant', code: 'INVALID_QUERY' });
+      expect(day.body.error).to.match(/^--since "2026-02-30T00:00:00Z": give an ISO 8601 instant/);
+    });
   });
 
   describe('GET /api/batches/:id/entries/:line', () => {
@@ -103,6 +114,15 @@ describe('UI HTTP API (startUiServer on a SQLite store)', function () {
 
     it('answers 404 past the last line', async () => {
       expect((await get(`/api/batches/${fixture.app.batchId}/entries/301`)).status).to.equal(404);
+    });
+
+    it('answers 404 for line 0 and for a line past any a batch can have, in its own words', async () => {
+      const zero = await get<{ error: string }>(`/api/batches/${fixture.app.batchId}/entries/0`);
+      const huge = await get<{ error: string }>(`/api/batches/${fixture.app.batchId}/entries/99999999999999999999`);
+
+      expect([zero.status, huge.status]).to.deep.equal([404, 404]);
+      expect(zero.body.error).to.equal(`no entry starts at line 0 of batch ${fixture.app.batchId}`);
+      expect(huge.body.error).to.equal(`no entry starts at line 99999999999999999999 of batch ${fixture.app.batchId}`);
     });
   });
 
@@ -122,6 +142,58 @@ describe('UI HTTP API (startUiServer on a SQLite store)', function () {
       expect(sum('WARN')).to.equal(expected.warnOrAbove.length - expected.errorOrAbove.length);
     });
 
+    it('counts entries up to 9999-12-31, on the store and in memory', async () => {
+      const file = path.join(fixture.directory, 'year-9999.jsonl');
+      await writeFile(
+        file,
+        [
+          { time: '2026-03-01T00:00:00Z', level: 'error', msg: 'a' },
+          { time: '9999-06-01T00:00:00Z', level: 'error', msg: 'june' },
+          { time: '9999-12-31T23:59:59Z', level: 'error', msg: 'sentinel' },
+        ]
+          .map((line) => JSON.stringify(line))
+          .join('\n') + '\n',
+      );
+      const opened = await openLocalStore(path.join(fixture.directory, 'year-9999.db'));
+      const backends: Array<[string, LocalUiBackend]> = [['memory', memoryUiBackend()], ['store', await storeUiBackend(opened)]];
+      try {
+        for (const [name, backend] of backends) {
+          await runLocalPipeline({ files: [file], store: backend.adapters });
+          const server = await startUiServer({ backend, assets: await loadClientAssets(), port: 0 });
+          try {
+            const [batch] = await backend.repository.listBatches();
+            for (const buckets of [1, 60]) {
+              const histogram = (await (await fetch(new URL(`/api/batches/${batch.batchId}/histogram?buckets=${buckets}`, server.url))).json()) as HistogramResponse;
+
+              expect(histogram.total, `${name}, ${buckets} buckets`).to.equal(3);
+              expect(histogram.starts.length, `${name}, ${buckets} buckets`).to.be.within(1, buckets);
+            }
+          } finally {
+            await server.close();
+          }
+        }
+      } finally {
+        opened.close();
+      }
+    });
+
+    it('never answers more buckets than asked, over a span of more weeks than buckets', async () => {
+      const file = path.join(fixture.directory, 'eight-days.jsonl');
+      await writeFile(file, ['2026-03-01T00:00:00Z', '2026-03-04T12:00:00Z', '2026-03-09T00:00:00Z'].map((time) => JSON.stringify({ time, level: 'info', msg: time })).join('\n') + '\n');
+      const backend = memoryUiBackend();
+      await runLocalPipeline({ files: [file], store: backend.adapters });
+      const server = await startUiServer({ backend, assets: await loadClientAssets(), port: 0 });
+      try {
+        const [batch] = await backend.repository.listBatches();
+        const histogram = (await (await fetch(new URL(`/api/batches/${batch.batchId}/histogram?buckets=1`, server.url))).json()) as HistogramResponse;
+
+        expect(histogram.starts).to.have.length(1);
+        expect(histogram.total).to.equal(3);
+      } finally {
+        await server.close();
+      }
+    });
+
     it('refuses buckets out of range', async () => {
       expect((await get(`/api/batches/${fixture.app.batchId}/histogram?buckets=0`)).status).to.equal(400);
       expect((await get(`/api/batches/${fixture.app.batchId}/histogram?buckets=501`)).status).to.equal(400);
@@ -135,6 +207,28 @@ describe('UI HTTP API (startUiServer on a SQLite store)', function () {
       expect(body.deadLetters).to.have.length(1);
       expect(body.deadLetters[0]).to.deep.include({ batchId: fixture.poison.batchId, chunk: 2, batchStatus: 'FAILED' });
       expect(body.deadLetters[0].reason).to.match(/disk unavailable/);
+    });
+  });
+
+  describe('malformed requests', () => {
+    it('answers 400, not 500, for a malformed percent-encoding in an API path', async () => {
+      const batch = await get<{ error: string }>('/api/batches/%E0%A4%A');
+      const entry = await get<{ error: string }>(`/api/batches/${fixture.app.batchId}/entries/%ZZ`);
+
+      expect([batch.status, entry.status]).to.deep.equal([400, 400]);
+      expect(batch.body.error).to.equal('malformed percent-encoding in the path: "%E0%A4%A"');
+      expect(entry.body.error).to.equal('malformed percent-encoding in the path: "%ZZ"');
+    });
+
+    it('serves the page at /dlq/ as the client routes it, like /dlq', async () => {
+      const statuses = [];
+      for (const page of ['/dlq', '/dlq/', `/batches/${fixture.app.batchId}/`]) {
+        const response = await fetch(new URL(page, fixture.server.url));
+        statuses.push([response.status, response.headers.get('content-type')]);
+        await response.arrayBuffer();
+      }
+
+      expect(statuses).to.deep.equal([1, 2, 3].map(() => [200, 'text/html; charset=utf-8']));
     });
   });
 
@@ -201,6 +295,21 @@ describe('UI HTTP API (startUiServer on a SQLite store)', function () {
         await server.close();
       }
     });
+
+    it('answers 401, not 500, to a token cookie whose percent-encoding is malformed', async () => {
+      const server = await startUiServer({ backend: fixture.backend, assets: await loadClientAssets(), port: 0, token: 'sesame-123' });
+      try {
+        const api = await fetch(new URL('/api/batches', server.url), { headers: { Cookie: 'logbatch_ui_token=%E0%A4%A' } });
+        const page = await fetch(new URL('/', server.url), { headers: { Cookie: 'other=1; logbatch_ui_token=%E0%A4%A' } });
+        const valid = await fetch(new URL('/api/batches', server.url), { headers: { Cookie: 'logbatch_ui_token=%E0%A4%A; logbatch_ui_token=sesame-123' } });
+
+        expect([api.status, page.status, valid.status]).to.deep.equal([401, 401, 200]);
+        expect(await api.json()).to.deep.equal({ error: 'access token required' });
+        await Promise.all([page.arrayBuffer(), valid.arrayBuffer()]);
+      } finally {
+        await server.close();
+      }
+    });
   });
 
   describe('on the memory backend', () => {
@@ -218,6 +327,26 @@ describe('UI HTTP API (startUiServer on a SQLite store)', function () {
         expect(memoryErrors.items.map((entry) => entry.lineNumber)).to.deep.equal(appExpectations().errorOrAbove);
         expect(memoryHistogram).to.deep.equal(storeHistogram);
         expect(memoryEntry.entry.raw).to.equal(appLine(99));
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('refuses a tampered cursor with 400, as the store does', async () => {
+      const backend = memoryUiBackend();
+      await runLocalPipeline({ files: [path.join(fixture.directory, 'app.jsonl')], store: backend.adapters, settings: { maxChunkLines: 50 } });
+      const server = await startUiServer({ backend, assets: await loadClientAssets(), port: 0 });
+      try {
+        const answers = [];
+        for (const s of [-3, 1.5]) {
+          const cursor = Buffer.from(JSON.stringify({ b: 0, s, k: `batch:${fixture.app.batchId}` })).toString('base64url');
+          for (const base of [server.url, fixture.server.url]) {
+            const response = await fetch(new URL(`/api/batches/${fixture.app.batchId}/entries?cursor=${cursor}`, base));
+            answers.push({ status: response.status, body: await response.json() });
+          }
+        }
+
+        expect(answers).to.deep.equal([1, 2, 3, 4].map(() => ({ status: 400, body: { error: '--cursor is not a cursor this command printed', code: 'INVALID_QUERY' } })));
       } finally {
         await server.close();
       }

@@ -205,6 +205,17 @@ describe('logbatch ui in a real Chromium', function () {
     expect(await page.$('[data-testid=entry-raw]')).to.equal(null);
   });
 
+  it('shows Not found for an address with a malformed %-escape, instead of staying on Loading…', async () => {
+    const shown: Array<string | null> = [];
+    for (const pathname of ['/batches/%E0%A4%A', '/batches/%E0%A4%A/entries/3', `/batches/${fixture.app.batchId}%ZZ`]) {
+      await page.goto(url(pathname));
+      await page.waitForSelector('main#app h1', { timeout: 10_000 });
+      shown.push(await page.textContent('main#app'));
+    }
+
+    expect(shown).to.deep.equal([1, 2, 3].map(() => 'Not foundThe address has a malformed %-escape.'));
+  });
+
   it('redrives a dead-lettered chunk from /dlq after confirmation, and the batch ends COMPLETED with exact counters', async () => {
     await page.goto(url('/dlq'));
     await page.waitForSelector(`tr[data-batch-id="${fixture.poison.batchId}"][data-chunk="2"]`);

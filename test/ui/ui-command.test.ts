@@ -8,8 +8,8 @@ import type { BatchesResponse } from '../../src/ui/api-types.js';
 import { PROJECT_ROOT, runCli } from '../helpers/cli.js';
 
 /** Starts `logbatch ui ...`, resolves with its URL once printed; `stop()` sends SIGINT and waits for the exit. */
-function startUi(args: readonly string[]) {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/logbatch.js'), 'ui', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
+function startUi(args: readonly string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/logbatch.js'), 'ui', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, FORCE_COLOR: '0', ...env } });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
@@ -103,5 +103,23 @@ describe('logbatch ui (the command)', function () {
     expect(token).to.match(/^[\w-]{32}$/);
     expect(without.status).to.equal(401);
     expect(withToken.status).to.equal(200);
+  });
+
+  it('prints the URL with LOGBATCH_UI_TOKEN percent-encoded, so that opening it lets the browser in', async () => {
+    const file = path.join(directory, 'three.log');
+    await writeFile(file, 'hello\n');
+    const token = 'x+y&z#w %/é';
+    const ui = startUi([file, '--port', '0'], { LOGBATCH_UI_TOKEN: token });
+    const url = await ui.url;
+
+    const printed = await fetch(url, { redirect: 'manual' });
+    const cookie = (printed.headers.get('set-cookie') ?? '').split(';')[0];
+    const withCookie = await fetch(new URL('/api/batches', url), { headers: { Cookie: cookie } });
+    await ui.stop();
+
+    expect(new URL(url).searchParams.get('token')).to.equal(token);
+    expect(new URL(url).hash).to.equal('');
+    expect(printed.status).to.equal(303);
+    expect(withCookie.status).to.equal(200);
   });
 });

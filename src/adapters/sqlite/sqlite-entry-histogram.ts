@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3';
+import { comparableHistogramEdge, histogramEdge } from '../../application/batch-histogram.use-case.js';
 import { MINUTE_MS } from '../../application/minute-rollup.js';
 import {
   type BucketCounts,
@@ -53,7 +54,9 @@ export class SqliteEntryHistogram implements EntryHistogram {
     return this.prepared().minutes.all(seq) as MinuteCount[];
   }
 
-  async countByBucket(batchId: string, boundaries: readonly string[]): Promise<BucketCounts> {
+  async countByBucket(batchId: string, given: readonly string[]): Promise<BucketCounts> {
+    // Edges past year 9999 as text that sorts after every stored time (`+010000-…` sorts before them).
+    const boundaries = given.map(comparableHistogramEdge);
     const buckets = boundaries.length - 1;
     const counts = HISTOGRAM_LEVELS.map(() => new Array<number>(buckets).fill(0));
     const seq = this.store.seqOf(batchId);
@@ -102,7 +105,10 @@ export class SqliteEntryHistogram implements EntryHistogram {
   }
 }
 
-/** The ISO 8601 bounds [start, end) of a rollup minute, as the time column stores instants. */
+/**
+ * The ISO 8601 bounds [start, end) of a rollup minute, as the time column stores instants; the end of 9999-12-31's
+ * last minute is written so that it sorts after the times in it.
+ */
 function minuteBounds(minute: number): [string, string] {
-  return [new Date(minute * MINUTE_MS).toISOString(), new Date((minute + 1) * MINUTE_MS).toISOString()];
+  return [histogramEdge(minute * MINUTE_MS), histogramEdge((minute + 1) * MINUTE_MS)];
 }

@@ -51,10 +51,13 @@ function render(): void {
   for (const { pattern, page } of routes) {
     const match = pattern.exec(path);
     if (match === null) continue;
+    const params = decodedParams(match);
+    // A malformed %-escape (`/batches/%E0%A4%A`) names no batch or entry: not found, rather than an exception.
+    if (params === undefined) return notFound('The address has a malformed %-escape.');
     const signal = controller.signal;
     page({
       root,
-      params: match.slice(1).map(decodeURIComponent),
+      params,
       query: new URLSearchParams(location.search),
       signal,
       sleep: (ms) =>
@@ -75,7 +78,25 @@ function render(): void {
     }
     return;
   }
+  notFound();
+}
+
+function decodedParams(match: RegExpExecArray): string[] | undefined {
+  try {
+    return match.slice(1).map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
+}
+
+function notFound(detail?: string): void {
   const heading = document.createElement('h1');
   heading.textContent = 'Not found';
-  root.replaceChildren(heading);
+  const children: HTMLElement[] = [heading];
+  if (detail !== undefined) {
+    const paragraph = document.createElement('p');
+    paragraph.textContent = detail;
+    children.push(paragraph);
+  }
+  root.replaceChildren(...children);
 }

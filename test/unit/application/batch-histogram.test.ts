@@ -98,8 +98,97 @@ async function expectRollupMatchesScan(repository: LogRepository, histogram: Ent
   return results;
 }
 
+/** One batch of entries at the given instants, every one an ERROR, written to the repository. */
+async function batchAt(repository: LogRepository, batchId: string, timestamps: readonly string[]): Promise<void> {
+  await repository.createBatch({ batchId, source: { bucket: 'local', key: `/${batchId}.log`, etag: batchId }, createdAt: '2026-12-01T00:00:00.000Z' });
+  await repository.putEntries(
+    timestamps.map((timestamp, index) => ({
+      batchId,
+      lineNumber: index + 1,
+      timestamp,
+      observedTimestamp: '2026-12-01T00:00:00.000Z',
+      severityNumber: 17,
+      body: `line ${index + 1}`,
+      attributes: {},
+      format: 'json',
+    })),
+  );
+}
+
+/** Every way each backend counts: its rollup, its own entry count without the rollup, and a walk over the entries. */
+function countingWays(repository: LogRepository, histogram: EntryHistogram): Array<[string, EntryHistogram]> {
+  return [
+    ['rollup', histogram],
+    ['entries on the backend', withoutRollup(histogram)],
+    ['walk over entry pages', new RepositoryEntryHistogram(repository)],
+  ];
+}
+
+/** Runs `check` on the memory repository and on a SQLite store. */
+async function onEveryBackend(check: (backend: string, repository: LogRepository, histogram: EntryHistogram) => Promise<void>): Promise<void> {
+  const memory = new InMemoryLogRepository();
+  await check('memory', memory, new InMemoryEntryHistogram(memory));
+  const directory = await mkdtemp(path.join(tmpdir(), 'logbatch-histogram-'));
+  const store = SqliteStore.open(path.join(directory, 'store.db'));
+  try {
+    await check('sqlite', new SqliteLogRepository(store), new SqliteEntryHistogram(store));
+  } finally {
+    store.close();
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
 describe('BatchHistogram', () => {
   describe('of', () => {
+    it('counts entries up to the last instant of year 9999, whose bucket edges lie in year 10000', async () => {
+      const batches: Record<string, string[]> = {
+        sentinel: ['2026-03-01T00:00:00.000Z', '9999-12-31T23:59:59.000Z'],
+        june: ['2026-03-01T00:00:00.000Z', '9999-06-01T00:00:00.000Z'],
+        lastSecond: ['9999-12-31T23:59:58.000Z', '9999-12-31T23:59:59.500Z', '9999-12-31T23:59:59.999Z'],
+        lastHour: ['9999-12-31T23:01:00.000Z', '9999-12-31T23:59:59.999Z'],
+      };
+
+      await onEveryBackend(async (backend, repository, histogram) => {
+        for (const [batchId, timestamps] of Object.entries(batches)) await batchAt(repository, batchId, timestamps);
+        for (const [way, counting] of countingWays(repository, histogram)) {
+          for (const [batchId, timestamps] of Object.entries(batches)) {
+            for (const buckets of [1, 7, 60, 500]) {
+              const result = await new BatchHistogram(repository, counting).of(batchId, { buckets });
+
+              const context = `${backend}, ${way}, ${batchId}, ${buckets} buckets`;
+              expect(result.total, context).to.equal(timestamps.length);
+              expect(result.counts[1].reduce((a, b) => a + b, 0), context).to.equal(timestamps.length);
+              expect(result.starts.length, context).to.be.within(1, buckets);
+            }
+          }
+        }
+      });
+    });
+
+    it('never answers more buckets than asked, whatever the span, and still counts every entry', async () => {
+      const DAY = 24 * HOUR;
+      const spans = [8 * DAY, 7 * 7 * DAY + 1, 60 * 7 * DAY + 3 * DAY, 500 * 7 * DAY + 1, 3_000 * DAY, 400 * 365 * DAY];
+
+      await onEveryBackend(async (backend, repository, histogram) => {
+        for (const [index, spanMs] of spans.entries()) {
+          const first = START + index * 12_345_678;
+          await batchAt(repository, `span${index}`, [first, first + Math.floor(spanMs / 3), first + spanMs].map((ms) => new Date(ms).toISOString()));
+        }
+        for (const [way, counting] of countingWays(repository, histogram)) {
+          for (const [index] of spans.entries()) {
+            for (const buckets of [1, 2, 3, 7, 60, 500]) {
+              const result = await new BatchHistogram(repository, counting).of(`span${index}`, { buckets });
+
+              const context = `${backend}, ${way}, span ${index}, ${buckets} buckets`;
+              expect(result.starts.length, context).to.be.within(1, buckets);
+              expect(result.total, context).to.equal(3);
+              expect(result.counts.every((row) => row.length === result.starts.length), context).to.equal(true);
+            }
+          }
+        }
+      });
+    });
+
     it('gives from the memory repository rollup what counting the entries gives, after redelivered and rewritten entries', async () => {
       const repository = new InMemoryLogRepository();
 
@@ -127,3 +216,20 @@ describe('BatchHistogram', () => {
   });
 });
 
+describe('EntryHistogram', () => {
+  describe('countByBucket', () => {
+    it('takes an edge past year 9999 as toISOString writes it (+010000-…) as later than every stored time', async () => {
+      const timestamps = ['2026-03-01T00:00:00.000Z', '9999-06-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z'];
+      const boundaries = ['2026-01-01T00:00:00.000Z', '9999-01-01T00:00:00.000Z', new Date(Date.UTC(10_000, 5, 1)).toISOString()];
+
+      await onEveryBackend(async (backend, repository, histogram) => {
+        await batchAt(repository, 'edges', timestamps);
+        for (const [way, counting] of countingWays(repository, histogram)) {
+          const { counts } = await counting.countByBucket('edges', boundaries);
+
+          expect(counts[1], `${backend}, ${way}`).to.deep.equal([1, 2]);
+        }
+      });
+    });
+  });
+});
