@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
-import { createDocumentClient, DynamoDbLogRepository, MAX_ENTRY_ITEM_BYTES } from '../../src/adapters/aws/dynamodb-log-repository.js';
+import { createDocumentClient, DynamoDbLogRepository, MAX_ATTRIBUTE_NAME_BYTES, MAX_ENTRY_ITEM_BYTES } from '../../src/adapters/aws/dynamodb-log-repository.js';
 import { installRequestAccounting } from '../../src/adapters/aws/request-accounting.js';
 import { RequestCounter } from '../../src/adapters/instrumentation/request-counter.js';
 import type { EmulatorStack, ResourceNames } from '../../src/local/emulator-stack.js';
@@ -152,6 +152,27 @@ describe('DynamoDbLogRepository on DynamoDB Local', function () {
       expect(items).to.deep.equal([emptyInside, emptyOnTop]);
       expect(await stored('0000000001')).to.deep.include({ attributes: { nested: JSON.stringify(emptyInside.attributes.nested), plain: 'p' }, jsonAttributes: ['nested'] });
       expect(await stored('0000000002')).to.deep.include({ attributes: {}, attributesJson: JSON.stringify(emptyOnTop.attributes) });
+    });
+
+    it('stores attribute names longer than DynamoDB Local takes (50,000 UTF-8 bytes), at any depth, as JSON text, keeping the other entries', async () => {
+      const { repository, documents } = repositoryWith();
+      const batchId = newBatchFactory().batchId;
+      const before = entryFactory({ batchId, lineNumber: 1, attributes: { msg: 'before' } });
+      const longOnTop = entryFactory({ batchId, lineNumber: 2, attributes: { msg: 'k', ['k'.repeat(50_001)]: 1 } });
+      // 25,001 characters, 50,002 bytes: DynamoDB Local counts the bytes.
+      const longInside = entryFactory({ batchId, lineNumber: 3, attributes: { msg: 'n', nested: [{ ['é'.repeat(25_001)]: 'x' }], plain: 'p' } });
+      const atLimit = entryFactory({ batchId, lineNumber: 4, attributes: { ['k'.repeat(MAX_ATTRIBUTE_NAME_BYTES)]: 1, nested: { ['é'.repeat(MAX_ATTRIBUTE_NAME_BYTES / 2)]: 2 } } });
+      const after = entryFactory({ batchId, lineNumber: 5, attributes: { msg: 'after' } });
+
+      const result = await repository.putEntries([before, longOnTop, longInside, atLimit, after]);
+      const { items } = await repository.listEntries(batchId);
+      const stored = async (sk: string) => (await documents.send(new GetCommand({ TableName: names.tableName, Key: { pk: `ENTRY#${batchId}#0`, sk } }))).Item;
+
+      expect(result).to.deep.equal({ storedUnparsed: 0 });
+      expect(items).to.deep.equal([before, longOnTop, longInside, atLimit, after]);
+      expect(await stored('0000000002')).to.deep.include({ attributes: {}, attributesJson: JSON.stringify(longOnTop.attributes) });
+      expect(await stored('0000000003')).to.deep.include({ attributes: { msg: 'n', nested: JSON.stringify(longInside.attributes.nested), plain: 'p' }, jsonAttributes: ['nested'] });
+      expect(await stored('0000000004')).to.deep.include({ attributes: atLimit.attributes });
     });
 
     it('writes the rest of a request when DynamoDB rejects one entry, storing that one unparsed with the reason it gave', async () => {

@@ -65,6 +65,11 @@ export const SEVERE_SHARDS = 16;
 export const ENTRY_PARTITION_LINES = 1000;
 /** DynamoDB's item size limit is 400 KB; leave room for the key and bookkeeping attributes. */
 export const MAX_ENTRY_ITEM_BYTES = 390 * 1024;
+/**
+ * Longest attribute name, at any depth, stored as a map key: UTF-8 bytes, not characters. DynamoDB allows 64 KB;
+ * DynamoDB Local fails any item with a longer name with a 500 `InternalFailure`, past 50,000 bytes.
+ */
+export const MAX_ATTRIBUTE_NAME_BYTES = 50_000;
 /** BatchWriteItem takes at most 25 items. */
 const BATCH_WRITE_ITEMS = 25;
 const BATCH_LISTING_PK = 'BATCHES';
@@ -133,11 +138,12 @@ export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentCl
  * `UnprocessedItems` retried with exponential backoff and full jitter.
  *
  * An entry's attributes are stored as they are when DynamoDB can hold them. A top-level attribute whose value it
- * cannot hold — nested deeper than DynamoDB's 32 levels, a map with an empty key, a number outside DynamoDB's range
+ * cannot hold — nested deeper than DynamoDB's 32 levels, a map with an empty key or one over
+ * {@link MAX_ATTRIBUTE_NAME_BYTES}, a number outside DynamoDB's range
  * (magnitude 1E-130 to under 1E+126) or beyond the document client's safe integers, ±Infinity, NaN, -0 — is stored
  * as JSON text instead and its name listed in {@link JSON_ATTRIBUTES} (±Infinity written as ±1e999 and -0 as -0,
  * which `JSON.parse` reads back exactly; NaN, which JSON cannot express, reads back as null). An empty attribute
- * name puts all the attributes in {@link ATTRIBUTES_JSON}. Reading undoes both, so entries read back as written.
+ * name, or one over {@link MAX_ATTRIBUTE_NAME_BYTES}, puts all the attributes in {@link ATTRIBUTES_JSON}. Reading undoes both, so entries read back as written.
  * An item still over 400 KB loses its attributes, then the end of its body (see {@link fitItem}).
  *
  * One entry never costs the others their write: when a `BatchWriteItem` is refused for what it carries (a
@@ -740,8 +746,8 @@ function itemToEntry(item: Item): LogEntry {
 /**
  * The item attributes an entry's attributes are stored as: `attributes` itself when DynamoDB can hold every value,
  * else with each value it cannot hold replaced by its JSON text and named in {@link JSON_ATTRIBUTES}; all of them as
- * JSON text in {@link ATTRIBUTES_JSON} when a name is empty. Only lists and maps are walked into, so flat attributes
- * cost a type check each.
+ * JSON text in {@link ATTRIBUTES_JSON} when a top-level name cannot be stored (see {@link isStorableName}). Only
+ * lists and maps are walked into, so flat attributes cost a type check each.
  */
 function storableAttributes(attributes: Attributes): Item {
   if (typeof attributes !== 'object' || attributes === null) return { attributes: {} };
@@ -750,9 +756,10 @@ function storableAttributes(attributes: Attributes): Item {
   for (const name of Object.keys(attributes)) {
     const value = attributes[name];
     if (value === undefined) continue;
-    // An empty name is refused by DynamoDB; `__proto__` is lost by the document client's marshalling (it sets the
-    // prototype instead of a key): both keep every attribute as JSON text.
-    if (name === '' || name === PROTO_KEY) return { attributes: {}, [ATTRIBUTES_JSON]: toJsonText(attributes) };
+    // An empty name or one over MAX_ATTRIBUTE_NAME_BYTES is refused by DynamoDB (or DynamoDB Local); `__proto__` is
+    // lost by the document client's marshalling (it sets the prototype instead of a key): all keep every attribute
+    // as JSON text.
+    if (!isStorableName(name)) return { attributes: {}, [ATTRIBUTES_JSON]: toJsonText(attributes) };
     if (storedValueBytes(value, MAX_ATTRIBUTE_NESTING) !== UNSTORABLE) continue;
     stored ??= { ...attributes };
     stored[name] = toJsonText(value);
@@ -764,9 +771,10 @@ function storableAttributes(attributes: Attributes): Item {
 /**
  * Size in bytes of a plain JavaScript value stored as a DynamoDB attribute (strings by UTF-8 length, numbers at most
  * 1 byte per 2 characters + 2, lists and maps 3 bytes + 1 per element plus their names), or {@link UNSTORABLE} when
- * DynamoDB or the document client would refuse it: lists and maps nested more than `nestingLeft` deep, an empty map
- * key, a number {@link isStorableNumber} rejects, a type the document client does not marshal. Only lists and maps
- * are walked into, and never deeper than `nestingLeft`.
+ * DynamoDB or the document client would refuse it: lists and maps nested more than `nestingLeft` deep, a map key
+ * {@link isStorableName} rejects (empty, `__proto__`, over {@link MAX_ATTRIBUTE_NAME_BYTES}), a number
+ * {@link isStorableNumber} rejects, a type the document client does not marshal. Only lists and maps are walked into,
+ * and never deeper than `nestingLeft`.
  */
 function storedValueBytes(value: unknown, nestingLeft: number): number {
   switch (typeof value) {
@@ -797,10 +805,20 @@ function storedValueBytes(value: unknown, nestingLeft: number): number {
     const element = map[name];
     if (element === undefined) continue;
     const elementBytes = storedValueBytes(element, nestingLeft - 1);
-    if (name === '' || name === PROTO_KEY || elementBytes === UNSTORABLE) return UNSTORABLE;
+    if (elementBytes === UNSTORABLE || !isStorableName(name)) return UNSTORABLE;
     bytes += 1 + Buffer.byteLength(name, 'utf8') + elementBytes;
   }
   return bytes;
+}
+
+/**
+ * Whether a map key can be stored as it is: not empty (DynamoDB refuses it), not `__proto__` (the document client
+ * sets the prototype instead), at most {@link MAX_ATTRIBUTE_NAME_BYTES} UTF-8 bytes. A UTF-16 code unit is at most 3
+ * UTF-8 bytes, so only names longer than a third of the limit are measured.
+ */
+function isStorableName(name: string): boolean {
+  if (name === '' || name === PROTO_KEY) return false;
+  return name.length * 3 <= MAX_ATTRIBUTE_NAME_BYTES || Buffer.byteLength(name, 'utf8') <= MAX_ATTRIBUTE_NAME_BYTES;
 }
 
 /**

@@ -19,7 +19,7 @@ import type { AwsConfig } from '../../config/config.js';
 import { AWS_TOKENS } from '../../di/aws.tokens.js';
 import { MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_SEND } from '../../domain/chunk.js';
 import { LogBatchError, TransientFailureError } from '../../domain/errors.js';
-import { deadLetterAttributes, MAX_REASON_LENGTH, missingReason, REASON_ATTRIBUTE } from '../dead-letter-message.js';
+import { deadLetterAttributes, MAX_REASON_LENGTH, messageBytes, missingReason, REASON_ATTRIBUTE } from '../dead-letter-message.js';
 import { backoffDelayMs, isTransientAwsError, type RetryPolicy, retryPolicy, withTransientRetries } from './retry.js';
 
 export { DEAD_LETTERED_AT_ATTRIBUTE, REASON_ATTRIBUTE } from '../dead-letter-message.js';
@@ -47,7 +47,8 @@ export type SqsQueueConfig = Pick<AwsConfig, 'queueUrl' | 'deadLetterQueueUrl'> 
  * retries run out it throws ({@link TransientFailureError}) naming the chunks — a chunk is never lost silently.
  *
  * Listing the DLQ receives its messages with a short visibility timeout and makes them visible again at once
- * (SQS has no peek). Redriving receives, re-sends to the chunk queue and deletes; unlike `StartMessageMoveTask`
+ * (SQS has no peek). Redriving receives, re-sends to the chunk queue (in batches within SQS's 10 messages and 1 MiB)
+ * and deletes what was sent; unlike `StartMessageMoveTask`
  * (which drops message attributes such as `reason` on real AWS) this works the same on SQS and on emulators.
  */
 @injectable()
@@ -178,46 +179,89 @@ export class SqsChunkQueue implements ChunkQueue, QueueConsumer {
         continue;
       }
       emptyPolls = 0;
-      // Attributes (the reason) are left behind: a redriven chunk starts over as a fresh message.
-      await this.sendEntries(
-        this.queues.queueUrl,
-        messages.map((message, index) => ({ Id: `m${index}`, MessageBody: message.Body ?? '' })),
-      );
-      await this.deleteEntries(
-        this.queues.deadLetterQueueUrl,
-        messages.map((message) => message.ReceiptHandle ?? ''),
-      );
-      moved += messages.length;
+      moved += await this.moveDeadLetters(messages);
+    }
+    return moved;
+  }
+
+  /**
+   * Re-sends received dead letters to the chunk queue, in batches SQS takes (10 messages and 1 MiB in all: ten
+   * full-size chunks never fit in one), and deletes from the DLQ exactly the messages sent. When a batch fails, the
+   * messages it did send are deleted all the same, those not sent are made visible in the DLQ again, and the error
+   * is thrown: a dead letter is never lost, and ends up on both queues only when its delete fails after its send
+   * (SQS's at-least-once delivery; processing a chunk twice counts it once).
+   */
+  private async moveDeadLetters(messages: readonly Message[]): Promise<number> {
+    // Attributes (the reason) are left behind: a redriven chunk starts over as a fresh message.
+    const entries = messages.map((message, index) => ({ Id: `m${index}`, MessageBody: message.Body ?? '' }));
+    const receiptHandles = new Map(entries.map((entry, index) => [entry.Id, messages[index].ReceiptHandle ?? '']));
+    const notSent = new Set(receiptHandles.keys());
+    let moved = 0;
+    try {
+      for (const batch of sendableBatches(entries)) {
+        const { sentIds, failure } = await this.trySendEntries(this.queues.queueUrl, batch);
+        for (const id of sentIds) notSent.delete(id);
+        if (sentIds.length > 0) {
+          await this.deleteEntries(
+            this.queues.deadLetterQueueUrl,
+            sentIds.map((id) => receiptHandles.get(id) ?? ''),
+          );
+          moved += sentIds.length;
+        }
+        if (failure !== undefined) throw failure;
+      }
+    } catch (error) {
+      // Best effort: a message left hidden comes back after the visibility timeout anyway, and the error that
+      // stopped the redrive is the one worth reporting.
+      await this.releaseDeadLetters([...notSent].map((id) => receiptHandles.get(id) ?? '')).catch(() => undefined);
+      throw error;
     }
     return moved;
   }
 
   /** Sends entries, retrying failed ones and transient call failures; throws when a chunk cannot be sent. */
   private async sendEntries(queueUrl: string, entries: readonly SendMessageBatchRequestEntry[]): Promise<void> {
+    const { failure } = await this.trySendEntries(queueUrl, entries);
+    if (failure !== undefined) throw failure;
+  }
+
+  /**
+   * Sends entries as one `SendMessageBatch`, retrying failed ones and transient call failures. Returns the ids SQS
+   * accepted and, when some entries could not be sent, why: an entry SQS rejects as the sender's fault, a call that
+   * fails for good, or retries that run out. Entries accepted before a failure are sent and listed all the same.
+   */
+  private async trySendEntries(
+    queueUrl: string,
+    entries: readonly SendMessageBatchRequestEntry[],
+  ): Promise<{ sentIds: string[]; failure?: unknown }> {
     let pending = [...entries];
+    const sentIds: string[] = [];
     let lastProblem = '';
     for (let attempt = 1; ; attempt += 1) {
       try {
         const response = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
         const failed = response.Failed ?? [];
+        const failedIds = new Set(failed.map((failure) => failure.Id));
+        for (const entry of pending) if (!failedIds.has(entry.Id)) sentIds.push(entry.Id ?? '');
         const rejected = failed.filter((failure) => failure.SenderFault === true);
         if (rejected.length > 0) {
-          throw new ChunkRejectedError(
+          const failure = new ChunkRejectedError(
             `SQS rejected ${rejected.length} message(s): ${rejected.map((failure) => `${failure.Id}: ${failure.Code} ${failure.Message ?? ''}`.trim()).join('; ')}`,
           );
+          return { sentIds, failure };
         }
-        if (failed.length === 0) return;
-        const failedIds = new Set(failed.map((failure) => failure.Id));
+        if (failed.length === 0) return { sentIds };
         pending = pending.filter((entry) => failedIds.has(entry.Id));
         lastProblem = failed.map((failure) => `${failure.Id}: ${failure.Code}`).join(', ');
       } catch (error) {
-        if (!isTransientAwsError(error)) throw error;
+        if (!isTransientAwsError(error)) return { sentIds, failure: error };
         lastProblem = (error as Error).message || (error as Error).name;
       }
       if (attempt >= this.retry.maxAttempts) {
-        throw new TransientFailureError(
+        const failure = new TransientFailureError(
           `SendMessageBatch to ${queueUrl}: ${pending.length} message(s) (${pending.map((entry) => entry.Id).join(', ')}) not accepted after ${attempt} attempts; last: ${lastProblem}`,
         );
+        return { sentIds, failure };
       }
       await this.retry.sleep(backoffDelayMs(attempt - 1, this.retry));
     }
@@ -307,6 +351,36 @@ export class SqsChunkQueue implements ChunkQueue, QueueConsumer {
       inFlight: Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
     };
   }
+}
+
+/**
+ * Entries split, in order, into batches one `SendMessageBatch` takes: at most {@link MAX_MESSAGES_PER_SEND} entries
+ * and {@link MAX_MESSAGE_BYTES} in all, counted as SQS counts them (see {@link messageBytes}). An entry that alone
+ * is over the limit gets a batch of its own, for SQS to refuse.
+ */
+function sendableBatches(entries: readonly SendMessageBatchRequestEntry[]): SendMessageBatchRequestEntry[][] {
+  const batches: SendMessageBatchRequestEntry[][] = [];
+  let batch: SendMessageBatchRequestEntry[] = [];
+  let batchBytes = 0;
+  for (const entry of entries) {
+    const bytes = entryBytes(entry);
+    if (batch.length > 0 && (batch.length >= MAX_MESSAGES_PER_SEND || batchBytes + bytes > MAX_MESSAGE_BYTES)) {
+      batches.push(batch);
+      batch = [];
+      batchBytes = 0;
+    }
+    batch.push(entry);
+    batchBytes += bytes;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
+/** Bytes SQS counts for a batch entry: its body and its message attributes. */
+function entryBytes(entry: SendMessageBatchRequestEntry): number {
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(entry.MessageAttributes ?? {})) attributes[name] = value.StringValue ?? '';
+  return messageBytes(entry.MessageBody ?? '', attributes);
 }
 
 function toReceivedMessage(message: Message): ReceivedMessage {

@@ -1,7 +1,7 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { DynamoDbLogRepository } from '../../../src/adapters/aws/dynamodb-log-repository.js';
+import { DynamoDbLogRepository, MAX_ATTRIBUTE_NAME_BYTES } from '../../../src/adapters/aws/dynamodb-log-repository.js';
 import { entryFactory } from '../../helpers/factories.js';
 
 const batchId = 'b-unit';
@@ -13,6 +13,8 @@ function repositoryWith(send: sinon.SinonStub, maxAttempts = 3) {
 }
 
 const serviceError = (name: string, message: string) => Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+const writtenItems = (call: sinon.SinonSpyCall) =>
+  ((call.args[0] as BatchWriteCommand).input.RequestItems?.logbatch ?? []).map((request) => request.PutRequest?.Item ?? {});
 const writtenLines = (call: sinon.SinonSpyCall) =>
   ((call.args[0] as BatchWriteCommand).input.RequestItems?.logbatch ?? []).map((request) => request.PutRequest?.Item?.lineNumber);
 
@@ -56,6 +58,27 @@ describe('DynamoDbLogRepository', () => {
         parseError: 'DynamoDB rejected the entry: One or more parameter values were invalid: Number overflow',
       });
       expect(lastItem?.lineNumber).to.equal(3);
+    });
+
+    it('stores attribute names over the name limit, at any depth, as JSON text instead of as map keys', async () => {
+      const send = sinon.stub().resolves({ UnprocessedItems: {} });
+      const { repository } = repositoryWith(send);
+      const longName = 'k'.repeat(MAX_ATTRIBUTE_NAME_BYTES + 1);
+      // 'é' is 2 UTF-8 bytes: under the limit in characters, over it in bytes.
+      const longInBytes = 'é'.repeat(MAX_ATTRIBUTE_NAME_BYTES / 2 + 1);
+      const atLimit = 'k'.repeat(MAX_ATTRIBUTE_NAME_BYTES);
+      const topLevel = entryFactory({ batchId, lineNumber: 1, attributes: { msg: 'k', [longName]: 1 } });
+      const nested = entryFactory({ batchId, lineNumber: 2, attributes: { msg: 'n', deep: { list: [{ [longInBytes]: true }] } } });
+      const fitting = entryFactory({ batchId, lineNumber: 3, attributes: { msg: 'f', [atLimit]: 1, nested: { ['é'.repeat(MAX_ATTRIBUTE_NAME_BYTES / 2)]: 2 } } });
+
+      await repository.putEntries([topLevel, nested, fitting]);
+      const [stored] = send.getCalls().map(writtenItems);
+
+      expect(send.callCount).to.equal(1);
+      expect(stored[0]).to.deep.include({ attributes: {}, attributesJson: JSON.stringify(topLevel.attributes) });
+      expect(stored[1]).to.deep.include({ attributes: { msg: 'n', deep: JSON.stringify(nested.attributes.deep) }, jsonAttributes: ['deep'] });
+      expect(stored[2]).to.deep.include({ attributes: fitting.attributes });
+      expect(stored[2]).to.not.have.any.keys('attributesJson', 'jsonAttributes');
     });
   });
 });
