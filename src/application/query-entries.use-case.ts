@@ -1,4 +1,4 @@
-import { LogBatchError } from '../domain/errors.js';
+import { LogBatchError, UnknownCursorError } from '../domain/errors.js';
 import { isoFromMillis, zoneOffsetMinutes } from '../domain/parsing/timestamp.js';
 import { SeverityNumber } from '../domain/severity.js';
 import type { AttributeEquals, EntryCounts, EntryFilter, EntryQuery, EntryQueryPage } from './ports/entry-query.port.js';
@@ -50,7 +50,7 @@ export class QueryEntries {
     try {
       return { ...(await this.entries.find(filter, { limit, cursor: request.cursor, allowScan: request.scan })), filter };
     } catch (error) {
-      if (error instanceof SyntaxError || (error instanceof Error && error.message === 'bad cursor')) {
+      if (error instanceof SyntaxError || error instanceof UnknownCursorError) {
         throw new InvalidQueryError('--cursor is not a cursor this command printed', { cause: error });
       }
       throw error;

@@ -1,3 +1,4 @@
+import { UnknownCursorError } from '../domain/errors.js';
 import type { LogEntry } from '../domain/log-entry.js';
 import { WARN_OR_ABOVE } from '../domain/severity.js';
 import { matchesEntryFilter, severityBucket } from './entry-filter.js';
@@ -48,7 +49,7 @@ export class RepositoryEntryQuery implements EntryQuery {
     }
     position = { ...position, k: key };
     // Only a scan moves on to other batches: a position in another one is none this query printed.
-    if (position.b !== 0 && plan.kind !== 'scan') throw new Error('bad cursor');
+    if (position.b !== 0 && plan.kind !== 'scan') throw new UnknownCursorError();
     const items: LogEntry[] = [];
     let itemsRead = 0;
     for (;;) {
@@ -145,10 +146,10 @@ function encodePosition(position: Position): string {
  */
 function decodePosition(cursor: string): Position {
   const position = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as Partial<Record<keyof Position, unknown>> | null;
-  if (typeof position !== 'object' || position === null || Array.isArray(position)) throw new Error('bad cursor');
+  if (typeof position !== 'object' || position === null || Array.isArray(position)) throw new UnknownCursorError();
   const { b, s, p, k } = position;
-  if (!isIndex(b, SCAN_BATCHES) || !isIndex(s, READ_PAGE)) throw new Error('bad cursor');
-  if ((p !== undefined && typeof p !== 'string') || (k !== undefined && typeof k !== 'string')) throw new Error('bad cursor');
+  if (!isIndex(b, SCAN_BATCHES) || !isIndex(s, READ_PAGE)) throw new UnknownCursorError();
+  if ((p !== undefined && typeof p !== 'string') || (k !== undefined && typeof k !== 'string')) throw new UnknownCursorError();
   return { b, s, ...(p === undefined ? {} : { p }), ...(k === undefined ? {} : { k }) };
 }
 

@@ -77,6 +77,15 @@ export class BatchNotFoundError extends LogBatchError {
 }
 
 /** Configuration is missing or malformed; the message names the variable. */
+/** A page cursor this backend did not print (garbled, tampered with, or from another query or store). */
+export class UnknownCursorError extends LogBatchError {
+  readonly code = 'UNKNOWN_CURSOR';
+
+  constructor(message = 'not a cursor this backend printed', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 export class ConfigurationError extends LogBatchError {
   readonly code = 'INVALID_CONFIGURATION';
 }

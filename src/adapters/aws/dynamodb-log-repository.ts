@@ -26,7 +26,7 @@ import {
   newBatch,
   type SplitCheckpoint,
 } from '../../domain/batch.js';
-import { type BatchFailureCode, BatchNotFoundError, LogBatchError, TransientFailureError } from '../../domain/errors.js';
+import { type BatchFailureCode, BatchNotFoundError, LogBatchError, TransientFailureError, UnknownCursorError } from '../../domain/errors.js';
 import type { Attributes, LogEntry } from '../../domain/log-entry.js';
 import { WARN_OR_ABOVE } from '../../domain/severity.js';
 import { BATCH_WRITES_IN_FLIGHT } from './dynamodb-write-limits.js';
@@ -1028,6 +1028,6 @@ function decodeCursor<T>(cursor: string): T {
   try {
     return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as T;
   } catch (error) {
-    throw new RangeError(`not a cursor from this repository: ${cursor}`, { cause: error });
+    throw new UnknownCursorError(`not a cursor from this repository: ${cursor}`, { cause: error });
   }
 }

@@ -2,6 +2,7 @@ import { severityBucket } from '../../application/entry-filter.js';
 import type { EntryCounts, EntryFilter, EntryQuery, EntryQueryOptions, EntryQueryPage } from '../../application/ports/entry-query.port.js';
 import { WARN_OR_ABOVE } from '../../domain/severity.js';
 import { type EntryRow, LINE_SPAN, type SqliteStore } from './sqlite-store.js';
+import { UnknownCursorError } from '../../domain/errors.js';
 
 /** Shortest text the trigram index can look up; shorter `--grep` text is matched by scanning. */
 const TRIGRAM = 3;
@@ -24,11 +25,11 @@ export class SqliteEntryQuery implements EntryQuery {
       const after = JSON.parse(Buffer.from(options.cursor, 'base64url').toString()) as [string, number] | number;
       if (inBatch) {
         // A cursor of another batch's rows would silently start or end this batch's pages in the wrong place.
-        if (typeof after !== 'number' || Math.floor(after / LINE_SPAN) !== this.store.seqOf(filter.batchId!)) throw new Error('bad cursor');
+        if (typeof after !== 'number' || Math.floor(after / LINE_SPAN) !== this.store.seqOf(filter.batchId!)) throw new UnknownCursorError();
         where.sql.push('id > ?');
         where.params.push(after);
       } else {
-        if (!Array.isArray(after)) throw new Error('bad cursor');
+        if (!Array.isArray(after)) throw new UnknownCursorError();
         where.sql.push('(time, id) > (?, ?)');
         where.params.push(after[0], after[1]);
       }

@@ -3,6 +3,9 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { DynamoDbLogRepository, MAX_ATTRIBUTE_NAME_BYTES } from '../../../src/adapters/aws/dynamodb-log-repository.js';
 import { entryFactory } from '../../helpers/factories.js';
+import { InvalidQueryError, QueryEntries } from '../../../src/application/query-entries.use-case.js';
+import { RepositoryEntryQuery } from '../../../src/application/repository-entry-query.js';
+import { UnknownCursorError } from '../../../src/domain/errors.js';
 
 const batchId = 'b-unit';
 
@@ -79,6 +82,22 @@ describe('DynamoDbLogRepository', () => {
       expect(stored[1]).to.deep.include({ attributes: { msg: 'n', deep: JSON.stringify(nested.attributes.deep) }, jsonAttributes: ['deep'] });
       expect(stored[2]).to.deep.include({ attributes: fitting.attributes });
       expect(stored[2]).to.not.have.any.keys('attributesJson', 'jsonAttributes');
+    });
+  });
+
+  describe('a tampered page cursor', () => {
+    it('is refused as a cursor it did not print, which `query` reports as a usage error', async () => {
+      const { repository } = repositoryWith(sinon.stub().resolves({}));
+      // Valid base64url whose text is not JSON: the inner DynamoDB cursor of a `query` cursor, edited.
+      const garbled = Buffer.from('{"partition":').toString('base64url');
+
+      const listed = await repository.listEntries('b', { cursor: garbled }).catch((error: unknown) => error);
+      const queried = await new QueryEntries(new RepositoryEntryQuery(repository))
+        .find({ batch: 'b', limit: 10, cursor: Buffer.from(JSON.stringify({ b: 0, s: 0, p: garbled, k: 'batch:b' })).toString('base64url') })
+        .catch((error: unknown) => error);
+
+      expect(listed).to.be.instanceOf(UnknownCursorError);
+      expect(queried).to.be.instanceOf(InvalidQueryError).and.have.property('message', '--cursor is not a cursor this command printed');
     });
   });
 });
