@@ -50,7 +50,7 @@ export class QueryEntries {
     try {
       return { ...(await this.entries.find(filter, { limit, cursor: request.cursor, allowScan: request.scan })), filter };
     } catch (error) {
-      if (error instanceof SyntaxError || error instanceof UnknownCursorError) {
+      if (error instanceof SyntaxError || UnknownCursorError.is(error)) {
         throw new InvalidQueryError('--cursor is not a cursor this command printed', { cause: error });
       }
       throw error;

@@ -84,6 +84,14 @@ export class UnknownCursorError extends LogBatchError {
   constructor(message = 'not a cursor this backend printed', options?: { cause?: unknown }) {
     super(message, options);
   }
+
+  /**
+   * By its code, not `instanceof`: a backend loaded with a dynamic `import()` (the SQLite adapters) can come from
+   * another instance of this module than the caller's when both run from sources through a loader (tsx under mocha).
+   */
+  static is(error: unknown): error is UnknownCursorError {
+    return error instanceof Error && (error as { code?: unknown }).code === 'UNKNOWN_CURSOR';
+  }
 }
 
 export class ConfigurationError extends LogBatchError {
