@@ -15,7 +15,10 @@ export type SplitterEvent = S3Event | SQSEvent | SNSEvent | S3NotificationEvent 
 export interface CreatedObject {
   readonly bucket: string;
   readonly key: string;
-  /** The ETag (or, failing that, the version id) the event names; absent, the splitter asks the store. */
+  /**
+   * The ETag the event names; absent, the splitter asks the store. Never the version id: the read is pinned with
+   * `If-Match`, which a version id never matches (the object would be reported as overwritten and never split).
+   */
   readonly etag?: string;
   readonly size?: number;
   /** When the write completed (the event's time): the object's last-modified time. */
@@ -90,7 +93,7 @@ function objectsInNotification(notification: unknown): CreatedObject[] {
   return (notification.Records as unknown[]).filter(isObjectCreatedRecord).map((record) => ({
     bucket: record.s3.bucket.name,
     key: decodeS3Key(record.s3.object.key),
-    etag: record.s3.object.eTag ?? record.s3.object.versionId,
+    etag: record.s3.object.eTag,
     size: record.s3.object.size,
     // An ObjectCreated event is sent when the write completes: its time is the object's last-modified time.
     lastModified: record.eventTime,
@@ -102,7 +105,7 @@ function objectInEventBridgeEvent(event: Record<string, unknown>): CreatedObject
   if (event.source !== 'aws.s3' || event['detail-type'] !== 'Object Created' || !isRecord(event.detail)) return [];
   const { bucket, object } = event.detail;
   if (!isRecord(bucket) || !isRecord(object) || typeof bucket.name !== 'string' || typeof object.key !== 'string') return [];
-  const etag = typeof object.etag === 'string' ? object.etag : typeof object['version-id'] === 'string' ? object['version-id'] : undefined;
+  const etag = typeof object.etag === 'string' ? object.etag : undefined;
   return [
     {
       bucket: bucket.name,

@@ -69,6 +69,24 @@ describe('createSplitterHandler', () => {
       expect(await splitLines(pipeline, batchId)).to.equal(3);
     });
 
+    it('asks the store for the ETag when an event names only a version id (an If-Match on it would never match)', async () => {
+      const { pipeline, batchId } = pipelineWithObject();
+      const bridged = eventBridgeObjectCreatedFactory({ key: KEY });
+      const { etag: _etag, ...object } = bridged.detail.object;
+      const notified = s3EventFactory({ key: KEY });
+      const [record] = notified.Records;
+      const { eTag: _eTag, ...s3Object } = record.s3.object;
+
+      const results = [
+        await pipeline.splitter({ ...bridged, detail: { ...bridged.detail, object } } as never),
+        await pipeline.splitter({ Records: [{ ...record, s3: { ...record.s3, object: { ...s3Object, versionId: '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY' } } }] } as never),
+      ];
+
+      expect(results.map((result) => result.outcomes)).to.deep.equal([['split'], ['duplicate']]);
+      expect((await pipeline.repository.getBatch(batchId))?.status).to.equal('SPLIT');
+      expect(await splitLines(pipeline, batchId)).to.equal(3);
+    });
+
     it('treats a redelivered queued notification as the duplicate it is', async () => {
       const { pipeline, etag, size } = pipelineWithObject();
       const event = sqsEventFactory([snsEnvelopeFactory(s3EventFactory({ key: KEY, etag, size }))]);
