@@ -1,5 +1,4 @@
-import { Readable, pipeline, PassThrough } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
 import { inject, injectable } from 'inversify';
 import { TOKENS } from '../di/tokens.js';
 import { type Batch, canSplit, decideCompletion, deriveBatchId, RETRYABLE_SPLIT_FAILURES } from '../domain/batch.js';
@@ -13,6 +12,7 @@ import { DocumentTooLargeError, looksLikeWrappedRecords, WrappedRecordReader } f
 import { DETECTION_SAMPLE_LINES, detectFormat, type FormatOption, mixedOtherFormat } from '../domain/parsing/formats.js';
 import { formatFromKey } from '../domain/parsing/key-rules.js';
 import { multilinePolicyFor } from '../domain/parsing/multiline.js';
+import { type GzipProgress, GzipStreamError, gunzipMembers, newGzipProgress } from './gzip-members.js';
 import type { PipelineSettings } from './pipeline-settings.js';
 import type { ChunkQueue } from './ports/chunk-queue.port.js';
 import type { Clock } from './ports/clock.port.js';
@@ -132,7 +132,7 @@ export class SplitLogObject {
     // What the content is (gzip, UTF-16, binary) is decided once, at the start of the object, never mid-object.
     const content = await this.decode(raw, rangedStart === 0, resume === undefined);
     const skipUntil = rereads ? resume.byteOffset : 0;
-    const lines = this.readLines(content.stream, skipUntil, rangedStart, () => content.failure?.() !== undefined);
+    const lines = this.readLines(content.stream, skipUntil, rangedStart);
 
     // Detect the format from the first lines (or keep the one a resumed split already chose).
     let decision: { format: string; formatContext?: FormatContext };
@@ -307,26 +307,38 @@ export class SplitLogObject {
    * its byte-order mark) is decoded to UTF-8; NUL bytes in the first 8 KiB of content then mean binary. All of
    * this is decided at the start of the object only: a ranged resume is plain UTF-8 text by then, and a resumed
    * re-read was sniffed when the split began.
+   *
+   * Gzip is read member by member (see `gunzipMembers`). Where it stops being good gzip — bytes after the last
+   * member that are not gzip, a damaged or cut-off member — the content ends with every byte that decompressed,
+   * except a torn last line: bytes after the last line break that no member read whole vouches for. The last line
+   * of a member read whole is kept even without a final newline. `failure` then says what stopped it.
    */
   private async decode(
     raw: Readable,
     atObjectStart: boolean,
     sniff: boolean,
   ): Promise<{ stream: AsyncIterable<Buffer>; gzip: boolean; utf16: boolean; failure?: () => SplitFailedError | undefined }> {
-    const counted = countBytes(raw);
-    const peeked = await peekBytes(counted.stream, 2);
+    const peeked = await peekBytes(raw as AsyncIterable<Buffer>, 2);
     const first = peeked.head;
     const isGzip = atObjectStart && first.length >= 2 && first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1];
     let gzipError: Error | undefined;
+    /** The level (0 the object's own gzip, 1 a gzip inside it, ...) whose error is `gzipError`. */
+    let gzipErrorLevel = 0;
+    const levels: GzipProgress[] = [];
     const gunzipped = (compressed: AsyncIterable<Buffer>): AsyncIterable<Buffer> => {
-      const gunzip = pipeline(Readable.from(compressed), createGunzip(), new PassThrough(), (error) => {
-        if (error) gzipError ??= error;
-      });
+      const level = levels.length;
+      const progress = newGzipProgress();
+      levels.push(progress);
+      const members = gunzipMembers(compressed, progress);
       return (async function* (): AsyncGenerator<Buffer> {
         try {
-          for await (const chunk of gunzip) yield chunk as Buffer;
+          for await (const chunk of members) yield chunk;
         } catch (error) {
-          gzipError ??= error as Error;
+          // The first error is the cause: a level inside one that broke only sees its input end early.
+          if (gzipError === undefined) {
+            gzipError = error as Error;
+            gzipErrorLevel = level;
+          }
         }
       })();
     };
@@ -340,6 +352,15 @@ export class SplitLogObject {
     const utf16 = text.head.length >= 2 ? utf16Encoding(text.head) : undefined;
     let stream = utf16 === undefined ? text.stream : transcodeUtf16(text.stream, utf16);
     if (sniff) stream = sniffBinary(stream);
+    if (isGzip) {
+      const innermost = levels[levels.length - 1];
+      stream = withoutTornLine(stream, () => {
+        if (gzipError === undefined) return undefined;
+        if (utf16 === undefined) return innermost.completeOutputBytes;
+        // Transcoded positions are not the decompressed ones: a UTF-16 tail is kept only if all of it was vouched for.
+        return innermost.completeOutputBytes === innermost.outputBytes ? Number.POSITIVE_INFINITY : 0;
+      });
+    }
     return {
       stream,
       gzip: isGzip,
@@ -350,14 +371,11 @@ export class SplitLogObject {
             if (gzipError === undefined) return undefined;
             if (gzipError instanceof ObjectChangedError) return new SplitFailedError('OBJECT_CHANGED', gzipError.message);
             if (gzipError instanceof ObjectNotFoundError) return new SplitFailedError('UNREADABLE_OBJECT', `cannot be read: ${gzipError.message}`);
-            // Only zlib's own errors say the bytes are bad; anything else broke the read (retried as transient).
-            if (!isZlibError(gzipError)) {
+            // Only the gzip reader's own errors say the bytes are bad; anything else broke the read (retried as transient).
+            if (!(gzipError instanceof GzipStreamError)) {
               return new SplitFailedError('SPLIT_FAILED', `reading the object failed: ${describeError(gzipError)}`, { cause: gzipError });
             }
-            return new SplitFailedError(
-              'CORRUPT_GZIP',
-              `corrupt gzip near compressed byte ${counted.bytes()}: ${gzipError.message}; lines before it were kept`,
-            );
+            return new SplitFailedError('CORRUPT_GZIP', gzipFailureReason(gzipError, gzipErrorLevel), { cause: gzipError });
           },
     };
   }
@@ -402,7 +420,6 @@ export class SplitLogObject {
     content: AsyncIterable<Buffer>,
     skipUntil: number,
     startByte: number,
-    contentFailed: () => boolean,
   ): AsyncGenerator<RawLine[]> {
     const splitter = new LineSplitter(startByte);
     for await (const buffer of content) {
@@ -410,11 +427,10 @@ export class SplitLogObject {
       splitter.push(buffer, out);
       if (out.length > 0) yield skipUntil > 0 ? out.filter((line) => line.byteOffset >= skipUntil) : out;
     }
-    // After a corruption the bytes since the last newline are a torn line, not the file's last line.
-    if (contentFailed()) return;
+    // The content holds no torn line, even after a gzip failure (see decode): what is left is the last line.
     const out: RawLine[] = [];
     splitter.end(out);
-    if (out.length > 0) yield out;
+    if (out.length > 0) yield skipUntil > 0 ? out.filter((line) => line.byteOffset >= skipUntil) : out;
   }
 }
 
@@ -423,19 +439,31 @@ function objectName(bucket: string, key: string): string {
   return bucket === 'local' ? key : `s3://${bucket}/${key}`;
 }
 
-/** Fails the split with BINARY_CONTENT when the first bytes of content hold a NUL byte. */
+/**
+ * Fails the split with BINARY_CONTENT when the first bytes of content hold a NUL byte. The whole window is read
+ * before any of it goes on: content may come in small pieces (a gzip member per piece), and a split that hands
+ * over after its first chunk must still have looked at all of it (a resumed split does not sniff again).
+ */
 async function* sniffBinary(content: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const source = content[Symbol.asyncIterator]();
+  const window: Buffer[] = [];
   let inspected = 0;
-  for await (const buffer of content) {
-    if (inspected < BINARY_SNIFF_BYTES) {
-      const window = buffer.subarray(0, BINARY_SNIFF_BYTES - inspected);
-      const nul = window.indexOf(0);
-      if (nul !== -1) {
-        throw new SplitFailedError('BINARY_CONTENT', `binary content (NUL byte at offset ${inspected + nul}), not a text log`);
-      }
-      inspected += window.length;
+  while (inspected < BINARY_SNIFF_BYTES) {
+    const next = await source.next();
+    if (next.done) break;
+    const bytes = next.value.subarray(0, BINARY_SNIFF_BYTES - inspected);
+    const nul = bytes.indexOf(0);
+    if (nul !== -1) {
+      throw new SplitFailedError('BINARY_CONTENT', `binary content (NUL byte at offset ${inspected + nul}), not a text log`);
     }
-    yield buffer;
+    inspected += bytes.length;
+    window.push(next.value);
+  }
+  yield* window;
+  for (;;) {
+    const next = await source.next();
+    if (next.done) return;
+    yield next.value;
   }
 }
 
@@ -475,24 +503,54 @@ function hasYearlessTimestamps(format: string): boolean {
   return single === 'syslog' || single === 'text';
 }
 
-/** zlib reports bad compressed data with `Z_*` codes (`Z_DATA_ERROR`, `Z_BUF_ERROR`, ...). */
-function isZlibError(error: Error): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('Z_');
+/**
+ * The reason of a batch whose gzip stopped being good gzip: where, what, and what was kept. Offsets of a gzip
+ * inside the object's gzip are in that inner gzip's own bytes.
+ */
+function gzipFailureReason(error: GzipStreamError, level: number): string {
+  const at = (offset: number) => (level === 0 ? `compressed byte ${offset}` : `byte ${offset} of the gzip inside the gzip`);
+  const members = (count: number) => `${count} member${count === 1 ? '' : 's'}`;
+  if (error.kind === 'trailing') {
+    return (
+      `${error.trailingBytes} bytes after the last complete gzip member (from ${at(error.compressedOffset)}) do not start a ` +
+      `gzip member and were not read (\`gzip -d\` ignores them too); every line of the ${members(error.member - 1)} before them was kept`
+    );
+  }
+  const near = `corrupt gzip near ${at(error.compressedOffset)}`;
+  if (error.member === 1) return `${near}: ${error.problem}; the complete lines before it were kept`;
+  return (
+    `${near} (member ${error.member}, from ${at(error.memberOffset)}): ${error.problem}; every line of the ` +
+    `${members(error.member - 1)} before it was kept, and the complete lines this member gave before the damage`
+  );
 }
 
-/** Counts the bytes a stream delivers, for reasons that name where a compressed stream broke. */
-function countBytes(raw: Readable): { stream: AsyncIterable<Buffer>; bytes: () => number } {
-  let bytes = 0;
-  return {
-    stream: (async function* (): AsyncGenerator<Buffer> {
-      for await (const buffer of raw) {
-        bytes += (buffer as Buffer).length;
-        yield buffer as Buffer;
-      }
-    })(),
-    bytes: () => bytes,
-  };
+/**
+ * Holds back the bytes after the last line break (LF or CR) until it is known whether they are a line: at the end
+ * of good content they are its last line; after a gzip failure (`keepUntil` gives a position) only the bytes up
+ * to it — the end of the last member read whole — are, and the rest, a line torn by the damage, is dropped. It
+ * comes after the binary sniff, so a binary object without line breaks fails before it is held.
+ */
+async function* withoutTornLine(content: AsyncIterable<Buffer>, keepUntil: () => number | undefined): AsyncGenerator<Buffer> {
+  let position = 0;
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  for await (const buffer of content) {
+    position += buffer.length;
+    const cut = Math.max(buffer.lastIndexOf(0x0a), buffer.lastIndexOf(0x0d)) + 1;
+    if (cut === 0) {
+      held.push(buffer);
+      heldBytes += buffer.length;
+      continue;
+    }
+    // One buffer per release: a long line held in pieces reaches the line splitter in one piece.
+    yield held.length === 0 ? buffer.subarray(0, cut) : Buffer.concat([...held, buffer.subarray(0, cut)]);
+    held = cut < buffer.length ? [buffer.subarray(cut)] : [];
+    heldBytes = buffer.length - cut;
+  }
+  if (heldBytes === 0) return;
+  const heldFrom = position - heldBytes;
+  const kept = Math.max(0, Math.min(heldBytes, (keepUntil() ?? position) - heldFrom));
+  if (kept > 0) yield Buffer.concat(held).subarray(0, kept);
 }
 
 /** Reads at least `count` bytes (or all there is) and hands back a stream that replays them first. */

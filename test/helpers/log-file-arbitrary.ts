@@ -285,6 +285,7 @@ const wrappedLookalike = fc.constantFrom(
   '{"Records":[],"msg":"nothing"}',
   '{"Records":[{"id":1}],"level":"warn","msg":"batch"}',
   '[] startup',
+  '[]',
   '[{"a":1}] batch received',
   '[{ unclosed bracket',
 );

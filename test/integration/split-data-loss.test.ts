@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { TransientFailureError } from '../../src/domain/errors.js';
 import type { LogEntry } from '../../src/domain/log-entry.js';
@@ -69,7 +69,8 @@ describe('SplitLogObject data-loss regressions', () => {
   });
 
   it('does not sniff for binary content again on a ranged resume (item 6)', async () => {
-    const lines = Array.from({ length: 400 }, (_, index) => (index === 150 ? `crash\u0000\u0000\u0000 left this ${index}` : `2026-11-20T08:00:00Z INFO line ${index}`));
+    // The NUL bytes sit past the first 8 KiB (the sniffed window), within the first 8 KiB of every ranged resume.
+    const lines = Array.from({ length: 400 }, (_, index) => (index === 300 ? `crash\u0000\u0000\u0000 left this ${index}` : `2026-11-20T08:00:00Z INFO line ${index}`));
     const pipeline = createMemoryPipeline({ settings: { maxChunkBytes: 2048 }, ...alwaysOutOfTime });
 
     const { report, batches, entries } = await pipeline.run({ 'app.log': logFile(lines) });
@@ -77,7 +78,8 @@ describe('SplitLogObject data-loss regressions', () => {
     expect(report.splitterInvocations).to.be.greaterThan(3);
     expect(batches[0]).to.deep.include({ status: 'COMPLETED', totalLines: 400 });
     expect(lineNumbers(entries[0])).to.deep.equal(oneTo(400));
-    expect(entries[0][150].body).to.include('\u0000');
+    expect(Buffer.byteLength(logFile(lines.slice(0, 300)))).to.be.greaterThan(8192);
+    expect(entries[0][300].body).to.include('\u0000');
   });
 
   it('hands over at chunk boundaries reached on the line budget, with nothing pending (item 7)', async () => {
@@ -121,6 +123,21 @@ describe('SplitLogObject data-loss regressions', () => {
     expect(nuls.body.length).to.be.greaterThan(1000);
   });
 
+  for (const gzip of [false, true]) {
+    it(`fails as binary a NUL byte in the first 8 KiB past the detection sample, though the split hands over at once (gzip members: ${gzip})`, async () => {
+      const lines = Array.from({ length: 60 }, (_, index) => `{"level":"info","msg":"filler ${index}"}`);
+      const head = logFile(lines.slice(0, 55));
+      const tail = Buffer.concat([Buffer.from('crash\u0000dump\n'), logFile(lines.slice(55))]);
+      const content = gzip ? Buffer.concat([gzipSync(head), gzipSync(tail)]) : Buffer.concat([head, Buffer.alloc(4096 - head.length, 0x20), tail]);
+      const pipeline = createMemoryPipeline({ settings: { maxChunkLines: 1 }, ...alwaysOutOfTime });
+
+      const { batches, entries } = await pipeline.run({ 'app.log': content });
+
+      expect(batches[0]).to.deep.include({ status: 'FAILED', failureCode: 'BINARY_CONTENT' });
+      expect(entries[0]).to.have.length(0);
+    });
+  }
+
   it('splits CR-only line endings into one entry per record (item 9)', async () => {
     const records = Array.from({ length: 5000 }, (_, index) => `<13>Nov 20 08:00:00 switch-1 port ${index} changed state to up`);
     const pipeline = createMemoryPipeline();
@@ -155,6 +172,111 @@ describe('SplitLogObject data-loss regressions', () => {
 
     expect(batches[0]).to.deep.include({ status: 'COMPLETED', totalLines: 2, format: 'json' });
     expect(entries[0].map((entry) => entry.body)).to.deep.equal(['one', 'two']);
+  });
+
+  describe('gzip members followed by bytes that are not gzip, or by a corrupt member', () => {
+    const garbage = Buffer.from('GARBAGE\n');
+    /** A member whose first deflate block claims the reserved block type: zlib stops at once ("invalid block type"). */
+    const corruptMember = (text: string) => {
+      const member = Buffer.from(gzipSync(text));
+      member[10] |= 0x06;
+      return member;
+    };
+
+    it('stores every line of a gzip followed by trailing garbage and fails the batch saying the bytes were not read', async () => {
+      const pipeline = createMemoryPipeline();
+
+      const { batches, entries } = await pipeline.run({ 'small.log.gz': Buffer.concat([gzipSync('first line\nsecond line\nthird line\n'), garbage]) });
+
+      expect(batches[0]).to.deep.include({ status: 'FAILED', failureCode: 'CORRUPT_GZIP', totalLines: 3 });
+      expect(batches[0].stats).to.deep.include({ entries: 3, blank: 0, continuation: 0 });
+      expect(entries[0].map((entry) => entry.body)).to.deep.equal(['first line', 'second line', 'third line']);
+      expect(batches[0].reason).to.include('8 bytes after the last complete gzip member (from compressed byte');
+      expect(batches[0].reason).to.not.match(/corrupt/);
+    });
+
+    it('keeps the last line of a member that ended cleanly without a final newline before the garbage', async () => {
+      const pipeline = createMemoryPipeline();
+
+      const { batches, entries } = await pipeline.run({ 'no-newline.log.gz': Buffer.concat([gzipSync('first line\nsecond line'), garbage]) });
+
+      expect(batches[0]).to.deep.include({ status: 'FAILED', failureCode: 'CORRUPT_GZIP', totalLines: 2 });
+      expect(entries[0].map((entry) => entry.body)).to.deep.equal(['first line', 'second line']);
+    });
+
+    it('completes a gzip padded with NUL bytes, as before', async () => {
+      const pipeline = createMemoryPipeline();
+
+      const { batches, entries } = await pipeline.run({ 'padded.log.gz': Buffer.concat([gzipSync('a line\nlast line'), Buffer.alloc(512)]) });
+
+      expect(batches[0]).to.deep.include({ status: 'COMPLETED', totalLines: 2 });
+      expect(entries[0].map((entry) => entry.body)).to.deep.equal(['a line', 'last line']);
+    });
+
+    it('stores every line of the members before a corrupt member and names the member in the reason', async () => {
+      const first = Array.from({ length: 50 }, (_, index) => `2026-11-20T08:00:00Z INFO first member line ${index + 1}`);
+      const content = Buffer.concat([gzipSync(first.join('\n')), corruptMember('2026-11-20T08:00:00Z INFO second member\n'.repeat(100))]);
+      expect(() => gunzipSync(content)).to.throw(/invalid block type/);
+      const pipeline = createMemoryPipeline();
+
+      const { batches, entries } = await pipeline.run({ 'two-members.log.gz': content });
+
+      expect(batches[0]).to.deep.include({ status: 'FAILED', failureCode: 'CORRUPT_GZIP', totalLines: 50 });
+      expect(entries[0].map((entry) => entry.body)).to.deep.equal(first);
+      expect(batches[0].reason).to.match(/corrupt gzip near compressed byte \d+ \(member 2, from compressed byte \d+\): invalid block type; every line of the 1 member before it/);
+    });
+
+    it('keeps the last line of a clean member before a cut-off member, and drops only the line the cut tore', async () => {
+      const second = gzipSync(Array.from({ length: 400 }, (_, index) => `second member line ${index} ${(index * 7919) % 104729}`).join(' '));
+      const content = Buffer.concat([gzipSync('first line\nlast line of the first member'), second.subarray(0, second.length / 2)]);
+      const pipeline = createMemoryPipeline();
+
+      const { batches, entries } = await pipeline.run({ 'cut-second.log.gz': content });
+
+      expect(batches[0]).to.deep.include({ status: 'FAILED', failureCode: 'CORRUPT_GZIP', totalLines: 2 });
+      expect(entries[0].map((entry) => entry.body)).to.deep.equal(['first line', 'last line of the first member']);
+      expect(batches[0].reason).to.match(/\(member 2, from compressed byte \d+\): unexpected end of file/);
+    });
+
+    it('keeps whole UTF-16 lines before a damaged member and drops the torn one', async () => {
+      const lines = Array.from({ length: 600 }, (_, index) => `2026-11-20T08:00:00Z INFO zażółć ${index + 1} ${(index * 7919) % 104729}`);
+      const utf16 = (text: string) => Buffer.from(text, 'utf16le');
+      const second = gzipSync(utf16(lines.slice(100).map((line) => `${line}\r\n`).join('')));
+      const content = Buffer.concat([gzipSync(utf16(`\uFEFF${lines.slice(0, 100).join('\r\n')}\r\n`)), second.subarray(0, second.length / 2)]);
+      const pipeline = createMemoryPipeline();
+
+      const { batches, entries } = await pipeline.run({ 'windows.log.gz': content });
+
+      const bodies = entries[0].map((entry) => entry.body);
+      expect(batches[0]).to.deep.include({ status: 'FAILED', failureCode: 'CORRUPT_GZIP', totalLines: bodies.length });
+      expect(bodies.length).to.be.within(101, 599);
+      expect(bodies).to.deep.equal(lines.slice(0, bodies.length));
+    });
+
+    it('stores every line of a gzip with trailing garbage when the split hands over at every chunk', async () => {
+      const lines = Array.from({ length: 3000 }, (_, index) => `2026-11-20T08:00:00Z INFO resumed ${index + 1}`);
+      const pipeline = createMemoryPipeline({ settings: { maxChunkBytes: 8192 }, ...alwaysOutOfTime });
+
+      const { report, batches, entries } = await pipeline.run({ 'resumed.log.gz': Buffer.concat([gzipSync(logFile(lines)), Buffer.from('GARBAGE\n')]) });
+
+      expect(report.splitterInvocations).to.be.greaterThan(5);
+      expect(batches[0]).to.deep.include({ status: 'FAILED', failureCode: 'CORRUPT_GZIP', totalLines: 3000 });
+      expect(entries[0].map((entry) => entry.body)).to.deep.equal(lines);
+    });
+
+    it('loses no line of a 200,000-line gzip followed by 8 bytes of garbage', async function () {
+      this.timeout(120_000);
+      const lines = Array.from({ length: 200_000 }, (_, index) => `2026-11-20T08:00:00Z INFO request ${index + 1} served in ${(index * 7919) % 1000} ms`);
+      const content = Buffer.concat([gzipSync(logFile(lines)), Buffer.from('GARBAGE!')]);
+      const pipeline = createMemoryPipeline({ settings: { maxChunkBytes: 256 * 1024, maxChunkLines: 10_000 } });
+
+      const { batches, entries } = await pipeline.run({ 'large.log.gz': content });
+
+      expect(batches[0]).to.deep.include({ status: 'FAILED', failureCode: 'CORRUPT_GZIP', totalLines: 200_000 });
+      expect(batches[0].stats).to.deep.include({ entries: 200_000 });
+      expect(lineNumbers(entries[0])).to.deep.equal(oneTo(200_000));
+      expect(entries[0][199_999].body).to.equal(lines[199_999]);
+    });
   });
 
   it('retries a gzip split whose read breaks mid-stream instead of calling the object corrupt', async () => {

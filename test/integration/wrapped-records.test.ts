@@ -41,6 +41,14 @@ describe('Wrapped records (one entry per inner event)', () => {
         bodies: ['one', 'two', 'three'],
       },
       'records-field.jsonl': { content: '{"Records":[],"msg":"nothing"}\n{"level":"info","msg":"two"}\n', format: 'json', bodies: ['nothing', 'two'] },
+      'empty-array.log': { content: '[]\nhello world\nsecond line\n', format: 'text', bodies: ['[]', 'hello world', 'second line'] },
+      'empty-array-then-json.jsonl': {
+        content: '[]\n{"level":"info","msg":"one"}\n{"level":"warn","msg":"two"}\n',
+        format: 'json+text',
+        bodies: ['[]', 'one', 'two'],
+      },
+      'empty-array-pretty.log': { content: '[\n]\nhello world\n', format: 'text', bodies: ['[', ']', 'hello world'] },
+      'only-empty-array.json': { content: '[]\n', format: 'text', bodies: ['[]'] },
       'unclosed.log': { content: `[{ unclosed text\n${'line\n'.repeat(5)}`, format: 'text', bodies: ['[{ unclosed text', ...Array(5).fill('line')] },
     };
     const pipeline = createMemoryPipeline();
@@ -77,6 +85,23 @@ describe('Wrapped records (one entry per inner event)', () => {
         'log.record.uid': '30',
       });
       expect(entries[0][6].attributes['aws.log.stream.names']).to.deep.equal(['2026/11/20/[$LATEST]def']);
+    });
+  }
+
+  for (const [variant, encode] of [
+    ['gzip, then trailing bytes', (text: string) => Buffer.concat([gzipSync(text), Buffer.from('\nGARBAGE')])],
+    ['gzip inside gzip, then trailing bytes', (text: string) => Buffer.concat([gzipSync(gzipSync(text)), Buffer.from('\nGARBAGE')])],
+    ['gzip inside gzip, trailing bytes inside', (text: string) => gzipSync(Buffer.concat([gzipSync(text), Buffer.from('\nGARBAGE')]))],
+  ] as const) {
+    it(`stores every CloudWatch Logs event (${variant}) and fails the batch naming the bytes that were not read`, async () => {
+      const pipeline = createMemoryPipeline();
+
+      const { batches, entries } = await pipeline.run({ 'firehose/2026/11/20/08/stream-1-2026-11-20-08-00-00-abc': encode(cloudWatch.content) });
+
+      expect(batches[0]).to.deep.include({ status: 'FAILED', failureCode: 'CORRUPT_GZIP', format: 'cloudwatch/json', totalLines: cloudWatch.events + 1 });
+      expect(batches[0].stats).to.deep.include({ entries: cloudWatch.events, blank: 1, unparsed: 0 });
+      expect(entries[0].map((entry) => entry.body)).to.deep.equal(Array.from({ length: 7 }, (_, index) => `request ${index}`));
+      expect(batches[0].reason).to.include('8 bytes after the last complete gzip member');
     });
   }
 

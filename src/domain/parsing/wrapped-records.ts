@@ -11,13 +11,14 @@ import type { RawLine } from '../line-splitter.js';
  *   `{"messageType":"DATA_MESSAGE","owner":…,"logGroup":…,"logStream":…,"logEvents":[{"id","timestamp","message"}]}`
  *   documents back to back; each log event becomes a record carrying its group, stream and owner;
  * - `awsconfig`: AWS Config snapshot and history files, `{"fileVersion":…,"configurationItems":[...]}`;
- * - `array`: a file that is one JSON array of objects.
+ * - `array`: a file that is one JSON array of objects. An empty array (`[]`) holds no record and is no such file:
+ *   as a first line it is a log line like any other, and later in a file of documents it is one unparsed line.
  */
 export type WrappedKind = 'cloudtrail' | 'cloudwatch' | 'awsconfig' | 'array';
 
-/** The start of a document this reader takes, as the first bytes of a file show it. */
+/** The start of a document this reader takes, as the first bytes of a file show it (an array only of objects). */
 const WRAPPED_START =
-  /^\uFEFF?\s*(?:\{\s*"Records"\s*:\s*\[|\{\s*"messageType"\s*:\s*"(?:DATA|CONTROL)_MESSAGE"|\{\s*"fileVersion"\s*:[^]*?"configurationItems"\s*:\s*\[|\[\s*(?:\{|\]))/;
+  /^\uFEFF?\s*(?:\{\s*"Records"\s*:\s*\[|\{\s*"messageType"\s*:\s*"(?:DATA|CONTROL)_MESSAGE"|\{\s*"fileVersion"\s*:[^]*?"configurationItems"\s*:\s*\[|\[\s*\{)/;
 
 /** A line that visibly starts a new document (so a document cut short ends before it). */
 const DOCUMENT_START = /^\uFEFF?\s*\{\s*"(?:Records|messageType|fileVersion)"\s*:/;
@@ -29,7 +30,9 @@ export function looksLikeWrappedRecords(head: string): boolean {
 
 /** The records a parsed document wraps, and its kind; undefined when it is not one of the shapes. */
 export function recordsOf(document: unknown): { kind: WrappedKind; records: unknown[]; control?: true } | undefined {
-  if (Array.isArray(document)) return { kind: 'array', records: document };
+  // `[]` wraps nothing: taken as an empty document it would confirm a text file that starts with it as documents,
+  // and vanish from the count (a line `[]` stored nowhere). As no shape, it is one line wherever it stands.
+  if (Array.isArray(document)) return document.length > 0 ? { kind: 'array', records: document } : undefined;
   if (document === null || typeof document !== 'object') return undefined;
   const object = document as Record<string, unknown>;
   // Only the shapes AWS writes: a JSON log line that merely has a `Records` or `messageType` field is a line.
@@ -79,9 +82,10 @@ export class WrappedRecordReader {
   kind: WrappedKind | undefined;
   /**
    * Set when the file does not start with a clean document of a known shape: text, a document that is not valid
-   * JSON, not one of the shapes or cut short, before the first that is; or text after that first document on its
-   * line (`[] startup`). Such a file is not one of wrapped records, whatever its first bytes looked like. A broken
-   * document later in a file that started well is the file's own damage, stored unparsed, and does not set this.
+   * JSON, not one of the shapes (`[]` is none) or cut short, before the first that is; or text after that first
+   * document on its line (`[{"a":1}] batch received`). Such a file is not one of wrapped records, whatever its
+   * first bytes looked like. A broken document later in a file that started well is the file's own damage, stored
+   * unparsed, and does not set this.
    */
   strayAtStart = false;
   private readonly parts: string[] = [];
