@@ -2,8 +2,9 @@ import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
-import { LOCAL_BUCKET, LocalFileObjectStore } from '../adapters/local/local-file-object-store.js';
+import { findNonUtf8Name, LOCAL_BUCKET, LocalFileObjectStore, type UnlistedEntry } from '../adapters/local/local-file-object-store.js';
 import { MAX_MESSAGE_BYTES } from '../domain/chunk.js';
+import { ObjectNotFoundError } from '../domain/errors.js';
 import { FORMAT_NAMES } from '../domain/parsing/formats.js';
 import { type FormatRule, parseFormatRules } from '../domain/parsing/key-rules.js';
 import { compileEventFilter, type EventFilterSettings } from '../domain/filtering/event-filter.js';
@@ -67,7 +68,7 @@ export function runCommand(): Command {
 }
 
 export async function executeRun(paths: string[], options: RunCommandOptions): Promise<number> {
-  const files = await expandDirectories(paths);
+  const { files, skipped } = await expandDirectories(paths);
   for (const file of files) await assertReadableFile(file);
   if (options.out !== undefined) await assertWritableTarget(options.out);
   if (options.store !== undefined && options.out !== undefined) throw new UsageError('--store and --out: choose one (query --json prints what --out would)');
@@ -83,6 +84,7 @@ export async function executeRun(paths: string[], options: RunCommandOptions): P
     redaction: redactionOption(options),
   };
   const memoryBudgetMb = memoryBudgetOption();
+  for (const entry of skipped) process.stderr.write(`logbatch: ${describeSkipped(entry)}\n`);
   const bar = options.progress !== false && process.stderr.isTTY === true ? createBar() : undefined;
   let summary: RunSummary;
   let storeNotes: string | undefined;
@@ -111,12 +113,24 @@ export async function executeRun(paths: string[], options: RunCommandOptions): P
     } else {
       summary = await runLocalPipeline({ files: inputs.files, settings, outPath: options.out, workerConcurrency: options.concurrency, onProgress: bar?.update, memoryBudgetMb });
     }
+  } catch (error) {
+    // --out checked writable, then made unwritable before the run opened it: still the same usage error. (A write
+    // that fails later, a full disk or a closed pipe, is not a usage error and stays as it is.)
+    const openFailure = options.out === undefined ? undefined : openFailureOf(error, options.out);
+    if (openFailure !== undefined) throw new UsageError(`--out ${options.out}: cannot write this file (${openFailure.code})`);
+    throw error;
   } finally {
     bar?.stop();
   }
   summary = { ...summary, duplicateInputs: inputs.duplicates };
-  process.stdout.write(options.json === true ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary) + (storeNotes ?? ''));
-  return interrupted || summary.batches.some((batch) => batch.status === 'FAILED') ? EXIT_BATCH_FAILED : EXIT_OK;
+  process.stdout.write(
+    options.json === true ? `${JSON.stringify({ ...summary, skippedInputs: skipped }, null, 2)}\n` : renderSummary(summary) + (storeNotes ?? ''),
+  );
+  if (skipped.length > 0) {
+    // Again after the summary, where it is seen: the lines above may have scrolled away during a long run.
+    process.stderr.write(`logbatch: ${skipped.length === 1 ? '1 path was' : `${skipped.length} paths were`} skipped (see above): not every file was run\n`);
+  }
+  return interrupted || skipped.length > 0 || summary.batches.some((batch) => batch.status === 'FAILED') ? EXIT_BATCH_FAILED : EXIT_OK;
 }
 
 /** `LOGBATCH_MEMORY_BUDGET_MB` (0: no bound), else the default budget of a local run. */
@@ -130,10 +144,14 @@ function memoryBudgetOption(): number | undefined {
 
 /**
  * A directory stands for the regular files under it, recursively and in path order, listed through the local object
- * store as a backfill lists a bucket; a file stands for itself.
+ * store as a backfill lists a bucket; a file stands for itself. A file or folder under a directory whose name is not
+ * UTF-8 cannot be run (no path Node.js takes can name it): it is returned in `skipped`, and the rest is run. A folder
+ * under it that cannot be read is a usage error, as a file under it that cannot be read is.
  */
-async function expandDirectories(paths: readonly string[]): Promise<string[]> {
+async function expandDirectories(paths: readonly string[]): Promise<{ files: string[]; skipped: UnlistedEntry[] }> {
   const files: string[] = [];
+  const skipped: UnlistedEntry[] = [];
+  const store = new LocalFileObjectStore({ onUnlisted: (entry) => skipped.push(entry) });
   for (const given of paths) {
     const info = await stat(given).catch(() => undefined);
     if (info?.isDirectory() !== true) {
@@ -141,11 +159,35 @@ async function expandDirectories(paths: readonly string[]): Promise<string[]> {
       continue;
     }
     const listed: string[] = [];
-    for await (const object of new LocalFileObjectStore().list(LOCAL_BUCKET, { prefix: given })) listed.push(object.key);
-    if (listed.length === 0) throw new UsageError(`${given}: no files in this directory`);
+    const skippedBefore = skipped.length;
+    try {
+      for await (const object of store.list(LOCAL_BUCKET, { prefix: given })) listed.push(object.key);
+    } catch (error) {
+      throw unreadableUnder(error) ?? error;
+    }
+    if (listed.length === 0 && skipped.length === skippedBefore) throw new UsageError(`${given}: no files in this directory`);
     files.push(...listed);
   }
-  return files;
+  if (files.length === 0) {
+    throw new UsageError(`nothing to run: ${skipped.map((entry) => describeSkipped(entry)).join('; ')}`);
+  }
+  return { files, skipped };
+}
+
+/** A listing's failure as the usage error a file that cannot be read is, naming the folder or file; undefined for other failures. */
+function unreadableUnder(error: unknown): UsageError | undefined {
+  if (error instanceof ObjectNotFoundError) {
+    const cause = error.cause as NodeJS.ErrnoException | undefined;
+    return cause?.path === undefined ? undefined : new UsageError(`${cause.path}: cannot be read (${cause.code})`);
+  }
+  const failure = error as NodeJS.ErrnoException;
+  return failure.path === undefined || failure.code === undefined ? undefined : new UsageError(`${failure.path}: this folder cannot be read (${failure.code})`);
+}
+
+function describeSkipped(entry: UnlistedEntry): string {
+  return entry.kind === 'folder'
+    ? `skipped the folder ${entry.path}/ and everything in it: ${entry.reason}; rename it to process it`
+    : `skipped ${entry.path}: ${entry.reason}; rename it to process it`;
 }
 
 async function assertReadableFile(file: string): Promise<void> {
@@ -156,6 +198,11 @@ async function assertReadableFile(file: string): Promise<void> {
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      // The shell passed bytes that are not UTF-8, which Node.js decoded (lossily) into a name nothing has.
+      const realName = await findNonUtf8Name(file);
+      if (realName !== undefined) throw new UsageError(`${realName}: its name is not UTF-8 (Node.js reads command-line arguments as UTF-8, so it cannot name this file); rename it to process it`);
+    }
     throw new UsageError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot be read (${code ?? (error as Error).message})`);
   }
 }
@@ -169,16 +216,37 @@ async function distinctInputs(files: readonly string[], out: string | undefined)
   }
 }
 
+/** `--out` can be created, or overwritten, by this user: checked before anything runs, so a mistake costs nothing. */
 async function assertWritableTarget(file: string): Promise<void> {
   const info = await stat(file).catch(() => undefined);
   if (info?.isDirectory() === true) throw new UsageError(`--out ${file} is a directory`);
   const directory = path.dirname(path.resolve(file));
   try {
+    const folder = await stat(directory);
+    if (!folder.isDirectory()) throw new UsageError(`--out ${file}: ${directory} is not a directory`);
     await access(directory, constants.W_OK);
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `--out ${file}: no directory ${directory}` : `--out ${file}: cannot write in ${directory} (${code})`);
+    if (code === 'ENOENT') throw new UsageError(`--out ${file}: no directory ${directory}`);
+    if (code === 'ENOTDIR') throw new UsageError(`--out ${file}: a part of ${directory} is not a directory`);
+    throw new UsageError(`--out ${file}: cannot write in ${directory} (${code})`);
   }
+  if (info === undefined) return;
+  try {
+    await access(file, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(`--out ${file}: cannot write this file (${(error as NodeJS.ErrnoException).code})`);
+  }
+}
+
+/** The failure to open `file` (by any spelling of its path) that `error` is or was caused by, if it is one. */
+function openFailureOf(error: unknown, file: string): NodeJS.ErrnoException | undefined {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const failure = current as NodeJS.ErrnoException;
+    if (failure.syscall === 'open' && typeof failure.path === 'string' && path.resolve(failure.path) === path.resolve(file)) return failure;
+  }
+  return undefined;
 }
 
 function createBar(): { update: (progress: RunProgress) => void; stop: () => void } {

@@ -1,9 +1,10 @@
-import { link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { chmod, link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { logFile } from '../helpers/memory-pipeline.js';
-import { PROJECT_ROOT, runCli } from '../helpers/cli.js';
+import { type CliResult, PROJECT_ROOT, runCli } from '../helpers/cli.js';
 
 describe('logbatch run', function () {
   // Every test starts the command in its own process: a busy CI machine once took over 20 s to run one.
@@ -237,4 +238,76 @@ describe('logbatch run', function () {
       }
     });
   });
+
+  describe('permission errors', function () {
+    let sandbox: string;
+
+    before(async () => {
+      sandbox = await mkdtemp(path.join(tmpdir(), 'logbatch-cli-permissions-'));
+      // The unprivileged user must reach the files; what each test takes away is all it cannot do.
+      await chmod(sandbox, 0o777);
+    });
+
+    after(async () => {
+      await chmod(path.join(sandbox, 'tree', 'locked'), 0o755).catch(() => undefined);
+      await rm(sandbox, { recursive: true, force: true });
+    });
+
+    it('refuses an existing --out file that cannot be written with one line and exit 2, before anything runs', async () => {
+      const input = path.join(sandbox, 'in.log');
+      const out = path.join(sandbox, 'read-only.jsonl');
+      await writeFile(input, 'x\n');
+      await writeFile(out, 'kept\n');
+      await chmod(out, 0o444);
+
+      const result = await runCliAsUnprivilegedUser(['run', input, '--out', out]);
+
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.equal(`logbatch: --out ${out}: cannot write this file (EACCES)\n`);
+      expect(await readFile(out, 'utf8')).to.equal('kept\n');
+    });
+
+    it('refuses a folder under an input directory that cannot be read with one line naming it and exit 2, as a file that cannot be read', async () => {
+      const tree = path.join(sandbox, 'tree');
+      await mkdir(path.join(tree, 'locked'), { recursive: true });
+      await writeFile(path.join(tree, 'a.log'), 'x\n');
+      await writeFile(path.join(tree, 'locked', 'b.log'), 'y\n');
+      await chmod(tree, 0o755);
+      await chmod(path.join(tree, 'locked'), 0o000);
+
+      const result = await runCliAsUnprivilegedUser(['run', tree]);
+
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.equal(`logbatch: ${path.join(tree, 'locked')}: this folder cannot be read (EACCES)\n`);
+    });
+
+    it('refuses an --out under a path component that is a file with one line and exit 2, whoever runs it', async () => {
+      const input = path.join(sandbox, 'plain.log');
+      await writeFile(input, 'x\n');
+
+      const result = await runCli(['run', input, '--out', path.join(input, 'out.jsonl')]);
+
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.equal(`logbatch: --out ${path.join(input, 'out.jsonl')}: ${input} is not a directory\n`);
+    });
+  });
 });
+
+/**
+ * Runs the command as a user whom file modes bind: the tests' own user, or, when the tests run as root (whom modes do
+ * not stop), nobody (65534), through util-linux's setpriv.
+ */
+function runCliAsUnprivilegedUser(args: readonly string[]): Promise<CliResult> {
+  const command = [process.execPath, path.join(PROJECT_ROOT, 'bin/logbatch.js'), ...args];
+  if (process.getuid?.() === 0) command.unshift('setpriv', '--reuid=65534', '--regid=65534', '--clear-groups');
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0], command.slice(1), { cwd: PROJECT_ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    // Root without setpriv cannot run these tests: that is an error to see, not a reason to skip them.
+    child.on('error', (error) => reject(new Error(`cannot run ${command[0]} (${error.message}); as root these tests need util-linux's setpriv`)));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -40,6 +40,57 @@ describe('logbatch run DIR/', function () {
     expect(summary.totals.lines).to.equal(6);
   });
 
+  describe('a name that is not UTF-8', () => {
+    /** `directory/<prefix><byte 0xff><suffix>`: a name no string can spell (Node.js encodes string paths as UTF-8). */
+    const badName = (prefix: string, suffix: string) => Buffer.concat([Buffer.from(path.join(directory, prefix)), Buffer.from([0xff]), Buffer.from(suffix)]);
+
+    it('runs the other files, names the file on stderr with the bad byte escaped, lists it in --json and exits 1', async () => {
+      await writeFile(path.join(directory, 'good.log'), 'x\n');
+      await writeFile(badName('bad', '.log'), 'y\n');
+
+      const result = await runCli(['run', directory, '--json']);
+
+      expect(result.code).to.equal(1);
+      const summary = JSON.parse(result.stdout) as Summary & { skippedInputs: unknown[] };
+      expect(summary.batches.map((batch) => [path.relative(directory, batch.source), batch.status])).to.deep.equal([['good.log', 'COMPLETED']]);
+      const shown = `${path.join(directory, 'bad')}\\xff.log`;
+      expect(summary.skippedInputs).to.deep.equal([{ path: shown, kind: 'file', reason: 'its name is not UTF-8' }]);
+      expect(result.stderr).to.include(`logbatch: skipped ${shown}: its name is not UTF-8; rename it to process it\n`);
+      expect(result.stderr).to.not.match(/OBJECT_NOT_FOUND|ENOENT/);
+    });
+
+    it('skips a folder whose name is not UTF-8 with everything in it, saying so', async () => {
+      await writeFile(path.join(directory, 'good.log'), 'x\n');
+      await mkdir(badName('folder', ''));
+      await writeFile(Buffer.concat([badName('folder', ''), Buffer.from('/inside.log')]), 'y\n');
+
+      const result = await runCli(['run', directory, '--json']);
+
+      expect(result.code).to.equal(1);
+      expect((JSON.parse(result.stdout) as Summary).batches).to.have.length(1);
+      expect(result.stderr).to.include(`skipped the folder ${path.join(directory, 'folder')}\\xff/ and everything in it: its name is not UTF-8`);
+    });
+
+    it('is a usage error when it is the only file, naming it', async () => {
+      await writeFile(badName('only', '.log'), 'y\n');
+
+      const result = await runCli(['run', directory]);
+
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.equal(`logbatch: nothing to run: skipped ${path.join(directory, 'only')}\\xff.log: its name is not UTF-8; rename it to process it\n`);
+    });
+
+    it('says that a file named on the command line exists but its name is not UTF-8, rather than that there is no such file', async () => {
+      await writeFile(badName('named', '.log'), 'y\n');
+
+      // What Node.js makes of the bytes a shell passes for that name: U+FFFD for the byte that is not UTF-8.
+      const result = await runCli(['run', path.join(directory, 'named\uFFFD.log')]);
+
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.equal(`logbatch: ${path.join(directory, 'named')}\\xff.log: its name is not UTF-8 (Node.js reads command-line arguments as UTF-8, so it cannot name this file); rename it to process it\n`);
+    });
+  });
+
   it('refuses a directory without files as a usage error', async () => {
     await mkdir(path.join(directory, 'empty'));
 

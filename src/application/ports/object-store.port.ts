@@ -17,7 +17,8 @@ export interface OpenStreamOptions {
    * Pins the read to one version of the object: the ETag it must have (an {@link ObjectInfo.etag}, quoted or not;
    * the batch's `source.etag`). When the object has another one, `openStream` throws `ObjectChangedError` rather
    * than deliver bytes of another version. S3 pins every GET of the read (a resume after a reset fails the stream
-   * with that error); memory streams the version it opened; a local file is checked when it is opened.
+   * with that error); memory streams the version it opened; a local file is read
+   * as the version it opened, never past its size then, and checked after every read (a change fails the read).
    */
   readonly ifMatch?: string;
 }
