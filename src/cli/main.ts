@@ -43,6 +43,28 @@ export async function buildProgram(subcommand?: string): Promise<Command> {
   return program;
 }
 
+/**
+ * The status a shell reports for a command killed by SIGPIPE (128 + 13), as `seq 1 1000000 | head -1` gives for seq:
+ * the reader of the output went away before the command was done. Node ignores SIGPIPE, so logbatch exits with it.
+ */
+const EXIT_BROKEN_PIPE = 128 + 13;
+
+/** `--out` names a pipe whose reader went away (`--out /dev/stdout | head`): the same as stdout's reader going away. */
+function isBrokenOutputPipe(error: unknown): boolean {
+  return error instanceof LogBatchError && error.code === 'OUTPUT_WRITE_FAILED' && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+}
+
+/**
+ * Every command writes to stdout; when its reader goes away (`| head -1`) nothing more can be shown, so logbatch stops
+ * at once and quietly, as other Unix tools do, instead of dying of an unhandled 'error' event with a stack trace.
+ */
+function exitWhenStdoutCloses(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') process.stderr.write(`logbatch: stdout: ${error.message}\n`);
+    process.exit(error.code === 'EPIPE' ? EXIT_BROKEN_PIPE : 1);
+  });
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     const program = await buildProgram(argv[2]);
@@ -57,6 +79,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       // Help and version exit 0; everything else commander rejects is a usage error.
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
+    if (isBrokenOutputPipe(error)) return EXIT_BROKEN_PIPE;
     if (error instanceof UsageError) {
       process.stderr.write(`logbatch: ${error.message}\n`);
       return EXIT_USAGE;
@@ -68,4 +91,5 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+exitWhenStdoutCloses();
 process.exitCode = await main(process.argv);

@@ -1,3 +1,4 @@
+import { defaultMaxListeners, setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Context, S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { QueueConsumer } from '../application/ports/queue-consumer.port.js';
@@ -97,10 +98,18 @@ export class LocalRuntime {
     let splittingDone = false;
     // Pollers long-poll the queue; a nudge ends their wait so they notice at once that the run may be over (splitting
     // done, or another poller's last invocation finished) instead of each sitting out its wait.
-    let wake = new AbortController();
+    // Every poller waits on the one wake signal, one abort listener each, removed when its wait ends: allow that many
+    // without Node's MaxListenersExceededWarning (never fewer than Node's default, so a real leak still shows).
+    const wakeListeners = Math.max(defaultMaxListeners, this.workerConcurrency);
+    const wakeController = () => {
+      const controller = new AbortController();
+      setMaxListeners(wakeListeners, controller.signal);
+      return controller;
+    };
+    let wake = wakeController();
     const nudge = () => {
       wake.abort();
-      wake = new AbortController();
+      wake = wakeController();
     };
 
     const around = this.options.aroundInvocation ?? (<T>(_kind: string, invoke: () => Promise<T>) => invoke());

@@ -2,6 +2,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { PutEntriesResult } from '../../application/ports/log-repository.port.js';
+import { LogBatchError } from '../../domain/errors.js';
 import { exportedEntry, type LogEntry } from '../../domain/log-entry.js';
 import { InMemoryLogRepository } from '../memory/in-memory-log-repository.js';
 
@@ -25,7 +26,7 @@ export class JsonlFileLogRepository extends InMemoryLogRepository {
     // entries, made every call wait).
     this.out = createWriteStream(filePath, { flags: 'w', highWaterMark: WRITE_BUFFER_BYTES });
     this.out.on('error', (error) => {
-      this.failure = error;
+      this.failure ??= new JsonlFileWriteError(filePath, error);
     });
   }
 
@@ -53,7 +54,7 @@ export class JsonlFileLogRepository extends InMemoryLogRepository {
     }
     // Wait only when the file falls behind by more than the stream's high-water mark: a wait on every call stalled
     // the pipeline at each write and kept the call's entries alive (to be promoted by the GC) until the disk caught up.
-    if (this.out.writableNeedDrain) await once(this.out, 'drain');
+    if (this.out.writableNeedDrain) await this.drained();
     return { storedUnparsed };
   }
 
@@ -69,15 +70,47 @@ export class JsonlFileLogRepository extends InMemoryLogRepository {
     return entries.sort((a, b) => a.lineNumber - b.lineNumber);
   }
 
-  /** Waits until everything written so far is in the file. */
+  /** Waits until everything written so far is in the file; rejects with a {@link JsonlFileWriteError} if a write failed. */
   async flush(): Promise<void> {
-    if (this.out.writableNeedDrain) await once(this.out, 'drain');
-    await new Promise<void>((resolve, reject) => this.out.write('', (error) => (error ? reject(error) : resolve())));
+    if (this.failure !== undefined) throw this.failure;
+    if (this.out.writableNeedDrain) await this.drained();
+    try {
+      await new Promise<void>((resolve, reject) => this.out.write('', (error) => (error ? reject(error) : resolve())));
+    } catch (error) {
+      throw await this.streamFailure(error);
+    }
   }
 
+  /**
+   * Ends the file and waits until it is closed; rejects with a {@link JsonlFileWriteError} if any write failed (also
+   * on a second call). Checked only once the stream is closed: a failed write destroys the stream at once, but the
+   * stream reports its error only after closing its file descriptor, and in between `end` knows only that the stream
+   * was destroyed.
+   */
   async close(): Promise<void> {
+    if (!this.out.destroyed && !this.out.writableEnded) this.out.end();
+    await this.closed();
     if (this.failure !== undefined) throw this.failure;
-    await new Promise<void>((resolve, reject) => this.out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  }
+
+  private async drained(): Promise<void> {
+    try {
+      await once(this.out, 'drain');
+    } catch (error) {
+      throw await this.streamFailure(error);
+    }
+  }
+
+  /** The failure to report for `error`, a write or wait that failed: the stream's own error once it has reported it. */
+  private async streamFailure(error: unknown): Promise<Error> {
+    if (this.out.destroyed) await this.closed();
+    return this.failure ?? new JsonlFileWriteError(this.filePath, error as Error);
+  }
+
+  /** Resolves once the stream has closed ('close' follows 'finish' or 'error', so everything is reported by then). */
+  private closed(): Promise<void> {
+    if (this.out.closed) return Promise.resolve();
+    return new Promise((resolve) => this.out.once('close', () => resolve()));
   }
 
   /** Marks (batchId, lineNumber) written; false if it already was. */
@@ -100,6 +133,21 @@ export class JsonlFileLogRepository extends InMemoryLogRepository {
   private unmarkWritten(batchId: string, lineNumber: number): void {
     const bits = this.written.get(batchId);
     if (bits !== undefined) bits[lineNumber >> 3] &= ~(1 << (lineNumber & 7));
+  }
+}
+
+/**
+ * Writing the JSON Lines file failed: the disk is full, the file outgrew its size limit, or the reader of the pipe it
+ * names went away (EPIPE). `cause` is the stream's error; every later write, `flush` and `close` throw the same error.
+ */
+export class JsonlFileWriteError extends LogBatchError {
+  readonly code = 'OUTPUT_WRITE_FAILED';
+
+  constructor(
+    readonly filePath: string,
+    cause: Error,
+  ) {
+    super(`${filePath}: ${cause.message}`, { cause });
   }
 }
 

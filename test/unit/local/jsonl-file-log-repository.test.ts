@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -89,6 +90,67 @@ describe('JsonlFileLogRepository', () => {
       await repository.putEntries([entry, entry]);
 
       expect((await writtenLines()).map((line) => line.lineNumber)).to.deep.equal([7]);
+    });
+  });
+
+  describe('close', () => {
+    // /dev/full fails every write with ENOSPC, as a full disk does.
+    const fullDevice = '/dev/full';
+
+    it('rejects with the write error, naming the file, when a write still in flight at close fails', async function () {
+      if (!existsSync(fullDevice)) this.skip();
+      const full = new JsonlFileLogRepository(fullDevice);
+      await full.putEntries([entryFactory({ batchId: 'b-full', lineNumber: 1 })]);
+
+      const failure = await full.close().then(
+        () => undefined,
+        (error: Error) => error,
+      );
+
+      expect(failure?.message).to.equal(`${fullDevice}: ENOSPC: no space left on device, write`);
+      expect((failure?.cause as NodeJS.ErrnoException | undefined)?.code).to.equal('ENOSPC');
+    });
+
+    it('rejects with the write error, not ERR_STREAM_DESTROYED, when the stream failed but has not reported it yet', async function () {
+      if (!existsSync(fullDevice)) this.skip();
+      const full = new JsonlFileLogRepository(fullDevice);
+      await full.putEntries([entryFactory({ batchId: 'b-full', lineNumber: 1 })]);
+      // The write fails; the stream is destroyed at once but emits 'error' only after its file descriptor is closed.
+      const flushFailure = await full.flush().then(
+        () => undefined,
+        (error: Error) => error,
+      );
+
+      const closeFailure = await full.close().then(
+        () => undefined,
+        (error: Error) => error,
+      );
+
+      expect(closeFailure?.message).to.equal(`${fullDevice}: ENOSPC: no space left on device, write`);
+      expect(flushFailure?.message).to.equal(`${fullDevice}: ENOSPC: no space left on device, write`);
+    });
+
+    it('rejects with the write error again when called a second time', async function () {
+      if (!existsSync(fullDevice)) this.skip();
+      const full = new JsonlFileLogRepository(fullDevice);
+      await full.putEntries([entryFactory({ batchId: 'b-full', lineNumber: 1 })]);
+      await full.close().catch(() => undefined);
+
+      const failure = await full.close().then(
+        () => undefined,
+        (error: Error) => error,
+      );
+
+      expect(failure?.message).to.equal(`${fullDevice}: ENOSPC: no space left on device, write`);
+    });
+
+    it('resolves once every line is in the file', async () => {
+      await repository.putEntries([1, 2, 3].map((lineNumber) => entryFactory({ batchId: 'b-close', lineNumber })));
+
+      await repository.close();
+
+      const lines = (await readFile(filePath, 'utf8')).split('\n').filter((line) => line !== '');
+      expect(lines.map((line) => (JSON.parse(line) as LogEntry).lineNumber)).to.deep.equal([1, 2, 3]);
     });
   });
 });

@@ -28,4 +28,27 @@ describe('LocalRuntime', () => {
       expect((await deliveries(5_000)).length).to.be.greaterThan(1);
     });
   });
+
+  describe('run', () => {
+    it('emits no MaxListenersExceededWarning when more than ten pollers wait on the queue at once', async () => {
+      const queue = new InMemoryChunkQueue();
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      // No upload for 200 ms: every poller finds the queue empty and long-polls on the runtime's shared wake signal.
+      const uploads = (async function* () {
+        await delay(200);
+      })();
+      process.on('warning', onWarning);
+
+      try {
+        await new LocalRuntime({ splitter: async () => undefined, worker: async () => ({ batchItemFailures: [] }), queue, workerConcurrency: 16, pollWaitMs: 1_000 }).run(uploads);
+        // Warnings are emitted on the next tick.
+        await delay(10);
+      } finally {
+        process.off('warning', onWarning);
+      }
+
+      expect(warnings.map((warning) => `${warning.name}: ${warning.message}`)).to.deep.equal([]);
+    });
+  });
 });
