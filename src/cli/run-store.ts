@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { LOCAL_BUCKET, LocalFileObjectStore } from '../adapters/local/local-file-object-store.js';
 import { type Batch, deriveBatchId, isTerminal } from '../domain/batch.js';
 import type { LogRepository } from '../application/ports/log-repository.port.js';
@@ -87,29 +88,23 @@ async function settle(
   stalledAfterMs: number,
   onWaiting: ((source: string, batch: Batch) => void) | undefined,
 ): Promise<AlreadyProcessed> {
-  let batch = await repository.getBatch(found.batchId);
-  if (batch === undefined || isTerminal(batch.status)) return batch === undefined ? found : { ...found, status: batch.status };
-  onWaiting?.(found.source, batch);
-  const progressOf = (current: Batch) => `${current.status}/${current.processedChunks}/${current.deadLetteredChunks.length}/${current.updatedAt}`;
-  let progress = progressOf(batch);
-  let movedAt = Date.now();
+  const progressOf = (batch: Batch) => `${batch.status}/${batch.processedChunks}/${batch.deadLetteredChunks.length}/${batch.updatedAt}`;
   const pollMs = Math.max(10, Math.min(250, stalledAfterMs / 4));
+  let progress: string | undefined;
+  let movedAt = Date.now();
   for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
     const current = await repository.getBatch(found.batchId);
     if (current === undefined) return found;
     if (isTerminal(current.status)) return { ...found, status: current.status };
+    if (progress === undefined) onWaiting?.(found.source, current);
     if (progressOf(current) !== progress) {
       progress = progressOf(current);
       movedAt = Date.now();
     } else if (Date.now() - movedAt >= stalledAfterMs) {
-      return {
-        ...found,
-        status: current.status,
-        interrupted: { processedChunks: current.processedChunks, totalChunks: current.totalChunks, quietMs: Date.now() - movedAt },
-      };
+      const interrupted = { processedChunks: current.processedChunks, totalChunks: current.totalChunks, quietMs: Date.now() - movedAt };
+      return { ...found, status: current.status, interrupted };
     }
-    batch = current;
+    await delay(pollMs);
   }
 }
 

@@ -49,25 +49,16 @@ export class SqliteDeadLetterStore implements DeadLetterStore {
   }
 
   list(limit?: number): StoredDeadLetter[] {
-    const rows = this.store.db.prepare('SELECT * FROM dead_letters ORDER BY position').all() as DeadLetterRow[];
-    return rows
-      .filter((row) => this.claimable(row))
-      .slice(0, limit)
-      .map(messageFromRow);
+    return (this.free('SELECT *', 'ORDER BY position LIMIT ?', limit ?? -1) as DeadLetterRow[]).map(messageFromRow);
   }
 
   count(): number {
-    const claims = this.store.db.prepare('SELECT claimed_by, claimed_at, count(*) AS n FROM dead_letters GROUP BY 1, 2').all() as Array<
-      Pick<DeadLetterRow, 'claimed_by' | 'claimed_at'> & { n: number }
-    >;
-    return claims.reduce((sum, row) => sum + (this.claimable(row) ? row.n : 0), 0);
+    return (this.free('SELECT count(*) AS n', '')[0] as { n: number }).n;
   }
 
   claim(): ClaimedDeadLetter[] {
     return this.store.write(() => {
-      const rows = (this.store.db.prepare('SELECT * FROM dead_letters ORDER BY position').all() as DeadLetterRow[]).filter((row) =>
-        this.claimable(row),
-      );
+      const rows = this.free('SELECT *', 'ORDER BY position') as DeadLetterRow[];
       const mark = this.store.db.prepare('UPDATE dead_letters SET claimed_by = ?, claimed_at = ? WHERE position = ?');
       const at = this.now().toISOString();
       for (const row of rows) mark.run(this.owner, at, row.position);
@@ -88,14 +79,27 @@ export class SqliteDeadLetterStore implements DeadLetterStore {
     });
   }
 
-  /** Not held by a live redrive: unclaimed, or claimed by a process that is gone (this one's claims are held). */
-  private claimable(row: Pick<DeadLetterRow, 'claimed_by' | 'claimed_at'>): boolean {
-    if (row.claimed_by === null) return true;
-    const separator = row.claimed_by.lastIndexOf(':');
-    const host = row.claimed_by.slice(0, separator);
-    const pid = Number(row.claimed_by.slice(separator + 1));
-    if (host !== hostname()) return this.now().getTime() - Date.parse(row.claimed_at ?? '') > FOREIGN_CLAIM_MS;
-    return pid !== process.pid && !isRunning(pid);
+  /**
+   * Runs `select ... FROM dead_letters WHERE <not held by a live redrive> rest`: letters that are unclaimed, or
+   * claimed by a process that is gone (this process's own claims are held). Which claimants are alive is decided
+   * once per distinct claimant, not per row, so no body is read for a letter that is not wanted.
+   */
+  private free(select: string, rest: string, ...parameters: unknown[]): unknown[] {
+    const claimants = this.store.db.prepare('SELECT claimed_by, max(claimed_at) AS claimed_at FROM dead_letters WHERE claimed_by IS NOT NULL GROUP BY 1').all() as Array<
+      Pick<DeadLetterRow, 'claimed_by' | 'claimed_at'>
+    >;
+    const held = claimants.filter((claimant) => this.isLive(claimant.claimed_by!, claimant.claimed_at)).map((claimant) => claimant.claimed_by);
+    const where = `claimed_by IS NULL OR claimed_by NOT IN (${held.map(() => '?').join(', ')})`;
+    return this.store.db.prepare(`${select} FROM dead_letters WHERE ${where} ${rest}`).all(...held, ...parameters);
+  }
+
+  /** A claim by this process, by a process of this host that still runs, or from another host within the hour. */
+  private isLive(claimedBy: string, claimedAt: string | null): boolean {
+    const separator = claimedBy.lastIndexOf(':');
+    const host = claimedBy.slice(0, separator);
+    const pid = Number(claimedBy.slice(separator + 1));
+    if (host !== hostname()) return !(this.now().getTime() - Date.parse(claimedAt ?? '') > FOREIGN_CLAIM_MS);
+    return pid === process.pid || isRunning(pid);
   }
 }
 
