@@ -36,9 +36,31 @@ export type SplitterWorkItem =
   | { readonly kind: 'objects'; readonly objects: readonly CreatedObject[] }
   | { readonly kind: 'queued'; readonly record: SQSRecord };
 
-/** S3 event keys are URL-encoded with `+` for spaces. */
+/**
+ * S3 event keys are URL-encoded with `+` for spaces. S3 itself always writes a `%` of the key as `%25`; a `%` that
+ * starts no escape (`100%.log`, `a%zz.log`, from an event written by hand or by another tool), and an escaped byte
+ * that starts or continues no UTF-8 character, are kept as they stand, so one such record cannot throw for the whole
+ * invocation and its neighbours.
+ */
 export function decodeS3Key(encoded: string): string {
-  return decodeURIComponent(encoded.replace(/\+/g, ' '));
+  return encoded.replace(/\+/g, ' ').replace(/(?:%[0-9A-Fa-f]{2})+/g, decodeEscapes);
+}
+
+/** A run of `%XX` escapes decoded one UTF-8 character at a time; an escape that is no part of one stays as written. */
+function decodeEscapes(run: string): string {
+  let decoded = '';
+  for (let index = 0; index < run.length; ) {
+    const lead = Number.parseInt(run.slice(index + 1, index + 3), 16);
+    const bytes = lead < 0x80 ? 1 : lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+    try {
+      decoded += decodeURIComponent(run.slice(index, index + bytes * 3));
+      index += bytes * 3;
+    } catch {
+      decoded += run.slice(index, index + 3);
+      index += 3;
+    }
+  }
+  return decoded;
 }
 
 /**

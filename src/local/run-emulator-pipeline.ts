@@ -1,6 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -10,6 +9,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { JsonlFileWriteError } from '../adapters/local/jsonl-file-log-repository.js';
 import { RequestCounter } from '../adapters/instrumentation/request-counter.js';
 import { estimateCostUsd } from '../adapters/aws/pricing.js';
 import { estimateLambdaCompute } from '../adapters/aws/lambda-cost.js';
@@ -107,24 +107,38 @@ function linesByFormat(batches: readonly BatchSummary[]): Record<string, number>
   return lines;
 }
 
-/** Reads every entry of the batches back from the store, in line order, into a JSON Lines file. */
-async function writeEntries(
+/**
+ * Reads every entry of the batches back from the store, in line order, into a JSON Lines file. A write that fails
+ * (a full disk, a file size limit, a pipe whose reader went away) rejects with a {@link JsonlFileWriteError} naming
+ * the file, as `--out` on the memory backend does, instead of an unhandled stream 'error'.
+ */
+export async function writeEntries(
   outPath: string,
   batches: readonly BatchSummary[],
-  repository: { listEntries: ReturnType<typeof createAwsAdapters>['logRepository']['listEntries'] },
+  repository: Pick<ReturnType<typeof createAwsAdapters>['logRepository'], 'listEntries'>,
 ): Promise<void> {
-  const out = createWriteStream(outPath);
-  for (const batch of batches) {
-    let cursor: string | undefined;
-    do {
-      const page = await repository.listEntries(batch.batchId, { limit: 1000, cursor });
-      const text = page.items.map((entry) => JSON.stringify(exportedEntry(entry))).join('\n');
-      if (text !== '' && !out.write(`${text}\n`)) await once(out, 'drain');
-      cursor = page.cursor;
-    } while (cursor !== undefined);
+  let readFailed = false;
+  async function* pages(): AsyncGenerator<string> {
+    try {
+      for (const batch of batches) {
+        let cursor: string | undefined;
+        do {
+          const page = await repository.listEntries(batch.batchId, { limit: 1000, cursor });
+          const text = page.items.map((entry) => JSON.stringify(exportedEntry(entry))).join('\n');
+          if (text !== '') yield `${text}\n`;
+          cursor = page.cursor;
+        } while (cursor !== undefined);
+      }
+    } catch (error) {
+      readFailed = true;
+      throw error;
+    }
   }
-  out.end();
-  await once(out, 'finish');
+  try {
+    await pipeline(pages, createWriteStream(outPath));
+  } catch (error) {
+    throw readFailed ? error : new JsonlFileWriteError(outPath, error as Error);
+  }
 }
 
 /** Parts of a multipart upload; fauxqs takes at most ~11 MiB per request, as S3 takes at most 5 GiB per PUT. */

@@ -20,6 +20,23 @@ describe('splitter handler', () => {
     expect(decodeS3Key('a+b%2Bc')).to.equal('a b+c');
   });
 
+  it('keeps a % that starts no escape as it stands, and splits the other records of the event', async () => {
+    const pipeline = createMemoryPipeline();
+    const literal = pipeline.objectStore.put(BUCKET, 'logs/100%zz.log', 'one\n');
+    const plain = pipeline.objectStore.put(BUCKET, 'logs/plain.log', 'two\n');
+    const event = s3EventFactory({ key: 'logs/100%zz.log', size: literal.size, etag: literal.etag });
+    // Written by hand: S3 would have sent logs/100%25zz.log.
+    event.Records[0].s3.object.key = 'logs/100%zz.log';
+    event.Records.push(s3EventFactory({ key: 'logs/plain.log', size: plain.size, etag: plain.etag }).Records[0]);
+
+    const result = await pipeline.splitter(event);
+
+    expect(result.outcomes).to.deep.equal(['split', 'split']);
+    expect(decodeS3Key('100%+done%zz%E2%82%AC%C3%E2%82x')).to.equal('100% done%zz€%C3%E2%82x');
+    expect(decodeS3Key('%F0%9F%98%80%2F%80')).to.equal('😀/%80');
+    expect(decodeS3Key('a%2')).to.equal('a%2');
+  });
+
   it('ignores the s3:TestEvent sent when a notification is configured', async () => {
     const pipeline = createMemoryPipeline();
 
