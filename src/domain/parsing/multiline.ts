@@ -119,13 +119,18 @@ export function multilinePolicyFor(format: string): MultilinePolicy | undefined 
 }
 
 const JSON_OBJECT_LINE = /^\s*\{/;
+/** A whole JSON object on one line, indented or not (`  {"level":"error",…}`): its own event, as detection counts it. */
+const WHOLE_JSON_OBJECT_LINE = /^\s*\{[\s\S]*\}\s*$/;
 
 /**
  * Mixed JSON and text: the text lines join as in `text`, and a JSON object line is an event of its own that takes no
  * continuation lines. Joined to it, an indented or stack line made the JSON unparseable, or, cut at the event
- * budget inside trailing spaces, still parsed, its cut-off text gone with no trace in the body.
+ * budget inside trailing spaces, still parsed, its cut-off text gone with no trace in the body. An indented line that
+ * holds a whole JSON object does not continue the text line before it either (its fields and level would be lost in
+ * that event's body); the lines of a pretty-printed object (`  {`, `    "a": 1`, `  }`) still do.
  */
 export const JSON_TEXT_POLICY: MultilinePolicy = {
   ...STACK_TRACE_POLICY,
-  isContinuation: (line, eventFirstLine) => !JSON_OBJECT_LINE.test(eventFirstLine) && STACK_TRACE_POLICY.isContinuation(line, eventFirstLine),
+  isContinuation: (line, eventFirstLine) =>
+    !JSON_OBJECT_LINE.test(eventFirstLine) && STACK_TRACE_POLICY.isContinuation(line, eventFirstLine) && !WHOLE_JSON_OBJECT_LINE.test(line),
 };

@@ -134,6 +134,19 @@ describe('STACK_TRACE_POLICY (through EventAssembler)', () => {
     expect(assemble(lines, 'json+text')).to.deep.equal([lines[0], `${lines[1]}\n${lines[2]}`, `${lines[3]}\n${lines[4]}`, lines[5], lines[6]]);
   });
 
+  it('keeps an indented JSON object line out of the text event before it, but joins a pretty-printed object', () => {
+    const lines = [
+      '2024-05-01T10:00:01Z INFO plain line',
+      '  {"level":"error","msg":"indented json","user":"bob"}',
+      '2024-05-01T10:00:02Z INFO config:',
+      '  {',
+      '    "a": 1',
+      '  }',
+    ];
+
+    expect(assemble(lines, 'json+text')).to.deep.equal([lines[0], lines[1], lines.slice(2).join('\n')]);
+  });
+
   it('keeps every line its own event for JSON', () => {
     expect(assemble(['{"a":1}', '  {"b":2}'], 'json')).to.deep.equal(['{"a":1}', '  {"b":2}']);
   });
