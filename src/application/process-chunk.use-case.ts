@@ -69,15 +69,30 @@ export class ProcessChunk {
       const lastReceive = delivery.receiveCount >= this.settings.maxReceiveCount;
       if (!(error instanceof MalformedChunkError) && !lastReceive) return { kind: 'retry', reason, error };
       const dlqReason = error instanceof MalformedChunkError ? reason : `failed ${delivery.receiveCount} time(s), last: ${reason}`;
-      // The batch learns of the dead letter before the DLQ gets it: if the worker dies in between, SQS still moves
-      // the message on its next receive, so the DLQ and the batch agree either way.
-      const identity = peekChunkIdentity(delivery.body);
-      if (identity.batchId !== undefined && identity.chunk !== undefined) {
-        await this.recordDeadLetter(identity.batchId, identity.chunk, dlqReason);
-      }
-      await this.queue.deadLetter(delivery.body, dlqReason);
-      return { kind: 'dead-lettered', reason: dlqReason };
+      return this.deadLetter(delivery.body, dlqReason);
     }
+  }
+
+  /**
+   * A delivery the worker gives back without starting it (its invocation is near its deadline): retried, unless this
+   * was its last allowed receive. Given back then, SQS would move it to the DLQ on its next receive with no reason and
+   * no record in its batch, which would wait in SPLIT for a chunk nobody processes; it goes to the DLQ here instead,
+   * with the reason, and its batch learns of it (`dlq redrive` processes it).
+   */
+  async handleUnstarted(delivery: ChunkDelivery, reason: string): Promise<Exclude<DeliveryOutcome, { kind: 'processed' }>> {
+    if (delivery.receiveCount < this.settings.maxReceiveCount) return { kind: 'retry', reason, error: undefined };
+    return this.deadLetter(delivery.body, `not started on its last allowed receive (${delivery.receiveCount}): ${reason}`);
+  }
+
+  private async deadLetter(body: string, reason: string): Promise<{ readonly kind: 'dead-lettered'; readonly reason: string }> {
+    // The batch learns of the dead letter before the DLQ gets it: if the worker dies in between, SQS still moves
+    // the message on its next receive, so the DLQ and the batch agree either way.
+    const identity = peekChunkIdentity(body);
+    if (identity.batchId !== undefined && identity.chunk !== undefined) {
+      await this.recordDeadLetter(identity.batchId, identity.chunk, reason);
+    }
+    await this.queue.deadLetter(body, reason);
+    return { kind: 'dead-lettered', reason };
   }
 
   /** Throws {@link MalformedChunkError} for a message that can never succeed (it belongs on the DLQ). */

@@ -6,6 +6,7 @@ import { awsQueueAndTableModule } from '../di/aws-queue-table.module.js';
 import { loadConfig } from '../config/config.js';
 import { type SecretReader, withRedactionKeyFromSecret } from '../adapters/aws/secrets-manager-key.js';
 import type { ProcessChunk } from '../application/process-chunk.use-case.js';
+import type { QueueConsumer } from '../application/ports/queue-consumer.port.js';
 import { createPowertoolsTelemetry, WORKER_SERVICE_NAME } from './powertools-telemetry.js';
 import type { WorkerDependencies } from './worker.js';
 import { InvocationDeadline, workerTimeBudget } from './worker-deadline.js';
@@ -40,11 +41,14 @@ export async function resolveWorker(
 ): Promise<WorkerDependencies> {
   const { budget, deadline, retry } = workerRuntimeOptions(context?.getRemainingTimeInMillis() ?? DEFAULT_WORKER_TIMEOUT_MS);
   const config = await withRedactionKeyFromSecret(loadConfig(process.env), options.secrets);
+  const container = createContainer({ adapters: awsQueueAndTableModule(config, { retry }), settings: config.pipeline });
+  const queue = container.get<QueueConsumer>(TOKENS.QueueConsumer);
   return {
-    processChunk: createContainer({ adapters: awsQueueAndTableModule(config, { retry }), settings: config.pipeline }).get<ProcessChunk>(
-      TOKENS.ProcessChunk,
-    ),
+    processChunk: container.get<ProcessChunk>(TOKENS.ProcessChunk),
     telemetry: createPowertoolsTelemetry(WORKER_SERVICE_NAME),
     timeBudget: { reserveMs: budget.reserveMs, deadline },
+    returnUnstarted: async (receiptHandles) => {
+      await Promise.allSettled(receiptHandles.map((receiptHandle) => queue.changeVisibility(receiptHandle, 0)));
+    },
   };
 }

@@ -1,4 +1,4 @@
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { ProcessChunk } from '../application/process-chunk.use-case.js';
 import { describeError } from '../domain/errors.js';
 import { type HandlerTelemetry, silentTelemetry } from './telemetry.js';
@@ -14,38 +14,61 @@ export interface WorkerDependencies {
    * @default no deadline (locally, and when Lambda passes no context)
    */
   readonly timeBudget?: { readonly reserveMs: number; readonly deadline?: InvocationDeadline };
+  /**
+   * Makes the messages the worker gives back without starting them visible again at once (SQS
+   * `ChangeMessageVisibility` to 0); without it they wait out the queue's visibility timeout (720 s as deployed). Best
+   * effort: a failure leaves them to that timeout.
+   */
+  readonly returnUnstarted?: (receiptHandles: readonly string[]) => Promise<void>;
+}
+
+function receiveCountOf(record: SQSRecord): number {
+  return Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1;
 }
 
 /**
  * The worker Lambda: processes each chunk of an SQS batch on its own and reports only the failed ones
- * (`ReportBatchItemFailures`), so one bad chunk never sends its neighbours back to the queue. Near its deadline it
- * stops starting chunks and returns the rest as failures, so they are retried at once rather than after the
- * visibility timeout of an invocation that timed out. Dependencies are resolved on the first invocation, with its
- * context (the runtime sizes its retry budget from the time it has, and may read a secret first). A resolve that
- * fails is tried again on the next invocation.
+ * (`ReportBatchItemFailures`), so one bad chunk never sends its neighbours back to the queue. Chunks on their latest
+ * receives go first. Near its deadline it stops starting chunks and gives the rest back as failures made visible at
+ * once (`returnUnstarted`), rather than left to the visibility timeout of an invocation that timed out; a chunk on
+ * its last allowed receive is dead-lettered with the reason instead (see `ProcessChunk.handleUnstarted`).
+ * Dependencies are resolved on the first invocation, with its context (the runtime sizes its retry budget from the
+ * time it has, and may read a secret first). A resolve that fails is tried again on the next invocation.
  */
 export function createWorkerHandler(resolve: (context?: Context) => WorkerDependencies | Promise<WorkerDependencies>) {
   let dependencies: WorkerDependencies | undefined;
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     dependencies ??= await resolve(context);
-    const { processChunk, telemetry = silentTelemetry, timeBudget } = dependencies;
+    const { processChunk, telemetry = silentTelemetry, timeBudget, returnUnstarted } = dependencies;
     telemetry.invocationStarted?.(context);
     timeBudget?.deadline?.begin(context);
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     let longestChunkMs = 0;
+    // A stable sort: the order SQS gave among chunks received as often.
+    const records = [...event.Records].sort((a, b) => receiveCountOf(b) - receiveCountOf(a));
     try {
-      for (const [index, record] of event.Records.entries()) {
+      for (const [index, record] of records.entries()) {
         if (timeBudget !== undefined && context !== undefined && context.getRemainingTimeInMillis() < timeBudget.reserveMs + longestChunkMs) {
-          const rest = event.Records.slice(index);
           const reason = `returned unprocessed: ${context.getRemainingTimeInMillis()} ms left, ${timeBudget.reserveMs + longestChunkMs} ms needed to start a chunk`;
-          for (const unprocessed of rest) {
-            telemetry.chunkFailed({ messageId: unprocessed.messageId, reason, deadLettered: false });
-            batchItemFailures.push({ itemIdentifier: unprocessed.messageId });
+          const returned: string[] = [];
+          for (const unstarted of records.slice(index)) {
+            let result: Awaited<ReturnType<ProcessChunk['handleUnstarted']>>;
+            try {
+              result = await processChunk.handleUnstarted({ body: unstarted.body, receiveCount: receiveCountOf(unstarted) }, reason);
+            } catch (error) {
+              result = { kind: 'retry', reason: `${reason}; dead-lettering it failed: ${describeError(error)}`, error };
+            }
+            telemetry.chunkFailed({ messageId: unstarted.messageId, reason: result.reason, deadLettered: result.kind === 'dead-lettered' });
+            if (result.kind === 'retry') {
+              batchItemFailures.push({ itemIdentifier: unstarted.messageId });
+              returned.push(unstarted.receiptHandle);
+            }
           }
+          if (returned.length > 0 && returnUnstarted !== undefined) await returnUnstarted(returned).catch(() => undefined);
           break;
         }
         const started = Date.now();
-        const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1;
+        const receiveCount = receiveCountOf(record);
         let result: Awaited<ReturnType<ProcessChunk['handleDelivery']>>;
         try {
           result = await processChunk.handleDelivery({ body: record.body, receiveCount });

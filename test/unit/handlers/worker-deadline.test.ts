@@ -6,7 +6,10 @@ import { TransientFailureError } from '../../../src/domain/errors.js';
 import { workerRuntimeOptions } from '../../../src/handlers/lambda-runtime.js';
 import { createWorkerHandler } from '../../../src/handlers/worker.js';
 import { InvocationDeadline, workerTimeBudget, worstCaseRetryWaitMs } from '../../../src/handlers/worker-deadline.js';
-import { sqsEventFactory } from '../../helpers/events.js';
+import { deriveBatchId } from '../../../src/domain/batch.js';
+import { sqsEvent } from '../../../src/local/aws-events.js';
+import { s3EventFactory, sqsEventFactory } from '../../helpers/events.js';
+import { BUCKET, createMemoryPipeline } from '../../helpers/memory-pipeline.js';
 
 /** A Lambda context whose remaining time follows `Date.now()` (fake timers move both). */
 function fakeInvocation(timeoutMs: number) {
@@ -28,9 +31,17 @@ describe('worker deadline', () => {
           clock.tick(30_000);
           return { kind: 'processed', outcome: { stats: { lines: 0, entries: 0, unparsed: 0 } } as never };
         },
+        handleUnstarted: async (_delivery: unknown, reason: string): Promise<DeliveryOutcome> => ({ kind: 'retry', reason, error: undefined }),
       } as unknown as ProcessChunk;
       const { budget } = workerRuntimeOptions(timeoutMs);
-      const handler = createWorkerHandler(() => ({ processChunk, timeBudget: { reserveMs: budget.reserveMs } }));
+      const returned: string[][] = [];
+      const handler = createWorkerHandler(() => ({
+        processChunk,
+        timeBudget: { reserveMs: budget.reserveMs },
+        returnUnstarted: async (receiptHandles) => {
+          returned.push([...receiptHandles]);
+        },
+      }));
       const bodies = Array.from({ length: 10 }, (_, index) => `chunk-${index}`);
 
       let response;
@@ -45,6 +56,55 @@ describe('worker deadline', () => {
       expect(response.batchItemFailures.map(({ itemIdentifier }) => itemIdentifier)).to.deep.equal(
         ['m-3', 'm-4', 'm-5', 'm-6', 'm-7', 'm-8', 'm-9'],
       );
+      // Made visible again at once, in one call, rather than left to the queue's visibility timeout.
+      expect(returned).to.deep.equal([['r-3', 'r-4', 'r-5', 'r-6', 'r-7', 'r-8', 'r-9']]);
+    });
+
+    it('dead-letters with its reason a chunk it cannot start on its last allowed receive, and starts chunks on later receives first', async () => {
+      const pipeline = createMemoryPipeline({ settings: { maxChunkLines: 1 } });
+      const upload = pipeline.objectStore.put(BUCKET, 'app.log', 'one\ntwo\nthree\n');
+      await pipeline.splitter(s3EventFactory({ key: 'app.log', size: upload.size, etag: upload.etag }));
+      const messages = await pipeline.queue.receive(10);
+      expect(messages).to.have.length(3);
+      // Chunk 0 on its first receive, chunks 1 and 2 on their fifth and last (maxReceiveCount 5).
+      const event = sqsEvent(messages.map((message, index) => ({ ...message, receiveCount: index === 0 ? 1 : 5 })));
+      const clock = sinon.useFakeTimers({ toFake: ['Date'] });
+      const started: number[] = [];
+      const processChunk = Object.assign(Object.create(pipeline.processChunk) as ProcessChunk, {
+        handleDelivery: async (delivery: { body: string; receiveCount: number }) => {
+          started.push(delivery.receiveCount);
+          clock.tick(60_000);
+          return pipeline.processChunk.handleDelivery(delivery);
+        },
+      });
+      const returned: string[] = [];
+      const handler = createWorkerHandler(() => ({
+        processChunk,
+        timeBudget: { reserveMs: 24_000 },
+        returnUnstarted: async (receiptHandles) => {
+          returned.push(...receiptHandles);
+        },
+      }));
+
+      let response;
+      try {
+        // Time for one chunk: the first started takes 60 s, and 24 s + 60 s no longer fit in the 40 s left.
+        response = await handler(event, fakeInvocation(100_000).context);
+      } finally {
+        clock.restore();
+      }
+
+      expect(started).to.deep.equal([5]);
+      const batchId = deriveBatchId({ bucket: BUCKET, key: 'app.log', etag: upload.etag.replace(/"/g, '') });
+      const batch = await pipeline.repository.getBatch(batchId);
+      expect(batch?.processedChunks).to.equal(1);
+      expect(batch?.deadLetteredChunks).to.have.length(1);
+      const letters = await pipeline.queue.listDeadLetters();
+      expect(letters).to.have.length(1);
+      expect(letters[0].reason).to.match(/^not started on its last allowed receive \(5\): returned unprocessed: 40000 ms left, 84000 ms needed to start a chunk$/);
+      // The chunk on its first receive is given back, visible again at once.
+      expect(response.batchItemFailures).to.deep.equal([{ itemIdentifier: messages[0].messageId }]);
+      expect(returned).to.deep.equal([messages[0].receiptHandle]);
     });
 
     it('processes the whole batch when there is time, and without a context (locally)', async () => {
