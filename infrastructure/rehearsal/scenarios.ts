@@ -289,7 +289,13 @@ export class ScenarioRunner {
         const delivered = deployment.notifyTestEvent(parts.ingestBucket);
         await deployment.settle(this.settleTimeoutMs);
         const calls = deployment.proxy.calls.filter((call) => call.principal === parts.splitter.spec.logicalId && call.origin === 'function code').length - callsBefore;
-        details.push(`delivered to ${delivered} target(s) (functions or queues); the splitter made ${calls} AWS call(s) for it`);
+        if (parts.trigger === 'eventbridge') {
+          // EventBridge delivers no s3:TestEvent; a notification configuration saved beside the rule still would.
+          details.push(`not applicable to the eventbridge trigger (S3 sends its test event only to notification targets): delivered to ${delivered} target(s), the splitter made ${calls} AWS call(s)`);
+        } else {
+          details.push(`delivered to ${delivered} target(s) (functions or queues); the splitter made ${calls} AWS call(s) for it`);
+          if (delivered === 0) problems.push(`S3's test event reached no target: the ingest bucket's notification configuration names neither the splitter nor its trigger queue`);
+        }
         if (calls !== 0) problems.push(`the splitter made ${calls} AWS call(s) for S3's test event`);
         return;
       }

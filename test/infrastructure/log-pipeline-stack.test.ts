@@ -756,6 +756,16 @@ describe('LogPipelineStack', () => {
       LoggingConfig: Match.objectLike({ ApplicationLogLevel: 'DEBUG' }),
     });
   });
+
+  it('keeps Lambda\'s log filter at INFO when the log level is WARN or ERROR, so the metrics (logged without a level) still arrive', () => {
+    for (const logLevel of ['WARN', 'ERROR'] as const) {
+      const quiet = Template.fromStack(createStack({ logLevel }));
+      quiet.allResourcesProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ POWERTOOLS_LOG_LEVEL: logLevel }) },
+        LoggingConfig: Match.objectLike({ ApplicationLogLevel: 'INFO' }),
+      });
+    }
+  });
   describe('filters and redaction (issue 14)', () => {
     /** The function whose POWERTOOLS_SERVICE_NAME is `service` (independent of construct ids). */
     function functionOf(stackTemplate: Template, service: string): [string, Resource] {

@@ -19,6 +19,7 @@ describe('LogPipelineStack', () => {
       ['a worker reservation under its maximum concurrency', { worker: { maxConcurrency: 20, reservedConcurrency: 10 } }, /WorkerFunction: invalid reservedConcurrency: expected an integer from 20 to 10000, got 10/],
       ['a splitter reservation of 1', { splitter: { reservedConcurrency: 1 } }, /SplitterFunction: invalid reservedConcurrency/],
       ['a maximum concurrency of 1', { worker: { maxConcurrency: 1 } }, /WorkerFunction: invalid maxConcurrency/],
+      ['a splitter reservation under 4 with a queue-fed trigger', { trigger: 'sqs', splitter: { reservedConcurrency: 3 } }, /SplitterTrigger: invalid splitterReservedConcurrency: expected an integer from 4 to 10000, got 3/],
       ['a batching window over 5 minutes', { worker: { maxBatchingWindow: Duration.minutes(6) } }, /WorkerFunction: invalid maxBatchingWindow/],
       ['a chunk byte budget over 1 MiB', { tuning: { maxChunkBytes: 2 * 1024 * 1024 } }, /invalid maxChunkBytes: expected an integer from 1024 to 1048576/],
       ['an unknown format', { tuning: { format: 'xml' } }, /invalid format: expected one of auto, /],

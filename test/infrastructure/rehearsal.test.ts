@@ -113,6 +113,9 @@ describe('Deployment rehearsal', function () {
         expect(report.passed, text).to.equal(true);
         expect(text).to.match(path);
         expect(text).to.match(/TriggerQueue\w+: 1 message batch\(es\) deleted by the splitter's event source mapping, 0 left/);
+        // S3 sends its test event to notification targets only: through the sqs trigger's queue, never through EventBridge.
+        if (trigger === 'sqs') expect(text).to.include('delivered to 1 target(s) (functions or queues); the splitter made 0 AWS call(s) for it');
+        else expect(text).to.include('not applicable to the eventbridge trigger (S3 sends its test event only to notification targets): delivered to 0 target(s)');
         expect(report.denied).to.deep.equal([]);
       });
 

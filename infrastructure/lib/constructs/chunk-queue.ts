@@ -39,8 +39,10 @@ export interface ChunkQueueProps {
    */
   readonly retentionPeriod?: Duration;
   /**
-   * How long a dead-lettered chunk stays in the DLQ (longer than the source queue's, so it does not expire in
-   * transit: SQS keeps a message's original enqueue time when it moves it).
+   * How long a dead-lettered chunk stays in the DLQ, counted from when it was first sent to the chunk queue (SQS
+   * keeps a message's original enqueue time when it moves it): at least the source queue's retention. At the default
+   * 14 days for both (SQS's longest), a chunk that took N days to fail keeps 14 − N days in the DLQ; the
+   * DeadLetterQueueNotEmpty alarm fires within minutes of its arrival, long before that.
    * @default Duration.days(14)
    */
   readonly deadLetterRetentionPeriod?: Duration;

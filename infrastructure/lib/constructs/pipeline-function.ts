@@ -139,7 +139,10 @@ export class PipelineFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
-      applicationLogLevelV2: ApplicationLogLevel[logLevel],
+      // Never above INFO: Powertools writes its metrics (EMF) to stdout without a `level`, which Lambda takes for INFO,
+      // so at WARN or ERROR every custom metric would be dropped and the alarms on them never fire. Powertools filters
+      // the functions' own logs at `logLevel` (POWERTOOLS_LOG_LEVEL) before Lambda sees them.
+      applicationLogLevelV2: ApplicationLogLevel[logLevel === 'WARN' || logLevel === 'ERROR' ? 'INFO' : logLevel],
       systemLogLevelV2: SystemLogLevel.WARN,
       deadLetterQueue: props.deadLetterQueue,
       projectRoot: PROJECT_ROOT,

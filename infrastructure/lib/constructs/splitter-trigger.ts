@@ -51,7 +51,9 @@ export interface SplitterTriggerProps {
   readonly splitterTimeout: Duration;
   /**
    * The splitter's reserved concurrency. Its continuation queue takes at most half (at least 2); the trigger queue
-   * takes the rest (at least 2), so new objects and hand-overs never together exceed it.
+   * takes the rest (at least 2), so new objects and hand-overs never together exceed it. With a queue-fed trigger
+   * (`eventbridge`, `sqs`) it must be at least 4: each event source's maximum concurrency is at least 2 (Lambda's
+   * minimum), and two sources above the reservation have their invocations throttled.
    * @default 10
    */
   readonly splitterReservedConcurrency?: number;
@@ -95,7 +97,7 @@ export class SplitterTrigger extends Construct {
       throw new InvalidPropsError('SplitterTrigger', 'trigger', `expected one of ${SPLITTER_TRIGGERS.join(', ')}, got "${this.trigger}"`);
     }
     const reservedConcurrency = props.splitterReservedConcurrency ?? 10;
-    assertIntegerInRange('SplitterTrigger', 'splitterReservedConcurrency', reservedConcurrency, 2, 10_000);
+    assertIntegerInRange('SplitterTrigger', 'splitterReservedConcurrency', reservedConcurrency, this.trigger === 'notification' ? 2 : 4, 10_000);
     const { ingestBucket, splitter } = props;
     const existingBuckets = props.existingBuckets ?? [];
     if (ingestBucket === undefined && existingBuckets.length === 0) {
