@@ -12,7 +12,7 @@ import { LOCAL_BUCKET, LocalFileObjectStore } from '../adapters/local/local-file
 import { InMemoryChunkQueue } from '../adapters/memory/in-memory-chunk-queue.js';
 import { InMemoryLogRepository } from '../adapters/memory/in-memory-log-repository.js';
 import { InMemorySplitContinuations } from '../adapters/memory/in-memory-split-continuations.js';
-import { deriveBatchId } from '../domain/batch.js';
+import { deriveBatchId, newBatch } from '../domain/batch.js';
 import { LogBatchError } from '../domain/errors.js';
 import { adaptersModule } from '../di/adapters.module.js';
 import { createContainer } from '../di/container.js';
@@ -176,8 +176,9 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<RunSum
   const uploads = await Promise.all(files.map((file) => objectStore.head(LOCAL_BUCKET, file)));
   const ticker = options.onProgress === undefined ? undefined : setInterval(report, 200);
   const governor = options.memoryBudgetMb === undefined ? undefined : startMemoryGovernor({ budgetBytes: options.memoryBudgetMb * 1024 * 1024 });
+  let runReport: Awaited<ReturnType<LocalRuntime['run']>>;
   try {
-    await runtime.run(uploads);
+    runReport = await runtime.run(uploads);
   } finally {
     if (ticker !== undefined) clearInterval(ticker);
     governor?.stop();
@@ -189,7 +190,12 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<RunSum
   const createdElsewhere: BatchSummary[] = [];
   for (const upload of uploads) {
     const batch = await repository.getBatch(deriveBatchId(upload));
-    if (batch === undefined) continue;
+    if (batch === undefined) {
+      // The splitter never created the file's batch (the store refused it on every attempt): a file not stored is a
+      // failed file, not one left out of the summary.
+      batches.push(unstoredBatch(upload, runReport.splitterErrors));
+      continue;
+    }
     (createdHere.has(batch.batchId) || options.store === undefined ? batches : createdElsewhere).push(summarizeBatch(batch, upload.key));
   }
   const depth = await queue.depth();
@@ -206,6 +212,20 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<RunSum
     requests: counter.snapshot(),
     duplicateInputs: duplicates,
     ...(createdElsewhere.length > 0 ? { createdElsewhere } : {}),
+  };
+}
+
+/**
+ * The summary of a file whose batch was never created: FAILED, with the splitter's last error for it (the runtime
+ * labels each with the file's key).
+ */
+function unstoredBatch(upload: ObjectInfo, splitterErrors: readonly string[]): BatchSummary {
+  const prefix = `${upload.key}: `;
+  const lastError = splitterErrors.filter((error) => error.startsWith(prefix)).at(-1)?.slice(prefix.length);
+  return {
+    ...summarizeBatch(newBatch({ batchId: deriveBatchId(upload), source: upload, createdAt: new Date().toISOString() }), upload.key),
+    status: 'FAILED',
+    reason: `${upload.key}: not stored: its batch could not be created${lastError === undefined ? '' : ` (${lastError})`}`,
   };
 }
 

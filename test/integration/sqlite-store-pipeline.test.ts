@@ -123,6 +123,30 @@ describe('SqliteStore with the local pipeline', function () {
     });
   });
 
+  describe('a store that refuses a batch', () => {
+    it('reports the file FAILED with the store\'s error instead of leaving it out of the summary', async () => {
+      const logFile = path.join(directory, 'refused.jsonl');
+      await writeFile(logFile, '{"level":"info","msg":"one"}\n');
+      const opened = await openLocalStore(path.join(directory, 'refused.db'));
+      const refusing = Object.create(opened.logRepository) as typeof opened.logRepository;
+      refusing.createBatch = async () => {
+        throw new Error('SQLITE_BUSY: database is locked');
+      };
+
+      let summary;
+      try {
+        summary = await runLocalPipeline({ files: [logFile], store: { logRepository: refusing, deadLetterStore: opened.deadLetterStore } });
+      } finally {
+        opened.close();
+      }
+
+      expect(summary.batches).to.have.length(1);
+      expect(summary.batches[0]).to.deep.include({ source: logFile, status: 'FAILED', entries: 0 });
+      expect(summary.batches[0].reason).to.match(/^\S+refused\.jsonl: not stored: its batch could not be created \(.*SQLITE_BUSY: database is locked \(attempt 3\)\)$/);
+      expect(summary.totals.files).to.equal(1);
+    });
+  });
+
   describe('dead letters', () => {
     it('keeps a poison chunk in the store; dlq redrive --store then completes the batch with exact counters', async () => {
       const logFile = path.join(directory, 'poison.jsonl');
