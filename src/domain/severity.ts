@@ -15,10 +15,14 @@ const SEVERITY_WORDS: Record<string, SeverityName> = {
   finest: 'TRACE',
   finer: 'TRACE',
   verbose: 'TRACE',
+  vrb: 'TRACE',
+  trce: 'TRACE',
   debug: 'DEBUG',
   dbug: 'DEBUG',
+  dbg: 'DEBUG',
   fine: 'DEBUG',
   info: 'INFO',
+  inf: 'INFO',
   information: 'INFO',
   informational: 'INFO',
   notice: 'INFO',
@@ -35,11 +39,18 @@ const SEVERITY_WORDS: Record<string, SeverityName> = {
   crit: 'FATAL',
   critical: 'FATAL',
   fatal: 'FATAL',
+  ftl: 'FATAL',
   alert: 'FATAL',
   emerg: 'FATAL',
   emergency: 'FATAL',
   panic: 'FATAL',
 };
+
+/**
+ * Every level word {@link severityFromText} knows, in lower case: full names and the abbreviations loggers print
+ * (Serilog's `inf`/`wrn`/`ftl`, .NET's `dbug`/`fail`/`trce`, ...).
+ */
+export const SEVERITY_WORD_LIST: readonly string[] = Object.freeze(Object.keys(SEVERITY_WORDS));
 
 /** Maps a level word (`warn`, `ERROR`, `Information`) to its OpenTelemetry severity, or undefined. */
 export function severityFromText(text: string): { severityText: string; severityNumber: number } | undefined {

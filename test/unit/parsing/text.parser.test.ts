@@ -19,6 +19,103 @@ describe('parseTextLine', () => {
     });
   }
 
+  for (const [line, timestamp] of [
+    ['2024-05-01 10:00:00.123 +02:00 [INF] Starting web host', '2024-05-01T08:00:00.123Z'],
+    ['2024-05-01 10:00:00.123456789 +0200 CEST m=+0.000', '2024-05-01T08:00:00.123Z'],
+    ['2024-05-01 10:00:00.123 -03 [123] LOG:  checkpoint starting', '2024-05-01T13:00:00.123Z'],
+    ['2024-05-01T10:00:00.123-05', '2024-05-01T15:00:00.123Z'],
+    ['2024-05-01T10:00:00.123+0530 ready', '2024-05-01T04:30:00.123Z'],
+    ['2024-05-01 10:00:00 Z ready', '2024-05-01T10:00:00.000Z'],
+  ] as const) {
+    it(`applies the zone offset of ${JSON.stringify(line)}`, () => {
+      const result = parseTextLine(line, context);
+
+      expect(result.ok && result.record.timestamp).to.equal(timestamp);
+    });
+  }
+
+  for (const line of [
+    '2024-05-01 10:00:00 1234 worker started',
+    '2024-05-01 10:00:00 +1 retries',
+    '2024-05-01 10:00:00 +12.5 points',
+    '2024-05-01 10:00:00 +10% load',
+    '2024-05-01 10:00:00 +1299 items',
+    '2024-05-01 10:00:00 -05items',
+    '2024-05-01 10:00:00 Zookeeper started',
+  ]) {
+    it(`does not read the number after the time in ${JSON.stringify(line)} as a zone`, () => {
+      const result = parseTextLine(line, context);
+
+      expect(result.ok && result.record.timestamp).to.equal('2024-05-01T10:00:00.000Z');
+    });
+  }
+
+  it('keeps a zone abbreviation after the offset in the body', () => {
+    const line = '2024-05-01 10:00:00.123456789 +0200 CEST m=+0.000';
+
+    const result = parseTextLine(line, context);
+
+    expect(result.ok && result.record.body).to.equal(line);
+  });
+
+  for (const [line, severityText] of [
+    // Serilog: {Level:u3} / {Level:w3} in the file and console templates, {Level} in full
+    ['2024-05-01 10:00:00.123 +02:00 [INF] Starting web host', 'INFO'],
+    ['2024-05-01 10:00:00.123 +02:00 [WRN] Slow request', 'WARN'],
+    ['2024-05-01 10:00:00.123 +02:00 [FTL] Host terminated', 'FATAL'],
+    ['2024-05-01 10:00:00.123 +02:00 [DBG] Cache miss', 'DEBUG'],
+    ['2024-05-01 10:00:00.123 +02:00 [VRB] Entering loop', 'TRACE'],
+    ['2024-05-01 10:00:00.123 +02:00 [ERR] Request failed', 'ERROR'],
+    ['[10:00:00 WRN] Slow request', 'WARN'],
+    ['[10:00:00 inf] Starting web host', 'INFO'],
+    ['2024-05-01 10:00:00.123 +02:00 Information Starting web host', 'INFO'],
+    // .NET console logger
+    ['fail: Microsoft.AspNetCore.Server.Kestrel[13]', 'ERROR'],
+    ['dbug: Microsoft.Extensions.Hosting.Internal.Host[1]', 'DEBUG'],
+    ['crit: Microsoft.AspNetCore.Hosting.Diagnostics[6]', 'FATAL'],
+    ['trce: Microsoft.EntityFrameworkCore.Query[10111]', 'TRACE'],
+    ['warn: Microsoft.AspNetCore.DataProtection.Repositories.FileSystemXmlRepository[60]', 'WARN'],
+    ['info: Microsoft.Hosting.Lifetime[14]', 'INFO'],
+    ['2024-05-01 10:00:00 fail: Microsoft.AspNetCore.Server.Kestrel[13]', 'ERROR'],
+    // MySQL 8 error log
+    ['2024-05-01T10:00:00.123456Z 0 [Warning] [MY-010068] [Server] CA certificate is self signed.', 'WARN'],
+    ['2024-05-01T10:00:00.123456Z 0 [Note] [MY-010051] [Server] Event Scheduler: scheduler thread started', 'INFO'],
+    ['2024-05-01T10:00:00.123456Z 0 [System] [MY-010116] [Server] /usr/sbin/mysqld (mysqld 8.0.36) starting as process 1', 'INFO'],
+    ['2024-05-01T10:00:00.123456Z 0 [ERROR] [MY-010119] [Server] Aborting', 'ERROR'],
+    // Capitalised words in a level position
+    ['Warning: disk almost full', 'WARN'],
+    ['Error: connect ECONNREFUSED 127.0.0.1:5432', 'ERROR'],
+    ['[01-May-2024 10:00:00 UTC] PHP Warning:  Undefined variable $x in /var/www/x.php on line 3', 'WARN'],
+    ['2024-05-01 10:00:00.1234|Warn|App.Worker|disk almost full', 'WARN'],
+    ['2024-05-01 10:00:00, Info                  CBS    Starting TrustedInstaller initialization.', 'INFO'],
+    ['[Info  - 10:27:37 AM] Starting server', 'INFO'],
+    ['2024-05-01 10:00:00 Info Starting', 'INFO'],
+    ['Error handling improved in v2', 'ERROR'],
+    // the earliest level word wins
+    ['2024-05-01T10:00:00.123456Z 0 [Note] [MY-013172] [Server] Received SHUTDOWN; error count 0', 'INFO'],
+  ] as const) {
+    it(`reads ${severityText} from ${JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}...` : line)}`, () => {
+      const result = parseTextLine(line, context);
+
+      expect(result.ok && result.record.severityText).to.equal(severityText);
+    });
+  }
+
+  for (const line of [
+    'see the Note below for details',
+    '2024-05-01 10:00:00 worker read the Note attached to ticket 12',
+    'user opened the Error console',
+    'System rebooted by operator',
+    'value was INF after overflow',
+    'Notes: the fail count',
+  ]) {
+    it(`finds no level word in ${JSON.stringify(line)}`, () => {
+      const result = parseTextLine(line, context);
+
+      expect(result.ok && result.record.severityText).to.equal(undefined);
+    });
+  }
+
   it('finds a level word and keeps the whole line as body', () => {
     const result = parseTextLine('something FATAL happened', context);
 
