@@ -5,6 +5,7 @@ import { integerOption } from './numeric-options.js';
 import { operatorTarget } from './operator-target.js';
 import { renderTable } from './render-table.js';
 import { storeOption } from './store-option.js';
+import { terminalText } from './terminal-text.js';
 import { EXIT_BATCH_FAILED, EXIT_OK, UsageError } from './usage-error.js';
 
 interface OutputOptions extends AwsTargetOptions {
@@ -69,7 +70,7 @@ export function statusCommand(): Command {
     .action(async (batchId: string, options: OutputOptions, command: Command) => {
       const { repository } = await operatorTarget(options);
       const batch = await repository.getBatch(batchId);
-      if (batch === undefined) throw new UsageError(`no batch ${batchId} in this table`);
+      if (batch === undefined) throw new UsageError(`no batch ${terminalText(batchId)} in this table`);
       if (options.json === true) print(JSON.stringify(batch, null, 2));
       else {
         const rows: Array<[string, string]> = [
@@ -94,7 +95,8 @@ export function statusCommand(): Command {
         if (batch.reason !== undefined) rows.push(['reason', `${batch.failureCode ?? ''} ${batch.reason}`.trim()]);
         if (batch.checkpoint !== undefined) rows.push(['checkpoint', `byte ${batch.checkpoint.byteOffset}, line ${batch.checkpoint.nextLineNumber}`]);
         const width = Math.max(...rows.map(([label]) => label.length));
-        print(rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n'));
+        // Keys, reasons and ids come from files and messages: escaped, so they cannot drive the terminal.
+        print(rows.map(([label, value]) => `${label.padEnd(width)}  ${terminalText(value)}`).join('\n'));
       }
       command.setOptionValue('exitCode', batch.status === 'FAILED' ? EXIT_BATCH_FAILED : EXIT_OK);
     });
@@ -175,7 +177,7 @@ export function dlqCommand(): Command {
           if (options.json === true) return print(JSON.stringify(result));
           const lines = [`moved ${result.moved} message(s) back to the chunk queue`];
           // On a store the chunks were processed right away: say where their batches stand.
-          for (const batch of result.batches ?? []) lines.push(`batch ${batch.batchId}: ${batch.status} (${progressOf(batch)}, ${batch.stats.entries} entries)`);
+          for (const batch of result.batches ?? []) lines.push(terminalText(`batch ${batch.batchId}: ${batch.status} (${progressOf(batch)}, ${batch.stats.entries} entries)`));
           if (result.stillDeadLettered !== undefined && result.stillDeadLettered > 0) lines.push(`${result.stillDeadLettered} message(s) dead-lettered again`);
           print(lines.join('\n'));
         } finally {

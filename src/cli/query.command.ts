@@ -1,15 +1,17 @@
 import { Command, InvalidArgumentError } from 'commander';
-import type { EntryQuery } from '../application/ports/entry-query.port.js';
+import type { EntryFilter, EntryQuery } from '../application/ports/entry-query.port.js';
 import type { LogRepository } from '../application/ports/log-repository.port.js';
 import { InvalidQueryError, type QueryRequest, QueryEntries } from '../application/query-entries.use-case.js';
 import type { Batch } from '../domain/batch.js';
-import { LogBatchError } from '../domain/errors.js';
+import { ConfigurationError, LogBatchError } from '../domain/errors.js';
+import { parseSeverityLevel } from '../domain/filtering/event-filter.js';
 import { exportedEntry, type LogEntry } from '../domain/log-entry.js';
 import { TOKENS } from '../di/tokens.js';
 import { AWS_TARGET_FLAGS, type AwsTargetOptions } from './aws-target-flags.js';
 import { integerOption } from './numeric-options.js';
 import { renderTable } from './render-table.js';
-import { openStoreForCli, shellWord, storeOption } from './store-option.js';
+import { openStoreForCli, storeOption } from './store-option.js';
+import { cutEnd, cutStart, displayWidth, padEndTo, terminalColumns, terminalShellWord, terminalText } from './terminal-text.js';
 import { UsageError } from './usage-error.js';
 
 interface QueryCommandOptions extends AwsTargetOptions {
@@ -32,6 +34,8 @@ interface QueryCommandOptions extends AwsTargetOptions {
 interface QueryBackend {
   readonly entries: EntryQuery;
   readonly repository: LogRepository;
+  /** What holds the batches, for messages: `store` or `table`. */
+  readonly holder: 'store' | 'table';
   /** Client-side filtering reads more than it shows: say how much. */
   readonly reportsItemsRead: boolean;
   close(): void;
@@ -43,7 +47,7 @@ export function queryCommand(): Command {
     .description('show stored entries: line order within a batch, time order otherwise')
     .addOption(storeOption())
     .option('--batch <id>', 'entries of one batch, in line order')
-    .option('--severity <level>', 'minimum level: trace, debug, info, warn, error or fatal')
+    .option('--severity <level>', 'minimum level: trace, debug, info, warn (warning), error, fatal, or a number from 1 to 24 (as run --min-severity)')
     .option('--since <time>', 'from this ISO 8601 instant or age (15m, 2h, 7d), inclusive')
     .option('--until <time>', 'before this ISO 8601 instant or age, exclusive')
     .option('--grep <text>', 'the body contains this text (case-sensitive)')
@@ -70,16 +74,18 @@ export function queryCommand(): Command {
       cursor: options.cursor,
       scan: options.scan,
     };
-    const useCase = new QueryEntries({ find: unopened, count: unopened });
+    const useCase = new CliQueryEntries({ find: unopened, count: unopened });
     // Bad flags are refused before anything is opened.
     asUsage(() => useCase.filterOf(request));
     const backend = await openBackend(options);
     try {
-      const query = new QueryEntries(backend.entries);
+      // A batch that is not there is a mistake, as `status` says, not a batch without entries.
+      const batch = options.batch === undefined ? undefined : await backend.repository.getBatch(options.batch);
+      if (options.batch !== undefined && batch === undefined) throw new UsageError(`no batch ${terminalText(options.batch)} in this ${backend.holder}`);
+      const query = new CliQueryEntries(backend.entries);
       if (options.count === true) {
         const counts = await asUsageAsync(() => query.count(request));
         // Filtered lines are never stored, so only the batch record knows them; redacted entries likewise.
-        const batch = options.batch === undefined ? undefined : await backend.repository.getBatch(options.batch);
         const batchCounts = batch === undefined ? {} : { filtered: batch.stats.filtered, redacted: batch.stats.redacted };
         if (options.json === true) print(JSON.stringify({ ...counts, ...batchCounts }));
         else {
@@ -112,6 +118,30 @@ export function queryCommand(): Command {
   });
 }
 
+/**
+ * The query use case with the CLI's reading of `--severity`: the one `run --min-severity` has (`warning`, any case, a
+ * number from 1 to 24), and `--since` before `--until`, as `backfill` wants it.
+ */
+class CliQueryEntries extends QueryEntries {
+  override filterOf(request: QueryRequest): EntryFilter {
+    const minSeverityNumber = request.severity === undefined ? undefined : severityLevel(request.severity);
+    const filter = super.filterOf({ ...request, severity: undefined });
+    if (filter.since !== undefined && filter.until !== undefined && Date.parse(filter.since) >= Date.parse(filter.until)) {
+      throw new InvalidQueryError('--since must be before --until');
+    }
+    return minSeverityNumber === undefined ? filter : { ...filter, minSeverityNumber };
+  }
+}
+
+function severityLevel(level: string): number {
+  try {
+    return parseSeverityLevel(level);
+  } catch (error) {
+    if (error instanceof ConfigurationError) throw new InvalidQueryError(`--severity: ${error.message}`);
+    throw error;
+  }
+}
+
 async function unopened(): Promise<never> {
   throw new Error('no backend');
 }
@@ -126,12 +156,12 @@ async function openBackend(options: QueryCommandOptions): Promise<QueryBackend> 
   if (options.store !== undefined) {
     const opened = await openStoreForCli(options.store, { mustExist: true });
     const { SqliteEntryQuery } = await import('../adapters/sqlite/sqlite-entry-query.js');
-    return { entries: new SqliteEntryQuery(opened.store), repository: opened.logRepository, reportsItemsRead: false, close: opened.close };
+    return { entries: new SqliteEntryQuery(opened.store), repository: opened.logRepository, holder: 'store', reportsItemsRead: false, close: opened.close };
   }
   const { awsTargetContainer } = await import('./aws-target.js');
   const { RepositoryEntryQuery } = await import('../application/repository-entry-query.js');
   const repository = awsTargetContainer(options).get<LogRepository>(TOKENS.LogRepository);
-  return { entries: new RepositoryEntryQuery(repository), repository, reportsItemsRead: true, close: () => undefined };
+  return { entries: new RepositoryEntryQuery(repository), repository, holder: 'table', reportsItemsRead: true, close: () => undefined };
 }
 
 function asUsage<T>(work: () => T): T {
@@ -162,24 +192,58 @@ async function renderEntries(entries: readonly LogEntry[], repository: LogReposi
   const batches = new Map<string, Batch | undefined>();
   for (const entry of entries) if (!batches.has(entry.batchId)) batches.set(entry.batchId, await repository.getBatch(entry.batchId));
   const cwd = `${process.cwd()}/`;
-  const rows = entries.map((entry) => {
+  const lines = entries.map((entry): EntryLine => {
     const key = batches.get(entry.batchId)?.source.key ?? entry.batchId;
     const source = key.startsWith(cwd) ? key.slice(cwd.length) : key;
-    return [entry.timestamp ?? '-', entry.severityText ?? '-', `${source}:${entry.lineNumber}`, entry.body.replace(/\r?\n/g, ' ⏎ ')];
+    return { time: entry.timestamp ?? '-', severity: entry.severityText ?? '-', source: `${source}:${entry.lineNumber}`, body: entry.body };
   });
-  const columns = process.stdout.isTTY === true ? process.stdout.columns : undefined;
-  if (columns !== undefined) {
-    const fixed = [0, 1, 2].reduce((width, index) => width + Math.max(...rows.map((row) => row[index].length), 8) + 2, 0);
-    const room = Math.max(20, columns - fixed);
-    for (const row of rows) if ([...row[3]].length > room) row[3] = `${[...row[3]].slice(0, room - 1).join('')}…`;
-  }
-  return renderTable(['time', 'severity', 'source:line', 'body'], rows);
+  return renderEntryTable(lines, terminalColumns());
+}
+
+/** One entry as `query` shows it, before escaping. */
+export interface EntryLine {
+  readonly time: string;
+  readonly severity: string;
+  /** `file:line`. */
+  readonly source: string;
+  readonly body: string;
+}
+
+/** With fewer columns than this left for the body, each entry takes two lines instead of a table row. */
+const MIN_BODY_COLUMNS = 20;
+const HEADER = ['time', 'severity', 'source:line', 'body'] as const;
+
+/**
+ * The entries as a table, every cell escaped ({@link terminalText}) and a body's line breaks shown as ` ⏎ `. On a
+ * terminal `width` columns wide, bodies are cut with `…` so no line is wider than it; when that would leave the body
+ * fewer than {@link MIN_BODY_COLUMNS}, each entry is shown as `time  severity  source:line` over its indented body
+ * instead. Without `width` (a pipe, a file) nothing is cut.
+ */
+export function renderEntryTable(entries: readonly EntryLine[], width: number | undefined): string {
+  const rows = entries.map((entry) => [entry.time, entry.severity, entry.source, entry.body.replace(/\r?\n/g, ' ⏎ ')].map(terminalText));
+  if (width === undefined) return renderTable(HEADER, rows);
+  const columnWidth = (index: number) => Math.max(displayWidth(HEADER[index]), ...rows.map((row) => displayWidth(row[index])));
+  const room = width - [0, 1, 2].reduce((sum, index) => sum + columnWidth(index) + 2, 0);
+  // The body's width, as far as the choice needs it: measuring a long body whole would be wasted.
+  const bodyNeeds = Math.max(displayWidth(HEADER[3]), ...rows.map((row) => displayWidth(cutEnd(row[3], MIN_BODY_COLUMNS))));
+  if (room >= bodyNeeds) return renderTable(HEADER, rows.map(([time, severity, source, body]) => [time, severity, source, cutEnd(body, room)]));
+  const timeWidth = Math.max(...rows.map((row) => displayWidth(row[0])));
+  const severityWidth = Math.max(...rows.map((row) => displayWidth(row[1])));
+  return rows
+    .flatMap(([time, severity, source, body]) => {
+      const prefix = `${padEndTo(time, timeWidth)}  ${padEndTo(severity, severityWidth)}  `;
+      const room = width - displayWidth(prefix);
+      // The source keeps its end, the line number, when it must be cut.
+      const heading = room >= 4 ? `${prefix}${cutStart(source, room)}` : cutEnd(`${prefix}${source}`, width);
+      return [heading, `  ${cutEnd(body, width - 2)}`.trimEnd()];
+    })
+    .join('\n');
 }
 
 function nextPageCommand(options: QueryCommandOptions, cursor: string): string {
   const words = ['logbatch', 'query'];
   const add = (flag: string, value: string | undefined) => {
-    if (value !== undefined) words.push(flag, shellWord(value));
+    if (value !== undefined) words.push(flag, terminalShellWord(value));
   };
   add('--store', options.store);
   add('--batch', options.batch);
