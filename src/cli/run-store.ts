@@ -6,6 +6,7 @@ import type { LogRepository } from '../application/ports/log-repository.port.js'
 import { type LocalRunOptions, runLocalPipeline } from '../local/run-pipeline.js';
 import type { RunSummary } from '../local/run-summary.js';
 import { openStoreForCli, shellWord } from './store-option.js';
+import { terminalText } from './terminal-text.js';
 
 /** A file whose object version the store already holds: not run again unless `--reprocess`. */
 export interface AlreadyProcessed {
@@ -121,5 +122,6 @@ export function renderStoreNotes(result: StoreRunResult, cwd = process.cwd()): s
     );
   });
   lines.push(`stored in ${result.summary.store}; to see it: ${result.next}`);
-  return `${lines.join('\n')}\n`;
+  // File names are the user's, and may hold control characters (see terminalText).
+  return `${lines.map(terminalText).join('\n')}\n`;
 }
