@@ -1,18 +1,19 @@
 import { access, constants, stat } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
 import path from 'node:path';
-import { SingleBar } from 'cli-progress';
 import { Command, Option } from 'commander';
 import { findNonUtf8Name, LOCAL_BUCKET, LocalFileObjectStore, type UnlistedEntry } from '../adapters/local/local-file-object-store.js';
-import { MAX_MESSAGE_BYTES } from '../domain/chunk.js';
+import { DEFAULT_MAX_CHUNK_BYTES, DEFAULT_MAX_CHUNK_LINES, MAX_MESSAGE_BYTES } from '../domain/chunk.js';
 import { ObjectNotFoundError } from '../domain/errors.js';
 import { FORMAT_NAMES } from '../domain/parsing/formats.js';
 import { type FormatRule, parseFormatRules } from '../domain/parsing/key-rules.js';
 import { compileEventFilter, type EventFilterSettings } from '../domain/filtering/event-filter.js';
 import { DEFAULT_REDACTION, Redactor, type RedactionSettings } from '../domain/redaction/redactor.js';
-import { inspectRunInputs, OutputIsInputError, runLocalPipeline, type RunInputs, type RunProgress } from '../local/run-pipeline.js';
+import { inspectRunInputs, OutputIsInputError, runLocalPipeline, type RunInputs } from '../local/run-pipeline.js';
 import { DEFAULT_MEMORY_BUDGET_MB } from '../local/memory-governor.js';
 import type { RunSummary } from '../local/run-summary.js';
 import { integerOption } from './numeric-options.js';
+import { type RunProgressDisplay, runProgressDisplay } from './progress-bar.js';
 import { renderSummary } from './render-summary.js';
 import { storeOption } from './store-option.js';
 import { EXIT_BATCH_FAILED, EXIT_OK, UsageError } from './usage-error.js';
@@ -49,10 +50,18 @@ export function runCommand(): Command {
     .option('--format-rule <glob=format>', 'under --format auto: objects whose path matches the glob are of this format (repeatable, first match wins; ** spans folders)', collectRules, [])
     .option('--json', 'print one JSON object with totals, batches, timing and request counts')
     .option('--out <file>', 'write every stored entry to this file as JSON Lines')
-    .option('--max-chunk-bytes <n>', `byte budget of one chunk message (at most ${MAX_MESSAGE_BYTES})`, integerOption('--max-chunk-bytes', { min: MIN_CHUNK_BYTES, max: MAX_MESSAGE_BYTES }))
-    .option('--max-chunk-lines <n>', 'lines per chunk at most (1 = one message per line)', integerOption('--max-chunk-lines'))
+    .option(
+      '--max-chunk-bytes <n>',
+      `byte budget of one chunk message, ${MIN_CHUNK_BYTES} to ${MAX_MESSAGE_BYTES} (default: ${DEFAULT_MAX_CHUNK_BYTES})`,
+      integerOption('--max-chunk-bytes', { min: MIN_CHUNK_BYTES, max: MAX_MESSAGE_BYTES }),
+    )
+    .option('--max-chunk-lines <n>', `lines per chunk at most, 1 = one message per line (default: ${DEFAULT_MAX_CHUNK_LINES})`, integerOption('--max-chunk-lines'))
     .addOption(new Option('--backend <backend>', 'where the pipeline runs').default('memory').choices(['memory', 'emulator']))
-    .option('--concurrency <n>', 'worker invocations in flight', integerOption('--concurrency', { max: 64 }))
+    .option(
+      '--concurrency <n>',
+      `worker invocations in flight, at most 64 (default: ${DEFAULT_CONCURRENCY.memory} on the memory backend, ${DEFAULT_CONCURRENCY.emulator} on the emulator)`,
+      integerOption('--concurrency', { max: 64 }),
+    )
     .option('--no-progress', 'no progress bar, even on a terminal')
     .addOption(storeOption())
     .option('--reprocess', 'with --store: run files the store already holds again, replacing their batches')
@@ -63,8 +72,24 @@ export function runCommand(): Command {
     .option('--no-redact', 'store secrets as they are (no redaction at all)')
     .addOption(new Option('--redact-replacement <how>', 'mask: [REDACTED:kind]; hmac: a keyed hash with the key from LOGBATCH_REDACT_KEY').choices(['mask', 'hmac']))
     .action(async (files: string[], options: RunCommandOptions, command: Command) => {
-      command.setOptionValue('exitCode', await executeRun(files, options));
+      command.setOptionValue('exitCode', await executeRun(files, storeAsGiven(options, command.getOptionValueSource('store'))));
     });
+}
+
+/**
+ * Worker invocations in flight when `--concurrency` is not given: the local runtime's default, and the emulator
+ * pipeline's (`LocalRuntime`, `runEmulatorPipeline`).
+ */
+const DEFAULT_CONCURRENCY = { memory: 2, emulator: 4 } as const;
+
+/**
+ * `--store` as the user meant it. LOGBATCH_STORE is a default: `--out` or `--backend emulator` on the command line
+ * wins over it (only when both are on the command line are they a conflict), and an empty one is no store.
+ */
+export function storeAsGiven(options: RunCommandOptions, source: string | undefined): RunCommandOptions {
+  const fromEnvironment = source === 'env';
+  if (options.store === '' || (fromEnvironment && (options.out !== undefined || options.backend === 'emulator'))) return { ...options, store: undefined };
+  return options;
 }
 
 export async function executeRun(paths: string[], options: RunCommandOptions): Promise<number> {
@@ -85,25 +110,26 @@ export async function executeRun(paths: string[], options: RunCommandOptions): P
   };
   const memoryBudgetMb = memoryBudgetOption();
   for (const entry of skipped) process.stderr.write(`logbatch: ${describeSkipped(entry)}\n`);
-  const bar = options.progress !== false && process.stderr.isTTY === true ? createBar() : undefined;
+  const bar = options.progress !== false && process.stderr.isTTY === true ? runProgressDisplay(process.stderr) : undefined;
   let summary: RunSummary;
   let storeNotes: string | undefined;
   let interrupted = false;
+  const interruption = stopOnInterrupt((signal) => interruptedMessage(signal, options), bar);
   try {
     if (options.backend === 'emulator') {
       const { runEmulatorPipeline } = await import('../local/run-emulator-pipeline.js');
-      summary = await runEmulatorPipeline({ files: inputs.files, settings, outPath: options.out, workerConcurrency: options.concurrency, onProgress: bar?.update });
+      summary = await runEmulatorPipeline({ files: inputs.files, settings, outPath: options.out, workerConcurrency: options.concurrency, onProgress: bar?.emulator });
     } else if (options.store !== undefined) {
       const { runIntoStore, renderStoreNotes } = await import('./run-store.js');
       const result = await runIntoStore(options.store, {
         files,
         settings,
         workerConcurrency: options.concurrency,
-        onProgress: bar?.update,
+        onProgress: bar?.memory,
         reprocess: options.reprocess,
         memoryBudgetMb,
         onWaiting: (source, batch) => {
-          bar?.stop();
+          bar?.close();
           process.stderr.write(`${path.relative(process.cwd(), source) || source}: batch ${batch.batchId} is ${batch.status} (${batch.processedChunks} chunks processed); not final: waiting in case another run is writing it (up to 10 s without progress)\n`);
         },
       });
@@ -111,17 +137,21 @@ export async function executeRun(paths: string[], options: RunCommandOptions): P
       storeNotes = renderStoreNotes(result);
       if (result.summary.alreadyProcessed.some((batch) => batch.interrupted !== undefined)) interrupted = true;
     } else {
-      summary = await runLocalPipeline({ files: inputs.files, settings, outPath: options.out, workerConcurrency: options.concurrency, onProgress: bar?.update, memoryBudgetMb });
+      summary = await runLocalPipeline({ files: inputs.files, settings, outPath: options.out, workerConcurrency: options.concurrency, onProgress: bar?.memory, memoryBudgetMb });
     }
   } catch (error) {
+    await interruption.ending();
     // --out checked writable, then made unwritable before the run opened it: still the same usage error. (A write
     // that fails later, a full disk or a closed pipe, is not a usage error and stays as it is.)
     const openFailure = options.out === undefined ? undefined : openFailureOf(error, options.out);
     if (openFailure !== undefined) throw new UsageError(`--out ${options.out}: cannot write this file (${openFailure.code})`);
     throw error;
   } finally {
-    bar?.stop();
+    bar?.close();
+    interruption.dispose();
   }
+  // Interrupted as the run finished: the process is ending; print nothing more.
+  await interruption.ending();
   summary = { ...summary, duplicateInputs: inputs.duplicates };
   process.stdout.write(
     options.json === true ? `${JSON.stringify({ ...summary, skippedInputs: skipped }, null, 2)}\n` : renderSummary(summary) + (storeNotes ?? ''),
@@ -190,9 +220,17 @@ function describeSkipped(entry: UnlistedEntry): string {
     : `skipped ${entry.path}: ${entry.reason}; rename it to process it`;
 }
 
+/**
+ * A run knows a file's version by its size and times, and reads it by position (a continuation starts mid-file):
+ * standard input, a pipe (`cmd | logbatch run /dev/stdin`, a FIFO) or a socket has neither, and each is named as
+ * such. `logbatch run /dev/stdin < file` is the file itself, and runs.
+ */
 async function assertReadableFile(file: string): Promise<void> {
+  if (file === '-') throw new UsageError('-: reading standard input is not supported; save it to a file first (a file named - is ./-)');
   try {
     const info = await stat(file);
+    if (info.isFIFO()) throw new UsageError(`${file} is a pipe: logbatch reads files, not pipes; save it to a file first`);
+    if (info.isSocket()) throw new UsageError(`${file} is a socket: logbatch reads files, not sockets; save it to a file first`);
     if (!info.isFile()) throw new UsageError(`${file} is not a file`);
     await access(file, constants.R_OK);
   } catch (error) {
@@ -249,31 +287,67 @@ function openFailureOf(error: unknown, file: string): NodeJS.ErrnoException | un
   return undefined;
 }
 
-function createBar(): { update: (progress: RunProgress) => void; stop: () => void } {
-  const bar = new SingleBar(
-    {
-      format: ' {bar} {percentage}% | {value}/{total} MB read | {chunks} chunks processed | ETA {eta_formatted}',
-      hideCursor: true,
-      clearOnComplete: true,
-      stream: process.stderr,
-    },
-  );
-  let started = false;
-  return {
-    update(progress) {
-      const totalMb = Math.max(1, Math.round(progress.totalBytes / 1e6));
-      // Small runs finish before a bar helps; start it only once there is something to wait for.
-      if (!started) {
-        if (progress.totalBytes < 20e6) return;
-        bar.start(totalMb, 0, { chunks: 0 });
-        started = true;
-      }
-      bar.update(Math.min(totalMb, Math.round(progress.bytesRead / 1e6)), { chunks: progress.chunksProcessed });
-    },
-    stop() {
-      if (started) bar.stop();
-    },
+/** The exit status of a process that a signal ended, as a shell reports it (`$?`): 128 + the signal's number. */
+function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + osConstants.signals[signal];
+}
+
+/**
+ * Ends the process because of `signal`, as the signal itself would have, once nothing else handles it: the shell
+ * reports 130 (SIGINT) or 143 (SIGTERM), and a shell loop or script running logbatch stops at Ctrl-C too (it would
+ * go on to the next command after a plain `exit 130`). Dying of the signal also skips the 'exit' handlers, so
+ * DynamoDB Local's guard stops the JVM as it does whenever this process dies (its stdin closes).
+ */
+function dieOf(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 0) process.exit(signalExitCode(signal));
+  process.kill(process.pid, signal);
+  // The signal is delivered at once; should it not be, end all the same.
+  setTimeout(() => process.exit(signalExitCode(signal)), 500);
+}
+
+/**
+ * Until `dispose()`, SIGINT and SIGTERM end the run: the progress line is erased and the cursor shown again, one
+ * line on stderr says what was left behind, and the process ends of the signal. What the pipeline wrote stays as
+ * far as it got, as when the process is killed: SQLite transactions are atomic, so a `--store` run leaves batches
+ * that are not final, which a later run reports as not finished and `--reprocess` runs again.
+ */
+function stopOnInterrupt(
+  message: (signal: NodeJS.Signals) => string,
+  progress: RunProgressDisplay | undefined,
+): { dispose(): void; ending(): Promise<void> } {
+  let caught: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (caught !== undefined) return;
+    caught = signal;
+    progress?.close();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    // On a terminal the line discipline echoed `^C` where the cursor was: the message replaces it.
+    const erase = process.stderr.isTTY === true ? '\r\x1b[K' : '';
+    // In the write's callback, so the line is out before the process ends; and in any case soon.
+    setTimeout(() => dieOf(signal), 1000);
+    process.stderr.write(`${erase}logbatch: ${message(signal)}\n`, () => dieOf(signal));
   };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    dispose() {
+      if (caught !== undefined) return;
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    },
+    // Never settles once a signal was caught: the process ends before the run could print anything more.
+    ending: () => (caught === undefined ? Promise.resolve() : new Promise<void>(() => undefined)),
+  };
+}
+
+/** The line an interrupted run leaves on stderr: what there is of it, and for a store what to do next. */
+function interruptedMessage(signal: NodeJS.Signals, options: Pick<RunCommandOptions, 'backend' | 'out' | 'store'>): string {
+  const stopped = `interrupted (${signal}) before the run finished`;
+  if (options.backend === 'emulator') return `${stopped}; the emulators stopped with it, keeping nothing`;
+  if (options.store !== undefined) return `${stopped}; ${options.store} keeps its batches as far as they got, reported as not finished: --reprocess runs them again`;
+  if (options.out !== undefined) return `${stopped}; ${options.out} holds only the entries written until then`;
+  return stopped;
 }
 
 function collectRules(value: string, previous: string[] | undefined): string[] {

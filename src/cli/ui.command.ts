@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
 import { Command, Option } from 'commander';
-import { MAX_MESSAGE_BYTES } from '../domain/chunk.js';
+import { DEFAULT_MAX_CHUNK_BYTES, DEFAULT_MAX_CHUNK_LINES, MAX_MESSAGE_BYTES } from '../domain/chunk.js';
 import { FORMAT_NAMES } from '../domain/parsing/formats.js';
 import type { LocalUiBackend, UiBackend } from '../ui/ui-backend.js';
 import { AWS_TARGET_FLAGS, type AwsTargetOptions } from './aws-target-flags.js';
@@ -34,29 +35,38 @@ export function uiCommand(): Command {
     .option('--host <host>', 'address to listen on; other than loopback requires an access token (LOGBATCH_UI_TOKEN, or one is generated)', '127.0.0.1')
     .option('--open', 'open the page in the default browser')
     .addOption(new Option('--format <format>', 'with FILEs: log format, or auto').default('auto').choices(['auto', ...FORMAT_NAMES]))
-    .option('--max-chunk-bytes <n>', 'with FILEs: byte budget of one chunk message', integerOption('--max-chunk-bytes', { min: 1024, max: MAX_MESSAGE_BYTES }))
-    .option('--max-chunk-lines <n>', 'with FILEs: lines per chunk at most', integerOption('--max-chunk-lines'))
-    .option('--concurrency <n>', 'with FILEs: worker invocations in flight', integerOption('--concurrency', { max: 64 }));
+    .option(
+      '--max-chunk-bytes <n>',
+      `with FILEs: byte budget of one chunk message (default: ${DEFAULT_MAX_CHUNK_BYTES})`,
+      integerOption('--max-chunk-bytes', { min: 1024, max: MAX_MESSAGE_BYTES }),
+    )
+    .option('--max-chunk-lines <n>', `with FILEs: lines per chunk at most (default: ${DEFAULT_MAX_CHUNK_LINES})`, integerOption('--max-chunk-lines'))
+    .option('--concurrency <n>', 'with FILEs: worker invocations in flight (default: 2)', integerOption('--concurrency', { max: 64 }));
   for (const [flags, description] of AWS_TARGET_FLAGS) command.option(flags, description);
   return command.action(async (files: string[], options: UiCommandOptions, self: Command) => {
-    self.setOptionValue('exitCode', await serve(files, options));
+    self.setOptionValue('exitCode', await serve(files, options, self.getOptionValueSource('store') === 'env'));
   });
 }
 
-async function serve(files: readonly string[], given: UiCommandOptions): Promise<number> {
-  // An empty LOGBATCH_STORE is no store.
-  const options: UiCommandOptions = { ...given, store: given.store === '' ? undefined : given.store };
+async function serve(files: readonly string[], given: UiCommandOptions, storeFromEnvironment = false): Promise<number> {
+  // An empty store is no store; LOGBATCH_STORE is a default, and AWS target flags on the command line win over it
+  // (only a --store on the command line is in conflict with them), as `run`'s --out does.
+  const awsFlagGiven = given.table !== undefined || given.queueUrl !== undefined || given.dlqUrl !== undefined || given.endpointUrl !== undefined;
+  const options: UiCommandOptions = { ...given, store: given.store === '' || (storeFromEnvironment && awsFlagGiven) ? undefined : given.store };
   const [{ startUiServer, isLoopbackHost }, { loadClientAssets }, backends] = await Promise.all([
     import('../ui/ui-server.js'),
     import('../ui/client-assets.js'),
     import('../ui/ui-backend.js'),
   ]);
   for (const file of files) {
+    // As `logbatch run` says it: the pipeline reads files, not streams.
+    if (file === '-') throw new UsageError('-: reading standard input is not supported; save it to a file first (a file named - is ./-)');
     const info = await stat(file).catch(() => undefined);
     if (info === undefined) throw new UsageError(`${file}: no such file`);
+    if (info.isFIFO()) throw new UsageError(`${file} is a pipe: logbatch reads files, not pipes; save it to a file first`);
+    if (info.isSocket()) throw new UsageError(`${file} is a socket: logbatch reads files, not sockets; save it to a file first`);
     if (!info.isFile()) throw new UsageError(`${file} is not a file`);
   }
-  const awsFlagGiven = options.table !== undefined || options.queueUrl !== undefined || options.dlqUrl !== undefined || options.endpointUrl !== undefined;
   if (files.length > 0 && options.store === undefined && awsFlagGiven) {
     throw new UsageError('FILEs run in memory or into --store; to watch the deployed stack, run logbatch ui without FILEs');
   }
@@ -88,6 +98,16 @@ async function serve(files: readonly string[], given: UiCommandOptions): Promise
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`--host ${options.host} is not an address of this machine`);
     throw error;
   }
+  // Listening from before the URL is out: Ctrl-C as soon as it shows is handled as any later one.
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    const onSignal = (caught: NodeJS.Signals) => {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      resolve(caught);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
   // LOGBATCH_UI_TOKEN may hold any text (`+`, `&`, `#`, `%`): encoded, the URL carries it whole.
   const url = token === undefined ? server.url : `${server.url}?token=${encodeURIComponent(token)}`;
   process.stdout.write(`logbatch ui: ${url}\n`);
@@ -97,16 +117,21 @@ async function serve(files: readonly string[], given: UiCommandOptions): Promise
   let running: Promise<void> | undefined;
   if (files.length > 0) running = runFiles(files, options, backend as LocalUiBackend, server.url);
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const signal = await stopped;
   await server.close();
-  const interrupted = backend.isLive();
-  if (!interrupted) backend.close();
-  process.stdout.write(`logbatch ui: stopped (${signal})${interrupted ? '; the run was interrupted' : ''}\n`);
-  // A run still in flight holds the event loop: end here; the store's transactions are atomic.
-  if (interrupted) process.exit(EXIT_OK);
+  // The line discipline echoed `^C` where the cursor was, at the start of a line: the message replaces it.
+  const erase = process.stdout.isTTY === true ? '\r\x1b[K' : '';
+  if (backend.isLive()) {
+    // A run still in flight holds the event loop: end here, of the signal, as the run would have without this
+    // handler (the shell reports 130 or 143); the store's transactions are atomic, so it keeps what was committed.
+    const kept = options.store === undefined ? '' : `: ${options.store} keeps its batches as far as they got (logbatch run --store ... --reprocess runs them again)`;
+    await new Promise<void>((resolve) => process.stdout.write(`${erase}logbatch ui: stopped (${signal}); the run was interrupted${kept}\n`, () => resolve()));
+    process.kill(process.pid, signal);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    process.exit(128 + osConstants.signals[signal]);
+  }
+  backend.close();
+  process.stdout.write(`${erase}logbatch ui: stopped (${signal})\n`);
   await running;
   return EXIT_OK;
 }

@@ -1,0 +1,189 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { storeAsGiven } from '../../src/cli/run.command.js';
+import { DEFAULT_MAX_CHUNK_BYTES, DEFAULT_MAX_CHUNK_LINES } from '../../src/domain/chunk.js';
+import { type CliResult, PROJECT_ROOT, runCli } from '../helpers/cli.js';
+
+const BIN = path.join(PROJECT_ROOT, 'bin/logbatch.js');
+
+/** Runs `logbatch ARGS` with `stdin` as its standard input: a file descriptor, or text fed through a pipe. */
+function runCliWithStdin(args: readonly string[], stdin: number | string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: PROJECT_ROOT,
+      stdio: [typeof stdin === 'number' ? stdin : 'pipe', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    if (typeof stdin === 'string') child.stdin?.end(stdin);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (data: Buffer) => (stdout += data.toString()));
+    child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Runs a shell script (`$0`, `$@` are `args`) from the project root. */
+function runShell(script: string, args: readonly string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', script, ...args], { cwd: PROJECT_ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('logbatch run: options, standard input and LOGBATCH_STORE', function () {
+  this.timeout(60_000);
+  let directory: string;
+  let file: string;
+
+  before(async () => {
+    directory = await mkdtemp(path.join(tmpdir(), 'logbatch-run-options-'));
+    file = path.join(directory, 'app.jsonl');
+    await writeFile(file, '{"level":"info","msg":"one"}\n{"level":"warn","msg":"two"}\n');
+  });
+
+  after(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  describe('reading from a pipe', function () {
+    it('says that - (standard input) is not supported, in one line with exit 2', async () => {
+      const result = await runCliWithStdin(['run', '-'], '{"msg":"x"}\n');
+
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.equal('logbatch: -: reading standard input is not supported; save it to a file first (a file named - is ./-)\n');
+      expect(result.stdout).to.equal('');
+    });
+
+    it('says that /dev/stdin fed by a pipe (cmd | logbatch run /dev/stdin) is a pipe', async () => {
+      const result = await runShell(`printf '{"msg":"x"}\\n' | "$0" "$1" run /dev/stdin`, [process.execPath, BIN]);
+
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.equal('logbatch: /dev/stdin is a pipe: logbatch reads files, not pipes; save it to a file first\n');
+    });
+
+    it('says that /dev/stdin fed by a socket (a parent process\'s stdio) is a socket', async () => {
+      const result = await runCliWithStdin(['run', '/dev/stdin'], '{"msg":"x"}\n');
+
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.equal('logbatch: /dev/stdin is a socket: logbatch reads files, not sockets; save it to a file first\n');
+    });
+
+    it('says that a named pipe (FIFO) is a pipe', async () => {
+      const fifo = path.join(directory, 'fifo');
+      execFileSync('mkfifo', [fifo]);
+
+      const result = await runCli(['run', fifo]);
+
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.equal(`logbatch: ${fifo} is a pipe: logbatch reads files, not pipes; save it to a file first\n`);
+    });
+
+    it('says the same in ui', async () => {
+      const result = await runCli(['ui', '-', '--port', '0']);
+
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.equal('logbatch: -: reading standard input is not supported; save it to a file first (a file named - is ./-)\n');
+    });
+
+    it('runs /dev/stdin when it is a file (< file)', async () => {
+      const handle = await open(file, 'r');
+      try {
+        const result = await runCliWithStdin(['run', '/dev/stdin', '--json'], handle.fd);
+
+        expect(result.code, result.stderr).to.equal(0);
+        expect(JSON.parse(result.stdout).totals).to.deep.include({ files: 1, lines: 2, entries: 2 });
+      } finally {
+        await handle.close();
+      }
+    });
+  });
+
+  describe('LOGBATCH_STORE', function () {
+    it('gives way to --out on the command line: the run writes --out and no store', async () => {
+      const store = path.join(directory, 'env-out.db');
+      const out = path.join(directory, 'env-out.jsonl');
+
+      const result = await runCli(['run', file, '--out', out], { env: { LOGBATCH_STORE: store } });
+
+      expect(result.code, result.stderr).to.equal(0);
+      expect((await readFile(out, 'utf8')).trim().split('\n')).to.have.length(2);
+      expect(existsSync(store)).to.equal(false);
+    });
+
+    it('gives way to --backend emulator on the command line (the run goes on to its next check)', async () => {
+      // A bad --include is refused after the --store checks, and before the emulators start.
+      const result = await runCli(['run', file, '--backend', 'emulator', '--include', '['], { env: { LOGBATCH_STORE: path.join(directory, 'env-emulator.db') } });
+
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.match(/^logbatch: --include\/--exclude\/--min-severity: /);
+    });
+
+    it('is no store when empty', async () => {
+      const result = await runCli(['run', file, '--json'], { env: { LOGBATCH_STORE: '' } });
+
+      expect(result.code, result.stderr).to.equal(0);
+      expect(JSON.parse(result.stdout)).not.to.have.property('store');
+    });
+
+    it('still refuses --store and --out both given on the command line', async () => {
+      const result = await runCli(['run', file, '--store', path.join(directory, 'both.db'), '--out', path.join(directory, 'both.jsonl')], {
+        env: { LOGBATCH_STORE: path.join(directory, 'env.db') },
+      });
+
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.match(/^logbatch: --store and --out: choose one/);
+    });
+
+    it('keeps a store given by LOGBATCH_STORE alone, or --store on the command line', () => {
+      const options = { format: 'auto', backend: 'memory' as const, store: '/tmp/x.db' };
+      expect(storeAsGiven(options, 'env').store).to.equal('/tmp/x.db');
+      expect(storeAsGiven({ ...options, out: 'o.jsonl' }, 'env').store).to.equal(undefined);
+      expect(storeAsGiven({ ...options, backend: 'emulator' }, 'env').store).to.equal(undefined);
+      expect(storeAsGiven({ ...options, out: 'o.jsonl' }, 'cli').store).to.equal('/tmp/x.db');
+      expect(storeAsGiven({ ...options, store: '' }, 'env').store).to.equal(undefined);
+    });
+
+    it('gives way to the AWS target flags in ui, where --store on the command line does not', async () => {
+      const fromEnvironment = await runCli(['ui', '--table', 'logs', '--port', '0'], {
+        env: { LOGBATCH_STORE: path.join(directory, 'ui-env.db'), LOGBATCH_QUEUE_URL: '', LOGBATCH_DLQ_URL: '' },
+      });
+      const fromCommandLine = await runCli(['ui', '--store', path.join(directory, 'ui.db'), '--table', 'logs', '--port', '0']);
+
+      // The stack's configuration is what is missing, not a choice between it and a store the user never named.
+      expect(fromEnvironment.code).to.equal(2);
+      expect(fromEnvironment.stderr).not.to.match(/--store/);
+      expect(fromEnvironment.stderr).to.match(/LOGBATCH_QUEUE_URL is required/);
+      expect(fromCommandLine.code).to.equal(2);
+      expect(fromCommandLine.stderr).to.equal('logbatch: --store and the AWS target flags: choose one\n');
+    });
+  });
+
+  it('shows the defaults of --concurrency, --max-chunk-bytes and --max-chunk-lines in run --help', async () => {
+    const result = await runCli(['run', '--help'], { env: { COLUMNS: '400' } });
+    const help = result.stdout.replace(/\s+/g, ' ');
+
+    expect(result.code).to.equal(0);
+    expect(help).to.include(`--max-chunk-bytes <n> byte budget of one chunk message, 1024 to 1048576 (default: ${DEFAULT_MAX_CHUNK_BYTES})`);
+    expect(help).to.include(`--max-chunk-lines <n> lines per chunk at most, 1 = one message per line (default: ${DEFAULT_MAX_CHUNK_LINES})`);
+    expect(help).to.include('--concurrency <n> worker invocations in flight, at most 64 (default: 2 on the memory backend, 4 on the emulator)');
+  });
+});
