@@ -160,7 +160,17 @@ export async function executeRun(paths: string[], options: RunCommandOptions): P
     // Again after the summary, where it is seen: the lines above may have scrolled away during a long run.
     process.stderr.write(`logbatch: ${skipped.length === 1 ? '1 path was' : `${skipped.length} paths were`} skipped (see above): not every file was run\n`);
   }
-  return interrupted || skipped.length > 0 || summary.batches.some((batch) => batch.status === 'FAILED') ? EXIT_BATCH_FAILED : EXIT_OK;
+  return runExitCode(summary, skipped.length, interrupted);
+}
+
+/**
+ * 0 only when every file of the run is in a batch that completed (with or without unparsed lines); 1 when a batch
+ * FAILED, or is not final (`SPLITTING`, `SPLIT`: another run replaced it with `--reprocess` while this one ran, or it
+ * was left part-way), or a path was skipped, or the run was interrupted.
+ */
+export function runExitCode(summary: Pick<RunSummary, 'batches'>, skippedPaths: number, interrupted: boolean): number {
+  const allCompleted = summary.batches.every((batch) => batch.status === 'COMPLETED' || batch.status === 'COMPLETED_WITH_ERRORS');
+  return interrupted || skippedPaths > 0 || !allCompleted ? EXIT_BATCH_FAILED : EXIT_OK;
 }
 
 /** `LOGBATCH_MEMORY_BUDGET_MB` (0: no bound), else the default budget of a local run. */
