@@ -93,7 +93,11 @@ export function storeAsGiven(options: RunCommandOptions, source: string | undefi
 }
 
 export async function executeRun(paths: string[], options: RunCommandOptions): Promise<number> {
-  const { files, skipped } = await expandDirectories(paths);
+  // The store's own files are never logs: skipped in a folder the store lies in, refused when named.
+  const storeFiles = options.store === undefined ? new Set<string>() : new Set(['', '-wal', '-shm', '-journal'].map((suffix) => path.resolve(`${options.store}${suffix}`)));
+  const named = paths.find((given) => storeFiles.has(path.resolve(given)));
+  if (named !== undefined) throw new UsageError(`--store ${options.store}: ${named} is the store's own file, not a log to run; choose another store file`);
+  const { files, skipped } = await expandDirectories(paths, storeFiles);
   for (const file of files) await assertReadableFile(file);
   if (options.out !== undefined) await assertWritableTarget(options.out);
   if (options.store !== undefined && options.out !== undefined) throw new UsageError('--store and --out: choose one (query --json prints what --out would)');
@@ -188,7 +192,7 @@ function memoryBudgetOption(): number | undefined {
  * UTF-8 cannot be run (no path Node.js takes can name it): it is returned in `skipped`, and the rest is run. A folder
  * under it that cannot be read is a usage error, as a file under it that cannot be read is.
  */
-async function expandDirectories(paths: readonly string[]): Promise<{ files: string[]; skipped: UnlistedEntry[] }> {
+async function expandDirectories(paths: readonly string[], exclude: ReadonlySet<string>): Promise<{ files: string[]; skipped: UnlistedEntry[] }> {
   const files: string[] = [];
   const skipped: UnlistedEntry[] = [];
   const store = new LocalFileObjectStore({ onUnlisted: (entry) => skipped.push(entry) });
@@ -201,7 +205,7 @@ async function expandDirectories(paths: readonly string[]): Promise<{ files: str
     const listed: string[] = [];
     const skippedBefore = skipped.length;
     try {
-      for await (const object of store.list(LOCAL_BUCKET, { prefix: given })) listed.push(object.key);
+      for await (const object of store.list(LOCAL_BUCKET, { prefix: given })) if (!exclude.has(path.resolve(object.key))) listed.push(object.key);
     } catch (error) {
       throw unreadableUnder(error) ?? error;
     }

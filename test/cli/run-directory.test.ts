@@ -22,6 +22,22 @@ describe('logbatch run DIR/', function () {
     await rm(directory, { recursive: true, force: true });
   });
 
+  it('leaves the store it writes out of the directory it runs, and refuses the store named as a log', async () => {
+    await writeFile(path.join(directory, 'a.log'), logFile(['2026-11-26T09:00:00Z INFO one']));
+    const store = path.join(directory, 'store.db');
+    const first = await runCli(['run', directory, '--store', store, '--json']);
+    await writeFile(path.join(directory, 'b.log'), logFile(['2026-11-26T09:00:01Z INFO two']));
+
+    const second = await runCli(['run', directory, '--store', store, '--json']);
+    const named = await runCli(['run', store, '--store', store]);
+
+    expect(first.code, first.stderr).to.equal(0);
+    expect(second.code, second.stderr).to.equal(0);
+    expect((JSON.parse(second.stdout) as Summary).batches.map((batch) => path.basename(batch.source))).to.deep.equal(['b.log']);
+    expect(named.code).to.equal(2);
+    expect(named.stderr).to.equal(`logbatch: --store ${store}: ${store} is the store's own file, not a log to run; choose another store file\n`);
+  });
+
   it('runs every file under the directory, nested ones and gzip included, each once', async () => {
     await mkdir(path.join(directory, 'sub', 'deeper'), { recursive: true });
     await writeFile(path.join(directory, 'a.log'), logFile(['2026-11-26T09:00:00Z INFO one', '2026-11-26T09:00:01Z INFO two']));
