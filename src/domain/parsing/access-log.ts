@@ -3,12 +3,15 @@ import {
   FieldKind,
   isAbsent,
   isForwardedForList,
+  isIpv4Address,
+  isIpv6Address,
   parseUnsigned,
   readForwardedFor,
   scanFields,
   setAddressAndPort,
   setRequestLine,
   setText,
+  splitAddressAndPort,
 } from './fields.js';
 import { severityFromHttpStatus } from './severity-mapping.js';
 import { isoFromClfTimestamp } from './timestamp.js';
@@ -23,15 +26,17 @@ import { isoFromClfTimestamp } from './timestamp.js';
  * `clf` stops after `size`; `combined` adds the referer and user agent, quoted or a bare `-`. The variants seen in
  * the wild are accepted: a virtual host in front; an `X-Forwarded-For` chain in the client position, bare or quoted
  * (`10.0.0.2, 10.0.0.1, 203.0.113.9 - - [...]`, nginx with `$http_x_forwarded_for` first), whose first public
- * address is the client; `$request_time` after the size; fields after the user agent (a quoted forwarded-for list,
- * nginx `main`, ingress upstream fields, text). Returns the record and whether the line had the combined part, so
- * each parser can label a line of the other shape with the format it really is.
+ * address is the client; a user name with spaces (`John Doe`); `$request_time` after the size (a number with a
+ * decimal point; an integer there is Apache's or Tomcat's `%D`, in a unit the line does not say, and is kept as an
+ * extra field); fields after the user agent (a quoted forwarded-for list, nginx `main`, ingress upstream fields,
+ * text). Returns the record and whether the line had the combined part, so each parser can label a line of the
+ * other shape with the format it really is.
  */
 export function parseAccessLogLine(line: string): { result: ParseResult; isCombined: boolean } {
   const scanned = scanFields(line);
   if (typeof scanned === 'string') return { result: { ok: false, error: scanned }, isCombined: false };
   const { values, kinds } = scanned;
-  // The time is field 4, or later when a virtual host or a forwarded-for chain written bare comes first.
+  // The time is field 4, or later after a virtual host, a forwarded-for chain written bare, or a user name with spaces.
   let timeIndex = 3;
   if (kinds[3] !== FieldKind.BRACKETED) {
     timeIndex = -1;
@@ -59,8 +64,7 @@ export function parseAccessLogLine(line: string): { result: ParseResult; isCombi
   if (sizeText !== '-' && size === undefined) return failure(`invalid size "${sizeText}"`);
 
   const attributes: Attributes = {};
-  const identIndex = timeIndex - 2;
-  if (identIndex === 1) {
+  if (timeIndex === 3) {
     const client = values[0];
     // The common case, a plain address, without a call.
     if (kinds[0] === FieldKind.BARE && client.indexOf(',') < 0 && client.indexOf(':') < 0) {
@@ -68,32 +72,30 @@ export function parseAccessLogLine(line: string): { result: ParseResult; isCombi
     } else {
       setClient(attributes, client, kinds[0] === FieldKind.QUOTED);
     }
+    setText(attributes, 'client.ident', values[1]);
+    setText(attributes, 'user.name', values[2]);
   } else {
-    // Several fields before ident: a virtual host, then the client; or a bare chain (`a, b, c`) from the start.
-    const chainStart = values[0].endsWith(',') ? 0 : 1;
-    if (chainStart === 1) setAddressAndPort(attributes, 'server', values[0]);
-    if (identIndex - chainStart === 1) {
-      setClient(attributes, values[1], kinds[1] === FieldKind.QUOTED);
-    } else {
-      for (let index = chainStart; index < identIndex - 1; index++) {
-        if (kinds[index] !== FieldKind.BARE || !values[index].endsWith(',')) {
-          return failure(`unexpected field "${values[index]}" before the time`);
-        }
-      }
-      setClient(attributes, values.slice(chainStart, identIndex).join(' '), true);
-    }
+    const error = readLeadingFields(attributes, values, kinds, timeIndex);
+    if (error !== undefined) return failure(error);
   }
-  setText(attributes, 'client.ident', values[identIndex]);
-  setText(attributes, 'user.name', values[identIndex + 1]);
-  setRequestLine(attributes, values[requestIndex]);
+  setRequestLineOrOriginal(attributes, values[requestIndex]);
   if (status !== undefined) attributes['http.response.status_code'] = status;
   if (size !== undefined) attributes['http.response.body.size'] = size;
 
   let next = requestIndex + 3;
-  // Nginx's `$request_time` (seconds) sometimes sits between the size and the referer.
-  if (kinds[next] === FieldKind.BARE && /^\d+(?:\.\d+)?$/.test(values[next])) {
-    attributes['http.server.request.duration'] = Number(values[next]);
-    next++;
+  // A number between the size and the referer: nginx's `$request_time`, always written in seconds with a decimal
+  // point (`0.202`), or an integer, Apache's or Tomcat's `%D` (ms or µs, the line cannot say which): that one is
+  // kept first among the extra fields rather than read as seconds.
+  let extra: string[] | undefined;
+  if (kinds[next] === FieldKind.BARE) {
+    const value = values[next];
+    if (/^\d+\.\d+$/.test(value)) {
+      attributes['http.server.request.duration'] = Number(value);
+      next++;
+    } else if (parseUnsigned(value) !== undefined) {
+      extra = [value];
+      next++;
+    }
   }
   let isCombined = false;
   const refererKind = kinds[next];
@@ -115,11 +117,11 @@ export function parseAccessLogLine(line: string): { result: ParseResult; isCombi
       next++;
     }
     if (next < values.length) {
-      const extra: string[] = [];
+      extra ??= [];
       for (let index = next; index < values.length; index++) extra.push(values[index]);
-      attributes['access_log.extra_fields'] = extra;
     }
   }
+  if (extra !== undefined) attributes['access_log.extra_fields'] = extra;
   return {
     result: {
       ok: true,
@@ -131,8 +133,77 @@ export function parseAccessLogLine(line: string): { result: ParseResult; isCombi
 
 /** Where the forwarded-for chain is kept, as the request header it came from. */
 const FORWARDED_FOR = 'http.request.header.x-forwarded-for';
-/** A virtual host and a forwarded-for chain of up to 16 addresses may come before ident, user and the time. */
+/** A virtual host, a forwarded-for chain of up to 16 addresses, ident and a user (of several words) come before the time. */
 const MAX_TIME_INDEX = 19;
+
+/**
+ * The fields before the time when there are more than client, ident and user: a virtual host first
+ * (`server.address`), a bare forwarded-for chain as the client (`10.0.0.2, 203.0.113.9`), a user name with spaces
+ * (`John Doe`), or several of them. Sets the client, ident and user attributes; returns a failure message if the
+ * fields have none of those shapes.
+ */
+function readLeadingFields(attributes: Attributes, values: readonly string[], kinds: readonly FieldKind[], timeIndex: number): string | undefined {
+  let clientStart = 0;
+  if (!values[0].endsWith(',') && hasVirtualHost(values, kinds)) {
+    setAddressAndPort(attributes, 'server', values[0]);
+    clientStart = 1;
+  }
+  // The client is one field, or a bare chain whose entries but the last end with a comma; ident and user follow.
+  let clientEnd = clientStart + 1;
+  while (clientEnd < timeIndex - 2 && kinds[clientEnd - 1] === FieldKind.BARE && values[clientEnd - 1].endsWith(',')) clientEnd++;
+  const identIndex = clientEnd;
+  const userIndex = identIndex + 1;
+  let user = values[userIndex];
+  if (userIndex < timeIndex - 1) {
+    // A user name with spaces: its words are bare, and none is `-` (which would be an ident or user of its own).
+    for (let index = userIndex; index < timeIndex; index++) {
+      if (kinds[index] !== FieldKind.BARE || values[index] === '-') return `unexpected field "${values[identIndex]}" before the time`;
+    }
+    user = values.slice(userIndex, timeIndex).join(' ');
+  }
+  if (clientEnd - clientStart === 1) {
+    setClient(attributes, values[clientStart], kinds[clientStart] === FieldKind.QUOTED);
+  } else {
+    setClient(attributes, values.slice(clientStart, clientEnd).join(' '), true);
+  }
+  setText(attributes, 'client.ident', values[identIndex]);
+  setText(attributes, 'user.name', user);
+  return undefined;
+}
+
+/**
+ * Whether the first of more than three fields before the time is a virtual host (`vhost:80 1.2.3.4 - - [...]`)
+ * rather than the client of a user name with spaces (`1.2.3.4 - John Doe [...]`): it is when a forwarded-for chain
+ * follows it, when the third field is `-` (ident after a client, almost always `-`; a user's first word otherwise),
+ * or when the second field is an address (a client, not an ident). A `-` second is an ident: a client is never `-`.
+ */
+function hasVirtualHost(values: readonly string[], kinds: readonly FieldKind[]): boolean {
+  const second = values[1];
+  if (kinds[1] === FieldKind.QUOTED || second.endsWith(',') || values[2] === '-') return true;
+  if (second === '-') return false;
+  const { address } = splitAddressAndPort(second);
+  return isIpv4Address(address) || isIpv6Address(address);
+}
+
+/**
+ * Puts a request line into `http.request.method`, `url.*` and `network.protocol.*` as `setRequestLine` does, except
+ * that a first word without a letter is no method: `- - - ` and `- http://my-lb:80- -`, as load balancers log a
+ * request they could not read, are kept whole in `url.original`. (A method is a token such as `GET`, `M-SEARCH`,
+ * `VERSION-CONTROL`; `setRequestLine` alone also takes `-` and `_` for one.)
+ */
+export function setRequestLineOrOriginal(attributes: Attributes, request: string): void {
+  const length = request.length;
+  for (let index = 0; index < length; index++) {
+    const code = request.charCodeAt(index);
+    // The usual request starts with a letter and leaves at the first character.
+    if (code >= 65 && code <= 90) {
+      setRequestLine(attributes, request);
+      return;
+    }
+    if (code === 32) break;
+  }
+  if (!isAbsent(request)) attributes['url.original'] = request;
+}
 
 /**
  * The client field: an address (a port after it goes to `client.port`), or a forwarded-for chain (quoted, or with

@@ -1,5 +1,6 @@
 import type { Attributes, ParseResult } from '../log-entry.js';
-import { isAbsent, parseUnsigned, scanFields, setAddressAndPort, setNumber, setRequestLine, setText } from './fields.js';
+import { setRequestLineOrOriginal } from './access-log.js';
+import { isAbsent, parseUnsigned, scanFields, setAddressAndPort, setNumber, setText } from './fields.js';
 import type { LineParser } from './parser.js';
 import { severityFromHttpStatus } from './severity-mapping.js';
 import { isoFromString } from './timestamp.js';
@@ -101,7 +102,8 @@ export const parseAlbLine: LineParser = (line): ParseResult => {
         }
         break;
       case 'request':
-        setRequestLine(attributes, value);
+        // A request the load balancer could not read (`- - - `, `- http://lb:80- -`) stays whole in `url.original`.
+        setRequestLineOrOriginal(attributes, value);
         break;
       case 'address':
         // `client:port` and `target:port` always end with the port, also after an unbracketed IPv6 address.

@@ -22,11 +22,14 @@ import {
  *   (day padded with a space, a zero or nothing; optional fraction, year and `UTC` as Cisco writes them) or an
  *   RFC 3339 time (rsyslog's file and forwarding formats); the priority and host may be missing, the tag may contain
  *   `/` or `<>`, and a leading `[sdId param="value"]` in the message is structured data (rsyslog's own messages).
- *   A year-less time is placed in the year before the object's last-modified time (see `yearReference`).
+ *   A year-less time is placed in the year before the object's last-modified time (see `yearReference`);
+ * - a valid PRI with no time after it (`<13>hello`): as an RFC 3164 relay keeps it (§4.3.3), everything after the
+ *   PRI is the message, and the entry has no timestamp.
  *
  * Attributes: `syslog.priority`, `syslog.facility`, `syslog.severity`, `syslog.version`, `host.name`,
  * `syslog.appname`, `process.pid` (numeric PROCID) or `syslog.procid` (any other), `syslog.msgid`,
- * `syslog.structured_data` (`{ sdId: { param: value } }`, escapes undone). The body is the MSG part.
+ * `syslog.structured_data` (`{ sdId: { param: value } }`, escapes undone; a repeated parameter's values in a list,
+ * in order). The body is the MSG part.
  */
 export const parseSyslogLine: LineParser = (input, context): ParseResult => {
   let line = input;
@@ -45,13 +48,15 @@ export const parseSyslogLine: LineParser = (input, context): ParseResult => {
   }
   const cursor = { line, position: 0 };
   let priority: number | undefined;
+  let priorityEnd = 0;
   if (first === 60 /* < */) {
     const parsed = readPriority(cursor);
     if (typeof parsed === 'string') return { ok: false, error: parsed };
     priority = parsed;
+    priorityEnd = cursor.position;
     const next = line.charCodeAt(cursor.position);
     if (next >= 48 && next <= 57) {
-      if (isRfc3339DateAt(line, cursor.position)) return parseRfc3164(cursor, priority, context);
+      if (isRfc3339DateAt(line, cursor.position)) return parseRfc3164(cursor, priority, priorityEnd, context);
       // Cisco's message counter before the time (`<189>123: Oct 11 ...`); otherwise the RFC 5424 version.
       let end = cursor.position + 1;
       while (end - cursor.position <= 10 && isDigit(line.charCodeAt(end))) end++;
@@ -59,7 +64,7 @@ export const parseSyslogLine: LineParser = (input, context): ParseResult => {
       cursor.position = end + 2;
     }
   }
-  return parseRfc3164(cursor, priority, context);
+  return parseRfc3164(cursor, priority, priorityEnd, context);
 };
 
 const OCTET_COUNT = /^[1-9]\d{0,6} (?=<\d{1,3}>)/;
@@ -121,7 +126,11 @@ function readHeaderField(cursor: Cursor, name: string, maxLength: number): strin
   return line.slice(start, end);
 }
 
-const RFC3339_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})$/;
+/**
+ * RFC 5424's TIMESTAMP. TIME-SECFRAC is 1 to 6 digits in the RFC, but rsyslog's high-precision times and Go write
+ * 9; up to 9 are read (the BSD header's RFC 3339 time takes as many), kept to the millisecond as every time is.
+ */
+const RFC3339_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
 
 function parseRfc5424Timestamp(text: string): string | undefined {
   const match = RFC3339_TIMESTAMP.exec(text);
@@ -214,19 +223,23 @@ function readSdName(cursor: Cursor, what: string): string | { error: string } {
   return line.slice(start, end);
 }
 
+/** An SD-ELEMENT's parameters: a name given once has its value, a repeated name the list of its values in order. */
+type SdParams = Record<string, string | string[]>;
+
 /**
- * STRUCTURED-DATA from a `[`: SD-IDs and PARAM-NAMEs as the RFC has them (unique SD-IDs), read leniently around
- * them: spaces between parameters, before `]` and around `=`, and a value without quotes (up to a space or `]`).
+ * STRUCTURED-DATA from a `[`: SD-IDs and PARAM-NAMEs as the RFC has them (unique SD-IDs; a PARAM-NAME may repeat,
+ * §6.3.3 and `origin`'s several `ip` in §7.2.1, and keeps all its values), read leniently around them: spaces
+ * between parameters, before `]` and around `=`, and a value without quotes (up to a space or `]`).
  */
-function readStructuredData(cursor: Cursor, requireParams = false): Record<string, Record<string, string>> | string {
+function readStructuredData(cursor: Cursor, requireParams = false): Record<string, SdParams> | string {
   const { line } = cursor;
-  const elements: Record<string, Record<string, string>> = {};
+  const elements: Record<string, SdParams> = {};
   while (line.charCodeAt(cursor.position) === 91 /* [ */) {
     cursor.position++;
     const id = readSdName(cursor, 'SD-ID');
     if (typeof id !== 'string') return id.error;
     if (Object.hasOwn(elements, id)) return `duplicate SD-ID "${id}"`;
-    const params: Record<string, string> = {};
+    const params: SdParams = {};
     let count = 0;
     for (;;) {
       let code = line.charCodeAt(cursor.position);
@@ -251,7 +264,13 @@ function readStructuredData(cursor: Cursor, requireParams = false): Record<strin
         value = readBareParamValue(cursor);
       }
       if (value === undefined) return `unterminated or invalid value for "${name}" in structured data`;
-      params[name] = value;
+      if (Object.hasOwn(params, name)) {
+        const previous = params[name];
+        if (typeof previous === 'string') params[name] = [previous, value];
+        else previous.push(value);
+      } else {
+        params[name] = value;
+      }
       count++;
     }
     if (requireParams && count === 0) return `structured data element "${id}" has no parameters`;
@@ -330,7 +349,11 @@ const APPLE_LEVELS: Readonly<Record<string, number>> = {
   Emergency: 0, Alert: 1, Critical: 2, Error: 3, Warning: 4, Notice: 5, Info: 6, Debug: 7,
 };
 
-function parseRfc3164(cursor: Cursor, priority: number | undefined, context: ParseContext): ParseResult {
+/**
+ * The BSD line from the time on. `priorityEnd` is where the text after `<PRI>` starts (a Cisco counter may come
+ * between it and `cursor.position`).
+ */
+function parseRfc3164(cursor: Cursor, priority: number | undefined, priorityEnd: number, context: ParseContext): ParseResult {
   const rest = cursor.position === 0 ? cursor.line : cursor.line.slice(cursor.position);
   let timestamp: string | undefined;
   let position: number;
@@ -347,7 +370,9 @@ function parseRfc3164(cursor: Cursor, priority: number | undefined, context: Par
     strictHeader = priority === undefined;
   } else {
     const time = BSD_TIMESTAMP.exec(rest);
-    if (time === null) return notSyslog(priority);
+    if (time === null) {
+      return priority !== undefined && isMessageWithoutTime(rest) ? withoutTime(cursor.line, priority, priorityEnd) : notSyslog(priority);
+    }
     const month = monthFromAbbreviation(time[1]);
     if (month !== undefined) {
       const day = Number(time[2]);
@@ -411,6 +436,32 @@ function parseRfc3164(cursor: Cursor, priority: number | undefined, context: Par
   }
   const body = position === 0 ? rest : rest.slice(position);
   return { ok: true, record: { timestamp, ...severity, body, attributes } };
+}
+
+/**
+ * Text after `<PRI>` that starts with a month and a day (`Mar  9`, `*Mar 1`) is a time written wrong, not a message:
+ * the line stays unparsed, and the text fallback still finds its time.
+ */
+const BSD_TIME_START = /^[*.]?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}\d/;
+
+/**
+ * True when the text after `<PRI>` (and a Cisco counter) is a message rather than a time that did not parse: it
+ * starts with a printable character, not a space (`<1> item` is ordinary text, as a numbered list writes it), and
+ * not with a month and a day.
+ */
+function isMessageWithoutTime(rest: string): boolean {
+  const first = rest.charCodeAt(0);
+  return first > 32 && first !== 127 && !BSD_TIME_START.test(rest);
+}
+
+/**
+ * A valid PRI with no time after it (`<13>hello`): RFC 3164 §4.3.3 has a relay keep such a message, all of the
+ * text after the PRI being its CONTENT. The severity and facility come from the PRI; there is no timestamp.
+ */
+function withoutTime(line: string, priority: number, priorityEnd: number): ParseResult {
+  const attributes: Attributes = {};
+  priorityAttributes(attributes, priority);
+  return { ok: true, record: { ...withSeverity(priority), body: line.slice(priorityEnd), attributes } };
 }
 
 function notSyslog(priority: number | undefined): ParseResult {

@@ -143,6 +143,99 @@ describe('parseCombinedLine', () => {
     expect(parsed.attributes).to.not.have.any.keys('http.request.method', 'user_agent.original');
   });
 
+  describe('a number after the size', () => {
+    const head = '10.0.0.1 - - [01/May/2024:10:00:00 +0000] "GET /api/orders HTTP/1.1" 200 512';
+
+    it('reads a number with a decimal point as nginx\'s $request_time in seconds', () => {
+      const combined = record(parseCombinedLine(`${head} 0.202 "-" "curl/8.5.0"`, context));
+      const clf = parseClfLine(`${head} 0.202`, context);
+
+      expect(combined.attributes['http.server.request.duration']).to.equal(0.202);
+      expect(combined.attributes).to.not.have.key('access_log.extra_fields');
+      expect(clf.ok && clf.format).to.equal(undefined);
+      expect(clf.ok && clf.record.attributes['http.server.request.duration']).to.equal(0.202);
+    });
+
+    it('keeps an integer (%D, ms or µs) in access_log.extra_fields, not as a duration, on a clf line', () => {
+      const result = parseClfLine(`${head} 1234`, context);
+
+      expect(result.ok && result.format).to.equal(undefined);
+      const parsed = record(result);
+      expect(parsed.attributes).to.not.have.key('http.server.request.duration');
+      expect(parsed.attributes['access_log.extra_fields']).to.deep.equal(['1234']);
+      expect(parsed.attributes['http.response.body.size']).to.equal(512);
+    });
+
+    it('keeps an integer before the referer first in access_log.extra_fields, in line order', () => {
+      const alone = record(parseCombinedLine(`${head} 1234 "-" "curl/8.5.0"`, context));
+      const withMore = record(parseCombinedLine(`${head} 1234 "-" "curl/8.5.0" x`, context));
+
+      expect(alone.attributes).to.not.have.key('http.server.request.duration');
+      expect(alone.attributes).to.include({ 'user_agent.original': 'curl/8.5.0' });
+      expect(alone.attributes['access_log.extra_fields']).to.deep.equal(['1234']);
+      expect(withMore.attributes['access_log.extra_fields']).to.deep.equal(['1234', 'x']);
+    });
+
+    it('still rejects other text after the size of a clf line', () => {
+      const result = parseClfLine(`${head} 1234 trailing`, context);
+
+      expect(!result.ok && result.error).to.match(/unexpected field "trailing"/);
+    });
+  });
+
+  describe('request lines that are not METHOD TARGET PROTOCOL', () => {
+    for (const request of ['- - - ', '- http://my-lb-123.us-east-1.elb.amazonaws.com:80- -', '_ / HTTP/1.1']) {
+      it(`keeps ${JSON.stringify(request)} in url.original: a method has a letter`, () => {
+        const parsed = record(parseCombinedLine(`10.0.0.1 - - [05/Jan/2024:10:11:12 +0000] "${request}" 400 0 "-" "-"`, context));
+
+        expect(parsed.attributes['url.original']).to.equal(request);
+        expect(parsed.attributes).to.not.have.any.keys('http.request.method', 'url.path', 'server.address');
+      });
+    }
+
+    it('still reads method tokens with "-" (M-SEARCH)', () => {
+      const parsed = record(parseCombinedLine('10.0.0.1 - - [05/Jan/2024:10:11:12 +0000] "M-SEARCH * HTTP/1.1" 200 0 "-" "-"', context));
+
+      expect(parsed.attributes).to.include({ 'http.request.method': 'M-SEARCH', 'url.path': '*' });
+    });
+  });
+
+  describe('a user name with spaces', () => {
+    const rest = '[01/May/2024:10:00:00 +0000] "GET / HTTP/1.1" 200 5';
+
+    it('reads client, ident and the rest up to the time as the user', () => {
+      const result = parseClfLine(`203.0.113.9 - John Doe ${rest}`, context);
+
+      expect(result.ok && result.format).to.equal(undefined);
+      const parsed = record(result);
+      expect(parsed.attributes).to.include({ 'client.address': '203.0.113.9', 'user.name': 'John Doe' });
+      expect(parsed.attributes).to.not.have.any.keys('server.address', 'client.ident');
+    });
+
+    it('reads a user of three words after a forwarded-for chain, and after a virtual host', () => {
+      const chain = record(parseCombinedLine(`10.0.0.2, 203.0.113.9 - John Q Doe ${rest} "-" "curl/8.0"`, context));
+      const vhost = record(parseCombinedLine(`shop.example:443 198.51.100.2 - John Q Doe ${rest} "-" "curl/8.0"`, context));
+
+      expect(chain.attributes).to.include({ 'client.address': '203.0.113.9', 'user.name': 'John Q Doe' });
+      expect(vhost.attributes).to.include({ 'server.address': 'shop.example', 'client.address': '198.51.100.2', 'user.name': 'John Q Doe' });
+    });
+
+    for (const [prefix, client, user] of [
+      ['vhost:80 1.2.3.4 - -', '1.2.3.4', undefined],
+      ['vhost:80 1.2.3.4 - frank', '1.2.3.4', 'frank'],
+      ['vhost:80 1.2.3.4 ident frank', '1.2.3.4', 'frank'],
+      ['vhost:80 [2001:db8::1]:5000 - frank', '2001:db8::1', 'frank'],
+      ['vhost:80 client.isp.example - -', 'client.isp.example', undefined],
+    ] as const) {
+      it(`still reads the virtual host in front of ${JSON.stringify(prefix.slice(9))}`, () => {
+        const parsed = record(parseClfLine(`${prefix} ${rest}`, context));
+
+        expect(parsed.attributes).to.include({ 'server.address': 'vhost', 'server.port': 80, 'client.address': client });
+        expect(parsed.attributes['user.name']).to.equal(user);
+      });
+    }
+  });
+
   it('labels a line without referer and user agent clf', () => {
     const result = parseCombinedLine('10.0.0.1 - - [05/Jan/2024:10:11:12 +0000] "GET / HTTP/1.0" 200 -', context);
 

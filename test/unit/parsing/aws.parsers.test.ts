@@ -65,6 +65,25 @@ describe('parseAlbLine', () => {
     expect(result.record.attributes).to.not.have.any.keys('aws.elb.type', 'aws.elb.extra_fields');
   });
 
+  describe('requests the load balancer could not read', () => {
+    for (const request of ['- - - ', '- http://my-lb-123.us-east-1.elb.amazonaws.com:80- -']) {
+      it(`keeps ${JSON.stringify(request)} in url.original, with no method or server`, () => {
+        const result = parseAlbLine(line.replace('"POST https://api.example.com:443/v1/orders?dry=1 HTTP/2.0"', `"${request}"`), context);
+
+        if (!result.ok) expect.fail(result.error);
+        expect(result.record.attributes['url.original']).to.equal(request);
+        expect(result.record.attributes).to.not.have.any.keys('http.request.method', 'url.path', 'url.full', 'server.address', 'server.port');
+      });
+    }
+
+    it('still reads a method with "-" in it', () => {
+      const result = parseAlbLine(line.replace('"POST https://api.example.com:443/v1/orders?dry=1 HTTP/2.0"', '"VERSION-CONTROL https://api.example.com:443/d HTTP/1.1"'), context);
+
+      if (!result.ok) expect.fail(result.error);
+      expect(result.record.attributes).to.include({ 'http.request.method': 'VERSION-CONTROL', 'url.path': '/d' });
+    });
+  });
+
   describe('IPv6 clients and targets', () => {
     for (const [label, client, target] of [
       ['without brackets (the last group is the port)', '2001:db8::1:443', '2001:db8:0:1::5:8080'],

@@ -57,7 +57,37 @@ describe('parseSyslogLine', () => {
       expect(parsed.body).to.equal('');
     });
 
+    it('keeps every value of a repeated SD-PARAM, in order, as a list (RFC 5424 §6.3.3)', () => {
+      const parsed = record(parseSyslogLine('<14>1 2024-05-01T10:00:00Z h a - - [origin ip="192.0.2.1" ip="192.0.2.2" software="x" ip="192.0.2.3"][geo cc="FR"] multi ip', { observedAt }));
+
+      expect(parsed.attributes['syslog.structured_data']).to.deep.equal({
+        origin: { ip: ['192.0.2.1', '192.0.2.2', '192.0.2.3'], software: 'x' },
+        geo: { cc: 'FR' },
+      });
+      expect(parsed.body).to.equal('multi ip');
+    });
+
+    it('keeps a single parameter named like an Object method as a string', () => {
+      const parsed = record(parseSyslogLine('<14>1 - - - - - [x constructor="1" toString="2"]', { observedAt }));
+
+      expect(parsed.attributes['syslog.structured_data']).to.deep.equal({ x: { constructor: '1', toString: '2' } });
+    });
+
+    for (const [time, expected] of [
+      ['2024-05-01T10:00:00.123456789Z', '2024-05-01T10:00:00.123Z'],
+      ['2024-05-01T10:00:00.987654321+02:00', '2024-05-01T08:00:00.987Z'],
+      ['2024-05-01T10:00:00.1234567Z', '2024-05-01T10:00:00.123Z'],
+    ] as const) {
+      it(`reads a time with more than 6 fraction digits (${time}), to the millisecond`, () => {
+        const parsed = record(parseSyslogLine(`<13>1 ${time} host app - - - msg`, { observedAt }));
+
+        expect(parsed.timestamp).to.equal(expected);
+        expect(parsed.body).to.equal('msg');
+      });
+    }
+
     for (const [line, reason] of [
+      ['<13>1 2024-05-01T10:00:00.1234567890Z - - - - -', /invalid RFC 5424 timestamp/],
       ['<192>1 - - - - - -', /above 191/],
       ['<01>1 - - - - - -', /invalid syslog priority/],
       ['<13>1 2024-02-30T00:00:00Z - - - - -', /invalid RFC 5424 timestamp/],
@@ -113,6 +143,39 @@ describe('parseSyslogLine', () => {
       expect(parsed.attributes).to.deep.equal({ 'syslog.appname': 'su' });
       expect(parsed.severityNumber).to.equal(undefined);
       expect(parsed.body).to.equal('session opened');
+    });
+
+    it('keeps a message with a valid PRI and no timestamp, as a relay does (RFC 3164 §4.3.3)', () => {
+      const parsed = record(parseSyslogLine('<13>hello no timestamp', { observedAt }));
+
+      expect(parsed.timestamp).to.equal(undefined);
+      expect(parsed.severityText).to.equal('notice');
+      expect(parsed.severityNumber).to.equal(10);
+      expect(parsed.attributes).to.deep.equal({ 'syslog.priority': 13, 'syslog.facility': 1, 'syslog.severity': 5 });
+      expect(parsed.body).to.equal('hello no timestamp');
+    });
+
+    for (const [line, body] of [
+      ['<6>[    0.000000] Linux version 6.1.0', '[    0.000000] Linux version 6.1.0'],
+      ['<187>25: %LINK-3-UPDOWN: Interface Gi0/1, changed state to down', '25: %LINK-3-UPDOWN: Interface Gi0/1, changed state to down'],
+      ['<30>dhcpd: DHCPACK on 10.0.0.5', 'dhcpd: DHCPACK on 10.0.0.5'],
+    ] as const) {
+      it(`keeps everything after the PRI as the body of ${JSON.stringify(line.slice(0, 24))}`, () => {
+        const parsed = record(parseSyslogLine(line, { observedAt }));
+
+        expect(parsed.timestamp).to.equal(undefined);
+        expect(parsed.body).to.equal(body);
+      });
+    }
+
+    for (const line of ['<1> item', '<1>', '<01>hello', '<192>hello', '<1234>hello', '<13>Mar 99 10:00:00 host app: bad day']) {
+      it(`still rejects ${JSON.stringify(line)}`, () => {
+        expect(parseSyslogLine(line, { observedAt }).ok).to.equal(false);
+      });
+    }
+
+    it('leaves a file of "<n> item" lines to text', () => {
+      expect(detectFormat(['<1> first item', '<2> second item', '<3> third item']).format).to.equal('text');
     });
 
     it('rejects a line that is neither syslog shape', () => {
@@ -235,6 +298,12 @@ describe('parseSyslogLine', () => {
 
       expect(parsed.attributes['syslog.structured_data']).to.deep.equal({ origin: { software: 'rsyslogd', swVersion: '8.32.0' } });
       expect(parsed.body).to.equal('start');
+    });
+
+    it('keeps every value of a repeated parameter in the structured data at the start of the message', () => {
+      const parsed = record(parseSyslogLine('<46>Mar  5 15:33:03 gw rsyslogd: [origin ip="192.0.2.1" ip="192.0.2.2"] start', { observedAt }));
+
+      expect(parsed.attributes['syslog.structured_data']).to.deep.equal({ origin: { ip: ['192.0.2.1', '192.0.2.2'] } });
     });
 
     it('leaves brackets that are not structured data in the message (kernel time, Solaris ids)', () => {
