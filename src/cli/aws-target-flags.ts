@@ -5,6 +5,8 @@ export interface AwsTargetOptions {
   readonly table?: string;
   readonly queueUrl?: string;
   readonly dlqUrl?: string;
+  /** The splitter's own queue: only `backfill` sends to it, and only it has the flag. */
+  readonly continuationQueueUrl?: string;
   readonly endpointUrl?: string;
 }
 

@@ -24,7 +24,8 @@ export interface BackfillCommandOptions extends AwsTargetOptions {
 export function backfillCommand(): Command {
   const command = new Command('backfill')
     .description('split objects already in a bucket (written before the pipeline listened, or to replay): skips those already processed')
-    .requiredOption('--bucket <name>', 'bucket to list')
+    .usage('--bucket <name> [options]')
+    .requiredOption('--bucket <name>', 'bucket to list (required)')
     .option('--prefix <prefix>', 'only keys starting with this')
     .option('--since <time>', 'only objects last modified at or after this ISO 8601 time (2026-11-01, 2026-11-01T09:00Z)', timeOption('--since'))
     .option('--until <time>', 'only objects last modified before this ISO 8601 time', timeOption('--until'))
@@ -38,12 +39,13 @@ export function backfillCommand(): Command {
     if (options.since !== undefined && options.until !== undefined && options.since >= options.until) {
       throw new UsageError('--since must be before --until');
     }
-    if (options.continuationQueueUrl !== undefined) process.env.LOGBATCH_CONTINUATION_QUEUE_URL = options.continuationQueueUrl;
-    if (options.dryRun !== true && (process.env.LOGBATCH_CONTINUATION_QUEUE_URL ?? '') === '') {
+    if (options.dryRun !== true && (options.continuationQueueUrl ?? process.env.LOGBATCH_CONTINUATION_QUEUE_URL ?? '').trim() === '') {
       throw new UsageError("backfill queues objects on the splitter's own queue: pass --continuation-queue-url or set LOGBATCH_CONTINUATION_QUEUE_URL");
     }
     const { awsTargetContainer } = await import('./aws-target.js');
-    const backfill = awsTargetContainer(options).get<BackfillObjects>(TOKENS.BackfillObjects);
+    // It reads the table (what is processed already) and sends to the splitter's own queue; a dry run sends nothing.
+    const uses = options.dryRun === true ? (['tableName'] as const) : (['tableName', 'continuationQueueUrl'] as const);
+    const backfill = awsTargetContainer(options, uses).get<BackfillObjects>(TOKENS.BackfillObjects);
     const summary = await backfill.execute({
       bucket: options.bucket,
       prefix: options.prefix,

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
-import { Command, CommanderError } from 'commander';
-import { LogBatchError } from '../domain/errors.js';
+import { Command, CommanderError, Help, type Option } from 'commander';
+// Inlined by the bundle (scripts/build-cli.mjs), read by tsx from the sources: the version either way.
+import packageJson from '../../package.json' with { type: 'json' };
+import { ConfigurationError, LogBatchError } from '../domain/errors.js';
 import { EXIT_USAGE, UsageError } from './usage-error.js';
 
 /**
@@ -30,17 +32,86 @@ const COMMANDS: ReadonlyArray<readonly [names: readonly string[], load: () => Pr
 export async function buildProgram(subcommand?: string): Promise<Command> {
   const program = new Command('logbatch')
     .description('Every line of a log file, exactly once, into a store people can query.')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .version(packageJson.version, '-V, --version', 'print the version');
   const named = COMMANDS.filter(([names]) => subcommand !== undefined && names.includes(subcommand));
   const loaded = await Promise.all((named.length > 0 ? named : COMMANDS).map(([, load]) => load()));
   const commands = loaded.flat().filter((command) => named.length === 0 || command.name() === subcommand);
-  for (const command of commands) {
-    command.exitOverride();
-    for (const sub of command.commands) sub.exitOverride();
-    program.addCommand(command);
-  }
+  for (const command of commands) program.addCommand(command);
+  configure(program);
   return program;
+}
+
+/**
+ * Every command, at every level (commander copies no settings to a command added with `addCommand`): commander's
+ * parse errors are usage errors, thrown for {@link main} to turn into exit 2, and written as the CLI's own are,
+ * one line on stderr; an option's help names its variable once; `help` takes a command's path (`help dlq list`,
+ * see {@link helpArguments}).
+ */
+function configure(command: Command): void {
+  command
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(usageLine(text)) })
+    .configureHelp({ optionDescription });
+  if (command.commands.length > 0) command.helpCommand('help [command...]', 'display help for command');
+  for (const sub of command.commands) configure(sub);
+}
+
+/**
+ * An option's help, without commander's `(env: LOGBATCH_STORE)` when its description names the variable already
+ * (`SQLite store file (default: LOGBATCH_STORE)`): said once.
+ */
+function optionDescription(this: Help, option: Option): string {
+  const named = option.envVar !== undefined && option.description.includes(option.envVar);
+  return Help.prototype.optionDescription.call(this, named ? (Object.create(option, { envVar: { value: undefined } }) as Option) : option);
+}
+
+/**
+ * Commander's error (`error: unknown command 'rn'` over `(Did you mean run?)`) as the CLI's own usage errors read:
+ * `logbatch: unknown command 'rn' (Did you mean run?)`.
+ */
+function usageLine(text: string): string {
+  const lines = text
+    .replace(/^error: /, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  return `logbatch: ${lines.join(' ')}\n`;
+}
+
+const findCommand = (command: Command, name: string): Command | undefined =>
+  command.commands.find((sub) => sub.name() === name || sub.aliases().includes(name));
+
+/**
+ * The arguments to parse for `help` given a command's path, at any level (`help dlq list`, `dlq help list`), which
+ * commander reads only one name deep: that command's `--help`. A name that is no command is parsed as a command,
+ * for commander's error with its suggestion; a name under a command without subcommands is an error here.
+ * Other arguments are returned as they are.
+ */
+function helpArguments(program: Command, args: readonly string[]): string[] {
+  let command = program;
+  for (const [index, word] of args.entries()) {
+    if (word === 'help' && command.commands.length > 0) {
+      const path = args.slice(0, index);
+      const names = args.slice(index + 1).filter((name) => !name.startsWith('-'));
+      if (names.length === 0) return [...args];
+      let target = command;
+      for (const name of names) {
+        const sub = findCommand(target, name);
+        if (sub === undefined) {
+          if (target.commands.length > 0) return [...path, name];
+          const shown = [...path, name].join(' ');
+          target.error(`error: unknown command '${shown}': ${path.join(' ')} has no subcommands`, { code: 'commander.unknownCommand' });
+        }
+        target = sub!;
+        path.push(name);
+      }
+      return [...path, '--help'];
+    }
+    const sub = findCommand(command, word);
+    if (sub === undefined) break;
+    command = sub;
+  }
+  return [...args];
 }
 
 /**
@@ -68,7 +139,7 @@ function exitWhenStdoutCloses(): void {
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     const program = await buildProgram(argv[2]);
-    await program.parseAsync(argv as string[]);
+    await program.parseAsync(helpArguments(program, argv.slice(2)), { from: 'user' });
     const code = program.commands
       .flatMap((command) => [command, ...command.commands])
       .map((command) => command.getOptionValue('exitCode') as number | undefined)
@@ -80,7 +151,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     if (isBrokenOutputPipe(error)) return EXIT_BROKEN_PIPE;
-    if (error instanceof UsageError) {
+    // A flag or variable of the wrong form (the operator commands' resources, redaction settings): also a usage error.
+    if (error instanceof UsageError || error instanceof ConfigurationError) {
       process.stderr.write(`logbatch: ${error.message}\n`);
       return EXIT_USAGE;
     }

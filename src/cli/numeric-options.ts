@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { UsageError } from './usage-error.js';
 
 /**
  * A commander argument parser for a flag that takes a whole number, so every numeric flag of every command
@@ -15,4 +16,22 @@ export function integerOption(flag: string, bounds: { readonly min?: number; rea
     if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) throw new InvalidArgumentError(`${flag} must be ${expected}`);
     return parsed;
   };
+}
+
+/**
+ * `LOGBATCH_MEMORY_BUDGET_MB` (`logbatch run`'s memory budget): unset or empty is `defaultMb`, `0` is no bound
+ * (undefined), anything else whole megabytes, read as the Lambda configuration reads its whole numbers: decimal
+ * digits, blanks around them ignored; no `1e3`, `0x10`, `1.5`, sign, or blank value (which `Number` would take for
+ * 0, no bound). A bad value is a usage error naming the variable.
+ */
+export function memoryBudgetFromEnvironment(env: Readonly<Record<string, string | undefined>>, defaultMb: number): number | undefined {
+  const given = env.LOGBATCH_MEMORY_BUDGET_MB;
+  if (given === undefined || given === '') return defaultMb;
+  const megabytes = /^\s*\d+\s*$/.test(given) ? Number(given) : Number.NaN;
+  if (!Number.isSafeInteger(megabytes)) {
+    // Shown as typed unless blanks would hide it.
+    const shown = /^\S(.*\S)?$/.test(given) ? given : JSON.stringify(given);
+    throw new UsageError(`LOGBATCH_MEMORY_BUDGET_MB must be a whole number of MB (0: no bound), not ${shown}`);
+  }
+  return megabytes === 0 ? undefined : megabytes;
 }

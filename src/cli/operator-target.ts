@@ -15,9 +15,14 @@ export interface OperatorTarget {
   close(): void;
 }
 
-/** `--store PATH` (or LOGBATCH_STORE) picks the store; otherwise the AWS target flags and environment. */
+/**
+ * `--store PATH` (or LOGBATCH_STORE; an empty one is no store, as for `run` and `ui`) picks the store; otherwise the
+ * AWS target flags and environment. On AWS each part asks only for what it uses, when it is first used: the
+ * repository (`status`, `batches`) the table; the dead letters (`dlq list`) the table and the DLQ; `redrive` the DLQ
+ * and the chunk queue.
+ */
 export async function operatorTarget(options: AwsTargetOptions & { readonly store?: string }): Promise<OperatorTarget> {
-  if (options.store !== undefined) {
+  if (options.store !== undefined && options.store !== '') {
     const opened = await openStoreForCli(options.store, { mustExist: true });
     const queue = new InMemoryChunkQueue({ deadLetterStore: opened.deadLetterStore });
     return {
@@ -31,12 +36,18 @@ export async function operatorTarget(options: AwsTargetOptions & { readonly stor
     };
   }
   const { awsTargetContainer } = await import('./aws-target.js');
-  const container = awsTargetContainer(options);
-  const deadLetters = container.get<DeadLetters>(TOKENS.DeadLetters);
+  let repository: LogRepository | undefined;
+  let deadLetters: DeadLetters | undefined;
   return {
-    repository: container.get<LogRepository>(TOKENS.LogRepository),
-    deadLetters,
-    redrive: async () => ({ moved: await deadLetters.redrive() }),
+    get repository() {
+      repository ??= awsTargetContainer(options, ['tableName']).get<LogRepository>(TOKENS.LogRepository);
+      return repository;
+    },
+    get deadLetters() {
+      deadLetters ??= awsTargetContainer(options, ['tableName', 'deadLetterQueueUrl']).get<DeadLetters>(TOKENS.DeadLetters);
+      return deadLetters;
+    },
+    redrive: async () => ({ moved: await awsTargetContainer(options, ['queueUrl', 'deadLetterQueueUrl']).get<DeadLetters>(TOKENS.DeadLetters).redrive() }),
     close: () => undefined,
   };
 }

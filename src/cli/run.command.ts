@@ -8,11 +8,12 @@ import { ObjectNotFoundError } from '../domain/errors.js';
 import { FORMAT_NAMES } from '../domain/parsing/formats.js';
 import { type FormatRule, parseFormatRules } from '../domain/parsing/key-rules.js';
 import { compileEventFilter, type EventFilterSettings } from '../domain/filtering/event-filter.js';
-import { DEFAULT_REDACTION, Redactor, type RedactionSettings } from '../domain/redaction/redactor.js';
+import type { RedactionSettings } from '../domain/redaction/redactor.js';
+import { loadRedactionConfig } from '../config/config.js';
 import { inspectRunInputs, OutputIsInputError, runLocalPipeline, type RunInputs } from '../local/run-pipeline.js';
 import { DEFAULT_MEMORY_BUDGET_MB } from '../local/memory-governor.js';
 import type { RunSummary } from '../local/run-summary.js';
-import { integerOption } from './numeric-options.js';
+import { integerOption, memoryBudgetFromEnvironment } from './numeric-options.js';
 import { type RunProgressDisplay, runProgressDisplay } from './progress-bar.js';
 import { renderSummary } from './render-summary.js';
 import { storeOption } from './store-option.js';
@@ -112,7 +113,7 @@ export async function executeRun(paths: string[], options: RunCommandOptions): P
     filters: filtersOption(options),
     redaction: redactionOption(options),
   };
-  const memoryBudgetMb = memoryBudgetOption();
+  const memoryBudgetMb = memoryBudgetFromEnvironment(process.env, DEFAULT_MEMORY_BUDGET_MB);
   for (const entry of skipped) process.stderr.write(`logbatch: ${describeSkipped(entry)}\n`);
   const bar = options.progress !== false && process.stderr.isTTY === true ? runProgressDisplay(process.stderr) : undefined;
   let summary: RunSummary;
@@ -175,15 +176,6 @@ export async function executeRun(paths: string[], options: RunCommandOptions): P
 export function runExitCode(summary: Pick<RunSummary, 'batches'>, skippedPaths: number, interrupted: boolean): number {
   const allCompleted = summary.batches.every((batch) => batch.status === 'COMPLETED' || batch.status === 'COMPLETED_WITH_ERRORS');
   return interrupted || skippedPaths > 0 || !allCompleted ? EXIT_BATCH_FAILED : EXIT_OK;
-}
-
-/** `LOGBATCH_MEMORY_BUDGET_MB` (0: no bound), else the default budget of a local run. */
-function memoryBudgetOption(): number | undefined {
-  const given = process.env.LOGBATCH_MEMORY_BUDGET_MB;
-  if (given === undefined || given === '') return DEFAULT_MEMORY_BUDGET_MB;
-  const megabytes = Number(given);
-  if (!Number.isInteger(megabytes) || megabytes < 0) throw new UsageError(`LOGBATCH_MEMORY_BUDGET_MB must be a whole number of MB (0: no bound), not ${given}`);
-  return megabytes === 0 ? undefined : megabytes;
 }
 
 /**
@@ -382,20 +374,20 @@ function filtersOption(options: RunCommandOptions): EventFilterSettings {
   return filters;
 }
 
-/** `--redact`, `--no-redact`, `--redact-replacement`; the HMAC key only from the environment, never the command line. */
+/**
+ * `--redact`, `--no-redact`, `--redact-replacement` over `LOGBATCH_REDACT` and `LOGBATCH_REDACT_REPLACEMENT`, checked
+ * as the worker's configuration is (a bad value is a usage error naming the flag, or the variable); the HMAC key only
+ * from the environment (`LOGBATCH_REDACT_KEY`), never the command line.
+ */
 function redactionOption(options: RunCommandOptions): RedactionSettings {
-  const key = process.env.LOGBATCH_REDACT_KEY;
-  const redaction: RedactionSettings = {
-    redact: options.redact === false ? 'none' : options.redact === undefined ? (process.env.LOGBATCH_REDACT ?? DEFAULT_REDACTION.redact) : options.redact.join(','),
-    replacement: options.redactReplacement ?? (process.env.LOGBATCH_REDACT_REPLACEMENT === 'hmac' ? 'hmac' : 'mask'),
-    ...(key === undefined || key === '' ? {} : { key }),
-  };
-  try {
-    Redactor.compile(redaction);
-  } catch (error) {
-    throw new UsageError(`--redact: ${(error as Error).message}`);
-  }
-  return redaction;
+  return loadRedactionConfig(process.env, {
+    overrides: {
+      ...(options.redact === undefined
+        ? {}
+        : { LOGBATCH_REDACT: options.redact === false ? { value: 'none', from: '--no-redact' } : { value: options.redact.join(','), from: '--redact' } }),
+      ...(options.redactReplacement === undefined ? {} : { LOGBATCH_REDACT_REPLACEMENT: { value: options.redactReplacement, from: '--redact-replacement' } }),
+    },
+  });
 }
 
 /** The `--format-rule` values as rules; a bad one is a usage error naming it. */

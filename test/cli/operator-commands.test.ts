@@ -104,7 +104,7 @@ describe('logbatch status, batches and dlq (on the emulators)', function () {
     results.forEach((result, index) => {
       const call = calls[index].join(' ');
       expect(result.code, `${call}: ${result.stdout}${result.stderr}`).to.equal(2);
-      expect(result.stderr, call).to.match(/^error: option '--limit <n>' argument '.*' is invalid\. --limit must be a positive integer\n$/);
+      expect(result.stderr, call).to.match(/^logbatch: option '--limit <n>' argument '.*' is invalid\. --limit must be a positive integer\n$/);
       expect(result.stdout, call).to.equal('');
     });
   });

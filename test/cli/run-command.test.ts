@@ -217,7 +217,7 @@ describe('logbatch run', function () {
       results.forEach((result, index) => {
         const [flag, value] = cases[index];
         expect(result.code, `${flag} ${value}`).to.equal(2);
-        expect(result.stderr, `${flag} ${value}`).to.match(new RegExp(`^error: option '${flag} <n>' argument '.*' is invalid\\. ${flag} must be (a positive integer|an integer between \\d+ and \\d+)\\n$`));
+        expect(result.stderr, `${flag} ${value}`).to.match(new RegExp(`^logbatch: option '${flag} <n>' argument '.*' is invalid\\. ${flag} must be (a positive integer|an integer between \\d+ and \\d+)\\n$`));
       });
     });
 
