@@ -21,9 +21,14 @@ export interface OperatorTarget {
  * repository (`status`, `batches`) the table; the dead letters (`dlq list`) the table and the DLQ; `redrive` the DLQ
  * and the chunk queue.
  */
-export async function operatorTarget(options: AwsTargetOptions & { readonly store?: string }): Promise<OperatorTarget> {
+export async function operatorTarget(
+  options: AwsTargetOptions & { readonly store?: string },
+  access: { readonly readOnly?: boolean } = {},
+): Promise<OperatorTarget> {
   if (options.store !== undefined && options.store !== '') {
-    const opened = await openStoreForCli(options.store, { mustExist: true });
+    // batches, status and dlq list only read the store (readOnly: also one this user cannot write, left as it is);
+    // dlq redrive writes to it.
+    const opened = await openStoreForCli(options.store, { mustExist: true, readOnly: access.readOnly });
     const queue = new InMemoryChunkQueue({ deadLetterStore: opened.deadLetterStore });
     return {
       repository: opened.logRepository,

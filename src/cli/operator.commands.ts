@@ -68,7 +68,7 @@ export function statusCommand(): Command {
     .description("show a batch's progress, counters, dead-lettered chunks and failure reason")
     .argument('<batchId>', 'the batch id (from `logbatch batches` or the run summary)')
     .action(async (batchId: string, options: OutputOptions, command: Command) => {
-      const { repository } = await operatorTarget(options);
+      const { repository } = await operatorTarget(options, { readOnly: true });
       const batch = await repository.getBatch(batchId);
       if (batch === undefined) throw new UsageError(`no batch ${terminalText(batchId)} in this table`);
       if (options.json === true) print(JSON.stringify(batch, null, 2));
@@ -114,7 +114,7 @@ export function batchesCommand(): Command {
       DEFAULT_STUCK_AFTER_MINUTES,
     )
     .action(async (options: OutputOptions) => {
-      const { repository } = await operatorTarget(options);
+      const { repository } = await operatorTarget(options, { readOnly: true });
       const batches = await repository.listBatches({ limit: options.limit });
       const now = new Date();
       const thresholdMs = (options.stuckAfter ?? DEFAULT_STUCK_AFTER_MINUTES) * 60_000;
@@ -152,10 +152,10 @@ export function dlqCommand(): Command {
   const dlq = new Command('dlq').description('inspect and redrive the dead-letter queue');
   dlq.addCommand(
     withTargetFlags(new Command('list'))
-      .description('list dead-lettered chunks with their reasons (and record them in their batches)')
+      .description('list dead-lettered chunks with their reasons (on AWS, also record them in their batches)')
       .option('--limit <n>', 'how many', integerOption('--limit'), 100)
       .action(async (options: OutputOptions) => {
-        const { deadLetters } = await operatorTarget(options);
+        const { deadLetters } = await operatorTarget(options, { readOnly: true });
         const reports = await deadLetters.list({ limit: options.limit });
         if (options.json === true) return print(JSON.stringify(reports.map(({ body: _body, ...report }) => report), null, 2));
         if (reports.length === 0) return print('the dead-letter queue is empty');

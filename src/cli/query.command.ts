@@ -153,8 +153,9 @@ function pageLimit(value: string): number {
 }
 
 async function openBackend(options: QueryCommandOptions): Promise<QueryBackend> {
-  if (options.store !== undefined) {
-    const opened = await openStoreForCli(options.store, { mustExist: true });
+  if (options.store !== undefined && options.store !== '') {
+    // query only reads the store: read-only, also one this user cannot write, left as it is.
+    const opened = await openStoreForCli(options.store, { readOnly: true });
     const { SqliteEntryQuery } = await import('../adapters/sqlite/sqlite-entry-query.js');
     return { entries: new SqliteEntryQuery(opened.store), repository: opened.logRepository, holder: 'store', reportsItemsRead: false, close: opened.close };
   }

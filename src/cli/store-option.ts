@@ -1,18 +1,26 @@
 import { Option } from 'commander';
 import { LogBatchError } from '../domain/errors.js';
-import { type OpenLocalStore, openLocalStore } from '../local/local-store.js';
+import { type OpenLocalStore, openLocalStore, type StoreAccess } from '../local/local-store.js';
 import { UsageError } from './usage-error.js';
 
-/** `--store PATH` (or LOGBATCH_STORE): the SQLite file a local run keeps batches, entries and dead letters in. */
+/**
+ * `--store PATH` (or LOGBATCH_STORE): the SQLite file a local run keeps batches, entries and dead letters in. An empty
+ * LOGBATCH_STORE is no store, for every command, as if it were unset: the option is then undefined. (Not a parser of
+ * the value: commander stores an empty string for a parser's undefined, which every command would take for a path.)
+ */
 export function storeOption(): Option {
-  return new Option('--store <path>', 'SQLite store file (default: LOGBATCH_STORE)').env('LOGBATCH_STORE');
+  const option = new Option('--store <path>', 'SQLite store file (default: LOGBATCH_STORE)');
+  // Read when the command line is parsed: the variable is the option's default only while it names something.
+  Object.defineProperty(option, 'envVar', { get: () => ((process.env.LOGBATCH_STORE ?? '') === '' ? undefined : 'LOGBATCH_STORE'), configurable: true });
+  return option;
 }
 
 /**
- * Opens the store named by `--store`; a bad store (missing directory, not a SQLite file, newer schema, or missing
- * when it must exist) is a usage error: one line, exit 2, nothing written.
+ * Opens the store named by `--store` (see {@link StoreAccess}: a command that only reads passes `readOnly`); a store it
+ * cannot use (missing directory, not a logbatch store, a newer schema, or, read-only, an older one, missing when it
+ * must exist, read-only for this user when it writes) is a usage error: one line, exit 2, nothing written.
  */
-export async function openStoreForCli(filePath: string, options: { mustExist?: boolean } = {}): Promise<OpenLocalStore> {
+export async function openStoreForCli(filePath: string, options: StoreAccess = {}): Promise<OpenLocalStore> {
   try {
     return await openLocalStore(filePath, options);
   } catch (error) {

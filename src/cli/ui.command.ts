@@ -77,7 +77,7 @@ async function serve(files: readonly string[], given: UiCommandOptions, storeFro
 
   let backend: UiBackend;
   if (options.store !== undefined) {
-    backend = await backends.storeUiBackend(await openStoreForCli(options.store, { mustExist: files.length === 0 }));
+    backend = await backends.storeUiBackend(await openStoreForCli(options.store, files.length === 0 ? { readOnly: true } : {}));
   } else if (files.length > 0) {
     backend = backends.memoryUiBackend();
   } else if (options.table !== undefined || (process.env.LOGBATCH_TABLE_NAME ?? '') !== '') {

@@ -81,13 +81,26 @@ export async function storeUiBackend(opened: OpenLocalStore): Promise<LocalUiBac
     import('../adapters/sqlite/sqlite-entry-query.js'),
     import('../adapters/sqlite/sqlite-entry-histogram.js'),
   ]);
-  return localBackend(
+  const backend = localBackend(
     `store ${opened.store.filePath}`,
     opened,
     new QueryEntries(new SqliteEntryQuery(opened.store)),
     new BatchHistogram(opened.logRepository, new SqliteEntryHistogram(opened.store)),
     opened.close,
   );
+  if (!opened.store.readOnly) return backend;
+  // A store served without FILEs is opened read-only; the page's redrive writes to it, on a connection of its own.
+  return Object.assign(backend, {
+    redrive: async () => {
+      const [{ openLocalStore }, { redriveLocalStore }] = await Promise.all([import('../local/local-store.js'), import('../local/redrive-local.js')]);
+      const writable = await openLocalStore(opened.store.filePath, { mustExist: true });
+      try {
+        return await redriveLocalStore({ store: writable });
+      } finally {
+        writable.close();
+      }
+    },
+  });
 }
 
 /** The deployed stack (or `logbatch emulator`'s), named by the AWS target flags and environment. */

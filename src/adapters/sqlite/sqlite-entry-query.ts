@@ -1,7 +1,7 @@
 import { severityBucket } from '../../application/entry-filter.js';
 import type { EntryCounts, EntryFilter, EntryQuery, EntryQueryOptions, EntryQueryPage } from '../../application/ports/entry-query.port.js';
 import { WARN_OR_ABOVE } from '../../domain/severity.js';
-import { type EntryRow, LINE_SPAN, type SqliteStore } from './sqlite-store.js';
+import { decodeCursor, encodeCursor, type EntryRow, isRowId, isTimeKey, LINE_SPAN, type SqliteStore } from './sqlite-store.js';
 import { UnknownCursorError } from '../../domain/errors.js';
 
 /** Shortest text the trigram index can look up; shorter `--grep` text is matched by scanning. */
@@ -12,7 +12,7 @@ const COMMON_MATCHES = 5_000;
 /**
  * {@link EntryQuery} in SQL on the store: line order within a batch (the rowid), time order otherwise (the time
  * index, or the severe-by-time index at WARN and above), `--grep` through the FTS5 trigram index (once the batches
- * in scope are final and indexed), `--where` with `json_extract` on the attributes. Pages are keyset pages: the cursor is the last row's sort key.
+ * in scope are final and indexed), `--where` on the attributes' JSON text (`->`). Pages are keyset pages: the cursor is the last row's sort key.
  */
 export class SqliteEntryQuery implements EntryQuery {
   constructor(private readonly store: SqliteStore) {}
@@ -22,14 +22,11 @@ export class SqliteEntryQuery implements EntryQuery {
     if (where === undefined) return { items: [] };
     const inBatch = filter.batchId !== undefined;
     if (options.cursor !== undefined) {
-      const after = JSON.parse(Buffer.from(options.cursor, 'base64url').toString()) as [string, number] | number;
-      if (inBatch) {
-        // A cursor of another batch's rows would silently start or end this batch's pages in the wrong place.
-        if (typeof after !== 'number' || Math.floor(after / LINE_SPAN) !== this.store.seqOf(filter.batchId!)) throw new UnknownCursorError();
+      const after = this.position(options.cursor, filter.batchId);
+      if (typeof after === 'number') {
         where.sql.push('id > ?');
         where.params.push(after);
       } else {
-        if (!Array.isArray(after)) throw new UnknownCursorError();
         where.sql.push('(time, id) > (?, ?)');
         where.params.push(after[0], after[1]);
       }
@@ -40,7 +37,7 @@ export class SqliteEntryQuery implements EntryQuery {
     if (rows.length <= options.limit) return { items };
     const last = rows[options.limit - 1];
     const cursor = inBatch ? last.id : [last.time, last.id];
-    return { items, cursor: Buffer.from(JSON.stringify(cursor)).toString('base64url') };
+    return { items, cursor: encodeCursor(cursor) };
   }
 
   async count(filter: EntryFilter): Promise<EntryCounts> {
@@ -57,6 +54,24 @@ export class SqliteEntryQuery implements EntryQuery {
       total += row.n;
     }
     return { total, bySeverity };
+  }
+
+  /**
+   * The sort key a cursor holds, when it is exactly what {@link find} writes for this kind of query: the base64url of
+   * the JSON of a row id of the batch (with `--batch`), or of `[time, row id]`, spelled as this store spells them.
+   * Anything else (other types, another count, a row id no batch can have, another spelling) is refused: bound as it
+   * was, `[true, 1]` failed in SQLite and `[1, 2]` silently started from the beginning.
+   */
+  private position(cursor: string, batchId: string | undefined): number | [string, number] {
+    const after = decodeCursor(cursor);
+    if (batchId !== undefined) {
+      // A cursor of another batch's rows would silently start or end this batch's pages in the wrong place.
+      const seq = this.store.seqOf(batchId);
+      if (!isRowId(after) || seq === undefined || Math.floor(after / LINE_SPAN) !== seq) throw new UnknownCursorError();
+      return after;
+    }
+    if (!isTimeKey(after)) throw new UnknownCursorError();
+    return after;
   }
 
   /** True when fewer than {@link COMMON_MATCHES} bodies may contain the text (the trigram index's candidates). */
@@ -121,14 +136,23 @@ export class SqliteEntryQuery implements EntryQuery {
       // The attributes are JSON.stringify's text, and SQLite matches a quoted path label against a key as written
       // there, escapes and all: `a\b` is `$."a\\b"`, `a"q` is `$."a\"q"`.
       const path = `$.${JSON.stringify(condition.key)}`;
-      // The same equality as the memory backend's (`String(value) === text`): a number matches the text JavaScript
-      // writes for it (`1e+21`, not SQLite's `1.0e+21`), so it is compared as a number only when the text is that.
+      // The memory backend's equality (matchesEntryFilter: a string, number or boolean whose `String(value)` is the
+      // text), on the attribute's JSON as stored: `->` gives it as written, and the attributes are JSON.stringify's
+      // text, which writes a number as String(value) does (`1e+21`, `123456789012345000`), a boolean as `true` or
+      // `false`, and a string as JSON.stringify(string). So the text matches a number or a boolean when it is how
+      // JavaScript writes one (not `1.50`, `-0`, `1e21`), and a string when the string's JSON is the quoted text; null,
+      // objects and arrays never. Comparing numbers as SQLite reads them missed doubles between 2^53 and 2^63 written
+      // as integers: SQLite reads that text as an exact 64-bit integer, not as the double it stands for. One JSON
+      // lookup per row (the json_type/json_extract pairs before it took up to five).
       const number = Number(condition.value);
-      const numeric = condition.value !== '' && String(number) === condition.value;
-      sql.push(
-        "((json_type(attributes, ?) = 'text' AND json_extract(attributes, ?) = ?) OR (json_type(attributes, ?) IN ('integer', 'real') AND json_extract(attributes, ?) = ?) OR json_type(attributes, ?) = ?)",
-      );
-      params.push(path, path, condition.value, path, path, numeric ? number : '-', path, condition.value === 'true' || condition.value === 'false' ? condition.value : '-');
+      const scalar = (condition.value !== '' && String(number) === condition.value) || condition.value === 'true' || condition.value === 'false';
+      if (scalar) {
+        sql.push('(attributes -> ?) IN (?, ?)');
+        params.push(path, condition.value, JSON.stringify(condition.value));
+      } else {
+        sql.push('(attributes -> ?) = ?');
+        params.push(path, JSON.stringify(condition.value));
+      }
     }
     return { sql, params };
   }

@@ -11,10 +11,10 @@ import {
   type NewBatch,
   type SplitCheckpoint,
 } from '../../domain/batch.js';
-import { type BatchFailureCode, BatchNotFoundError } from '../../domain/errors.js';
+import { type BatchFailureCode, BatchNotFoundError, UnknownCursorError } from '../../domain/errors.js';
 import type { LogEntry } from '../../domain/log-entry.js';
 import { WARN_OR_ABOVE } from '../../domain/severity.js';
-import { type BatchRow, batchFromRow, type EntryRow, LINE_SPAN, type SqliteStore } from './sqlite-store.js';
+import { type BatchRow, batchFromRow, decodeCursor, encodeCursor, type EntryRow, isTimeKey, LINE_SPAN, type SqliteStore } from './sqlite-store.js';
 
 /**
  * Batches, chunk markers and entries in a SQLite file ({@link SqliteStore}), with the DynamoDB table's rules:
@@ -233,6 +233,9 @@ export class SqliteLogRepository implements LogRepository {
   }
 
   async recordChunkDeadLettered(batchId: string, chunk: number): Promise<Batch | undefined> {
+    // `dlq list` reconciles the batches with the letters it lists; on a store opened read-only it lists them as they
+    // are (a redrive settles them).
+    if (this.store.readOnly) return this.getBatch(batchId);
     return this.store.write(() => {
       const row = this.statements.selectBatch.get(batchId) as BatchRow | undefined;
       if (row === undefined) return undefined;
@@ -245,6 +248,8 @@ export class SqliteLogRepository implements LogRepository {
   }
 
   async completeBatch(batch: Batch, decision: CompletionDecision): Promise<boolean> {
+    // As above: not completed here, by a command that only reads the store.
+    if (this.store.readOnly) return false;
     return this.store.write(() => {
       const row = this.statements.selectBatch.get(batch.batchId) as BatchRow | undefined;
       if (row === undefined) return false;
@@ -272,7 +277,9 @@ export class SqliteLogRepository implements LogRepository {
     const seq = this.store.seqOf(batchId);
     if (seq === undefined) return { items: [] };
     const limit = options?.limit ?? 1000;
-    const afterLine = options?.cursor === undefined ? 0 : Number(options.cursor);
+    // The line number the previous page ended at, as this method writes it; anything else is not its cursor.
+    const afterLine = options?.cursor === undefined ? 0 : /^(0|[1-9]\d{0,9})$/.test(options.cursor) ? Number(options.cursor) : LINE_SPAN;
+    if (afterLine >= LINE_SPAN) throw new UnknownCursorError();
     const rows = this.statements.entriesOfBatch.all(seq * LINE_SPAN + afterLine, (seq + 1) * LINE_SPAN, limit + 1) as EntryRow[];
     const items = rows.slice(0, limit).map((row) => this.store.entryFromRow(row));
     return rows.length > limit ? { items, cursor: String(items.at(-1)!.lineNumber) } : { items };
@@ -280,7 +287,9 @@ export class SqliteLogRepository implements LogRepository {
 
   async listSevereEntries(options: { from: string; to: string; minSeverityNumber?: number; limit?: number; cursor?: string }): Promise<Page<LogEntry>> {
     const limit = options.limit ?? 1000;
-    const [afterTime, afterId] = options.cursor === undefined ? ['', -1] : (JSON.parse(Buffer.from(options.cursor, 'base64url').toString()) as [string, number]);
+    const after = options.cursor === undefined ? ['', -1] : decodeCursor(options.cursor);
+    if (options.cursor !== undefined && !isTimeKey(after)) throw new UnknownCursorError();
+    const [afterTime, afterId] = after as [string, number];
     const rows = this.statements.severeEntries.all(
       Math.max(options.minSeverityNumber ?? WARN_OR_ABOVE, 1),
       options.from,
@@ -292,7 +301,7 @@ export class SqliteLogRepository implements LogRepository {
     const items = rows.slice(0, limit).map((row) => this.store.entryFromRow(row));
     if (rows.length <= limit) return { items };
     const last = rows[limit - 1];
-    return { items, cursor: Buffer.from(JSON.stringify([last.time, last.id])).toString('base64url') };
+    return { items, cursor: encodeCursor([last.time, last.id]) };
   }
 
   /** Removes a batch with its entries and markers (`run --reprocess`); dead letters of it stay until redriven. */

@@ -1,26 +1,66 @@
-import { existsSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, copyFileSync, existsSync, mkdtempSync, openSync, readSync, rmSync, type Stats, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Batch, BatchStatus } from '../../domain/batch.js';
 import type { BatchFailureCode } from '../../domain/errors.js';
-import { LogBatchError } from '../../domain/errors.js';
+import { LogBatchError, UnknownCursorError } from '../../domain/errors.js';
 import type { LogEntry } from '../../domain/log-entry.js';
 import { SCHEMA_MIGRATIONS, SCHEMA_VERSION } from './sqlite-schema.js';
 
-/** A store file that cannot be used: a missing directory, not a SQLite database, a schema from a newer logbatch. */
+/**
+ * A store file that cannot be used: a missing directory, not a SQLite database, a schema from a newer (or, read-only,
+ * older) logbatch, a file this user cannot write (to write), or a write on a store opened read-only.
+ */
 export class StoreUnusableError extends LogBatchError {
   readonly code = 'STORE_UNUSABLE';
 }
 
 export interface SqliteStoreOptions {
-  /** Refuse to create the file (read-only commands: `query`, `batches`, `status`). @default false */
+  /** Refuse to create the file or to start a store in an empty one: it must hold a store already. @default false */
   readonly mustExist?: boolean;
+  /**
+   * Open read-only (`query`, `batches`, `status`, `dlq list`, `ui` without files): the file must hold a store at this
+   * version; nothing is created, initialised, migrated or switched to WAL, and no -wal/-shm file is left beside it
+   * that its owner could not use. Writes are refused ({@link StoreUnusableError}). @default false
+   */
+  readonly readOnly?: boolean;
   /** How long a writer waits for another process's transaction before giving up. @default 60000 */
   readonly busyTimeoutMs?: number;
 }
 
 /** Lines per batch in an entry id: id = batch seq × 2^32 + line number. */
 export const LINE_SPAN = 2 ** 32;
+
+/** A page's sort key as a cursor: the base64url of its JSON. */
+export function encodeCursor(key: unknown): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+/**
+ * The sort key a cursor holds, when the cursor is spelled exactly as {@link encodeCursor} spells it (base64url, JSON
+ * as JSON.stringify writes it); otherwise {@link UnknownCursorError}. The caller checks the key's types.
+ */
+export function decodeCursor(cursor: string): unknown {
+  try {
+    const text = Buffer.from(cursor, 'base64url').toString();
+    const key: unknown = JSON.parse(text);
+    if (JSON.stringify(key) === text && encodeCursor(key) === cursor) return key;
+  } catch (error) {
+    throw new UnknownCursorError(undefined, { cause: error });
+  }
+  throw new UnknownCursorError();
+}
+
+/** An entry's row id as the store writes it: batch seq (1 and up) × 2^32 + line number (1 and up), a safe integer. */
+export function isRowId(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= LINE_SPAN && (value as number) % LINE_SPAN !== 0;
+}
+
+/** A time-order sort key as the store writes it: `[time, row id]`, the time as stored (`''` for none). */
+export function isTimeKey(value: unknown): value is [string, number] {
+  return Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && isRowId(value[1]);
+}
 
 export interface BatchRow {
   seq: number;
@@ -82,45 +122,56 @@ export class SqliteStore {
   private readonly batchSeqs = new Map<string, number>();
   private seqQuery: Database.Statement | undefined;
 
-  private constructor(readonly filePath: string, db: Database.Database) {
+  private constructor(
+    readonly filePath: string,
+    db: Database.Database,
+    /** Opened with {@link SqliteStoreOptions.readOnly}: {@link write} refuses. */
+    readonly readOnly: boolean,
+  ) {
     this.db = db;
   }
 
-  /** Opens (creating unless `mustExist`) and migrates a store; throws {@link StoreUnusableError} for a bad file. */
+  /**
+   * Opens a store: to write (creating it unless `mustExist`, migrating it, WAL for a new one) or `readOnly`. Checks
+   * what the file is before it changes anything; throws {@link StoreUnusableError} for a file it cannot use.
+   */
   static open(filePath: string, options: SqliteStoreOptions = {}): SqliteStore {
+    if (filePath === '') throw new StoreUnusableError('--store: no path given');
     const resolved = path.resolve(filePath);
     const directory = path.dirname(resolved);
     if (!existsSync(directory)) throw new StoreUnusableError(`store ${filePath}: no directory ${directory}`);
-    if (existsSync(resolved) && statSync(resolved).isDirectory()) throw new StoreUnusableError(`store ${filePath} is a directory`);
-    if (options.mustExist === true && !existsSync(resolved)) {
-      throw new StoreUnusableError(`no store at ${filePath} (create one with \`logbatch run FILE --store ${filePath}\`)`);
+    const file = statOrUndefined(resolved);
+    if (file?.isDirectory() === true) throw new StoreUnusableError(`store ${filePath} is a directory`);
+    if (file !== undefined && !file.isFile()) throw new StoreUnusableError(`store ${filePath} is not a regular file`);
+    if (file === undefined && (options.mustExist === true || options.readOnly === true)) {
+      throw new StoreUnusableError(`no store at ${filePath} (create one with \`logbatch run FILE --store ${shellWord(filePath)}\`)`);
     }
-    let db: Database.Database;
-    try {
-      db = new Database(resolved);
-    } catch (error) {
-      throw new StoreUnusableError(`store ${filePath}: ${(error as Error).message}`, { cause: error });
+    if (file !== undefined && file.size === 0 && (options.mustExist === true || options.readOnly === true)) {
+      throw new StoreUnusableError(`${filePath} is not a logbatch store (an empty file)`);
     }
+    const busyTimeout = `busy_timeout = ${options.busyTimeoutMs ?? 60_000}`;
+    if (options.readOnly === true) return new SqliteStore(filePath, openReadOnly(filePath, resolved, busyTimeout), true);
+    if (file !== undefined) assertWritable(filePath, resolved);
+    else if (!isWritable(directory)) throw new StoreUnusableError(`store ${filePath}: cannot create it in ${directory} (no permission to write there)`);
+    const db = attempt(filePath, () => new Database(resolved));
     try {
-      db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 60_000}`);
-      const version = db.pragma('user_version', { simple: true }) as number;
-      if (version > SCHEMA_VERSION) {
-        throw new StoreUnusableError(
-          `store ${filePath} has schema version ${version}, newer than this logbatch knows (${SCHEMA_VERSION}): upgrade logbatch`,
-        );
+      db.pragma(busyTimeout);
+      const version = assertKnownVersion(db, filePath);
+      if (version === 0) {
+        // Nothing is changed in a file before it is known to be empty: a new store (or an empty file) gets WAL, an
+        // existing store keeps the journal mode it has (its owner may have chosen another).
+        if (hasTables(db)) throw new StoreUnusableError(`${filePath} is a SQLite database but not a logbatch store`);
+        if (options.mustExist === true) throw new StoreUnusableError(`${filePath} is not a logbatch store (an empty SQLite database)`);
+        db.pragma('journal_mode = WAL');
       }
-      db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('temp_store = MEMORY');
       migrate(db, filePath);
     } catch (error) {
       db.close();
-      if (error instanceof StoreUnusableError) throw error;
-      const code = (error as { code?: string }).code;
-      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw new StoreUnusableError(`${filePath} is not a logbatch store (not a SQLite database)`, { cause: error });
-      throw new StoreUnusableError(`store ${filePath}: ${(error as Error).message}`, { cause: error });
+      throw unusable(filePath, error);
     }
-    return new SqliteStore(filePath, db);
+    return new SqliteStore(filePath, db, false);
   }
 
   get schemaVersion(): number {
@@ -133,6 +184,7 @@ export class SqliteStore {
 
   /** Runs `work` in a write transaction taken at once (BEGIN IMMEDIATE), waiting for other writers. */
   write<T>(work: () => T): T {
+    if (this.readOnly) throw new StoreUnusableError(`store ${this.filePath} is open read-only: this command does not write to it`);
     return this.db.transaction(work).immediate();
   }
 
@@ -206,15 +258,190 @@ function migrate(db: Database.Database, filePath: string): void {
     // Read again under the write lock: another process may have migrated meanwhile.
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current > SCHEMA_VERSION) throw new StoreUnusableError(`store ${filePath} has schema version ${current}, newer than this logbatch knows (${SCHEMA_VERSION})`);
-    if (current === 0 && hasForeignTables(db)) throw new StoreUnusableError(`${filePath} is a SQLite database but not a logbatch store`);
+    if (current === 0 && hasTables(db)) throw new StoreUnusableError(`${filePath} is a SQLite database but not a logbatch store`);
     for (let version = current; version < SCHEMA_VERSION; version++) db.exec(SCHEMA_MIGRATIONS[version]);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }
 
-function hasForeignTables(db: Database.Database): boolean {
+function hasTables(db: Database.Database): boolean {
   const row = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
   return row.n > 0;
+}
+
+/** The file's schema version, refusing one newer than this logbatch knows (before anything is written). */
+function assertKnownVersion(db: Database.Database, filePath: string): number {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new StoreUnusableError(`store ${filePath} has schema version ${version}, newer than this logbatch knows (${SCHEMA_VERSION}): upgrade logbatch`);
+  }
+  return version;
+}
+
+/** SQLite's first 16 bytes; bytes 18 and 19 are 2 in WAL mode, 1 in rollback-journal mode. */
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0');
+const HEADER_BYTES = 100;
+
+/**
+ * A connection that only reads, to a store at this schema version, which leaves nothing beside the store. SQLite reads
+ * a WAL-mode file through -wal and -shm files beside it, and creates them when they are missing (nobody has the store
+ * open: the last connection to close removes them). A reader who could write the store anyway opens it as a writer
+ * would, with writes switched off (`query_only`): the files it creates take the store's mode (root's go to its owner)
+ * and go when it closes, as any connection's do. A reader who cannot write it opens it read-only, which never removes
+ * them: created by that user they would stay, belong to that user, and make the owner's next write fail (a sticky
+ * shared folder does not even let the owner remove them); in a folder the reader cannot write, SQLite cannot create
+ * them and refuses to read at all. So when they are missing, that reader (or one SQLite cannot create them for) reads
+ * a private copy of the file instead, taken while nobody wrote it and removed as soon as it is open.
+ */
+function openReadOnly(filePath: string, resolved: string, busyTimeout: string): Database.Database {
+  const header = readHeader(filePath, resolved);
+  if (header.length < HEADER_BYTES || !header.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) {
+    throw new StoreUnusableError(`${filePath} is not a logbatch store (not a SQLite database)`);
+  }
+  const walFileMissing = (header[18] === 2 || header[19] === 2) && !existsSync(`${resolved}-wal`);
+  const connect = (open: () => Database.Database): Database.Database | undefined => {
+    const db = attempt(filePath, open);
+    try {
+      db.pragma(busyTimeout);
+      db.pragma('user_version', { simple: true });
+      return db;
+    } catch (error) {
+      db.close();
+      const code = (error as { code?: string }).code;
+      if (walFileMissing && (code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_CANTOPEN')) return undefined;
+      throw unusable(filePath, error);
+    }
+  };
+  let db: Database.Database | undefined;
+  if (isWritable(resolved)) {
+    db = connect(() => {
+      const writer = new Database(resolved, { fileMustExist: true });
+      writer.pragma('query_only = ON');
+      return writer;
+    });
+  } else if (!walFileMissing) {
+    db = connect(() => new Database(resolved, { readonly: true, fileMustExist: true }));
+  }
+  db ??= openCopy(filePath, resolved);
+  try {
+    db.pragma('temp_store = MEMORY');
+    const version = assertKnownVersion(db, filePath);
+    if (version === 0) {
+      if (hasTables(db)) throw new StoreUnusableError(`${filePath} is a SQLite database but not a logbatch store`);
+      throw new StoreUnusableError(`${filePath} is not a logbatch store (an empty SQLite database)`);
+    }
+    if (version < SCHEMA_VERSION) {
+      throw new StoreUnusableError(
+        `store ${filePath} has schema version ${version}, older than this logbatch needs (${SCHEMA_VERSION}): ` +
+          `a command that writes to it upgrades it (\`logbatch run FILE --store ${shellWord(filePath)}\`)`,
+      );
+    }
+  } catch (error) {
+    db.close();
+    throw unusable(filePath, error);
+  }
+  return db;
+}
+
+/**
+ * A read-only connection to a private copy of a WAL-mode store that has no -wal file (so the file holds every
+ * commit), switched to rollback-journal mode in its header so that reading it needs no file beside it. A copy during
+ * which another process started writing (a -wal file appeared, or the file changed) is taken again.
+ */
+function openCopy(filePath: string, resolved: string): Database.Database {
+  for (let tries = 0; tries < 3; tries++) {
+    const folder = mkdtempSync(path.join(tmpdir(), 'logbatch-store-'));
+    try {
+      const copy = path.join(folder, 'store.db');
+      const before = statSync(resolved);
+      copyFileSync(resolved, copy);
+      chmodSync(copy, 0o600);
+      const after = statSync(resolved);
+      if (existsSync(`${resolved}-wal`) || before.mtimeMs !== after.mtimeMs || before.size !== after.size || before.ino !== after.ino) continue;
+      const descriptor = openSync(copy, 'r+');
+      try {
+        writeSync(descriptor, Buffer.from([1, 1]), 0, 2, 18);
+      } finally {
+        closeSync(descriptor);
+      }
+      return attempt(filePath, () => new Database(copy, { readonly: true, fileMustExist: true }));
+    } catch (error) {
+      throw unusable(filePath, error);
+    } finally {
+      // An open file stays readable once its name is gone: nothing is left behind, even if this process is killed.
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }
+  throw new StoreUnusableError(`store ${filePath}: it changed while it was read (another process writes it): try again`);
+}
+
+/** Refuses, before anything is written, a store file this user cannot write or whose -wal, -shm or journal it cannot. */
+function assertWritable(filePath: string, resolved: string): void {
+  if (!isWritable(resolved)) {
+    throw new StoreUnusableError(`store ${filePath} is read-only for this user: only commands that read it (query, batches, status, dlq list) can open it`);
+  }
+  for (const suffix of ['-wal', '-shm', '-journal']) {
+    if (existsSync(`${resolved}${suffix}`) && !isWritable(`${resolved}${suffix}`)) {
+      throw new StoreUnusableError(`store ${filePath}: ${filePath}${suffix} is read-only for this user (another user's? it can go once nobody has the store open)`);
+    }
+  }
+  const directory = path.dirname(resolved);
+  if (!isWritable(directory) && !(existsSync(`${resolved}-wal`) && existsSync(`${resolved}-shm`))) {
+    throw new StoreUnusableError(`store ${filePath}: cannot write in ${directory}, where SQLite keeps its journal beside the store`);
+  }
+}
+
+function readHeader(filePath: string, resolved: string): Buffer {
+  let descriptor: number;
+  try {
+    descriptor = openSync(resolved, 'r');
+  } catch (error) {
+    throw new StoreUnusableError(`store ${filePath}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+  }
+  try {
+    const header = Buffer.alloc(HEADER_BYTES);
+    return header.subarray(0, readSync(descriptor, header, 0, HEADER_BYTES, 0));
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+function attempt<T>(filePath: string, open: () => T): T {
+  try {
+    return open();
+  } catch (error) {
+    throw new StoreUnusableError(`store ${filePath}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** The error to report for a store that could not be opened: one line naming the file. */
+function unusable(filePath: string, error: unknown): StoreUnusableError {
+  if (error instanceof StoreUnusableError) return error;
+  const code = (error as { code?: string }).code;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return new StoreUnusableError(`${filePath} is not a logbatch store (not a SQLite database)`, { cause: error });
+  return new StoreUnusableError(`store ${filePath}: ${(error as Error).message}`, { cause: error });
+}
+
+function statOrUndefined(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function isWritable(file: string): boolean {
+  try {
+    accessSync(file, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Quotes a path for a shell command line only when it needs it. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 export function batchFromRow(row: BatchRow): Batch {

@@ -14,6 +14,8 @@ import { SqliteStore, StoreUnusableError } from '../../../src/adapters/sqlite/sq
 import { BatchHistogram } from '../../../src/application/batch-histogram.use-case.js';
 import { InvalidQueryError, QueryEntries } from '../../../src/application/query-entries.use-case.js';
 import { RepositoryEntryHistogram } from '../../../src/application/repository-entry-histogram.js';
+import { matchesEntryFilter } from '../../../src/application/entry-filter.js';
+import type { LogEntry } from '../../../src/domain/log-entry.js';
 
 describe('SqliteStore', () => {
   let directory: string;
@@ -184,6 +186,61 @@ describe('SqliteStore', () => {
     });
   });
 
+  describe('query --where against matchesEntryFilter', () => {
+    /** Doubles whose shortest text SQLite reads back as another number: 2^53..2^63 in float notation, and others. */
+    function trickyValues(): unknown[] {
+      const values: unknown[] = [
+        1.23456789012345e17, 123456789012344992, 2 ** 53, 2 ** 53 - 1, 2 ** 53 + 1, 2 ** 53 + 2, -(2 ** 53) - 2, 2 ** 63, 2 ** 63 - 1024, -(2 ** 63),
+        2 ** 64, 1e20, 1e21, 1e-7, 5e-324, Number.MAX_VALUE, -0, 0, 1.5, 1.1, 0.1 + 0.2, 500, '500', '500.0', '1.50', '1e21', '1e+21', '-0',
+        '123456789012345000', 'true', 'false', 'null', '', ' 500', true, false, null, [500], { n: 500 }, [], {},
+      ];
+      // 2^53..2^63, where a double's text is an integer that SQLite reads exactly but JavaScript rounds (27 of 20,000 in a random check).
+      let seed = 7;
+      const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+      for (let index = 0; index < 120; index++) values.push(Number(`${(1 + random() * 8).toFixed(14)}e${16 + Math.floor(random() * 3)}`) * (index % 5 === 0 ? -1 : 1));
+      return values;
+    }
+
+    it('finds and counts exactly the entries matchesEntryFilter matches, for each value as its text and as tricky texts', async () => {
+      const store = SqliteStore.open(path.join(directory, 'tricky-where.db'));
+      try {
+        const repository = new SqliteLogRepository(store);
+        const values = trickyValues();
+        await repository.createBatch({ batchId: 't', source: { bucket: 'local', key: '/t.log', etag: 't' }, createdAt: '2026-12-01T00:00:00.000Z' });
+        await repository.putEntries(
+          values.map((value, index) => ({ batchId: 't', lineNumber: index + 1, observedTimestamp: '2026-12-01T00:00:00.000Z', body: 'b', attributes: { v: value } as Attributes, format: 'json' })),
+        );
+        // As `--out` writes and reads them back: the reference is the memory backend's rule on those entries.
+        const stored: LogEntry[] = [];
+        for (let page = await repository.listEntries('t'); ; page = await repository.listEntries('t', { cursor: page.cursor })) {
+          stored.push(...page.items);
+          if (page.cursor === undefined) break;
+        }
+        const texts = new Set<string>(['-0', '0', '1.50', '1.5', '1e21', '1e+21', '1.0e+21', 'true', 'false', 'null', '', '500', '500.0', '[500]', '{"n":500}', '[]', '{}']);
+        for (const value of values) {
+          texts.add(String(value));
+          texts.add(JSON.stringify(value));
+          if (typeof value === 'number') for (const near of [value * (1 + Number.EPSILON), value * (1 - Number.EPSILON), value + 8, value - 8]) texts.add(String(near));
+        }
+        const query = new SqliteEntryQuery(store);
+        const mismatches: string[] = [];
+        for (const text of texts) {
+          const filter = { batchId: 't', where: [{ key: 'v', value: text }] };
+          const expected = stored.filter((entry) => matchesEntryFilter(entry, filter)).map((entry) => entry.lineNumber);
+          const found = (await query.find(filter, { limit: 1000 })).items.map((entry) => entry.lineNumber);
+          const counted = (await query.count({ where: filter.where })).total;
+          if (JSON.stringify(found) !== JSON.stringify(expected) || counted !== expected.length) mismatches.push(`${text}: found ${found}, counted ${counted}, expected ${expected}`);
+        }
+        expect(mismatches.join('\n')).to.equal('');
+        // The case found by hand: 1.23456789012345e17 is stored as 123456789012345000, and --where of that text finds it
+        // (with 123456789012344992, the same double, and the string).
+        expect((await query.find({ where: [{ key: 'v', value: '123456789012345000' }] }, { limit: 10 })).items.map((entry) => entry.lineNumber)).to.deep.equal([1, 2, 29]);
+      } finally {
+        store.close();
+      }
+    });
+  });
+
   describe('query cursors', () => {
     it('refuses, as a usage error, a --batch cursor printed for another batch', async () => {
       const store = SqliteStore.open(path.join(directory, 'cursors.db'));
@@ -204,6 +261,44 @@ describe('SqliteStore', () => {
 
       expect(next.items.map((entry) => entry.lineNumber)).to.deep.equal([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
       expect(reused).to.be.instanceOf(InvalidQueryError).and.have.property('message').that.matches(/--cursor/);
+    });
+
+    it('refuses a cursor whose contents are not what the store wrote: wrong types, counts, ranges or spelling', async () => {
+      const store = SqliteStore.open(path.join(directory, 'tampered.db'));
+      try {
+        const repository = new SqliteLogRepository(store);
+        await repository.createBatch({ batchId: 'c', source: { bucket: 'local', key: '/c.log', etag: 'c' }, createdAt: '2026-12-01T00:00:00.000Z' });
+        await repository.putEntries(
+          Array.from({ length: 30 }, (_, index) => ({ batchId: 'c', lineNumber: index + 1, timestamp: `2026-12-01T00:00:${String(index).padStart(2, '0')}.000Z`, observedTimestamp: '2026-12-01T00:00:00.000Z', body: `line ${index + 1}`, attributes: {}, format: 'text' })),
+        );
+        const entries = new SqliteEntryQuery(store);
+        const encode = (text: string) => Buffer.from(text).toString('base64url');
+        const seq = store.seqOf('c')!;
+        const acrossBatches = await entries.find({}, { limit: 10 });
+        const inBatch = await entries.find({ batchId: 'c' }, { limit: 10 });
+        // What the store writes, read again: accepted.
+        expect((await entries.find({}, { limit: 10, cursor: acrossBatches.cursor })).items[0].lineNumber).to.equal(11);
+        expect((await entries.find({ batchId: 'c' }, { limit: 10, cursor: inBatch.cursor })).items[0].lineNumber).to.equal(11);
+
+        const across = ['[true,1]', '[{},1]', '[1,2]', '["x"]', '["x",1,2]', '[]', '{}', 'null', '"x"', '1', `["x",${seq * 2 ** 32 + 1.5}]`, `["x",${2 ** 53}]`, '["x",-1]', '["x",5]', `["x",${seq * 2 ** 32}]`, `["x","${seq * 2 ** 32 + 1}"]`, `["x", ${seq * 2 ** 32 + 1}]`, `["x",${seq * 2 ** 32 + 1}.0]`, 'not json'];
+        const within = ['[true,1]', `[${seq * 2 ** 32 + 1}]`, 'true', '"1"', `${seq * 2 ** 32}`, `${(seq + 1) * 2 ** 32}`, `${seq * 2 ** 32 + 1.5}`, `${seq * 2 ** 32 + 1}.0`, ` ${seq * 2 ** 32 + 1}`, `${seq * 2 ** 32 + 1}e0`];
+        const refusals = await Promise.all([
+          ...across.map((text) => entries.find({}, { limit: 10, cursor: encode(text) }).then(() => `${text}: accepted`, (error: unknown) => (error as { code?: string }).code ?? String(error))),
+          ...within.map((text) => entries.find({ batchId: 'c' }, { limit: 10, cursor: encode(text) }).then(() => `--batch ${text}: accepted`, (error: unknown) => (error as { code?: string }).code ?? String(error))),
+          // Base64 that decodes to what the store wrote but is not how it spells it.
+          entries.find({}, { limit: 10, cursor: `${acrossBatches.cursor!}A` }).then(() => 'padded: accepted', (error: unknown) => (error as { code?: string }).code ?? String(error)),
+        ]);
+        expect(refusals).to.deep.equal(refusals.map(() => 'UNKNOWN_CURSOR'));
+
+        // Through the use case, as `logbatch query --cursor` sees it: a usage error naming --cursor.
+        const query = new QueryEntries(entries);
+        for (const cursor of ['W3RydWUsMV0', 'W3t9LDFd', 'WzEsMl0', 'WyJ4Il0']) {
+          const refused = await query.find({ limit: 10, cursor }).catch((error: unknown) => error);
+          expect(refused, cursor).to.be.instanceOf(InvalidQueryError).and.have.property('message').that.matches(/--cursor/);
+        }
+      } finally {
+        store.close();
+      }
     });
   });
 });
