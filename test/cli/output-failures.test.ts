@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { PROJECT_ROOT, runCli, type CliResult } from '../helpers/cli.js';
+import { PROJECT_ROOT, runCli, runProcess, type CliResult } from '../helpers/cli.js';
 
 const BIN = path.join(PROJECT_ROOT, 'bin/logbatch.js');
 
@@ -32,19 +32,7 @@ function runCliIntoClosedPipe(args: readonly string[]): Promise<CliResult> {
 
 /** Runs a bash script (`$0`, `$@` are `args`) from the project root. */
 function runBash(script: string, args: readonly string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/bash', ['-c', script, ...args], { cwd: PROJECT_ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
-    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runProcess(['/bin/bash', '-c', script, ...args]);
 }
 
 describe('logbatch output failures', function () {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { storeAsGiven } from '../../src/cli/run.command.js';
 import { DEFAULT_MAX_CHUNK_BYTES, DEFAULT_MAX_CHUNK_LINES } from '../../src/domain/chunk.js';
-import { type CliResult, PROJECT_ROOT, runCli } from '../helpers/cli.js';
+import { type CliResult, PROJECT_ROOT, runCli, runProcess } from '../helpers/cli.js';
 
 const BIN = path.join(PROJECT_ROOT, 'bin/logbatch.js');
 
@@ -34,19 +34,7 @@ function runCliWithStdin(args: readonly string[], stdin: number | string): Promi
 
 /** Runs a shell script (`$0`, `$@` are `args`) from the project root. */
 function runShell(script: string, args: readonly string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', script, ...args], { cwd: PROJECT_ROOT, env: { ...process.env, FORCE_COLOR: '0' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
-    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runProcess(['/bin/sh', '-c', script, ...args]);
 }
 
 describe('logbatch run: options, standard input and LOGBATCH_STORE', function () {

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
-import { type CliResult, PROJECT_ROOT } from '../helpers/cli.js';
+import { type CliResult, LOGBATCH_BIN, PROJECT_ROOT, runProcess } from '../helpers/cli.js';
 
 /** Variables that would point a command at a store or a table other than the test's. */
 const TARGET_VARIABLES = ['LOGBATCH_STORE', 'LOGBATCH_TABLE_NAME', 'LOGBATCH_QUEUE_URL', 'LOGBATCH_DLQ_URL', 'LOGBATCH_BUCKET', 'AWS_ENDPOINT_URL'];
@@ -18,18 +17,10 @@ function logbatch(args: readonly string[], options: { env?: Record<string, strin
   const env: Record<string, string> = { FORCE_COLOR: '0' };
   for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !TARGET_VARIABLES.includes(name)) env[name] = value;
   Object.assign(env, options.env);
-  const command = [process.execPath, path.join(PROJECT_ROOT, 'bin/logbatch.js'), ...args];
+  const command = [process.execPath, LOGBATCH_BIN, ...args];
   if (options.unprivileged === true && process.getuid?.() === 0) command.unshift('setpriv', '--reuid=65534', '--regid=65534', '--clear-groups');
-  return new Promise((resolve, reject) => {
-    const child = spawn(command[0], command.slice(1), { cwd: options.cwd ?? PROJECT_ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
-    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-    // Root without setpriv cannot run these tests: that is an error to see, not a reason to skip them.
-    child.on('error', (error) => reject(new Error(`cannot run ${command[0]} (${error.message}); as root these tests need util-linux's setpriv`)));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  // Root without setpriv cannot run these tests: that is an error to see, not a reason to skip them.
+  return runProcess(command, { cwd: options.cwd, env, describeSpawnError: (error) => new Error(`cannot run ${command[0]} (${error.message}); as root these tests need util-linux's setpriv`) });
 }
 
 async function snapshotOf(directory: string): Promise<Record<string, string>> {

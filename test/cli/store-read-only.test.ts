@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +7,7 @@ import { expect } from 'chai';
 import { SqliteDeadLetterStore } from '../../src/adapters/sqlite/sqlite-dead-letter-store.js';
 import { SCHEMA_VERSION } from '../../src/adapters/sqlite/sqlite-schema.js';
 import { SqliteStore } from '../../src/adapters/sqlite/sqlite-store.js';
-import { type CliResult, PROJECT_ROOT } from '../helpers/cli.js';
+import { type CliResult, LOGBATCH_BIN, PROJECT_ROOT, runProcess } from '../helpers/cli.js';
 
 // The commands that only read a store open it read-only (query, batches, status, dlq list): they work on a store this
 // user cannot write, change nothing in it or beside it, and refuse what they would have had to change.
@@ -21,18 +20,10 @@ const OWNER_UID = 4242;
 function logbatch(args: readonly string[], uid?: number): Promise<CliResult> {
   const env: Record<string, string> = { FORCE_COLOR: '0' };
   for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !/^(LOGBATCH_|AWS_ENDPOINT_URL)/.test(name)) env[name] = value;
-  const command = [process.execPath, path.join(PROJECT_ROOT, 'bin/logbatch.js'), ...args];
+  const command = [process.execPath, LOGBATCH_BIN, ...args];
   if (uid !== undefined && isRoot) command.unshift('setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups');
-  return new Promise((resolve, reject) => {
-    const child = spawn(command[0], command.slice(1), { cwd: PROJECT_ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
-    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-    // Root without setpriv cannot run these tests: that is an error to see, not a reason to skip them.
-    child.on('error', (error) => reject(new Error(`cannot run ${command[0]} (${error.message}); as root these tests need util-linux's setpriv`)));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  // Root without setpriv cannot run these tests: that is an error to see, not a reason to skip them.
+  return runProcess(command, { env, describeSpawnError: (error) => new Error(`cannot run ${command[0]} (${error.message}); as root these tests need util-linux's setpriv`) });
 }
 
 async function snapshotOf(directory: string): Promise<Record<string, string>> {
