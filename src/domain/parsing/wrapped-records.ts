@@ -23,6 +23,18 @@ const WRAPPED_START =
 /** A line that visibly starts a new document (so a document cut short ends before it). */
 const DOCUMENT_START = /^\uFEFF?\s*\{\s*"(?:Records|messageType|fileVersion)"\s*:/;
 
+/**
+ * How a later document of a file of documents starts when it is one AWS (or an array of records) would write, even
+ * damaged: `{"Records":`, `{"messageType":`, `{"fileVersion":` or `[{`, pretty-printed or not.
+ */
+const LATER_DOCUMENT_START = /^\uFEFF?\s*(?:\{\s*"(?:Records|messageType|fileVersion)"\s*:|\[\s*\{)/;
+
+/**
+ * The opening of a document, as far as its first line shows it: a bracket followed by the end of the line or by
+ * what JSON puts there. `[INFO]` or `{ dump: a=1` is text that starts with a bracket, not a document.
+ */
+const JSON_OPENING = /^[{[]\s*(?:$|["{[\]}])/;
+
 /** True when the head of a file (its first lines, joined) starts a document of wrapped records. */
 export function looksLikeWrappedRecords(head: string): boolean {
   return WRAPPED_START.test(head);
@@ -84,13 +96,19 @@ export class WrappedRecordReader {
    * Set when the file does not start with a clean document of a known shape: text, a document that is not valid
    * JSON, not one of the shapes (`[]` is none) or cut short, before the first that is; or text after that first
    * document on its line (`[{"a":1}] batch received`). Such a file is not one of wrapped records, whatever its
-   * first bytes looked like. A broken document later in a file that started well is the file's own damage, stored
-   * unparsed, and does not set this.
+   * first bytes looked like. Text on any later line after that first document sets it too: anything but
+   * whitespace and further documents (`[INFO] started`, `{ dump: a=1`, a JSON log line, a PEM block) means a text
+   * file whose first line happens to be a document. A later document that starts as AWS's do (`{"Records":`,
+   * `{"messageType":`, `{"fileVersion":`, `[{`) but is broken or cut short is the file's own damage, stored
+   * unparsed, and does not set this; nor does a later `[]`. The caller decides on the lines it has read (its
+   * detection sample): text beyond them is stored, one event per line, as before.
    */
   strayAtStart = false;
   private readonly parts: string[] = [];
   private bytes = 0;
   private inDocument = false;
+  /** The open document started after the first document of a known shape closed. */
+  private laterDocument = false;
   private depth = 0;
   private inString = false;
   private escaped = false;
@@ -115,18 +133,21 @@ export class WrappedRecordReader {
       this.eventsSinceAnchor = 0;
     }
     let position = 0;
-    /** The first document of a known shape closed on this line: text after it on the line means no documents. */
-    let firstClosedHere = false;
     while (position < text.length) {
       if (!this.inDocument) {
         while (position < text.length && isSpace(text.charCodeAt(position))) position++;
         if (position === text.length) break;
         const first = text.charCodeAt(position);
         if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
-          if (this.kind === undefined || firstClosedHere) this.strayAtStart = true;
+          // Text before the first document, after it on its line, or on any later line: not a file of documents.
+          this.strayAtStart = true;
           this.emit(text.slice(position), out);
           return;
         }
+        this.laterDocument = this.kind !== undefined;
+        // A bracket that opens text, not JSON (`[INFO] started`, `{ dump: a=1`), after the first document: decided
+        // at once, before the bracket can run on over the following lines.
+        if (this.laterDocument && !JSON_OPENING.test(text.slice(position))) this.strayAtStart = true;
         this.inDocument = true;
         this.depth = 0;
         this.inString = false;
@@ -138,9 +159,7 @@ export class WrappedRecordReader {
         return;
       }
       this.append(text.slice(position, end));
-      const before = this.kind;
       this.completeDocument(out);
-      if (before === undefined && this.kind !== undefined) firstClosedHere = true;
       position = end;
     }
     // JSON strings hold no raw line break: a document whose line ends inside a string is malformed, and ends here.
@@ -161,8 +180,16 @@ export class WrappedRecordReader {
     this.depth = 0;
     this.inString = false;
     this.escaped = false;
-    if (this.kind === undefined) this.strayAtStart = true;
+    if (this.kind === undefined || !this.looksLikeLaterDocument(text)) this.strayAtStart = true;
     if (text !== '') this.emit(text, out);
+  }
+
+  /**
+   * Whether a broken (or shapeless) document after the first one is damage of a file of documents rather than text:
+   * it starts as a document AWS writes. (The first document decides on its own: see `strayAtStart`.)
+   */
+  private looksLikeLaterDocument(text: string): boolean {
+    return this.laterDocument && LATER_DOCUMENT_START.test(text);
   }
 
   /** Index just past the character that closes the document, or -1 when it goes on past this line. */
@@ -210,13 +237,14 @@ export class WrappedRecordReader {
     try {
       document = JSON.parse(text);
     } catch {
-      if (this.kind === undefined) this.strayAtStart = true;
+      if (this.kind === undefined || !this.looksLikeLaterDocument(text)) this.strayAtStart = true;
       this.emit(text, out);
       return;
     }
     const found = recordsOf(document);
     if (found === undefined) {
-      if (this.kind === undefined) this.strayAtStart = true;
+      const emptyArray = Array.isArray(document);
+      if (this.kind === undefined || (!emptyArray && !this.looksLikeLaterDocument(text))) this.strayAtStart = true;
       this.emit(text, out);
       return;
     }
