@@ -226,14 +226,17 @@ export class SplitLogObject {
           boundaryUnasked = false;
           if (request.shouldHandOver?.() === true) return handOverAt(event);
         }
+        const eventFirstLine = packer.nextLineNumber;
         packer.add(event, closed);
         if (closed.length > 0) {
           for (const chunk of closed) await sender.add(chunk);
           closed.length = 0;
           // The event that overflowed the closed chunk opens the next one: hand over before it, so the
-          // continuation packs exactly the chunks an uninterrupted split would have.
+          // continuation packs exactly the chunks an uninterrupted split would have. Not when pieces of it went into
+          // the closed chunks (a multi-line event too large for one chunk is split at its lines): a continuation
+          // resumes at an event's start, and would pack those pieces again.
           if (packer.hasPending) {
-            if (!final && request.shouldHandOver?.() === true) return handOverAt(event);
+            if (!final && packer.openChunkFirstLine === eventFirstLine && request.shouldHandOver?.() === true) return handOverAt(event);
           } else {
             boundaryUnasked = true;
           }

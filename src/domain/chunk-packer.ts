@@ -1,5 +1,6 @@
 import { CONTINUATION_MARKER, type EncodedChunk, encodeChunkHeader, escapedPrefixLength, escapeLine, type FormatContext, MAX_MESSAGE_BYTES, type ObjectRef } from './chunk.js';
 import { isBlankLine, truncateUtf8 } from './line-splitter.js';
+import { opensPrivateKeyBlock, PRIVATE_KEY_BEGIN } from './parsing/multiline.js';
 
 /** One event to pack: a line, a multi-line event, or a blank line. */
 export interface LogEvent {
@@ -34,9 +35,20 @@ const TRUNCATION_NOTE_BYTES = 24;
 
 const utf8Length = (text: string): number => Buffer.byteLength(text, 'utf8');
 
+/** Most UTF-8 bytes one UTF-16 code unit escapes to (`\u0001`; a surrogate pair is two `\uXXXX` escapes). */
+const MAX_ESCAPED_BYTES_PER_UNIT = 6;
+
+/** True when a line of the event opens a PEM private key block: such an event is never split at its lines. */
+const holdsPrivateKeyBlock = (text: string, lines: readonly string[]): boolean =>
+  text.indexOf(PRIVATE_KEY_BEGIN) !== -1 && lines.some((line) => opensPrivateKeyBlock(line));
+
 /**
  * Packs events into chunk messages by byte and line budget, encoding each line once. An event never spans two
- * chunks; an event too large for any chunk is cut to fit and recorded in `truncated`.
+ * chunks. A multi-line event too large for any chunk (or beyond `maxEventBytes`) is split at its lines: the longest
+ * run of whole lines that fits is one event, the lines after it the next, so every line is stored and a piece that
+ * starts with a continuation line is an entry of its own. Only a single line too large for any chunk is cut to fit and
+ * recorded in `truncated` (and a multi-line event holding a PEM private key block, which is cut whole, never split:
+ * stored apart, its lines would escape the private-key redactor).
  */
 export class ChunkPacker {
   private readonly envelopeBytes: number;
@@ -87,6 +99,59 @@ export class ChunkPacker {
 
   /** Adds an event; returns the chunk it closed, if adding it overflowed the current one. */
   add(event: LogEvent, out: EncodedChunk[]): void {
+    const lineCount = event.lineCount ?? 1;
+    if (lineCount > 1 && event.originalBytes === undefined && !this.fitsWhole(event.text, lineCount)) {
+      const lines = event.text.split('\n');
+      // An event the assembler already cut (a key block) or whose lines hold a newline of their own is not split.
+      if (lines.length === lineCount && !holdsPrivateKeyBlock(event.text, lines)) {
+        this.addSplit(lines, event.ascii, out);
+        return;
+      }
+    }
+    this.addEvent(event, out);
+  }
+
+  /** True when a multi-line event is stored whole: within `maxEventBytes` and, escaped, within an empty chunk. */
+  private fitsWhole(text: string, lineCount: number): boolean {
+    const room = this.roomFor(lineCount);
+    // Hot path: no escape makes a code unit longer than 6 bytes, nor its UTF-8 longer than 3.
+    if (text.length * MAX_ESCAPED_BYTES_PER_UNIT <= room && text.length * 3 <= this.options.maxEventBytes) return true;
+    return utf8Length(text) <= this.options.maxEventBytes && utf8Length(escapeLine(text)) <= room;
+  }
+
+  /** Room for an event's encoded text in an empty chunk, after its continuation markers. */
+  private roomFor(lineCount: number): number {
+    return Math.max(64, this.chunkRoom - (lineCount - 1) * (CONTINUATION_MARKER.length + 1));
+  }
+
+  /**
+   * Adds the lines of a multi-line event too large to store whole as consecutive events: each the longest run of
+   * whole lines that fits (at least one line, which is cut as any line if it does not fit alone). Line numbers stay
+   * right, as they are counted from the events' line counts.
+   */
+  private addSplit(lines: readonly string[], ascii: boolean | undefined, out: EncodedChunk[]): void {
+    const { maxEventBytes } = this.options;
+    let start = 0;
+    while (start < lines.length) {
+      // Sizes of the joined run so far: its `\n`s are one byte each in UTF-8 and two escaped.
+      let textBytes = -1;
+      let encodedBytes = -2;
+      let end = start;
+      while (end < lines.length) {
+        const nextText = textBytes + 1 + utf8Length(lines[end]);
+        const nextEncoded = encodedBytes + 2 + utf8Length(escapeLine(lines[end]));
+        if (end > start && (nextText > maxEventBytes || nextEncoded > this.roomFor(end - start + 1))) break;
+        textBytes = nextText;
+        encodedBytes = nextEncoded;
+        end++;
+      }
+      const text = end === start + 1 ? lines[start] : lines.slice(start, end).join('\n');
+      this.addEvent({ text, lineCount: end - start, ...(ascii === undefined ? {} : { ascii }) }, out);
+      start = end;
+    }
+  }
+
+  private addEvent(event: LogEvent, out: EncodedChunk[]): void {
     let text = event.text;
     let originalBytes = event.originalBytes;
     if (text.length * 3 > this.options.maxEventBytes) {
@@ -102,7 +167,7 @@ export class ChunkPacker {
     // Room for the event's continuation markers, so a long multi-line event still fits one chunk.
     const lineCount = event.lineCount ?? 1;
     const continuationBytes = (lineCount - 1) * (CONTINUATION_MARKER.length + 1);
-    const room = Math.max(64, this.chunkRoom - continuationBytes);
+    const room = this.roomFor(lineCount);
     if (bytes > room) {
       // Escapes make the encoding longer than the text: keep the longest prefix whose encoding fits.
       originalBytes ??= utf8Length(event.text);

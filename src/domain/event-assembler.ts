@@ -12,6 +12,9 @@ export interface PositionedEvent extends LogEvent {
   readonly recordIndex?: number;
 }
 
+/** A line's UTF-8 size: its length when the splitter saw it is all ASCII (the hot path), else measured. */
+const utf8Bytes = (line: RawLine): number => (line.ascii === true ? line.text.length : Buffer.byteLength(line.text, 'utf8'));
+
 /**
  * Turns physical lines into events: continuation lines join the event before them (per the format's policy),
  * up to the policy's caps (a continuation line beyond them starts a new event); a blank line is an event of its
@@ -24,6 +27,7 @@ export class EventAssembler {
     | {
         lines: string[];
         lineCount: number;
+        /** UTF-8 bytes of the joined lines (with their `\n`s), measured against the policy's byte cap. */
         bytes: number;
         byteOffset: number;
         ascii: boolean;
@@ -55,7 +59,7 @@ export class EventAssembler {
           pending.keyLine = keyLine;
           // Beyond the caps a key block is cut, not split: its lines are counted, their text dropped, and the event
           // marked truncated with its full size. Stored on their own, they would escape the private-key detector.
-          if (pending.cutBytes === 0 && pending.lines.length < policy.maxLines && pending.bytes + line.text.length < policy.maxBytes) {
+          if (pending.cutBytes === 0 && pending.lines.length < policy.maxLines && pending.bytes + 1 + utf8Bytes(line) <= policy.maxBytes) {
             this.append(pending, line);
           } else {
             pending.cutBytes += Buffer.byteLength(line.text, 'utf8') + 1;
@@ -66,7 +70,7 @@ export class EventAssembler {
       } else if (
         policy.isContinuation(line.text, pending.lines[0]) &&
         pending.lines.length < policy.maxLines &&
-        pending.bytes + line.text.length < policy.maxBytes
+        pending.bytes + 1 + utf8Bytes(line) <= policy.maxBytes
       ) {
         // Within the caps a continuation line joins the event; beyond them it starts a new event (below), so no
         // line's text is ever dropped from a long stack trace.
@@ -92,7 +96,7 @@ export class EventAssembler {
       keyLine: 'begin',
       lines: [line.text],
       lineCount: 1,
-      bytes: line.text.length,
+      bytes: utf8Bytes(line),
       byteOffset: line.byteOffset,
       ascii: line.ascii === true,
       cutBytes: 0,
@@ -101,7 +105,7 @@ export class EventAssembler {
 
   private append(pending: NonNullable<EventAssembler['pending']>, line: RawLine): void {
     pending.lines.push(line.text);
-    pending.bytes += line.text.length + 1;
+    pending.bytes += utf8Bytes(line) + 1;
     pending.ascii &&= line.ascii === true;
   }
 
