@@ -374,13 +374,16 @@ export function setRequestLine(attributes: Attributes, request: string): void {
 }
 
 /** An HTTP method token: upper-case letters, `-` or `_` (WebDAV's `VERSION-CONTROL`), at most 20 of them. */
+/** A method token (`GET`, `M-SEARCH`, `VERSION-CONTROL`): upper-case letters, `-` and `_`, with at least one letter. */
 function isMethod(request: string, end: number): boolean {
   if (end > 20) return false;
+  let letters = 0;
   for (let index = 0; index < end; index++) {
     const code = request.charCodeAt(index);
-    if (!((code >= 65 && code <= 90) || code === 45 || code === 95)) return false;
+    if (code >= 65 && code <= 90) letters++;
+    else if (code !== 45 && code !== 95) return false;
   }
-  return true;
+  return letters > 0;
 }
 
 /**

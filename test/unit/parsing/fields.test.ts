@@ -4,10 +4,27 @@ import {
   isIpv6Address,
   isPublicAddress,
   readForwardedFor,
+  setRequestLine,
   splitAddressAndPort,
 } from '../../../src/domain/parsing/fields.js';
 
 describe('fields', () => {
+  describe('setRequestLine', () => {
+    it('keeps a request whose first word has no letter whole in url.original (as S3, ALB and proxies log unreadable requests)', () => {
+      for (const request of ['- - - ', '- http://my-lb:80- -', '_ / HTTP/1.1']) {
+        const attributes: Record<string, unknown> = {};
+        setRequestLine(attributes as never, request);
+        expect(attributes, request).to.deep.equal({ 'url.original': request });
+      }
+    });
+
+    it('still reads methods with a dash or an underscore', () => {
+      const attributes: Record<string, unknown> = {};
+      setRequestLine(attributes as never, 'M-SEARCH * HTTP/1.1');
+      expect(attributes['http.request.method']).to.equal('M-SEARCH');
+    });
+  });
+
   describe('splitAddressAndPort', () => {
     for (const [value, mode, expected] of [
       ['192.0.2.1:80', 'never', { address: '192.0.2.1', port: 80 }],
