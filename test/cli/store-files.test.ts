@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { type CliResult, LOGBATCH_BIN, PROJECT_ROOT, runProcess } from '../helpers/cli.js';
+import { journalMode, snapshotOf } from '../helpers/store-files.js';
 
 /** Variables that would point a command at a store or a table other than the test's. */
 const TARGET_VARIABLES = ['LOGBATCH_STORE', 'LOGBATCH_TABLE_NAME', 'LOGBATCH_QUEUE_URL', 'LOGBATCH_DLQ_URL', 'LOGBATCH_BUCKET', 'AWS_ENDPOINT_URL'];
@@ -23,24 +23,7 @@ function logbatch(args: readonly string[], options: { env?: Record<string, strin
   return runProcess(command, { cwd: options.cwd, env, describeSpawnError: (error) => new Error(`cannot run ${command[0]} (${error.message}); as root these tests need util-linux's setpriv`) });
 }
 
-async function snapshotOf(directory: string): Promise<Record<string, string>> {
-  const state: Record<string, string> = {};
-  for (const name of (await readdir(directory)).sort()) {
-    const file = path.join(directory, name);
-    const info = await stat(file);
-    state[name] = info.isFile() ? `${info.size} ${createHash('sha256').update(await readFile(file)).digest('hex')}` : 'directory';
-  }
-  return state;
-}
 
-function journalMode(file: string): string {
-  const db = new Database(file, { readonly: true });
-  try {
-    return db.pragma('journal_mode', { simple: true }) as string;
-  } finally {
-    db.close();
-  }
-}
 
 describe('logbatch commands on --store files', function () {
   this.timeout(120_000);

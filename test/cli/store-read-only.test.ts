@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -8,6 +7,7 @@ import { SqliteDeadLetterStore } from '../../src/adapters/sqlite/sqlite-dead-let
 import { SCHEMA_VERSION } from '../../src/adapters/sqlite/sqlite-schema.js';
 import { SqliteStore } from '../../src/adapters/sqlite/sqlite-store.js';
 import { type CliResult, LOGBATCH_BIN, PROJECT_ROOT, runProcess } from '../helpers/cli.js';
+import { snapshotOf } from '../helpers/store-files.js';
 
 // The commands that only read a store open it read-only (query, batches, status, dlq list): they work on a store this
 // user cannot write, change nothing in it or beside it, and refuse what they would have had to change.
@@ -26,15 +26,6 @@ function logbatch(args: readonly string[], uid?: number): Promise<CliResult> {
   return runProcess(command, { env, describeSpawnError: (error) => new Error(`cannot run ${command[0]} (${error.message}); as root these tests need util-linux's setpriv`) });
 }
 
-async function snapshotOf(directory: string): Promise<Record<string, string>> {
-  const state: Record<string, string> = {};
-  for (const name of (await readdir(directory)).sort()) {
-    const file = path.join(directory, name);
-    const info = await stat(file);
-    state[name] = info.isFile() ? `${info.size} ${info.uid} ${createHash('sha256').update(await readFile(file)).digest('hex')}` : 'directory';
-  }
-  return state;
-}
 
 describe('logbatch commands that only read a --store', function () {
   this.timeout(180_000);
@@ -89,11 +80,11 @@ describe('logbatch commands that only read a --store', function () {
     const { folder, store, batchId } = await storeIn('locked');
     await chmod(store, 0o444);
     await chmod(folder, 0o555);
-    const before = await snapshotOf(folder);
+    const before = await snapshotOf(folder, { withOwner: true });
 
     await readAll(store, batchId, READER_UID);
 
-    expect(await snapshotOf(folder)).to.deep.equal(before);
+    expect(await snapshotOf(folder, { withOwner: true })).to.deep.equal(before);
     await chmod(folder, 0o755);
   });
 
@@ -102,7 +93,7 @@ describe('logbatch commands that only read a --store', function () {
     const db = new Database(store);
     db.pragma('journal_mode = DELETE');
     db.close();
-    const before = await snapshotOf(folder);
+    const before = await snapshotOf(folder, { withOwner: true });
 
     await readAll(store, batchId);
 
@@ -110,7 +101,7 @@ describe('logbatch commands that only read a --store', function () {
     const mode = after.pragma('journal_mode', { simple: true });
     after.close();
     expect(mode).to.equal('delete');
-    expect(await snapshotOf(folder)).to.deep.equal(before);
+    expect(await snapshotOf(folder, { withOwner: true })).to.deep.equal(before);
   });
 
   it('reads another user\'s store in a shared sticky folder and leaves no file there, so its owner still writes it', async function () {
@@ -119,10 +110,10 @@ describe('logbatch commands that only read a --store', function () {
     await chmod(folder, 0o1777);
     await chown(store, OWNER_UID, OWNER_UID);
     await chmod(store, 0o644);
-    const before = await snapshotOf(folder);
+    const before = await snapshotOf(folder, { withOwner: true });
 
     await readAll(store, batchId, READER_UID);
-    const after = await snapshotOf(folder);
+    const after = await snapshotOf(folder, { withOwner: true });
     const other = path.join(directory, 'other.log');
     await writeFile(other, '{"level":"info","msg":"other"}\n');
     await chmod(other, 0o644);
@@ -139,12 +130,12 @@ describe('logbatch commands that only read a --store', function () {
     db.exec('DROP INDEX dead_letters_by_batch; ALTER TABLE dead_letters DROP COLUMN batch_id; ALTER TABLE dead_letters DROP COLUMN worker_settings; ALTER TABLE dead_letters DROP COLUMN claimed_by; ALTER TABLE dead_letters DROP COLUMN claimed_at');
     db.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
     db.close();
-    const before = await snapshotOf(folder);
+    const before = await snapshotOf(folder, { withOwner: true });
 
     const refused = await Promise.all(
       [['query', '--count'], ['batches'], ['status', batchId], ['dlq', 'list']].map((args) => logbatch([...args, '--store', store])),
     );
-    const after = await snapshotOf(folder);
+    const after = await snapshotOf(folder, { withOwner: true });
     const redriven = await logbatch(['dlq', 'redrive', '--store', store]);
     const counted = await logbatch(['query', '--store', store, '--count', '--json']);
 

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -12,6 +11,7 @@ import { SCHEMA_MIGRATIONS, SCHEMA_VERSION } from '../../../src/adapters/sqlite/
 import { SqliteStore, StoreUnusableError } from '../../../src/adapters/sqlite/sqlite-store.js';
 import { BatchStatus } from '../../../src/domain/batch.js';
 import { PROJECT_ROOT } from '../../helpers/cli.js';
+import { journalMode, snapshotOf } from '../../helpers/store-files.js';
 
 const AT = '2026-12-01T00:00:00.000Z';
 
@@ -28,24 +28,7 @@ async function makeStore(file: string, lines = 20): Promise<void> {
 }
 
 /** The folder's names with each file's size and content hash: what "left as it was" compares. */
-async function snapshotOf(directory: string): Promise<Record<string, string>> {
-  const state: Record<string, string> = {};
-  for (const name of (await readdir(directory)).sort()) {
-    const file = path.join(directory, name);
-    const info = await stat(file);
-    state[name] = info.isFile() ? `${info.size} ${createHash('sha256').update(await readFile(file)).digest('hex')}` : 'directory';
-  }
-  return state;
-}
 
-function journalMode(file: string): string {
-  const db = new Database(file, { readonly: true });
-  try {
-    return db.pragma('journal_mode', { simple: true }) as string;
-  } finally {
-    db.close();
-  }
-}
 
 function refusal(open: () => SqliteStore): string {
   try {
