@@ -129,6 +129,19 @@ export class SplitLogObject {
       ...(rangedStart > 0 ? { startByte: rangedStart } : {}),
       ifMatch: batch.source.etag,
     });
+    try {
+      return await this.splitOpened(batch, request, lastModified, raw, rangedStart);
+    } finally {
+      // A split that hands over or fails part-way has not read the stream to its end: let go of its file descriptor
+      // or socket now rather than at garbage collection (on S3, the rest of the object would stay unread on it).
+      raw.destroy();
+    }
+  }
+
+  private async splitOpened(batch: Batch, request: SplitRequest, lastModified: string | undefined, raw: Readable, rangedStart: number): Promise<SplitOutcome> {
+    const { bucket, key } = request;
+    const resume = request.resume;
+    const rereads = resume !== undefined && (resume.gzip === true || resume.utf16 === true);
     // What the content is (gzip, UTF-16, binary) is decided once, at the start of the object, never mid-object.
     const content = await this.decode(raw, rangedStart === 0, resume === undefined);
     const skipUntil = rereads ? resume.byteOffset : 0;

@@ -163,5 +163,32 @@ describe('SplitLogObject', () => {
         expect(actual).to.deep.equal(expected);
       });
     }
+
+    // Left open, the stream held its file descriptor until garbage collection (Node's DEP0137 warning) and, on S3,
+    // a socket with the unread rest of the object for as long as the Lambda environment lived.
+    for (const gzip of [false, true]) {
+      it(`lets go of the object's stream when it hands over or fails part-way (gzip: ${gzip})`, async () => {
+        const pipeline = createMemoryPipeline({ settings: { maxChunkBytes: 4096 } });
+        pipeline.objectStore.put(BUCKET, 'app.log', logFile(jsonLines(5000), { gzip }));
+        const openStream = sinon.spy(pipeline.objectStore, 'openStream');
+
+        const outcome = await pipeline.splitLogObject.execute({ bucket: BUCKET, key: 'app.log', shouldHandOver: () => true });
+        const handedOver = (await openStream.firstCall.returnValue) as import('node:stream').Readable;
+
+        sinon.stub(pipeline.queue, 'sendBatch').rejects(new Error('queue down'));
+        const failed = await pipeline.splitLogObject
+          .execute({ bucket: BUCKET, key: 'app.log', ...(outcome.kind === 'handed-over' ? { resume: outcome.resume } : {}) })
+          .then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+        const failedStream = (await openStream.secondCall.returnValue) as import('node:stream').Readable;
+
+        expect(outcome.kind).to.equal('handed-over');
+        expect(handedOver.destroyed, 'stream of the split that handed over').to.equal(true);
+        expect(failed).to.be.instanceOf(Error);
+        expect(failedStream.destroyed, 'stream of the split that failed').to.equal(true);
+      });
+    }
   });
 });
