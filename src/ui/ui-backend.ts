@@ -9,9 +9,10 @@ import { InMemoryDeadLetterStore } from '../adapters/memory/in-memory-dead-lette
 import { InMemoryEntryHistogram } from '../adapters/memory/in-memory-entry-histogram.js';
 import { InMemoryLogRepository } from '../adapters/memory/in-memory-log-repository.js';
 import type { AwsTargetOptions } from '../cli/aws-target-flags.js';
-import { TOKENS } from '../di/tokens.js';
 import type { LocalStoreAdapters, OpenLocalStore } from '../local/local-store.js';
 import type { RedriveResponse } from './api-types.js';
+import { HttpError } from './ui-server.js';
+import { UsageError } from '../cli/usage-error.js';
 
 /** Entries a histogram reads at most on DynamoDB, where every entry read is paid for. */
 export const DYNAMODB_HISTOGRAM_BUDGET = 100_000;
@@ -103,20 +104,36 @@ export async function storeUiBackend(opened: OpenLocalStore): Promise<LocalUiBac
   });
 }
 
-/** The deployed stack (or `logbatch emulator`'s), named by the AWS target flags and environment. */
+/**
+ * The deployed stack (or `logbatch emulator`'s), named by the AWS target flags and environment. Like `batches` and
+ * `dlq`, each part asks only for what it uses, when first used: the page starts with the table alone, the dead-letter
+ * view then needs the DLQ's URL and its redrive the chunk queue's too (answered 503 naming the missing flag until given).
+ */
 export async function awsUiBackend(options: AwsTargetOptions): Promise<UiBackend> {
-  const { awsTargetContainer } = await import('../cli/aws-target.js');
-  const container = awsTargetContainer(options);
-  const repository = container.get<LogRepository>(TOKENS.LogRepository);
-  const deadLetters = container.get<DeadLetters>(TOKENS.DeadLetters);
+  const { operatorTarget } = await import('../cli/operator-target.js');
+  const target = await operatorTarget(options);
+  const repository = target.repository;
   return {
     description: `DynamoDB table ${options.table ?? process.env.LOGBATCH_TABLE_NAME ?? ''}`.trim(),
     repository,
     entries: new QueryEntries(new RepositoryEntryQuery(repository)),
     histogram: new BatchHistogram(repository, new RepositoryEntryHistogram(repository, { maxItems: DYNAMODB_HISTOGRAM_BUDGET })),
-    deadLetters,
-    redrive: async () => ({ moved: await deadLetters.redrive() }),
+    get deadLetters() {
+      return unlessUnconfigured(() => target.deadLetters);
+    },
+    redrive: async () => ({ moved: (await unlessUnconfigured(() => target.redrive())).moved }),
     isLive: () => false,
     close: () => undefined,
   };
+}
+
+/** What a part of the AWS target gives, or, when the flags it needs were not given, a 503 that names them. */
+function unlessUnconfigured<T>(get: () => T): T {
+  const unavailable = (error: unknown) => (error instanceof UsageError ? new HttpError(503, error.message) : error);
+  try {
+    const value = get();
+    return (value instanceof Promise ? value.catch((error: unknown) => Promise.reject(unavailable(error))) : value) as T;
+  } catch (error) {
+    throw unavailable(error);
+  }
 }

@@ -55,7 +55,7 @@ export function isLoopbackHost(host: string): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -130,7 +130,14 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
     if (origin === undefined || origin !== `http://${hostHeader}`) return sendJson(response, 403, { error: 'cross-origin request refused' });
     if (!(request.headers['content-type'] ?? '').startsWith('application/json')) return sendJson(response, 415, { error: 'expected application/json' });
     request.resume();
-    if (url.pathname === '/api/dlq/redrive') return sendJson(response, 200, await redrive(options.backend));
+    if (url.pathname === '/api/dlq/redrive') {
+      try {
+        return sendJson(response, 200, await redrive(options.backend));
+      } catch (error) {
+        if (error instanceof HttpError) return sendJson(response, error.status, { error: error.message });
+        throw error;
+      }
+    }
     return sendJson(response, 404, { error: 'no such endpoint' });
   }
   if (method !== 'GET' && method !== 'HEAD') {

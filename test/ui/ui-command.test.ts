@@ -88,6 +88,24 @@ describe('logbatch ui (the command)', function () {
     expect(result.stderr).to.match(/^logbatch: nothing to show: give FILEs to run, --store PATH/);
   });
 
+  it('serves a DynamoDB table given the table alone; the dead letters and their redrive answer 503 naming the missing flags', async () => {
+    // Nothing listens on port 9: the page starts without reaching AWS, and the DLQ calls fail before any request.
+    const aws = { LOGBATCH_STORE: '', LOGBATCH_TABLE_NAME: '', LOGBATCH_QUEUE_URL: '', LOGBATCH_DLQ_URL: '', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' };
+    const ui = startUi(['--table', 'logs', '--region', 'eu-west-1', '--endpoint-url', 'http://127.0.0.1:9', '--port', '0'], aws);
+    const url = await ui.url;
+    const deadLetters = await fetch(new URL('/api/dlq', url));
+    const redrive = await fetch(new URL('/api/dlq/redrive', url), { method: 'POST', headers: { origin: url.replace(/\/$/, ''), 'content-type': 'application/json' }, body: '{}' });
+    const deadLettersBody = (await deadLetters.json()) as { error: string };
+    const redriveBody = (await redrive.json()) as { error: string };
+    await ui.stop();
+
+    expect(deadLetters.status).to.equal(503);
+    expect(deadLettersBody.error).to.match(/LOGBATCH_DLQ_URL is required/).and.to.match(/--dlq-url/);
+    expect(redrive.status).to.equal(503);
+    expect(redriveBody.error).to.match(/LOGBATCH_QUEUE_URL is required/);
+    expect(ui.output().stderr).to.equal('');
+  });
+
   it('generates an access token for a non-loopback --host and requires it', async () => {
     const file = path.join(directory, 'two.log');
     await writeFile(file, 'hello\n');
