@@ -1,6 +1,6 @@
-import { LogBatchError, UnknownCursorError } from '../domain/errors.js';
+import { ConfigurationError, LogBatchError, UnknownCursorError } from '../domain/errors.js';
+import { parseSeverityLevel } from '../domain/filtering/event-filter.js';
 import { isoFromMillis, zoneOffsetMinutes } from '../domain/parsing/timestamp.js';
-import { SeverityNumber } from '../domain/severity.js';
 import type { AttributeEquals, EntryCounts, EntryFilter, EntryQuery, EntryQueryPage } from './ports/entry-query.port.js';
 
 /** A query as a person writes it (CLI flags, URL parameters): strings, validated here once for every way in. */
@@ -64,15 +64,13 @@ export class QueryEntries {
   filterOf(request: QueryRequest): EntryFilter {
     const filter: { -readonly [K in keyof EntryFilter]: EntryFilter[K] } = {};
     if (request.batch !== undefined) filter.batchId = request.batch;
-    if (request.severity !== undefined) {
-      const name = request.severity.toUpperCase();
-      if (!Object.hasOwn(SeverityNumber, name)) {
-        throw new InvalidQueryError(`unknown severity ${JSON.stringify(request.severity)}: use trace, debug, info, warn, error or fatal`);
-      }
-      filter.minSeverityNumber = SeverityNumber[name as keyof typeof SeverityNumber];
-    }
+    // A minimum as `run --min-severity` reads it: a name in any case, `warning`, or a number from 1 to 24.
+    if (request.severity !== undefined) filter.minSeverityNumber = minimumSeverity(request.severity);
     if (request.since !== undefined) filter.since = this.instant('--since', request.since);
     if (request.until !== undefined) filter.until = this.instant('--until', request.until);
+    if (filter.since !== undefined && filter.until !== undefined && Date.parse(filter.since) >= Date.parse(filter.until)) {
+      throw new InvalidQueryError('--since must be before --until');
+    }
     if (request.grep !== undefined && request.grep !== '') filter.grep = request.grep;
     if (request.where !== undefined && request.where.length > 0) filter.where = request.where.map(attributeCondition);
     if (request.unparsed === true) filter.unparsed = true;
@@ -130,4 +128,15 @@ function attributeCondition(text: string): AttributeEquals {
   const equals = text.indexOf('=');
   if (equals <= 0) throw new InvalidQueryError(`--where ${JSON.stringify(text)}: expected KEY=VALUE, e.g. http.response.status_code=500`);
   return { key: text.slice(0, equals), value: text.slice(equals + 1) };
+}
+
+function minimumSeverity(level: string): number {
+  try {
+    return parseSeverityLevel(level);
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      throw new InvalidQueryError(`--severity ${JSON.stringify(level)}: unknown severity: use trace, debug, info, warn, error, fatal or a number from 1 to 24`);
+    }
+    throw error;
+  }
 }

@@ -1,10 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
-import type { EntryFilter, EntryQuery } from '../application/ports/entry-query.port.js';
+import type { EntryQuery } from '../application/ports/entry-query.port.js';
 import type { LogRepository } from '../application/ports/log-repository.port.js';
 import { InvalidQueryError, type QueryRequest, QueryEntries } from '../application/query-entries.use-case.js';
 import type { Batch } from '../domain/batch.js';
-import { ConfigurationError, LogBatchError } from '../domain/errors.js';
-import { parseSeverityLevel } from '../domain/filtering/event-filter.js';
+import { LogBatchError } from '../domain/errors.js';
 import { exportedEntry, type LogEntry } from '../domain/log-entry.js';
 import { TOKENS } from '../di/tokens.js';
 import { AWS_TARGET_FLAGS, type AwsTargetOptions } from './aws-target-flags.js';
@@ -74,7 +73,7 @@ export function queryCommand(): Command {
       cursor: options.cursor,
       scan: options.scan,
     };
-    const useCase = new CliQueryEntries({ find: unopened, count: unopened });
+    const useCase = new QueryEntries({ find: unopened, count: unopened });
     // Bad flags are refused before anything is opened.
     asUsage(() => useCase.filterOf(request));
     const backend = await openBackend(options);
@@ -82,7 +81,7 @@ export function queryCommand(): Command {
       // A batch that is not there is a mistake, as `status` says, not a batch without entries.
       const batch = options.batch === undefined ? undefined : await backend.repository.getBatch(options.batch);
       if (options.batch !== undefined && batch === undefined) throw new UsageError(`no batch ${terminalText(options.batch)} in this ${backend.holder}`);
-      const query = new CliQueryEntries(backend.entries);
+      const query = new QueryEntries(backend.entries);
       if (options.count === true) {
         const counts = await asUsageAsync(() => query.count(request));
         // Filtered lines are never stored, so only the batch record knows them; redacted entries likewise.
@@ -116,30 +115,6 @@ export function queryCommand(): Command {
       backend.close();
     }
   });
-}
-
-/**
- * The query use case with the CLI's reading of `--severity`: the one `run --min-severity` has (`warning`, any case, a
- * number from 1 to 24), and `--since` before `--until`, as `backfill` wants it.
- */
-class CliQueryEntries extends QueryEntries {
-  override filterOf(request: QueryRequest): EntryFilter {
-    const minSeverityNumber = request.severity === undefined ? undefined : severityLevel(request.severity);
-    const filter = super.filterOf({ ...request, severity: undefined });
-    if (filter.since !== undefined && filter.until !== undefined && Date.parse(filter.since) >= Date.parse(filter.until)) {
-      throw new InvalidQueryError('--since must be before --until');
-    }
-    return minSeverityNumber === undefined ? filter : { ...filter, minSeverityNumber };
-  }
-}
-
-function severityLevel(level: string): number {
-  try {
-    return parseSeverityLevel(level);
-  } catch (error) {
-    if (error instanceof ConfigurationError) throw new InvalidQueryError(`--severity: ${error.message}`);
-    throw error;
-  }
 }
 
 async function unopened(): Promise<never> {

@@ -88,8 +88,22 @@ describe('UI HTTP API (startUiServer on a SQLite store)', function () {
       const limit = await get<{ error: string }>(`/api/batches/${fixture.app.batchId}/entries?limit=5000`);
 
       expect([severity.status, where.status, limit.status]).to.deep.equal([400, 400, 400]);
-      expect(severity.body.error).to.match(/unknown severity "loud"/);
+      expect(severity.body.error).to.match(/--severity "loud": unknown severity/);
       expect(where.body.error).to.match(/expected KEY=VALUE/);
+    });
+
+    it('reads severity and the time range as logbatch query does: warning or a number is a minimum, since must be before until', async () => {
+      const entries = (query: string) => get<EntriesResponse>(`/api/batches/${fixture.app.batchId}/entries?limit=1000&${query}`);
+      const [named, warning, number] = await Promise.all([entries('severity=warn'), entries('severity=Warning'), entries('severity=13')]);
+      const reversed = await get<{ error: string; code: string }>(`/api/batches/${fixture.app.batchId}/entries?since=2026-01-02&until=2026-01-01`);
+
+      expect(named.status).to.equal(200);
+      expect(named.body.items.length).to.be.greaterThan(0);
+      expect([warning.status, number.status]).to.deep.equal([200, 200]);
+      expect(warning.body).to.deep.equal(named.body);
+      expect(number.body).to.deep.equal(named.body);
+      expect(reversed.status).to.equal(400);
+      expect(reversed.body).to.deep.equal({ error: '--since must be before --until', code: 'INVALID_QUERY' });
     });
 
     it('refuses an age reaching past any date, and a date that does not exist, with 400', async () => {
