@@ -3,8 +3,9 @@ import type { LogRepository } from '../application/ports/log-repository.port.js'
 import { InMemoryChunkQueue } from '../adapters/memory/in-memory-chunk-queue.js';
 import type { Batch } from '../domain/batch.js';
 import { TOKENS } from '../di/tokens.js';
-import type { AwsTargetOptions } from './aws-target-flags.js';
+import { type AwsTargetOptions, NO_TARGET_MESSAGE, namesAwsTarget } from './aws-target-flags.js';
 import { openStoreForCli } from './store-option.js';
+import { UsageError } from './usage-error.js';
 
 /** What `batches`, `status` and `dlq` work on: the deployed (or emulated) stack, or a local store. */
 export interface OperatorTarget {
@@ -40,6 +41,7 @@ export async function operatorTarget(
       close: opened.close,
     };
   }
+  if (!namesAwsTarget(options)) throw new UsageError(NO_TARGET_MESSAGE);
   const { awsTargetContainer } = await import('./aws-target.js');
   let repository: LogRepository | undefined;
   let deadLetters: DeadLetters | undefined;

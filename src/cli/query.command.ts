@@ -6,7 +6,7 @@ import type { Batch } from '../domain/batch.js';
 import { LogBatchError } from '../domain/errors.js';
 import { exportedEntry, type LogEntry } from '../domain/log-entry.js';
 import { TOKENS } from '../di/tokens.js';
-import { AWS_TARGET_FLAGS, type AwsTargetOptions } from './aws-target-flags.js';
+import { AWS_TARGET_FLAGS, type AwsTargetOptions, NO_TARGET_MESSAGE, namesAwsTarget } from './aws-target-flags.js';
 import { integerOption } from './numeric-options.js';
 import { renderTable } from './render-table.js';
 import { openStoreForCli, storeOption } from './store-option.js';
@@ -134,6 +134,7 @@ async function openBackend(options: QueryCommandOptions): Promise<QueryBackend> 
     const { SqliteEntryQuery } = await import('../adapters/sqlite/sqlite-entry-query.js');
     return { entries: new SqliteEntryQuery(opened.store), repository: opened.logRepository, holder: 'store', reportsItemsRead: false, close: opened.close };
   }
+  if (!namesAwsTarget(options)) throw new UsageError(NO_TARGET_MESSAGE);
   const { awsTargetContainer } = await import('./aws-target.js');
   const { RepositoryEntryQuery } = await import('../application/repository-entry-query.js');
   const repository = awsTargetContainer(options).get<LogRepository>(TOKENS.LogRepository);

@@ -43,6 +43,18 @@ describe('logbatch command line', function () {
       });
     }
 
+    it('says that a store or the stack is wanted when neither is given (a local user who left out --store)', async () => {
+      const commands = [['query', '--severity', 'warn'], ['batches'], ['status', 'x'], ['dlq', 'list'], ['dlq', 'redrive']];
+      const results = await Promise.all(commands.map((args) => runCli(args, { env: { ...env, LOGBATCH_STORE: '' } })));
+
+      for (const [index, result] of results.entries()) {
+        expect(result.code, commands[index].join(' ')).to.equal(2);
+        expect(result.stderr, commands[index].join(' ')).to.equal(
+          'logbatch: no store and no stack given: pass --store PATH (the store `run --store` wrote; or export LOGBATCH_STORE), or --table and the other AWS target flags for the stack (or export the variables `logbatch emulator` prints)\n',
+        );
+      }
+    });
+
     it('status without a table asks for the table alone, naming its flag', async () => {
       const result = await runCli(['status', 'x', ...UNREACHABLE], { env });
 
