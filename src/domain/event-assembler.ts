@@ -68,7 +68,7 @@ export class EventAssembler {
           return;
         }
       } else if (
-        policy.isContinuation(line.text, pending.lines[0]) &&
+        policy.isContinuation(line.text, pending.lines[0], pending.lines[pending.lines.length - 1]) &&
         pending.lines.length < policy.maxLines &&
         pending.bytes + 1 + utf8Bytes(line) <= policy.maxBytes
       ) {

@@ -6,6 +6,7 @@ import { parseCloudTrailLine } from './cloudtrail.parser.js';
 import { CLOUDWATCH_PREFIX, cloudWatchParser } from './cloudwatch.parser.js';
 import { parseAwsConfigLine } from './awsconfig.parser.js';
 import { parseCombinedLine } from './combined.parser.js';
+import { parseCriLine } from './cri.parser.js';
 import { parseJsonLine } from './json.parser.js';
 import { parseLogfmtLine } from './logfmt.parser.js';
 import type { LineParser, ParseContext } from './parser.js';
@@ -21,6 +22,7 @@ export const LINE_PARSERS: Readonly<Record<string, LineParser>> = {
   clf: parseClfLine,
   combined: parseCombinedLine,
   syslog: parseSyslogLine,
+  cri: parseCriLine,
   alb: parseAlbLine,
   cloudfront: parseCloudFrontLine,
   s3access: parseS3AccessLine,
@@ -110,12 +112,12 @@ export interface FormatDecision {
 export const DETECTION_SAMPLE_LINES = 50;
 
 /**
- * Candidates in order of specificity: on equal scores the earlier one wins. The AWS formats have distinctive
- * shapes and go first; `clf` goes before `combined` because each labels the other's lines with the other's name,
+ * Candidates in order of specificity: on equal scores the earlier one wins. `cri` (`<time> stdout|stderr P|F ...`)
+ * and the AWS formats have distinctive shapes and go first; `clf` goes before `combined` because each labels the other's lines with the other's name,
  * so only a file of pure CLF lines ties; `cloudtrail` before `json` (every record line is also JSON); `logfmt`
  * last, because it is the loosest.
  */
-const DETECTION_ORDER = ['alb', 's3access', 'cloudfront', 'vpcflow', 'syslog', 'clf', 'combined', 'cloudtrail', 'json', 'logfmt'];
+const DETECTION_ORDER = ['cri', 'alb', 's3access', 'cloudfront', 'vpcflow', 'syslog', 'clf', 'combined', 'cloudtrail', 'json', 'logfmt'];
 
 /** The file-level context a format needs from its header lines, if the sample has them. */
 function headerContext(format: string, lines: readonly string[]): FormatContext | undefined {

@@ -24,6 +24,12 @@ function takeSeverity(value: AttributeValue | undefined): { severityText: string
   return undefined;
 }
 
+/**
+ * The stream a container wrote the line to (`stdout`, `stderr`), as the OpenTelemetry Collector's container parser
+ * names it: a Docker json-file record's `stream`, a CRI line's stream field.
+ */
+export const LOG_IOSTREAM_ATTRIBUTE = 'log.iostream';
+
 /** Set (to `true`) on an entry one of whose values was nested too deep and is kept as its JSON text. */
 export const DEPTH_LIMITED_ATTRIBUTE = 'log.json.depth_limited';
 
@@ -32,7 +38,9 @@ export const DEPTH_LIMITED_ATTRIBUTE = 'log.json.depth_limited';
  * (`@timestamp`/`timestamp`/`time`/`ts`..., `level`/`severity`/`lvl`..., `message`/`msg`...; numeric levels as
  * bunyan/pino or OpenTelemetry numbers, numeric times as epoch seconds/ms/µs/ns) and every other field becomes
  * an attribute, nested values kept as maps and lists. A value that is not an object (a string, number, array...)
- * is kept in `log.json.value` with the line as the body. Invalid JSON is an error with the parser's reason.
+ * is kept in `log.json.value` with the line as the body. Invalid JSON is an error with the parser's reason. A Docker
+ * json-file record (the body taken from `log`, and a string `stream`) loses the one `\n` (or `\r\n`) Docker ends
+ * every `log` with, and its `stream` is `log.iostream`.
  *
  * Values are kept exactly: a number literal a double cannot hold (an integer beyond 2^53 − 1, `1e400`, `-0`...)
  * becomes a string of its source text, and a map or list more than {@link MAX_ATTRIBUTE_DEPTH} levels below
@@ -126,6 +134,9 @@ function recordOf(value: unknown, line: string, check: Check): ParsedRecord | un
       break;
     }
   }
+  // Docker's json-file driver (`{"log":"GET /\n","stream":"stdout","time":"…"}`): the stream is `log.iostream`, and
+  // the `\n` Docker appends to every line is not part of the message.
+  const dockerRecord = messageKey === 'log' && typeof object.stream === 'string';
   // Copy the remaining fields instead of deleting from the parsed object (deletes make V8 objects slow).
   const attributes: Attributes = {};
   for (const key in object) {
@@ -135,9 +146,18 @@ function recordOf(value: unknown, line: string, check: Check): ParsedRecord | un
         if (field !== null && needsRewrite(field, 1, line)) return undefined;
       } else if (typeof field === 'number' && isSuspectNumber(field, line)) return undefined;
     }
-    if (key !== timestampKey && key !== levelKey && key !== messageKey) setInputKey(attributes, key, field);
+    if (key !== timestampKey && key !== levelKey && key !== messageKey) {
+      setInputKey(attributes, dockerRecord && key === 'stream' ? LOG_IOSTREAM_ATTRIBUTE : key, field);
+    }
   }
   if (check === Check.NONE_DEPTH_LIMITED) attributes[DEPTH_LIMITED_ATTRIBUTE] = true;
-  const body = messageKey === undefined ? line : (object[messageKey] as string);
+  const message = messageKey === undefined ? line : (object[messageKey] as string);
+  const body = dockerRecord ? withoutLineEnd(message) : message;
   return { timestamp, ...severity, body, attributes };
+}
+
+/** The text without one trailing `\n` or `\r\n`. */
+function withoutLineEnd(text: string): string {
+  if (text.charCodeAt(text.length - 1) !== 10) return text;
+  return text.slice(0, text.charCodeAt(text.length - 2) === 13 ? -2 : -1);
 }

@@ -1,10 +1,12 @@
+import { criTagIndex } from './cri.parser.js';
+
 /**
  * Multi-line events: which lines continue the event before them. Applied at split time (by the splitter's
  * `EventAssembler`), so an event is never torn across chunks.
  */
 export interface MultilinePolicy {
-  /** True when `line` belongs to the event that `eventFirstLine` started. */
-  isContinuation(line: string, eventFirstLine: string): boolean;
+  /** True when `line` belongs to the event that `eventFirstLine` started and whose last line so far is `previousLine`. */
+  isContinuation(line: string, eventFirstLine: string, previousLine: string): boolean;
   /** An event is cut (and marked) beyond this many lines ... */
   readonly maxLines: number;
   /** ... or this many bytes. */
@@ -109,13 +111,31 @@ export const ONE_LINE_POLICY: MultilinePolicy = {
 };
 
 /**
- * The multi-line policy of a format: only free `text` has multi-line events (also in a mixed `json+text` file,
- * where a JSON line never continues anything: it is neither a stack line nor indented). Structured formats (JSON, logfmt,
- * syslog, access logs, AWS logs) are one event per line by definition: an embedded stack trace is escaped inside
- * the line, and joining lines there would only hide malformed ones.
+ * Kubernetes CRI container logs: the runtime splits a long line into `P` (partial) lines ended by an `F` line. A line
+ * continues the event when the line before it is a `P` line of the same stream, so a run of `P` lines and the `F`
+ * line that ends it are one event. Only adjacent lines join (an event is a run of lines): a line of the other stream
+ * between them ends the run, and the rest of the line is an event of its own. Caps as for stack traces.
+ */
+export const CRI_POLICY: MultilinePolicy = {
+  isContinuation(line: string, _eventFirstLine: string, previousLine: string): boolean {
+    const previousTag = criTagIndex(previousLine);
+    if (previousTag === -1 || previousLine.charCodeAt(previousTag) !== 80 /* P */) return false;
+    const tag = criTagIndex(line);
+    return tag !== -1 && line.charCodeAt(tag - 4) === previousLine.charCodeAt(previousTag - 4);
+  },
+  maxLines: 500,
+  maxBytes: 64 * 1024,
+};
+
+/**
+ * The multi-line policy of a format: free `text` has multi-line events (also in a mixed `json+text` file,
+ * where a JSON line never continues anything: it is neither a stack line nor indented), and `cri` joins the pieces
+ * the runtime split a long line into. Other structured formats (JSON, logfmt, syslog, access logs, AWS logs) are one
+ * event per line by definition: an embedded stack trace is escaped inside the line, and joining lines there would
+ * only hide malformed ones.
  */
 export function multilinePolicyFor(format: string): MultilinePolicy | undefined {
-  return format === 'text' ? STACK_TRACE_POLICY : format === 'json+text' ? JSON_TEXT_POLICY : undefined;
+  return format === 'text' ? STACK_TRACE_POLICY : format === 'json+text' ? JSON_TEXT_POLICY : format === 'cri' ? CRI_POLICY : undefined;
 }
 
 const JSON_OBJECT_LINE = /^\s*\{/;
@@ -131,6 +151,8 @@ const WHOLE_JSON_OBJECT_LINE = /^\s*\{[\s\S]*\}\s*$/;
  */
 export const JSON_TEXT_POLICY: MultilinePolicy = {
   ...STACK_TRACE_POLICY,
-  isContinuation: (line, eventFirstLine) =>
-    !JSON_OBJECT_LINE.test(eventFirstLine) && STACK_TRACE_POLICY.isContinuation(line, eventFirstLine) && !WHOLE_JSON_OBJECT_LINE.test(line),
+  isContinuation: (line, eventFirstLine, previousLine) =>
+    !JSON_OBJECT_LINE.test(eventFirstLine) &&
+    STACK_TRACE_POLICY.isContinuation(line, eventFirstLine, previousLine) &&
+    !WHOLE_JSON_OBJECT_LINE.test(line),
 };

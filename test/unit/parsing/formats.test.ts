@@ -61,7 +61,7 @@ describe('detectFormat', () => {
 
 describe('LINE_PARSERS', () => {
   it('has a parser for every format name and knows no other names', () => {
-    expect(FORMAT_NAMES).to.have.members(['json', 'logfmt', 'clf', 'combined', 'syslog', 'alb', 'cloudfront', 's3access', 'vpcflow', 'cloudtrail', 'awsconfig', 'text']);
+    expect(FORMAT_NAMES).to.have.members(['json', 'logfmt', 'clf', 'combined', 'syslog', 'cri', 'alb', 'cloudfront', 's3access', 'vpcflow', 'cloudtrail', 'awsconfig', 'text']);
     expect(isKnownFormat('cloudwatch/json+text')).to.equal(true);
     expect(isKnownFormat('cloudwatch/cloudwatch/json')).to.equal(false);
     expect(FORMAT_NAMES.every((name) => typeof LINE_PARSERS[name] === 'function')).to.equal(true);

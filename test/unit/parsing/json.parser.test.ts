@@ -182,3 +182,33 @@ describe('parseJsonLine', () => {
     });
   });
 });
+
+describe('parseJsonLine (Docker json-file records)', () => {
+  it('drops the newline Docker appends to the log, and keeps the stream as log.iostream', () => {
+    const result = parseJsonLine('{"log":"GET /health 200\\n","stream":"stdout","time":"2024-05-01T10:00:00.123456789Z"}', context);
+
+    expect(result.ok && result.record).to.deep.equal({
+      timestamp: '2024-05-01T10:00:00.123Z',
+      body: 'GET /health 200',
+      attributes: { 'log.iostream': 'stdout' },
+    });
+  });
+
+  it('drops one CRLF or LF only, and keeps a log without one as it is', () => {
+    const crlf = parseJsonLine('{"log":"a\\r\\n","stream":"stderr"}', context);
+    const twice = parseJsonLine('{"log":"a\\n\\n","stream":"stderr"}', context);
+    const partial = parseJsonLine('{"log":"first 16K of a line","stream":"stderr"}', context);
+
+    expect(crlf.ok && crlf.record.body).to.equal('a');
+    expect(twice.ok && twice.record.body).to.equal('a\n');
+    expect(partial.ok && partial.record.body).to.equal('first 16K of a line');
+  });
+
+  it('leaves a log body without a stream, and a stream next to another message key, as before', () => {
+    const noStream = parseJsonLine('{"log":"a\\n"}', context);
+    const message = parseJsonLine('{"msg":"a\\n","log":"b\\n","stream":"stdout"}', context);
+
+    expect(noStream.ok && noStream.record).to.deep.include({ body: 'a\n', attributes: {} });
+    expect(message.ok && message.record).to.deep.include({ body: 'a\n', attributes: { log: 'b\n', stream: 'stdout' } });
+  });
+});

@@ -129,3 +129,68 @@ describe('parseTextLine', () => {
     expect(parseTextLine('\u0000\uFFFD\u0001', context).ok).to.equal(true);
   });
 });
+
+describe('parseTextLine (klog and glog headers)', () => {
+  for (const [line, severityText, severityNumber] of [
+    ['I0501 10:00:00.123456    1234 main.go:42] Starting server', 'INFO', 9],
+    ['W0501 10:00:00.123456    1234 main.go:42] slow', 'WARN', 13],
+    ['E0501 10:00:00.123456    1234 main.go:42] failed to connect', 'ERROR', 17],
+    ['F0501 10:00:00.123456    1234 main.go:42] cannot continue', 'FATAL', 21],
+  ] as const) {
+    it(`reads ${severityText} from the letter of ${JSON.stringify(line.slice(0, 6))}`, () => {
+      const result = parseTextLine(line, context);
+
+      expect(result.ok && result.record).to.deep.include({ severityText, severityNumber });
+    });
+  }
+
+  it('takes the time, thread id, file and line, and the message after "] " as body', () => {
+    const result = parseTextLine('E0501 10:00:01.000000    1234 main.go:50] failed to connect', context);
+
+    expect(result.ok && result.record).to.deep.equal({
+      timestamp: '2024-05-01T10:00:01.000Z',
+      severityText: 'ERROR',
+      severityNumber: 17,
+      body: 'failed to connect',
+      attributes: { 'thread.id': 1234, 'code.file.path': 'main.go', 'code.line.number': 50 },
+    });
+  });
+
+  it('places the year-less time as syslog does: before the object was last modified', () => {
+    const modifiedInJanuary = { observedAt: new Date('2025-06-01T00:00:00Z'), formatContext: { objectModifiedAt: '2025-01-02T00:00:00Z' } };
+
+    const december = parseTextLine('I1231 23:59:59.5 7 x.go:1] late', modifiedInJanuary);
+    const january = parseTextLine('I0101 00:00:01.000001 7 x.go:1] early', modifiedInJanuary);
+
+    expect(december.ok && december.record.timestamp).to.equal('2024-12-31T23:59:59.500Z');
+    expect(january.ok && january.record.timestamp).to.equal('2025-01-01T00:00:01.000Z');
+  });
+
+  it('reads the year glog writes in newer versions', () => {
+    const result = parseTextLine('W20230815 08:30:00.000100 42 server.cc:7] retrying', context);
+
+    expect(result.ok && result.record).to.deep.include({ timestamp: '2023-08-15T08:30:00.000Z', severityText: 'WARN', body: 'retrying' });
+  });
+
+  it('keeps the lines of a multi-line event in the body, after the message', () => {
+    const result = parseTextLine('E0501 10:00:01.000000 1 panic.go:1] panic: boom\ngoroutine 1 [running]:\n\tmain.main()', context);
+
+    expect(result.ok && result.record.body).to.equal('panic: boom\ngoroutine 1 [running]:\n\tmain.main()');
+  });
+
+  for (const line of [
+    'INFO started',
+    'Error: disk full',
+    'E1 ready at 10:00:00',
+    'I0501 started the pool',
+    'I1301 10:00:00.000000 1 x.go:1] no such month',
+    'W0501 10:00:00.000000 1 x.go] no line number',
+  ]) {
+    it(`reads ${JSON.stringify(line)} as an ordinary text line`, () => {
+      const result = parseTextLine(line, context);
+
+      expect(result.ok && result.record.body).to.equal(line);
+      expect(result.ok && result.record.attributes).to.deep.equal({});
+    });
+  }
+});
