@@ -162,9 +162,16 @@ function utcMillis(year: number, month: number, day: number, hour: number, minut
   return date.getTime();
 }
 
+/**
+ * The smallest number read as an epoch time: 10^8 seconds, 1973-03-03. Below it a `time`/`ts` number is a duration
+ * or a count far more often than a time (`{"time": 12, "msg": "query took"}` is not 1970-01-01T00:00:12Z), and is
+ * kept as an attribute instead.
+ */
+const MIN_EPOCH_SECONDS = 1e8;
+
 /** Interprets a number as epoch seconds, milliseconds, microseconds or nanoseconds by its magnitude. */
 export function isoFromEpoch(value: number): string | undefined {
-  if (!Number.isFinite(value) || value <= 0) return undefined;
+  if (!Number.isFinite(value) || value < MIN_EPOCH_SECONDS) return undefined;
   let millis: number;
   if (value < 1e11) millis = value * 1000;
   else if (value < 1e14) millis = value;

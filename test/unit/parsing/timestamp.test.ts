@@ -32,6 +32,11 @@ describe('timestamp', () => {
       }
     });
 
+    it('reads no time from a number below 10^8 (before 1973-03-03): a duration or a count, not a 1970 time', () => {
+      for (const value of [0, 0.5, 12, 86_400, 99_999_999.9, -1_700_000_000]) expect(isoFromEpoch(value), String(value)).to.equal(undefined);
+      expect(isoFromEpoch(100_000_000)).to.equal('1973-03-03T09:46:40.000Z');
+    });
+
     it('gives no timestamp past the year 9999, which no store could sort or filter as text', () => {
       expect(isoFromEpoch(500_000_000_000_000_000_000)).to.equal(undefined);
       expect(isoFromMillis(253_402_300_799_999)).to.equal('9999-12-31T23:59:59.999Z');
