@@ -28,7 +28,14 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-export const TOKEN_COOKIE = 'logbatch_ui_token';
+/**
+ * The access token's cookie on the server listening on `port`. Cookies ignore ports, so one name for every server
+ * would let a second `logbatch ui` on the same host overwrite the first one's token in the browser (and send it to
+ * the other): each port has its own.
+ */
+export function tokenCookie(port: number): string {
+  return `logbatch_ui_token_${port}`;
+}
 const MAX_ENTRY_PAGE = 1000;
 const MAX_BATCHES = 1000;
 
@@ -114,7 +121,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
     if (given !== null && method === 'GET' && !url.pathname.startsWith('/api/') && sameSecret(given, options.token)) {
       // Once in the URL that was printed; from then on in a cookie the page cannot read, and out of the address bar.
       url.searchParams.delete('token');
-      response.setHeader('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(options.token)}; HttpOnly; SameSite=Strict; Path=/`);
+      response.setHeader('Set-Cookie', `${tokenCookie(request.socket.localPort ?? 0)}=${encodeURIComponent(options.token)}; HttpOnly; SameSite=Strict; Path=/`);
       response.setHeader('Location', `${url.pathname}${url.search}`);
       response.writeHead(303).end();
       return;
@@ -287,7 +294,7 @@ function hasToken(request: IncomingMessage, token: string): boolean {
   if (authorization?.startsWith('Bearer ') === true && sameSecret(authorization.slice('Bearer '.length), token)) return true;
   for (const cookie of (request.headers.cookie ?? '').split(';')) {
     const [name, ...rest] = cookie.trim().split('=');
-    const value = name === TOKEN_COOKIE ? cookieValue(rest.join('=')) : undefined;
+    const value = name === tokenCookie(request.socket.localPort ?? 0) ? cookieValue(rest.join('=')) : undefined;
     if (value !== undefined && sameSecret(value, token)) return true;
   }
   return false;

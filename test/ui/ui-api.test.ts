@@ -304,18 +304,37 @@ describe('UI HTTP API (startUiServer on a SQLite store)', function () {
 
         expect([without.status, bearer.status, wrong.status, printed.status, withCookie.status]).to.deep.equal([401, 200, 401, 303, 200]);
         expect(printed.headers.get('location')).to.equal('/');
-        expect(cookie).to.match(/^logbatch_ui_token=sesame-123; HttpOnly; SameSite=Strict/);
+        expect(cookie).to.match(new RegExp(`^logbatch_ui_token_${server.port}=sesame-123; HttpOnly; SameSite=Strict`));
       } finally {
         await server.close();
+      }
+    });
+
+    it("keeps each server's token in a cookie of its own port: a second server on the host neither overwrites nor receives it", async () => {
+      const first = await startUiServer({ backend: fixture.backend, assets: await loadClientAssets(), port: 0, token: 'first-token' });
+      const second = await startUiServer({ backend: fixture.backend, assets: await loadClientAssets(), port: 0, token: 'second-token' });
+      try {
+        const login = async (url: string, token: string) => ((await fetch(new URL(`/?token=${token}`, url), { redirect: 'manual' })).headers.get('set-cookie') ?? '').split(';')[0];
+        // A browser keeps both cookies for the host 127.0.0.1 and sends both to either port.
+        const jar = `${await login(first.url, 'first-token')}; ${await login(second.url, 'second-token')}`;
+        const [atFirst, atSecond] = await Promise.all([first.url, second.url].map((url) => fetch(new URL('/api/batches', url), { headers: { Cookie: jar } })));
+        const crossed = await fetch(new URL('/api/batches', first.url), { headers: { Cookie: `logbatch_ui_token_${second.port}=first-token` } });
+        await Promise.all([atFirst.arrayBuffer(), atSecond.arrayBuffer(), crossed.arrayBuffer()]);
+
+        expect(jar.split('; ').map((cookie) => cookie.split('=')[0])).to.deep.equal([`logbatch_ui_token_${first.port}`, `logbatch_ui_token_${second.port}`]);
+        expect([atFirst.status, atSecond.status, crossed.status]).to.deep.equal([200, 200, 401]);
+      } finally {
+        await Promise.all([first.close(), second.close()]);
       }
     });
 
     it('answers 401, not 500, to a token cookie whose percent-encoding is malformed', async () => {
       const server = await startUiServer({ backend: fixture.backend, assets: await loadClientAssets(), port: 0, token: 'sesame-123' });
       try {
-        const api = await fetch(new URL('/api/batches', server.url), { headers: { Cookie: 'logbatch_ui_token=%E0%A4%A' } });
-        const page = await fetch(new URL('/', server.url), { headers: { Cookie: 'other=1; logbatch_ui_token=%E0%A4%A' } });
-        const valid = await fetch(new URL('/api/batches', server.url), { headers: { Cookie: 'logbatch_ui_token=%E0%A4%A; logbatch_ui_token=sesame-123' } });
+        const name = `logbatch_ui_token_${server.port}`;
+        const api = await fetch(new URL('/api/batches', server.url), { headers: { Cookie: `${name}=%E0%A4%A` } });
+        const page = await fetch(new URL('/', server.url), { headers: { Cookie: `other=1; ${name}=%E0%A4%A` } });
+        const valid = await fetch(new URL('/api/batches', server.url), { headers: { Cookie: `${name}=%E0%A4%A; ${name}=sesame-123` } });
 
         expect([api.status, page.status, valid.status]).to.deep.equal([401, 401, 200]);
         expect(await api.json()).to.deep.equal({ error: 'access token required' });
