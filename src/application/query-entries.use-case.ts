@@ -3,6 +3,9 @@ import { parseSeverityLevel } from '../domain/filtering/event-filter.js';
 import { isoFromMillis, zoneOffsetMinutes } from '../domain/parsing/timestamp.js';
 import type { AttributeEquals, EntryCounts, EntryFilter, EntryQuery, EntryQueryPage } from './ports/entry-query.port.js';
 
+/** Attribute conditions one query takes at most. */
+export const MAX_WHERE_CONDITIONS = 100;
+
 /** A query as a person writes it (CLI flags, URL parameters): strings, validated here once for every way in. */
 export interface QueryRequest {
   readonly batch?: string;
@@ -72,6 +75,10 @@ export class QueryEntries {
       throw new InvalidQueryError('--since must be before --until');
     }
     if (request.grep !== undefined && request.grep !== '') filter.grep = request.grep;
+    if (request.where !== undefined && request.where.length > MAX_WHERE_CONDITIONS) {
+      // SQLite refuses an expression this deep ("Expression tree is too large"), and nobody writes one.
+      throw new InvalidQueryError(`--where: at most ${MAX_WHERE_CONDITIONS} conditions (${request.where.length} given)`);
+    }
     if (request.where !== undefined && request.where.length > 0) filter.where = request.where.map(attributeCondition);
     if (request.unparsed === true) filter.unparsed = true;
     if (request.fromLine !== undefined) {

@@ -113,6 +113,13 @@ describe('QueryEntries filters', () => {
     expect(fixed.filterOf({ since: '100000w', until: '7d' })).to.deep.include({ since: '0110-05-15T09:00:00.000Z', until: '2026-11-19T09:00:00.000Z' });
   });
 
+  it('refuses more than 100 --where conditions with a usage error (SQLite failed on an expression that deep)', () => {
+    const where = (count: number) => Array.from({ length: count }, (_, index) => `k${index}=v`);
+
+    expect(query.filterOf({ where: where(100) }).where).to.have.length(100);
+    expect(() => query.filterOf({ where: where(101) })).to.throw(InvalidQueryError, '--where: at most 100 conditions (101 given)');
+  });
+
   it('refuses a since at or after until, ages and instants alike', () => {
     const fixed = new QueryEntries(new RepositoryEntryQuery(new InMemoryLogRepository()), () => new Date('2026-11-26T09:00:00.000Z'));
 
