@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { BatchHistogram } from '../application/batch-histogram.use-case.js';
 import { DeadLetters } from '../application/dead-letters.use-case.js';
 import type { LogRepository } from '../application/ports/log-repository.port.js';
@@ -32,6 +33,8 @@ export interface UiBackend {
   redrive(): Promise<RedriveResponse>;
   /** True while this process still runs files into the backend. */
   isLive(): boolean;
+  /** Throws an HttpError (503) when what the page serves is no longer what its name says (a store file replaced). */
+  assertCurrent?(): void;
   close(): void;
 }
 
@@ -82,13 +85,16 @@ export async function storeUiBackend(opened: OpenLocalStore): Promise<LocalUiBac
     import('../adapters/sqlite/sqlite-entry-query.js'),
     import('../adapters/sqlite/sqlite-entry-histogram.js'),
   ]);
-  const backend = localBackend(
-    `store ${opened.store.filePath}`,
-    opened,
-    new QueryEntries(new SqliteEntryQuery(opened.store)),
-    new BatchHistogram(opened.logRepository, new SqliteEntryHistogram(opened.store)),
-    opened.close,
-  );
+  const backend: LocalUiBackend = {
+    ...localBackend(
+      `store ${opened.store.filePath}`,
+      opened,
+      new QueryEntries(new SqliteEntryQuery(opened.store)),
+      new BatchHistogram(opened.logRepository, new SqliteEntryHistogram(opened.store)),
+      opened.close,
+    ),
+    assertCurrent: sameFileCheck(opened.store.filePath),
+  };
   if (!opened.store.readOnly) return backend;
   // A store served without FILEs is opened read-only; the page's redrive writes to it, on a connection of its own.
   return Object.assign(backend, {
@@ -136,4 +142,35 @@ function unlessUnconfigured<T>(get: () => T): T {
   } catch (error) {
     throw unavailable(error);
   }
+}
+
+/**
+ * A check that the file at `filePath` is still the one opened now (same device and inode). A store deleted, or
+ * replaced by another (`rm`, then a new `run --store` at the path), would otherwise go on being served under the
+ * path's name, with batch ids that may exist in the new file too, and a redrive reopening the path would act on the
+ * new one. Looks at most once a second; once the file is gone or replaced, every later call throws.
+ */
+function sameFileCheck(filePath: string): () => void {
+  const identity = (): string | undefined => {
+    try {
+      const stats = statSync(filePath, { bigint: true });
+      return `${stats.dev}:${stats.ino}`;
+    } catch {
+      return undefined;
+    }
+  };
+  const opened = identity();
+  let checkedAt = 0;
+  let replaced = false;
+  return () => {
+    const now = performance.now();
+    if (!replaced && now - checkedAt >= 1000) {
+      checkedAt = now;
+      const current = identity();
+      replaced = opened !== undefined && current !== opened;
+    }
+    if (replaced) {
+      throw new HttpError(503, `the store ${filePath} was removed or replaced after logbatch ui opened it: restart logbatch ui to serve what is there now`);
+    }
+  };
 }

@@ -139,6 +139,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
     request.resume();
     if (url.pathname === '/api/dlq/redrive') {
       try {
+        options.backend.assertCurrent?.();
         return sendJson(response, 200, await redrive(options.backend));
       } catch (error) {
         if (error instanceof HttpError) return sendJson(response, error.status, { error: error.message });
@@ -154,6 +155,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
 
   if (url.pathname.startsWith('/api/')) {
     try {
+      options.backend.assertCurrent?.();
       return sendJson(response, 200, await api(url, options.backend));
     } catch (error) {
       if (error instanceof HttpError) return sendJson(response, error.status, { error: error.message });

@@ -106,6 +106,34 @@ describe('logbatch ui (the command)', function () {
     expect(ui.output().stderr).to.equal('');
   });
 
+  it('stops serving a store that was removed and replaced at its path: 503 saying so, not the old file under the new name', async () => {
+    const store = path.join(directory, 'replaced.db');
+    const first = path.join(directory, 'first.jsonl');
+    const second = path.join(directory, 'second.jsonl');
+    await writeFile(first, '{"msg":"one"}\n{"msg":"two"}\n');
+    await writeFile(second, '{"msg":"other"}\n');
+    expect((await runCli(['run', first, '--store', store])).code).to.equal(0);
+    const ui = startUi(['--store', store, '--port', '0'], { LOGBATCH_STORE: '' });
+    const url = await ui.url;
+    const before = await fetch(new URL('/api/batches', url));
+    const beforeBody = (await before.json()) as BatchesResponse;
+
+    await Promise.all(['', '-wal', '-shm'].map((suffix) => rm(`${store}${suffix}`, { force: true })));
+    expect((await runCli(['run', second, '--store', store])).code).to.equal(0);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const after = await fetch(new URL('/api/batches', url));
+    const afterBody = (await after.json()) as { error: string };
+    const redrive = await fetch(new URL('/api/dlq/redrive', url), { method: 'POST', headers: { origin: url.replace(/\/$/, ''), 'content-type': 'application/json' }, body: '{}' });
+    await redrive.arrayBuffer();
+    await ui.stop();
+
+    expect(before.status).to.equal(200);
+    expect(beforeBody.batches.map((batch) => path.basename(batch.source.key))).to.deep.equal(['first.jsonl']);
+    expect(after.status).to.equal(503);
+    expect(afterBody.error).to.equal(`the store ${store} was removed or replaced after logbatch ui opened it: restart logbatch ui to serve what is there now`);
+    expect(redrive.status).to.equal(503);
+  });
+
   it('generates an access token for a non-loopback --host and requires it', async () => {
     const file = path.join(directory, 'two.log');
     await writeFile(file, 'hello\n');
