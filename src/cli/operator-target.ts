@@ -9,6 +9,8 @@ import { UsageError } from './usage-error.js';
 
 /** What `batches`, `status` and `dlq` work on: the deployed (or emulated) stack, or a local store. */
 export interface OperatorTarget {
+  /** What the batches are in, as messages name it. */
+  readonly holder: 'store' | 'table';
   readonly repository: LogRepository;
   readonly deadLetters: DeadLetters;
   /** Moves the dead letters back; on a store, also processes them (a local run has no workers left). */
@@ -32,6 +34,7 @@ export async function operatorTarget(
     const opened = await openStoreForCli(options.store, { mustExist: true, readOnly: access.readOnly });
     const queue = new InMemoryChunkQueue({ deadLetterStore: opened.deadLetterStore });
     return {
+      holder: 'store',
       repository: opened.logRepository,
       deadLetters: new DeadLetters(queue, opened.logRepository),
       redrive: async () => {
@@ -46,6 +49,7 @@ export async function operatorTarget(
   let repository: LogRepository | undefined;
   let deadLetters: DeadLetters | undefined;
   return {
+    holder: 'table',
     get repository() {
       repository ??= awsTargetContainer(options, ['tableName']).get<LogRepository>(TOKENS.LogRepository);
       return repository;

@@ -4,7 +4,7 @@ import { AWS_TARGET_FLAGS, type AwsTargetOptions } from './aws-target-flags.js';
 import { integerOption } from './numeric-options.js';
 import { operatorTarget } from './operator-target.js';
 import { renderTable } from './render-table.js';
-import { storeOption } from './store-option.js';
+import { storeOption, storeOrStack } from './store-option.js';
 import { terminalText } from './terminal-text.js';
 import { EXIT_BATCH_FAILED, EXIT_OK, UsageError } from './usage-error.js';
 
@@ -67,10 +67,11 @@ export function statusCommand(): Command {
   return withTargetFlags(new Command('status'))
     .description("show a batch's progress, counters, dead-lettered chunks and failure reason")
     .argument('<batchId>', 'the batch id (from `logbatch batches` or the run summary)')
-    .action(async (batchId: string, options: OutputOptions, command: Command) => {
-      const { repository } = await operatorTarget(options, { readOnly: true });
+    .action(async (batchId: string, given: OutputOptions, command: Command) => {
+      const options = storeOrStack(given, command.getOptionValueSource('store'));
+      const { repository, holder } = await operatorTarget(options, { readOnly: true });
       const batch = await repository.getBatch(batchId);
-      if (batch === undefined) throw new UsageError(`no batch ${terminalText(batchId)} in this table`);
+      if (batch === undefined) throw new UsageError(`no batch ${terminalText(batchId)} in this ${holder}`);
       if (options.json === true) print(JSON.stringify(batch, null, 2));
       else {
         const rows: Array<[string, string]> = [
@@ -113,7 +114,8 @@ export function batchesCommand(): Command {
       integerOption('--stuck-after'),
       DEFAULT_STUCK_AFTER_MINUTES,
     )
-    .action(async (options: OutputOptions) => {
+    .action(async (given: OutputOptions, command: Command) => {
+      const options = storeOrStack(given, command.getOptionValueSource('store'));
       const { repository } = await operatorTarget(options, { readOnly: true });
       const batches = await repository.listBatches({ limit: options.limit });
       const now = new Date();
@@ -154,7 +156,8 @@ export function dlqCommand(): Command {
     withTargetFlags(new Command('list'))
       .description('list dead-lettered chunks with their reasons (on AWS, also record them in their batches)')
       .option('--limit <n>', 'how many', integerOption('--limit'), 100)
-      .action(async (options: OutputOptions) => {
+      .action(async (given: OutputOptions, command: Command) => {
+        const options = storeOrStack(given, command.getOptionValueSource('store'));
         const { deadLetters } = await operatorTarget(options, { readOnly: true });
         const reports = await deadLetters.list({ limit: options.limit });
         if (options.json === true) return print(JSON.stringify(reports.map(({ body: _body, ...report }) => report), null, 2));
@@ -170,7 +173,8 @@ export function dlqCommand(): Command {
   dlq.addCommand(
     withTargetFlags(new Command('redrive'))
       .description('move every dead-lettered message back to the chunk queue')
-      .action(async (options: OutputOptions) => {
+      .action(async (given: OutputOptions, command: Command) => {
+        const options = storeOrStack(given, command.getOptionValueSource('store'));
         const target = await operatorTarget(options);
         try {
           const result = await target.redrive();

@@ -9,7 +9,7 @@ import { TOKENS } from '../di/tokens.js';
 import { AWS_TARGET_FLAGS, type AwsTargetOptions, NO_TARGET_MESSAGE, namesAwsTarget } from './aws-target-flags.js';
 import { integerOption } from './numeric-options.js';
 import { renderTable } from './render-table.js';
-import { openStoreForCli, storeOption } from './store-option.js';
+import { openStoreForCli, storeOption, storeOrStack } from './store-option.js';
 import { cutEnd, cutStart, displayWidth, padEndTo, terminalColumns, terminalShellWord, terminalText } from './terminal-text.js';
 import { UsageError } from './usage-error.js';
 
@@ -59,7 +59,8 @@ export function queryCommand(): Command {
     .option('--count', 'the number of matches and the counts by severity')
     .option('--scan', 'on DynamoDB, allow a query that reads the whole table');
   for (const [flags, description] of AWS_TARGET_FLAGS) command.option(flags, description);
-  return command.action(async (options: QueryCommandOptions) => {
+  return command.action(async (given: QueryCommandOptions, self: Command) => {
+    const options = storeOrStack(given, self.getOptionValueSource('store'));
     const request: QueryRequest = {
       batch: options.batch,
       severity: options.severity,

@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import { LogBatchError } from '../domain/errors.js';
 import { type OpenLocalStore, openLocalStore, type StoreAccess } from '../local/local-store.js';
+import type { AwsTargetOptions } from './aws-target-flags.js';
 import { UsageError } from './usage-error.js';
 
 /**
@@ -32,4 +33,17 @@ export async function openStoreForCli(filePath: string, options: StoreAccess = {
 /** Quotes a path for a shell command line only when it needs it. */
 export function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * What a command that reads a store or the stack works on. LOGBATCH_STORE is a default: AWS target flags typed on the
+ * command line (`--table`, `--queue-url`, `--dlq-url`, `--endpoint-url`) win over it, as they do for `ui` and as
+ * `--out` does for `run`; `--store` typed with them is a usage error. `storeSource` is commander's value source of
+ * the option (`env` when it came from LOGBATCH_STORE).
+ */
+export function storeOrStack<T extends AwsTargetOptions & { readonly store?: string }>(options: T, storeSource: string | undefined): T {
+  const awsFlagGiven = options.table !== undefined || options.queueUrl !== undefined || options.dlqUrl !== undefined || options.endpointUrl !== undefined;
+  if (options.store === undefined || options.store === '' || (awsFlagGiven && storeSource === 'env')) return { ...options, store: undefined };
+  if (awsFlagGiven) throw new UsageError('--store and the AWS target flags: choose one');
+  return options;
 }

@@ -9,7 +9,7 @@ import type { LocalUiBackend, UiBackend } from '../ui/ui-backend.js';
 import { AWS_TARGET_FLAGS, type AwsTargetOptions } from './aws-target-flags.js';
 import { integerOption } from './numeric-options.js';
 import { renderSummary } from './render-summary.js';
-import { openStoreForCli, storeOption } from './store-option.js';
+import { openStoreForCli, storeOption, storeOrStack } from './store-option.js';
 import { EXIT_OK, UsageError } from './usage-error.js';
 
 export const DEFAULT_UI_PORT = 4780;
@@ -52,7 +52,7 @@ async function serve(files: readonly string[], given: UiCommandOptions, storeFro
   // An empty store is no store; LOGBATCH_STORE is a default, and AWS target flags on the command line win over it
   // (only a --store on the command line is in conflict with them), as `run`'s --out does.
   const awsFlagGiven = given.table !== undefined || given.queueUrl !== undefined || given.dlqUrl !== undefined || given.endpointUrl !== undefined;
-  const options: UiCommandOptions = { ...given, store: given.store === '' || (storeFromEnvironment && awsFlagGiven) ? undefined : given.store };
+  const options = storeOrStack(given, storeFromEnvironment ? 'env' : 'cli');
   const [{ startUiServer, isLoopbackHost }, { loadClientAssets }, backends] = await Promise.all([
     import('../ui/ui-server.js'),
     import('../ui/client-assets.js'),
@@ -70,7 +70,6 @@ async function serve(files: readonly string[], given: UiCommandOptions, storeFro
   if (files.length > 0 && options.store === undefined && awsFlagGiven) {
     throw new UsageError('FILEs run in memory or into --store; to watch the deployed stack, run logbatch ui without FILEs');
   }
-  if (options.store !== undefined && awsFlagGiven) throw new UsageError('--store and the AWS target flags: choose one');
   const loopback = isLoopbackHost(options.host);
   const configuredToken = process.env.LOGBATCH_UI_TOKEN === undefined || process.env.LOGBATCH_UI_TOKEN === '' ? undefined : process.env.LOGBATCH_UI_TOKEN;
   const token = configuredToken ?? (loopback ? undefined : randomBytes(24).toString('base64url'));

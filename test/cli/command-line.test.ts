@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { PROJECT_ROOT, runCli } from '../helpers/cli.js';
@@ -52,6 +54,47 @@ describe('logbatch command line', function () {
         expect(result.stderr, commands[index].join(' ')).to.equal(
           'logbatch: no store and no stack given: pass --store PATH (the store `run --store` wrote; or export LOGBATCH_STORE), or --table and the other AWS target flags for the stack (or export the variables `logbatch emulator` prints)\n',
         );
+      }
+    });
+
+    it('AWS target flags typed on the command line win over an exported LOGBATCH_STORE; --store typed with them is refused', async () => {
+      const directory = await mkdtemp(path.join(tmpdir(), 'logbatch-target-'));
+      try {
+        const store = path.join(directory, 'x.db');
+        const log = path.join(directory, 'a.log');
+        await writeFile(log, 'one line\n');
+        expect((await runCli(['run', log, '--store', store], { env })).code).to.equal(0);
+        const commands = [['query', '--batch', 'x'], ['batches'], ['status', 'x'], ['dlq', 'list', '--dlq-url', DLQ], ['dlq', 'redrive', '--queue-url', QUEUE, '--dlq-url', DLQ]];
+        const exported = await Promise.all(commands.map((args) => runCli([...args, '--table', 'logbatch-entries', ...UNREACHABLE], { env: { ...env, LOGBATCH_STORE: store } })));
+        const typed = await Promise.all(commands.map((args) => runCli([...args, '--store', store, '--table', 'logbatch-entries', ...UNREACHABLE], { env })));
+
+        for (const [index, result] of exported.entries()) {
+          // It went to DynamoDB/SQS (nothing answers there), not to the store, which holds a.log's batch.
+          expect(result.code, commands[index].join(' ')).to.equal(1);
+          expect(result.stderr, commands[index].join(' ')).to.not.match(/in this store|a\.log|invalid configuration/);
+        }
+        for (const [index, result] of typed.entries()) {
+          expect(result.code, commands[index].join(' ')).to.equal(2);
+          expect(result.stderr, commands[index].join(' ')).to.equal('logbatch: --store and the AWS target flags: choose one\n');
+        }
+      } finally {
+        await rm(directory, { recursive: true, force: true });
+      }
+    });
+
+    it('status names the store when the batch is not in it', async () => {
+      const directory = await mkdtemp(path.join(tmpdir(), 'logbatch-target-'));
+      try {
+        const store = path.join(directory, 'x.db');
+        const log = path.join(directory, 'a.log');
+        await writeFile(log, 'one line\n');
+        await runCli(['run', log, '--store', store], { env });
+        const result = await runCli(['status', 'nope', '--store', store], { env });
+
+        expect(result.code).to.equal(2);
+        expect(result.stderr).to.equal('logbatch: no batch nope in this store\n');
+      } finally {
+        await rm(directory, { recursive: true, force: true });
       }
     });
 
