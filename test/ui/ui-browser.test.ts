@@ -1,9 +1,10 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SqliteEntryQuery } from '../../src/adapters/sqlite/sqlite-entry-query.js';
-import { decideCompletion } from '../../src/domain/batch.js';
+import { type Batch, decideCompletion } from '../../src/domain/batch.js';
+import { runLocalPipeline } from '../../src/local/run-pipeline.js';
 import { closeSharedBrowser, sharedBrowser } from './browser.js';
 import { APP_UNPARSED, appExpectations, appLine, LONG_LINE_BYTES, startUiFixture, type UiFixture, XSS_JAVASCRIPT_URL, XSS_LINES, XSS_PAYLOADS } from './fixtures.js';
 
@@ -318,6 +319,256 @@ describe('logbatch ui in a real Chromium', function () {
       expect(box.sideways).to.equal(0);
       expect(attributesTop).to.be.below(800);
       expect(await overflow()).to.be.at.most(0);
+    });
+  });
+  describe('batch page', () => {
+    /** Runs one file into the fixture's store (a name of its own each time) and returns its batch. */
+    const runFile = async (name: string, content: string, repository = fixture.opened.logRepository): Promise<Batch> => {
+      const file = path.join(fixture.directory, name);
+      await writeFile(file, content);
+      await runLocalPipeline({ files: [file], store: { logRepository: repository, deadLetterStore: fixture.opened.deadLetterStore } });
+      const batch = (await fixture.opened.logRepository.listBatches()).find((candidate) => candidate.source.key === file);
+      if (batch === undefined) throw new Error(`batch of ${name} missing`);
+      return batch;
+    };
+    const jsonLine = (time: string, level: string, msg: string) => JSON.stringify({ time, level, msg });
+    /** Waits for the note under the chart to say something, then returns it. */
+    const chartNote = async () => {
+      await page.waitForFunction(() => (document.querySelector('[data-testid=histogram] + p')?.textContent ?? '') !== '');
+      return page.textContent('[data-testid=histogram] + p');
+    };
+    /**
+     * What the histogram's canvas shows: per level colour, the pixel columns it covers, and the dark (label) pixels
+     * below the plot, right of the y axis.
+     */
+    const chartPixels = () =>
+      page.$eval('[data-testid=histogram] canvas', (canvas: any) => {
+        const { width, height } = canvas;
+        const data: Uint8ClampedArray = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+        const colours: Record<string, number[]> = { fatal: [123, 44, 191], error: [214, 39, 40], warn: [240, 162, 2], other: [143, 163, 184] };
+        const columns: Record<string, number[]> = { fatal: [], error: [], warn: [], other: [] };
+        let labelPixels = 0;
+        for (let x = 0; x < width; x++) {
+          const seen = new Set<string>();
+          for (let y = 0; y < height; y++) {
+            const at = (y * width + x) * 4;
+            const [r, g, b, a] = [data[at], data[at + 1], data[at + 2], data[at + 3]];
+            for (const [level, [cr, cg, cb]] of Object.entries(colours)) {
+              if (a > 250 && Math.abs(r - cr) < 6 && Math.abs(g - cg) < 6 && Math.abs(b - cb) < 6) seen.add(level);
+            }
+            if (y > height - 40 && x > 70 && a > 200 && r < 90 && g < 90 && b < 90) labelPixels++;
+          }
+          for (const level of seen) columns[level].push(x);
+        }
+        return { columns, labelPixels };
+      });
+
+    it('draws every bucket of the histogram, the last one as wide as the others', async () => {
+      const batch = await runFile(
+        'last-bucket.jsonl',
+        [jsonLine('2026-11-26T09:00:00Z', 'info', 'first'), ...[0, 1, 2, 3, 4].map((second) => jsonLine(`2026-11-26T09:10:0${second}Z`, 'error', `e${second}`))].join('\n') + '\n',
+      );
+
+      await page.goto(url(`/batches/${batch.batchId}`));
+      await page.waitForSelector('[data-testid=histogram] canvas');
+      const note = await chartNote();
+      const { columns } = await chartPixels();
+
+      expect(note).to.equal('6 entries with a time, 10 s per bar');
+      expect(columns.other.length, 'the INFO bar').to.be.above(3);
+      expect(columns.error.length, 'the last bucket: 5 errors').to.be.above(3);
+      expect(Math.abs(columns.error.length - columns.other.length)).to.be.at.most(2);
+      expect(Math.min(...columns.error)).to.be.above(Math.max(...columns.other));
+    });
+
+    it('charts entries all at one instant as one bar, and says so', async () => {
+      const batch = await runFile('one-instant.jsonl', ['info', 'warn', 'error'].map((level) => jsonLine('2026-11-26T09:00:00Z', level, level)).join('\n') + '\n');
+
+      await page.goto(url(`/batches/${batch.batchId}`));
+      await page.waitForSelector('[data-testid=histogram] canvas');
+      const note = await chartNote();
+      const { columns } = await chartPixels();
+
+      expect(note).to.equal('3 entries with a time, all at the same instant, 2026-11-26 09:00:00.000 (UTC)');
+      for (const level of ['other', 'warn', 'error']) expect(columns[level].length, level).to.be.above(100);
+    });
+
+    it('labels the time axis of a batch whose times run from 1970 to 9999', async () => {
+      const batch = await runFile('wide-range.jsonl', [jsonLine('1970-01-01T00:00:00Z', 'info', 'epoch'), jsonLine('9999-12-31T23:59:59Z', 'error', 'end')].join('\n') + '\n');
+
+      await page.goto(url(`/batches/${batch.batchId}`));
+      await page.waitForSelector('[data-testid=histogram] canvas');
+      await chartNote();
+      const { columns, labelPixels } = await chartPixels();
+
+      expect(labelPixels, 'dark pixels of axis labels under the plot').to.be.above(50);
+      expect(columns.other.length).to.be.above(0);
+      expect(columns.error.length).to.be.above(0);
+    });
+
+    it('says plainly that a log without times has nothing to chart, and draws no chart', async () => {
+      const batch = await runFile('no-times.txt', 'plain text line one\nINFO  [main]  two   spaces\nthird\n');
+
+      await page.goto(url(`/batches/${batch.batchId}`));
+      await page.waitForSelector('tr[data-line="3"]');
+      const note = await chartNote();
+
+      expect(note).to.equal('None of the 3 entries has a time: there is nothing to chart over time.');
+      expect(await page.isVisible('[data-testid=histogram]')).to.equal(false);
+    });
+
+    it('keeps runs of spaces in the Body cells', async () => {
+      const batch = (await fixture.opened.logRepository.listBatches()).find((candidate) => path.basename(candidate.source.key) === 'no-times.txt')!;
+
+      await page.goto(url(`/batches/${batch.batchId}`));
+      await page.waitForSelector('tr[data-line="2"]');
+      const shown = await page.$eval('tr[data-line="2"] td.body', (cell: any) => cell.innerText);
+
+      expect(shown).to.equal('INFO  [main]  two   spaces');
+    });
+
+    it('keeps updating a running batch after a failed request, and clears the error once one succeeds', async () => {
+      const repository = fixture.opened.logRepository;
+      const batchId = 'retry000000000000000000a';
+      await repository.createBatch({ batchId, source: { bucket: 'local', key: '/var/log/retry.jsonl', etag: '1-1' }, format: 'json', createdAt: new Date().toISOString() });
+      await repository.finishSplitting(batchId, { totalLines: 20, totalChunks: 2, format: 'json' });
+      let failed = 0;
+      const isBatchRequest = (address: URL) => address.pathname === `/api/batches/${batchId}`;
+      await page.route(isBatchRequest, (route) => {
+        if (failed >= 1) return route.continue();
+        failed++;
+        return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: 'store busy' }) });
+      });
+
+      try {
+        await page.goto(url(`/batches/${batchId}`));
+        await page.waitForSelector('[role=alert]:has-text("store busy")');
+        await repository.recordChunkProcessed(batchId, 0, { lines: 10, entries: 10, unparsed: 0, blank: 0, continuation: 0, truncated: 0, filtered: 0, redacted: 0 });
+        await page.waitForSelector('.toolbar .progress[data-percent="50"]', { timeout: 15_000 });
+        await page.waitForFunction(() => document.querySelector('[role=alert]') === null, undefined, { timeout: 15_000 });
+      } finally {
+        await page.unroute(isBatchRequest);
+      }
+
+      expect(failed).to.equal(1);
+      expect(await page.textContent('[data-counter=entries] dd')).to.equal('10');
+    });
+
+    it('gives the Body column a usable width on a 390×844 screen, the table scrolling sideways in its box', async () => {
+      const narrow = await browser.newContext({ viewport: { width: 390, height: 844 } });
+      try {
+        const phone = await narrow.newPage();
+        await phone.goto(url(`/batches/${fixture.app.batchId}`));
+        await phone.waitForSelector('tr[data-line="1"]');
+        const bodyWidth = await phone.$eval('tr[data-line="1"] td.body', (cell) => cell.getBoundingClientRect().width);
+        const pageOverflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
+        expect(bodyWidth).to.be.at.least(250);
+        expect(pageOverflow).to.be.at.most(0);
+      } finally {
+        await narrow.close();
+      }
+    });
+
+    it('shows bidi controls from file names, bodies, attributes, raw lines and dead-letter reasons escaped, and keeps them in the JSON', async () => {
+      const rlo = '\u202e';
+      const controls = '\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069\u200e\u200f\u061c';
+      const line = JSON.stringify({ time: '2026-11-26T09:00:00Z', level: 'info', msg: `run ${rlo}gol.exe ${controls}`, [`${rlo}key`]: `val${rlo}ue` });
+      const batch = await runFile(`bidi${rlo}gol.exe.jsonl`, `${line}\n`);
+      const flaky = Object.create(fixture.opened.logRepository) as typeof fixture.opened.logRepository;
+      flaky.putEntries = async () => {
+        throw new Error(`disk ${rlo}gol.exe`);
+      };
+      await runFile('bidi-dead.jsonl', `${line}\n`, flaky);
+      const hasBidi = (text: string | null) => /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(text ?? '');
+
+      await page.goto(url('/'));
+      await page.waitForSelector(`tr[data-batch-id="${batch.batchId}"]`);
+      const source = await page.textContent(`tr[data-batch-id="${batch.batchId}"] td[data-col=source] a`);
+      const onBatches = await page.evaluate(() => document.querySelector('main').innerText);
+      await page.goto(url(`/batches/${batch.batchId}`));
+      await page.waitForSelector('tr[data-line="1"]');
+      const body = await page.textContent('tr[data-line="1"] td.body');
+      const onBatch = await page.evaluate(() => ({ text: document.querySelector('main').innerText, titles: [...document.querySelectorAll('[title]')].map((element: any) => element.title).join('') }));
+      await page.goto(url(`/batches/${batch.batchId}/entries/1`));
+      await page.waitForSelector('[data-testid=attributes]');
+      const onEntry = await page.evaluate(() => document.querySelector('main').innerText);
+      const key = await page.textContent('[data-testid=attributes] tr[data-key] > th');
+      const value = await page.textContent('[data-testid=attributes] tr[data-key] > td');
+      const raw = await page.textContent('[data-testid=entry-raw]');
+      const json = (await page.textContent('[data-testid=entry-json]'))!;
+      await page.goto(url('/dlq'));
+      await page.waitForSelector('td.reason:has-text("gol.exe")');
+      const reason = await page.textContent('td.reason:has-text("gol.exe")');
+      const onDlq = await page.evaluate(() => document.querySelector('main').innerText);
+      const markers = await page.$$eval('td.reason .ctl', (elements) => elements.map((element) => element.textContent));
+
+      expect(source).to.equal('bidi\\u202egol.exe.jsonl');
+      expect(body).to.equal('run \\u202egol.exe \\u202a\\u202b\\u202c\\u202d\\u2066\\u2067\\u2068\\u2069\\u200e\\u200f\\u061c');
+      expect(key).to.equal('\\u202ekey');
+      expect(value).to.equal('val\\u202eue');
+      expect(raw).to.equal(line.replace(/\u202e/g, '\\u202e').replace(/[\u061c\u200e\u200f\u202a-\u202d\u2066-\u2069]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`));
+      expect(reason).to.include('disk \\u202egol.exe');
+      expect(markers).to.include('\\u202e');
+      for (const text of [onBatches, onBatch.text, onBatch.titles, onEntry, onDlq, json]) expect(hasBidi(text), text.slice(0, 200)).to.equal(false);
+      expect(JSON.parse(json).attributes).to.deep.equal({ [`${rlo}key`]: `val${rlo}ue` });
+      expect(JSON.parse(json).body).to.equal(`run ${rlo}gol.exe ${controls}`);
+    });
+
+    it('puts a severity from the URL in the select, and Apply keeps it', async () => {
+      const expected = appExpectations();
+      const selected: Record<string, string> = {};
+      for (const severity of ['WARNING', '13', 'Warn', '14']) {
+        await page.goto(url(`/batches/${fixture.app.batchId}?severity=${severity}`));
+        await page.waitForSelector('tr[data-line]');
+        selected[severity] = await page.$eval('select[name=severity]', (select: any) => `${select.value} ${select.selectedOptions[0].textContent}`);
+      }
+      await page.goto(url(`/batches/${fixture.app.batchId}?severity=WARNING`));
+      await page.waitForSelector('tr[data-line]');
+      await page.fill('input[name=grep]', 'payment');
+      await page.click('form[data-testid=filters] button[type=submit]');
+      await page.waitForFunction(() => location.search === '?severity=warn&grep=payment');
+      const warnPayments = expected.warnOrAbove.filter((line) => expected.payment.includes(line));
+      await page.waitForFunction((count) => document.querySelectorAll('tr[data-line]').length === count, warnPayments.length);
+
+      expect(selected).to.deep.equal({ WARNING: 'warn ≥ warn', 13: 'warn ≥ warn', Warn: 'warn ≥ warn', 14: '14 ≥ 14 (warn2)' });
+      expect(await lineNumbers()).to.deep.equal(warnPayments);
+    });
+
+    it('shows only the error for a batch that does not exist', async () => {
+      await page.goto(url('/batches/nope'));
+      await page.waitForSelector('[role=alert]');
+      await page.waitForTimeout(300);
+      const shown = await page.evaluate(() => ({
+        text: document.querySelector('main').innerText,
+        layout: document.querySelectorAll('[data-testid=histogram], [data-testid=filters], [data-testid=entries], .pager, [data-testid=counters]').length,
+      }));
+
+      expect(shown).to.deep.equal({ text: 'Batches / nope\n\nno batch nope', layout: 0 });
+    });
+  });
+
+  describe('progress bar', () => {
+    it('is indeterminate while the total is unknown, and not full for a failed batch that read nothing', async () => {
+      const repository = fixture.opened.logRepository;
+      const splitting = 'splitting000000000000000';
+      const empty = 'emptyfailed0000000000000';
+      await repository.createBatch({ batchId: splitting, source: { bucket: 'local', key: '/var/log/splitting.jsonl', etag: '1-1' }, format: 'json', createdAt: new Date().toISOString() });
+      await repository.recordChunkProcessed(splitting, 0, { lines: 10, entries: 10, unparsed: 0, blank: 0, continuation: 0, truncated: 0, filtered: 0, redacted: 0 });
+      await repository.createBatch({ batchId: empty, source: { bucket: 'local', key: '/var/log/gone.jsonl', etag: '1-1' }, format: 'json', createdAt: new Date().toISOString() });
+      await repository.failBatch(empty, 'UNREADABLE_OBJECT', 'the object is gone', { totalLines: 0, totalChunks: 0 });
+
+      await page.goto(url('/'));
+      await page.waitForSelector(`tr[data-batch-id="${empty}"]`);
+      const progress = (batchId: string) =>
+        page.$eval(`tr[data-batch-id="${batchId}"] .progress`, (element: any) => ({
+          text: element.querySelector('.progress-text').textContent,
+          indeterminate: element.querySelector('progress').position === -1,
+          value: element.querySelector('progress').value,
+        }));
+
+      expect(await progress(splitting)).to.deep.equal({ text: '1 chunk processed, splitting', indeterminate: true, value: 0 });
+      expect(await progress(empty)).to.deep.equal({ text: 'no chunks: nothing read', indeterminate: false, value: 0 });
     });
   });
 });

@@ -1,3 +1,5 @@
+import { setText } from './dom.js';
+
 /** What a page gets: where to draw, its URL's parameters, and a signal that aborts when the user leaves it. */
 export interface PageContext {
   readonly root: HTMLElement;
@@ -70,7 +72,7 @@ function render(): void {
         }),
       setBackend: (description) => {
         const element = document.getElementById('backend');
-        if (element !== null) element.textContent = description;
+        if (element !== null) setText(element, description);
       },
     });
     for (const anchor of document.querySelectorAll('header nav a')) {

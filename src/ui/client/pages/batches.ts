@@ -20,7 +20,7 @@ const COLUMNS: readonly Column[] = [
   { key: 'source', label: 'Source', sortValue: (b) => b.source.key, cell: (b) => sourceCell(b) },
   { key: 'status', label: 'Status', sortValue: (b) => b.status, cell: (b) => statusBadge(b.status) },
   { key: 'format', label: 'Format', sortValue: (b) => b.format ?? '', cell: (b) => b.format ?? '–' },
-  { key: 'progress', label: 'Progress', sortValue: (b) => progressOf(b).percent, cell: (b) => progressBar(b) },
+  { key: 'progress', label: 'Progress', sortValue: (b) => progressOf(b).percent ?? -1, cell: (b) => progressBar(b) },
   { key: 'lines', label: 'Lines', numeric: true, sortValue: (b) => b.totalLines ?? b.stats.lines, cell: (b) => formatNumber(b.totalLines ?? b.stats.lines) },
   { key: 'entries', label: 'Entries', numeric: true, sortValue: (b) => b.stats.entries, cell: (b) => formatNumber(b.stats.entries) },
   { key: 'unparsed', label: 'Unparsed', numeric: true, sortValue: (b) => b.stats.unparsed, cell: (b) => formatNumber(b.stats.unparsed) },

@@ -1,6 +1,6 @@
 import type { LogEntry } from '../../api-types.js';
 import { api } from '../api.js';
-import { el, errorBox, formatNumber, formatTime, link, severityClass } from '../dom.js';
+import { el, errorBox, escapeBidi, formatNumber, formatTime, link, severityClass } from '../dom.js';
 import type { PageContext } from '../router.js';
 
 type AttributeValue = LogEntry['attributes'][string];
@@ -76,10 +76,12 @@ export function entryPage(context: PageContext): void {
           attributes.length === 0 ? el('p', { class: 'muted' }, 'none') : el('div', { 'data-testid': 'attributes' }, attributeTable(attributes)),
         ),
         ...rawSection(entry),
+        // The record as JSON, exact: a bidi control in it is written as JSON's own escape (`\u202e`), which reads
+        // back as the same character.
         el(
           'section',
           {},
-          el('details', {}, el('summary', {}, 'Stored record (JSON)'), el('pre', { class: 'body-text', 'data-testid': 'entry-json' }, JSON.stringify(entry, null, 2))),
+          el('details', {}, el('summary', {}, 'Stored record (JSON)'), el('pre', { class: 'body-text', 'data-testid': 'entry-json' }, escapeBidi(JSON.stringify(entry, null, 2)))),
         ),
       );
     } catch (error) {
