@@ -48,7 +48,7 @@ export function runCommand(): Command {
     .description('split, parse and store log files through the real handlers, and print a summary')
     .argument('<file...>', 'log files (plain or gzip, any line endings), or directories: every file under them')
     .addOption(new Option('--format <format>', 'log format, or auto to detect per file').default('auto').choices(['auto', ...FORMAT_NAMES]))
-    .option('--format-rule <glob=format>', 'under --format auto: objects whose path matches the glob are of this format (repeatable, first match wins; ** spans folders)', collectRules, [])
+    .option('--format-rule <glob=format>', 'under --format auto: files whose path matches the glob (relative to the working directory unless it starts with / or **) are of this format (repeatable, first match wins; ** spans folders)', collectRules, [])
     .option('--json', 'print one JSON object with totals, batches, timing and request counts')
     .option('--out <file>', 'write every stored entry to this file as JSON Lines')
     .option(
@@ -107,7 +107,7 @@ export async function executeRun(paths: string[], options: RunCommandOptions): P
   const inputs = await distinctInputs(files, options.out);
   const settings = {
     format: options.format,
-    ...(options.formatRule === undefined || options.formatRule.length === 0 ? {} : { formatRules: parseRulesOption(options.formatRule) }),
+    ...(options.formatRule === undefined || options.formatRule.length === 0 ? {} : { formatRules: parseRulesOption(options.formatRule, options.backend) }),
     ...(options.maxChunkBytes === undefined ? {} : { maxChunkBytes: options.maxChunkBytes }),
     ...(options.maxChunkLines === undefined ? {} : { maxChunkLines: options.maxChunkLines }),
     filters: filtersOption(options),
@@ -391,10 +391,22 @@ function redactionOption(options: RunCommandOptions): RedactionSettings {
 }
 
 /** The `--format-rule` values as rules; a bad one is a usage error naming it. */
-function parseRulesOption(values: readonly string[]): FormatRule[] {
+function parseRulesOption(values: readonly string[], backend: RunCommandOptions['backend']): FormatRule[] {
+  let rules: FormatRule[];
   try {
-    return parseFormatRules(values);
+    rules = parseFormatRules(values);
   } catch (error) {
     throw new UsageError(`--format-rule: ${(error as Error).message}`);
   }
+  if (backend !== 'memory') return rules;
+  // A memory run's object keys are absolute paths; a glob is written as the paths are typed, relative to the working
+  // directory (`run nginx --format-rule 'nginx/**=combined'`), unless it is absolute or starts with `**`.
+  const base = process.cwd().replace(/\/+$/, '');
+  return rules.map((rule) =>
+    rule.glob.startsWith('/') || rule.glob.startsWith('**') ? rule : { ...rule, matcher: new RegExp(`^${escapeRegExp(`${base}/`)}${rule.matcher.source.replace(/^\^/, '')}`) },
+  );
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -163,6 +163,25 @@ describe('logbatch run: options, standard input and LOGBATCH_STORE', function ()
       expect(fromCommandLine.code).to.equal(2);
       expect(fromCommandLine.stderr).to.equal('logbatch: --store and the AWS target flags: choose one\n');
     });
+  });
+
+  it('matches a relative --format-rule glob against the paths as typed, relative to the working directory', async () => {
+    const logs = path.join(directory, 'rules');
+    for (const folder of ['nginx', 'other']) {
+      await mkdir(path.join(logs, folder), { recursive: true });
+      await writeFile(path.join(logs, folder, 'a.txt'), 'hello\nworld\nthree\n');
+    }
+    const formats = async (args: readonly string[], cwd: string) => {
+      const result = await runCli(['run', ...args, '--json'], { cwd });
+      expect(result.code, result.stderr).to.equal(0);
+      return (JSON.parse(result.stdout) as { batches: Array<{ source: string; format: string }> }).batches.map((batch) => [path.relative(logs, batch.source), batch.format]);
+    };
+
+    expect(await formats(['nginx', 'other', '--format-rule', 'nginx/**=combined'], logs)).to.deep.equal([['nginx/a.txt', 'combined'], ['other/a.txt', 'text']]);
+    // From another directory the same glob names other paths; `**/` and absolute globs match wherever the files are.
+    expect(await formats(['rules/nginx', '--format-rule', 'nginx/**=combined'], directory)).to.deep.equal([['nginx/a.txt', 'text']]);
+    expect(await formats(['rules/nginx', '--format-rule', '**/nginx/*.txt=clf'], directory)).to.deep.equal([['nginx/a.txt', 'clf']]);
+    expect(await formats(['rules/nginx', '--format-rule', `${logs}/nginx/*=clf`], directory)).to.deep.equal([['nginx/a.txt', 'clf']]);
   });
 
   it('shows the defaults of --concurrency, --max-chunk-bytes and --max-chunk-lines in run --help', async () => {
