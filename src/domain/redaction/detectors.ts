@@ -16,8 +16,11 @@ export interface Detector {
    * as a case-sensitive pattern allows. Undefined when the detector has no such trigger (it then always runs).
    */
   readonly triggers?: readonly string[];
-  /** A candidate that passes the pattern but is not a secret (a failed Luhn check, an invalid address). */
-  readonly accept?: (secret: string) => boolean;
+  /**
+   * A candidate that passes the pattern but is not a secret (a failed Luhn check, an invalid address, a count under
+   * `max_token`). `prefix` is the kept prefix (group 1; '' without one).
+   */
+  readonly accept?: (secret: string, prefix: string) => boolean;
   /** Group 1 is kept in front of the replacement and group 2 is the secret; otherwise the whole match is. */
   readonly keepsPrefix?: boolean;
   /** A match whose kept prefix matches this is left as it is (`NextToken=…`). */
@@ -27,12 +30,33 @@ export interface Detector {
 /**
  * Key names whose value is a secret in JSON, logfmt, query strings and headers: the name ends with one of these
  * words (any case, `_`/`-`/`.` or camelCase before it): `password`, `db_password`, `clientSecret`, `access_token`,
- * `x-api-key`, `SecretAccessKey`. `tokens`, `token_count`, `max_tokens`, `secretName` and `accessKeyId` do not end so.
+ * `x-api-key`, `SecretAccessKey`, `SECRET_KEY`, `secret_key_base`, `signing_key`, `encryption_key`. `tokens`,
+ * `token_count`, `max_tokens`, `secretName` and `accessKeyId` do not end so.
  */
-const SECRET_KEY_WORDS = String.raw`password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|credentials?|auth[_-]?key`;
+const SECRET_KEY_WORDS = String.raw`password|passwd|passphrase|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|credentials?|auth[_-]?key|secret[_-]?key(?:[_-]?base)?|signing[_-]?key|encryption[_-]?key`;
 /** Pagination and bookkeeping tokens are not secrets (`NextToken`, `next_page_token`, `continuationToken`). */
 const NOT_SECRET_TOKEN = String.raw`(?:next|page|continuation|pagination|cursor|sync|idempotency|client[_.-]?request)[_.-]?token`;
 const NOT_SECRET_KEY = new RegExp(`${NOT_SECRET_TOKEN}$`, 'i');
+/**
+ * A `…token` name that counts tokens (`max_token`, `output_token`, `promptToken`: language-model usage): a value of
+ * at most six digits under it is a count, not a secret. Only these count words: a short number under another `…token`
+ * name may be a one-time code (`otp_token`, `mfa_token`, `verification_token`, a bare `token` from a hardware token),
+ * and no other secret word (`password`, `pin`, `secret`) is ever exempt.
+ */
+const COUNT_TOKEN_NAME = String.raw`(?:max|min|input|output|prompt|completion|total|used|remaining|cached|reasoning|generated|new|num|count|limit)[_.-]?token`;
+const COUNT_TOKEN_KEY = new RegExp(`${COUNT_TOKEN_NAME}$`, 'i');
+/** The kept prefix of a `…token` count in text: `max_token=`, `"output_token": `. */
+const COUNT_TOKEN_PREFIX = new RegExp(`${COUNT_TOKEN_NAME}\\\\?["']?\\s*[:=]\\s*$`, 'i');
+/** A short integer, quoted or not: `1024`, `"512"`. */
+const SHORT_INTEGER = /^(?:"|\\"|')?[0-9]{1,6}(?:"|\\"|')?$/;
+
+/** True for an attribute that counts tokens (`max_token: 512`, `output_token: "256"`): kept, though `…token` names a secret. */
+export function isTokenCount(name: string, value: unknown): boolean {
+  if (!COUNT_TOKEN_KEY.test(name)) return false;
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 && value <= 999_999;
+  return typeof value === 'string' && SHORT_INTEGER.test(value);
+}
+
 /** Structured attribute names: the same words, plus `authorization` (a header captured as an attribute). */
 const SECRET_KEY_NAME = new RegExp(`(?:${SECRET_KEY_WORDS}|authorization)$`, 'i');
 
@@ -95,16 +119,75 @@ const QUERY_VALUE = String.raw`[^\s"'&#\\]+`;
 const PERCENT_ESCAPE = String.raw`%(?:25)*[0-9A-Fa-f]{2}`;
 
 /**
+ * `literal` where it starts a word: not right after a letter or digit, except one that ends a percent-escape of any
+ * level (`%3D`, `%2520`). The look-behind runs only where `literal` matched.
+ */
+function wordStart(literal: string): string {
+  return String.raw`${literal}(?<!(?<!%(?:25)*[0-9A-Fa-f])[A-Za-z0-9]${literal})`;
+}
+
+/**
+ * Credentials that carry their vendor's prefix, each in its full shape (prefix, alphabet, length, a word boundary on
+ * both sides), so `ghp_` in prose, `task-12` or `sk-` in a word are left alone:
+ * GitHub tokens (`ghp_`/`gho_`/`ghu_`/`ghs_`/`ghr_` + 36 letters and digits, up to GitHub's announced 255 in all;
+ * `github_pat_` + 22 or more), GitLab personal tokens (`glpat-` + 20 or more, with the dotted suffix of the newer ones),
+ * Slack tokens (`xoxb-`, `xoxp-`, `xoxa-`, `xoxo-`, `xoxs-`, `xoxr-` + at least 20 characters of dash-separated
+ * segments with a digit), Stripe secret and restricted keys, live and test (`sk_live_`, `rk_live_`, `sk_test_`,
+ * `rk_test_` + 24 or more: a test key still reads and changes the account's test data and settings; publishable
+ * `pk_` keys are public by design), Google API keys (`AIza` + 35), OpenAI keys (`sk-proj-`, `sk-svcacct-`,
+ * `sk-admin-` + 40 or more; a legacy `sk-` + 48 only with the `T3BlbkFJ` every one of them has at position 20, so
+ * that 48 random characters after `sk-` are not taken for one).
+ */
+const VENDOR_TOKEN = [
+  String.raw`${wordStart('gh[pousr]_')}[A-Za-z0-9]{36,251}(?![A-Za-z0-9])`,
+  String.raw`${wordStart('github_pat_')}[A-Za-z0-9_]{22,}`,
+  String.raw`${wordStart('glpat-')}[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9_-]+){0,2}`,
+  String.raw`${wordStart('xox[abposr]-')}(?=[A-Za-z0-9-]{20})(?=[A-Za-z0-9-]*[0-9])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*`,
+  String.raw`${wordStart('[sr]k_(?:live|test)_')}[A-Za-z0-9]{24,}`,
+  String.raw`${wordStart('AIza')}[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])`,
+  String.raw`${wordStart('sk-(?:proj|svcacct|admin)-')}[A-Za-z0-9_-]{40,}`,
+  String.raw`${wordStart('sk-')}[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}(?![A-Za-z0-9])`,
+].join('|');
+
+/** A path separator of a URL: `/`, `\/` in JSON text, or a percent-escaped one of any level (`%2F`, `%252F`). */
+const URL_SLASH = String.raw`(?:\/|\\\/|%(?:25)*2[fF])`;
+
+/**
  * The triggers of `secret-field`. `authorization` too: a value under an attribute of that name is replaced whole
  * (isSecretKeyName). `key` is a secret word only after `api`, `private`, `access` or `auth` (an optional `_`/`-`
  * between), so the triggers are the letter before it and the separator: a bare `key` (`cache evicted 128 keys`, 10 %
  * of the bench's mixed file) then costs one test of the event, not the whole redaction of every string of the entry.
  * Likewise `passw`/`passp` (password, passwd, passphrase) rather than `pass` (`tests passed`, `bypass`).
  */
-const SECRET_FIELD_TRIGGERS = ['passw', 'passp', 'secret', 'token', 'credential', 'authorization', ...['i', 'e', 's', 'h'].flatMap((letter) => ['', '_', '-'].map((separator) => `${letter}${separator}key`))];
+const SECRET_FIELD_TRIGGERS = [
+  'passw',
+  'passp',
+  'secret',
+  'token',
+  'credential',
+  'authorization',
+  // `signing_key`, `encryption_key`: the word's last three letters, as `ingkey` and `ionkey` (`monkey`, `donkey` and
+  // `turnkey` end in `nkey` alone). `secret_key` and `secret_key_base` hold `secret`.
+  ...['i', 'e', 's', 'h', 'ing', 'ion'].flatMap((ending) => ['', '_', '-'].map((separator) => `${ending}${separator}key`)),
+];
+
+/**
+ * The triggers of `vendor-token`: each prefix as written (the patterns are case-sensitive; a lower-case trigger is
+ * tested in any case, which only opens a few more events). `hooks.slack` for the webhook URLs. Slack's `xoxb-` (bot)
+ * and `xoxp-` (user) only: `xoxa-`, `xoxo-`, `xoxs-` and `xoxr-` (legacy and refresh tokens) share no character with
+ * the other triggers but `xox-`, and a 17th first character of the event gate makes it three times as slow (see
+ * `chooseAnchors` in trigger-pattern.ts); they are replaced in an event another trigger opens (`token`, `Bearer`).
+ */
+const VENDOR_TOKEN_TRIGGERS = ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_', 'glpat-', 'xoxb-', 'xoxp-', 'k_live_', 'k_test_', 'AIza', 'sk-proj-', 'sk-svcacct-', 'sk-admin-', 'T3BlbkFJ', 'hooks.slack'];
 
 /** Values a secret-named key often holds that are no secret, quoted or not (any case). */
 const NOT_A_SECRET_VALUE = /^(?:"|\\"|')?(?:null|true|false|none|undefined|-|\*+)?(?:"|\\"|')?$/i;
+
+/** A value of a secret-named key that is a secret: not a placeholder, not an earlier replacement, not a token count. */
+function secretFieldValue(secret: string, prefix: string): boolean {
+  if (NOT_A_SECRET_VALUE.test(secret) || REPLACED_VALUE.test(secret)) return false;
+  return !(SHORT_INTEGER.test(secret) && COUNT_TOKEN_PREFIX.test(prefix));
+}
 /** An earlier replacement, quoted or not: exactly as written (`[redacted:…]` or a longer kind is text like any other). */
 const REPLACED_VALUE = new RegExp(String.raw`^(?:"|\\"|')?${REDACTION_MARKER}(?:"|\\"|')?$`);
 
@@ -134,9 +217,11 @@ export const DETECTORS: readonly Detector[] = [
     // A bearer token anywhere: `Bearer <token>`, where the token has a digit or symbol (so "Bearer authentication
     // failed" stays as it is). `Bearer` starts the text or follows a character that is not a letter or digit, or a
     // percent-escape of any level (`a%20Bearer`, `curl/8%2520Bearer`: the escape ends in a digit); in a URL the space
-    // after it is `+` or an escaped space (`%20`, `%2520`). The look-behind runs only where `bearer` matched.
+    // after it is `+` or an escaped space (`%20`, `%2520`). The look-behind runs only where `bearer` matched. A
+    // `key=value` after it is the next field, not a token (`token_type=Bearer expires_in=3600`): a token's `=` is
+    // only base64 padding, at its end.
     pattern: new RegExp(
-      String.raw`(bearer(?<=(?:^|[^A-Za-z0-9]|${PERCENT_ESCAPE})bearer)(?:\s|\+|%(?:25)*20)+)((?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,})`,
+      String.raw`(bearer(?<=(?:^|[^A-Za-z0-9]|${PERCENT_ESCAPE})bearer)(?:\s|\+|%(?:25)*20)+)(?![A-Za-z_][A-Za-z0-9_.-]*=[A-Za-z0-9._~+/-])((?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,})`,
       'gi',
     ),
     triggers: ['bearer'],
@@ -181,6 +266,26 @@ export const DETECTORS: readonly Detector[] = [
     keepsPrefix: true,
   },
   {
+    name: 'vendor-token',
+    defaultOn: true,
+    // Credentials recognisable by their own prefix, wherever they stand (see VENDOR_TOKEN). After `url-password`, so
+    // `https://user:ghp_…@` is one replacement; before `secret-field`, so `GITHUB_TOKEN=ghp_…` is one too.
+    pattern: new RegExp(VENDOR_TOKEN, 'g'),
+    triggers: VENDOR_TOKEN_TRIGGERS,
+  },
+  {
+    name: 'vendor-token',
+    defaultOn: true,
+    // A Slack incoming-webhook URL: its `T…/B…/…` path is the credential (the host is kept). In JSON text or a query
+    // string its slashes may be escaped (`\/`, `%2F`).
+    pattern: new RegExp(
+      String.raw`(hooks\.slack\.com${URL_SLASH}services${URL_SLASH})(T[A-Z0-9]{6,}${URL_SLASH}B[A-Z0-9]{6,}${URL_SLASH}[A-Za-z0-9]{20,})`,
+      'g',
+    ),
+    triggers: VENDOR_TOKEN_TRIGGERS,
+    keepsPrefix: true,
+  },
+  {
     name: 'secret-field',
     defaultOn: true,
     // `?access_token=…&`: a query-string parameter's value, to the next `&` (see QUERY_VALUE). Before the general
@@ -189,20 +294,22 @@ export const DETECTORS: readonly Detector[] = [
     triggers: SECRET_FIELD_TRIGGERS,
     keepsPrefix: true,
     rejectPrefix: new RegExp(`${NOT_SECRET_TOKEN}=$`, 'i'),
-    accept: (secret) => !NOT_A_SECRET_VALUE.test(secret) && !REPLACED_VALUE.test(secret),
+    accept: secretFieldValue,
   },
   {
     name: 'secret-field',
     defaultOn: true,
-    // `password=…`, `"api_key": "…"`, `X-Api-Key: …`: the value of a secret-named key.
+    // `password=…`, `"api_key": "…"`, `X-Api-Key: …`: the value of a secret-named key. Not the resource type of an
+    // ARN, which follows the 12-digit account id (`arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf`
+    // names a secret, it holds none).
     pattern: new RegExp(
-      String.raw`((?<![A-Za-z0-9])[A-Za-z0-9_.-]{0,64}?(?:${SECRET_KEY_WORDS})\\?["']?\s{0,3}[:=]\s{0,3})(${FIELD_VALUE})`,
+      String.raw`((?<![A-Za-z0-9])(?<!:[0-9]{12}:)[A-Za-z0-9_.-]{0,64}?(?:${SECRET_KEY_WORDS})\\?["']?\s{0,3}[:=]\s{0,3})(${FIELD_VALUE})`,
       'gi',
     ),
     triggers: SECRET_FIELD_TRIGGERS,
     keepsPrefix: true,
     rejectPrefix: new RegExp(`${NOT_SECRET_TOKEN}\\\\?["']?\\s*[:=]\\s*$`, 'i'),
-    accept: (secret) => !NOT_A_SECRET_VALUE.test(secret) && !REPLACED_VALUE.test(secret),
+    accept: secretFieldValue,
   },
   {
     name: 'email',

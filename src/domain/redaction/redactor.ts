@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { ConfigurationError } from '../errors.js';
 import type { AttributeValue, Attributes, LogEntry } from '../log-entry.js';
-import { DETECTOR_ALIASES, DETECTOR_NAMES, DETECTORS, type Detector, isSecretKeyName, REDACTION_MARKER, RULE_NAME } from './detectors.js';
+import { DETECTOR_ALIASES, DETECTOR_NAMES, DETECTORS, type Detector, isSecretKeyName, isTokenCount, REDACTION_MARKER, RULE_NAME } from './detectors.js';
 import { ignoresCase, triggerPattern } from './trigger-pattern.js';
 
 /** How redaction is configured (`LOGBATCH_REDACT`, `--redact`, `--no-redact`, `LOGBATCH_REDACT_KEY`). */
@@ -178,7 +178,11 @@ export class Redactor {
     const counts = this.counts;
     if (counts === undefined) return entry;
     this.counts = undefined;
-    return { ...entry, body, ...(entry.raw === undefined ? {} : { raw }), attributes, ...(parseError === undefined ? {} : { parseError }), redactions: counts };
+    // Every value replaced anywhere in the entry is masked in every string attribute too, not counted again: the same
+    // secret under a name no rule knows (`password_confirmation`, `"confirm": "…"`) or in a free-text field. Only an
+    // entry that had a replacement gets this second walk.
+    const masked = found.length === 0 ? attributes : maskAttributes(attributes, found, this.mask);
+    return { ...entry, body, ...(entry.raw === undefined ? {} : { raw }), attributes: masked, ...(parseError === undefined ? {} : { parseError }), redactions: counts };
   }
 
   /**
@@ -254,7 +258,7 @@ export class Redactor {
         let prefix = detector.keepsPrefix === true ? (rest[0] as string) : '';
         let secret = detector.keepsPrefix === true ? (rest[1] as string) : match;
         if (detector.rejectPrefix?.test(prefix) === true) return match;
-        if (detector.accept !== undefined && !detector.accept(secret)) return match;
+        if (detector.accept !== undefined && !detector.accept(secret, prefix)) return match;
         const end = prefix.length + secret.length;
         // A quoted value keeps its quotes, so JSON text stays JSON.
         const quoted = QUOTED.exec(secret);
@@ -285,7 +289,8 @@ export class Redactor {
     const secretPair = this.secretKeys && !secret && namesSecretPair(attributes);
     for (const key in attributes) {
       const value = attributes[key];
-      const secretValue = secret || (this.secretKeys && isSecretKeyName(key)) || (secretPair && PAIR_VALUE_KEYS.has(key));
+      // A short integer under `max_token` is a count (see isTokenCount), unless an enclosing secret-named key covers it.
+      const secretValue = secret || (this.secretKeys && isSecretKeyName(key) && !isTokenCount(key, value)) || (secretPair && PAIR_VALUE_KEYS.has(key));
       const redacted = this.redactValue(value, secretValue);
       // A name can hold a secret too: logfmt makes a bare word (`AKIA…`) a key whose value is `true`. Only such names
       // are redacted: running the detectors over every name cost about 5 % on entries that pass the event gate.
@@ -423,6 +428,40 @@ function maskValues(text: string, replaced: readonly ReplacedValue[], mask: (kin
     result = out + result.slice(from);
   }
   return result;
+}
+
+/**
+ * The attributes with every replaced value masked in each string, at any depth (see {@link maskValues}; names are
+ * kept), copied only where something changed.
+ */
+function maskAttributes(attributes: Attributes, replaced: readonly ReplacedValue[], mask: (kind: string, secret: string) => string): Attributes {
+  let copy: Attributes | undefined;
+  for (const key in attributes) {
+    const value = attributes[key];
+    const masked = maskAttributeValue(value, replaced, mask);
+    if (masked !== value) {
+      copy ??= { ...attributes };
+      Object.defineProperty(copy, key, { value: masked, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return copy ?? attributes;
+}
+
+function maskAttributeValue(value: AttributeValue, replaced: readonly ReplacedValue[], mask: (kind: string, secret: string) => string): AttributeValue {
+  if (typeof value === 'string') return maskValues(value, replaced, mask);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let copy: AttributeValue[] | undefined;
+    for (let index = 0; index < value.length; index++) {
+      const masked = maskAttributeValue(value[index], replaced, mask);
+      if (masked !== value[index]) {
+        copy ??= value.slice();
+        copy[index] = masked;
+      }
+    }
+    return copy ?? value;
+  }
+  return maskAttributes(value, replaced, mask);
 }
 
 function isWordCharacter(code: number): boolean {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { DEFAULT_REDACTION, Redactor } from '../../../src/domain/redaction/redactor.js';
 import { triggerPattern } from '../../../src/domain/redaction/trigger-pattern.js';
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -45,10 +46,40 @@ describe('triggerPattern', () => {
     expect(triggerPattern(['@'], ['%[0-9a-fA-F]{2}']).test('100%')).to.equal(false);
   });
 
-  it('writes triggers that share their anchor and its suffix as one alternative, their beginnings in one look-behind', () => {
+  it('writes triggers that share their anchor as one alternative, the characters after it checked before the look-behind', () => {
     const pattern = triggerPattern(['ikey', 'ekey', 'i_key', 'e_key', 'token']);
 
-    expect(pattern.source).to.equal('[kK](?<=(?:[iIeE]|[iIeE]_)[kK])[eE][yY]|[kK](?<=[tT][oO][kK])[eE][nN]');
+    expect(pattern.source).to.equal('[kK](?:[eE][yY](?<=(?:[iIeE]|[iIeE]_)[kK][eE][yY])|[eE][nN](?<=[tT][oO][kK][eE][nN]))');
     expect(['API_KEY', 'privatekey', 'Token', 'key', 'o_key', 'ike'].map((text) => pattern.test(text))).to.deep.equal([true, true, true, false, false, false]);
+  });
+
+  it('anchors a trigger on a character the others already start with rather than bring in a new one (V8 skips ahead only with at most 16)', () => {
+    expect(triggerPattern(['PRIVATE', 'passw']).source).to.equal('PRIVATE|[pP][aA][sS][sS][wW]');
+    expect(triggerPattern(['gho_', 'ghu_', 'ghs_', 'ghr_', 'passw']).source).to.equal('_(?<=(?:[gG][hH][oO]|[gG][hH][uU]|[gG][hH][sS]|[gG][hH][rR])_)|[pP][aA][sS][sS][wW]');
+  });
+
+  it('keeps the default event gate within 16 first characters', () => {
+    const gate = (Redactor.compile(DEFAULT_REDACTION) as unknown as { eventGate: RegExp }).eventGate;
+    const firsts = new Set<string>();
+    // Top-level alternatives: split on `|` outside parentheses and classes; each starts with a character or a class.
+    let depth = 0;
+    let inClass = false;
+    let start = true;
+    for (let index = 0; index < gate.source.length; index++) {
+      const character = gate.source[index];
+      if (start) {
+        const atom = character === '\\' ? gate.source.slice(index, index + 2) : character === '[' ? gate.source.slice(index, gate.source.indexOf(']', index) + 1) : character;
+        for (const each of atom.startsWith('[') ? atom.slice(1, -1) : atom.replace(/^\\/, '')) firsts.add(each);
+        start = false;
+      }
+      if (character === '\\') index++;
+      else if (inClass) inClass = character !== ']';
+      else if (character === '[') inClass = true;
+      else if (character === '(') depth++;
+      else if (character === ')') depth--;
+      else if (character === '|' && depth === 0) start = true;
+    }
+
+    expect(firsts.size, [...firsts].join(' ')).to.be.at.most(16);
   });
 });
