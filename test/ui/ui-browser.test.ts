@@ -3,7 +3,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SqliteEntryQuery } from '../../src/adapters/sqlite/sqlite-entry-query.js';
-import { type Batch, decideCompletion } from '../../src/domain/batch.js';
+import { type Batch, BatchStatus, decideCompletion } from '../../src/domain/batch.js';
+import type { BatchesResponse } from '../../src/ui/api-types.js';
 import { runLocalPipeline } from '../../src/local/run-pipeline.js';
 import { closeSharedBrowser, sharedBrowser } from './browser.js';
 import { APP_UNPARSED, appExpectations, appLine, LONG_LINE_BYTES, startUiFixture, type UiFixture, XSS_JAVASCRIPT_URL, XSS_LINES, XSS_PAYLOADS } from './fixtures.js';
@@ -569,6 +570,34 @@ describe('logbatch ui in a real Chromium', function () {
 
       expect(await progress(splitting)).to.deep.equal({ text: '1 chunk processed, splitting', indeterminate: true, value: 0 });
       expect(await progress(empty)).to.deep.equal({ text: 'no chunks: nothing read', indeterminate: false, value: 0 });
+    });
+  });
+
+  describe('batches page with more batches than it lists', () => {
+    it('filters by status over the 1,000 most recent, and says so rather than that no batch has the status', async () => {
+      // The API's answer for a full list: as many COMPLETED batches as asked for, so an older FAILED one is beyond it.
+      const real = ((await (await fetch(url('/api/batches'))).json()) as BatchesResponse).batches[0];
+      const asked: string[] = [];
+      await page.route('**/api/batches*', async (route) => {
+        const limit = Number(new URL(route.request().url()).searchParams.get('limit') ?? '100');
+        asked.push(String(limit));
+        const batches = Array.from({ length: limit }, (_, index) => ({ ...real, batchId: `full${String(index).padStart(20, '0')}`, status: BatchStatus.COMPLETED }));
+        await route.fulfill({ json: { batches, live: false, backend: 'store test' } satisfies BatchesResponse });
+      });
+      try {
+        await page.goto(url('/'));
+        await page.waitForSelector('tr[data-batch-id]');
+        const listed = await page.textContent('[data-testid=batches-summary]');
+        await page.goto(url('/?status=FAILED'));
+        await page.waitForFunction(() => document.querySelector('[data-testid=batches-summary]')?.textContent?.startsWith('0 of'));
+        const filtered = { summary: await page.textContent('[data-testid=batches-summary]'), empty: await page.textContent('table[data-testid=batches] tbody td') };
+
+        expect(listed).to.equal('100 of the 100 most recent batches');
+        expect(filtered).to.deep.equal({ summary: '0 of the 1,000 most recent batches', empty: 'No batch among the 1,000 most recent has this status.' });
+        expect(asked).to.include.members(['100', '1000']);
+      } finally {
+        await page.unroute('**/api/batches*');
+      }
     });
   });
 });

@@ -28,7 +28,7 @@ async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
 const id = encodeURIComponent;
 
 export const api = {
-  batches: (signal?: AbortSignal) => getJson<BatchesResponse>('/api/batches', signal),
+  batches: (signal?: AbortSignal, limit?: number) => getJson<BatchesResponse>(limit === undefined ? '/api/batches' : `/api/batches?limit=${limit}`, signal),
   batch: (batchId: string, signal?: AbortSignal) => getJson<BatchResponse>(`/api/batches/${id(batchId)}`, signal),
   entries: (batchId: string, query: URLSearchParams, signal?: AbortSignal) =>
     getJson<EntriesResponse>(`/api/batches/${id(batchId)}/entries?${query.toString()}`, signal),

@@ -7,6 +7,9 @@ const STATUSES = ['SPLITTING', 'SPLIT', 'COMPLETED', 'COMPLETED_WITH_ERRORS', 'F
 /** While anything moves: the page refreshes every second (the issue asks ≤ 2 s); idle, every 10 s. */
 const LIVE_POLL_MS = 1_000;
 const IDLE_POLL_MS = 10_000;
+/** Batches the list asks for: the API's default, and its most (`MAX_BATCHES`) when a status filter is on. */
+const LIST_LIMIT = 100;
+const FILTERED_LIST_LIMIT = 1_000;
 
 interface Column {
   readonly key: string;
@@ -86,6 +89,8 @@ export function batchesPage(context: PageContext): void {
     el('div', { class: 'table-wrap' }, el('table', { class: 'grid batches', 'data-testid': 'batches' }, el('thead', {}, headRow), body)),
   );
 
+  // A status filter looks through as many batches as the API gives (1,000); the plain list shows the latest 100.
+  const limit = status === '' ? LIST_LIMIT : FILTERED_LIST_LIMIT;
   const render = (batches: readonly Batch[]) => {
     const shown = batches.filter((batch) => status === '' || batch.status === status);
     const sign = descending ? -1 : 1;
@@ -99,15 +104,20 @@ export function batchesPage(context: PageContext): void {
         el('tr', { 'data-batch-id': batch.batchId }, ...COLUMNS.map((column) => el('td', { class: column.numeric === true ? 'num' : undefined, 'data-col': column.key }, column.cell(batch)))),
       ),
     );
-    if (shown.length === 0) body.replaceChildren(el('tr', {}, el('td', { colspan: COLUMNS.length, class: 'muted' }, batches.length === 0 ? 'No batches yet.' : 'No batch has this status.')));
-    summary.textContent = `${shown.length} of ${batches.length} batches`;
+    // The API lists the most recent batches only: when the list is full, there may be older ones it left out.
+    const among = batches.length >= limit ? `the ${limit.toLocaleString('en-US')} most recent` : undefined;
+    if (shown.length === 0) {
+      const none = batches.length === 0 ? 'No batches yet.' : among === undefined ? 'No batch has this status.' : `No batch among ${among} has this status.`;
+      body.replaceChildren(el('tr', {}, el('td', { colspan: COLUMNS.length, class: 'muted' }, none)));
+    }
+    summary.textContent = among === undefined ? `${shown.length} of ${batches.length} batches` : `${shown.length} of ${among} batches`;
   };
 
   const poll = async () => {
     while (!signal.aborted) {
       let live = false;
       try {
-        const response = await api.batches(signal);
+        const response = await api.batches(signal, limit);
         context.setBackend(response.backend);
         render(response.batches);
         message.replaceChildren();
