@@ -69,7 +69,7 @@ export class ProcessChunk {
       const lastReceive = delivery.receiveCount >= this.settings.maxReceiveCount;
       if (!(error instanceof MalformedChunkError) && !lastReceive) return { kind: 'retry', reason, error };
       const dlqReason = error instanceof MalformedChunkError ? reason : `failed ${delivery.receiveCount} time(s), last: ${reason}`;
-      return this.deadLetter(delivery.body, dlqReason);
+      return this.deadLetter(delivery.body, dlqReason, delivery.receiveCount);
     }
   }
 
@@ -81,17 +81,17 @@ export class ProcessChunk {
    */
   async handleUnstarted(delivery: ChunkDelivery, reason: string): Promise<Exclude<DeliveryOutcome, { kind: 'processed' }>> {
     if (delivery.receiveCount < this.settings.maxReceiveCount) return { kind: 'retry', reason, error: undefined };
-    return this.deadLetter(delivery.body, `not started on its last allowed receive (${delivery.receiveCount}): ${reason}`);
+    return this.deadLetter(delivery.body, `not started on its last allowed receive (${delivery.receiveCount}): ${reason}`, delivery.receiveCount);
   }
 
-  private async deadLetter(body: string, reason: string): Promise<{ readonly kind: 'dead-lettered'; readonly reason: string }> {
+  private async deadLetter(body: string, reason: string, receiveCount: number): Promise<{ readonly kind: 'dead-lettered'; readonly reason: string }> {
     // The batch learns of the dead letter before the DLQ gets it: if the worker dies in between, SQS still moves
     // the message on its next receive, so the DLQ and the batch agree either way.
     const identity = peekChunkIdentity(body);
     if (identity.batchId !== undefined && identity.chunk !== undefined) {
       await this.recordDeadLetter(identity.batchId, identity.chunk, reason);
     }
-    await this.queue.deadLetter(body, reason);
+    await this.queue.deadLetter(body, reason, receiveCount);
     return { kind: 'dead-lettered', reason };
   }
 

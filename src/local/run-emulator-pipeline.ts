@@ -151,7 +151,7 @@ function countingChunksSent(queue: ChunkQueue, onSent: (count: number) => void):
       await queue.sendBatch(chunks);
       onSent(chunks.length);
     },
-    deadLetter: (body, reason) => queue.deadLetter(body, reason),
+    deadLetter: (body, reason, receiveCount) => queue.deadLetter(body, reason, receiveCount),
   };
 }
 

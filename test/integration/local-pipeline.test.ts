@@ -101,6 +101,7 @@ describe('LocalRuntime with in-memory adapters', () => {
       expect(batches[0]).to.deep.include({ status: BatchStatus.FAILED, failureCode: 'DEAD_LETTERED_CHUNKS', deadLetteredChunks: [1], processedChunks: 2 });
       expect(deadLetters).to.have.length(1);
       expect(deadLetters[0].reason).to.match(/failed 3 time\(s\), last: poison line 15/);
+      expect(deadLetters[0].receiveCount).to.equal(3);
     });
 
     it('completes a batch after its dead-lettered chunk is redriven once the fault is gone', async () => {

@@ -97,13 +97,14 @@ export class InMemoryChunkQueue implements ChunkQueue, QueueConsumer {
   }
 
   /** As SQS: the body whole, the reason cut to fit beside it in 1 MiB (see {@link deadLetterAttributes}). */
-  async deadLetter(body: string, reason: string): Promise<void> {
+  async deadLetter(body: string, reason: string, receiveCount?: number): Promise<void> {
     const attributes = deadLetterAttributes(body, reason, new Date(this.now()).toISOString());
     assertFitsInMessage(body, attributes);
     this.deadLetters.add({
       messageId: randomUUID(),
       body,
       reason: attributes[REASON_ATTRIBUTE] ?? missingReason(body, this.maxReceiveCount),
+      ...(receiveCount === undefined ? {} : { receiveCount }),
       ...this.settingsToKeep(),
     });
   }

@@ -9,6 +9,9 @@ export interface ChunkQueue {
    * resolves only when every chunk is accepted, otherwise throws — a chunk is never lost silently.
    */
   sendBatch(chunks: readonly EncodedChunk[]): Promise<void>;
-  /** Puts a message straight on the dead-letter queue with the reason it cannot be processed. */
-  deadLetter(body: string, reason: string): Promise<void>;
+  /**
+   * Puts a message straight on the dead-letter queue with the reason it cannot be processed, and how many times it was
+   * received (a local store keeps it for `dlq list` and the page; SQS counts receives of its own).
+   */
+  deadLetter(body: string, reason: string, receiveCount?: number): Promise<void>;
 }

@@ -180,6 +180,8 @@ describe('ProcessChunk', () => {
       expect(last.kind).to.equal('dead-lettered');
       expect(batch).to.deep.include({ status: BatchStatus.FAILED, failureCode: 'DEAD_LETTERED_CHUNKS', deadLetteredChunks: [0] });
       expect((await pipeline.queue.listDeadLetters())[0].reason).to.match(/failed 5 time\(s\), last: ProvisionedThroughputExceeded/);
+      // Kept with the letter, so `dlq list` and the page show it on a local store (they showed "–").
+      expect((await pipeline.queue.listDeadLetters())[0].receiveCount).to.equal(5);
     });
   });
 });
