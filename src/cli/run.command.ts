@@ -103,6 +103,9 @@ export async function executeRun(paths: string[], options: RunCommandOptions): P
   if (options.out !== undefined) await assertWritableTarget(options.out);
   if (options.store !== undefined && options.out !== undefined) throw new UsageError('--store and --out: choose one (query --json prints what --out would)');
   if (options.store !== undefined && options.backend === 'emulator') throw new UsageError('--store keeps a memory-backend run; the emulator backend stores in DynamoDB Local');
+  if (options.reprocess === true && options.store === undefined) {
+    throw new UsageError('--reprocess replaces the batches a --store holds; a run without a store runs every file anyway');
+  }
   // Each file once, and never one of them as --out: checked before the pipeline opens --out for writing.
   const inputs = await distinctInputs(files, options.out);
   const settings = {

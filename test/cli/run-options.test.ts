@@ -166,6 +166,14 @@ describe('logbatch run: options, standard input and LOGBATCH_STORE', function ()
     });
   });
 
+  it('refuses --reprocess without a store, in one line with exit 2 (it did nothing there)', async () => {
+    const result = await runCli(['run', file, '--reprocess'], { env: { LOGBATCH_STORE: '' } });
+
+    expect(result.code).to.equal(2);
+    expect(result.stdout).to.equal('');
+    expect(result.stderr).to.equal('logbatch: --reprocess replaces the batches a --store holds; a run without a store runs every file anyway\n');
+  });
+
   it('matches a relative --format-rule glob against the paths as typed, relative to the working directory', async () => {
     const logs = path.join(directory, 'rules');
     for (const folder of ['nginx', 'other']) {
