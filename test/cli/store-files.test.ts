@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { type CliResult, LOGBATCH_BIN, PROJECT_ROOT, runProcess } from '../helpers/cli.js';
 import { journalMode, snapshotOf } from '../helpers/store-files.js';
+import { NO_TARGET_MESSAGE } from '../../src/cli/aws-target-flags.js';
 
 /** Variables that would point a command at a store or a table other than the test's. */
 const TARGET_VARIABLES = ['LOGBATCH_STORE', 'LOGBATCH_TABLE_NAME', 'LOGBATCH_QUEUE_URL', 'LOGBATCH_DLQ_URL', 'LOGBATCH_BUCKET', 'AWS_ENDPOINT_URL'];
@@ -48,7 +49,8 @@ describe('logbatch commands on --store files', function () {
         const [empty, unset] = await Promise.all([logbatch(args, { env: { LOGBATCH_STORE: '' } }), logbatch(args)]);
 
         expect(empty).to.deep.equal(unset);
-        expect(empty.stderr).not.to.match(/store/);
+        expect(empty.code).to.equal(2);
+        expect(empty.stderr.trim()).to.equal(`logbatch: ${NO_TARGET_MESSAGE}`);
       });
     }
 
