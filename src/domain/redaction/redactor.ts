@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { ConfigurationError } from '../errors.js';
 import type { AttributeValue, Attributes, LogEntry } from '../log-entry.js';
-import { DETECTOR_ALIASES, DETECTOR_NAMES, DETECTORS, type Detector, isSecretKeyName, isTokenCount, REDACTION_MARKER, RULE_NAME } from './detectors.js';
+import { cookieValueSpans, DETECTOR_ALIASES, DETECTOR_NAMES, DETECTORS, type Detector, isCookieName, isCookieSecret, isPasswordPwd, isSecretKeyName, isTokenCount, REDACTION_MARKER, RULE_NAME } from './detectors.js';
 import { ignoresCase, triggerPattern } from './trigger-pattern.js';
 
 /** How redaction is configured (`LOGBATCH_REDACT`, `--redact`, `--no-redact`, `LOGBATCH_REDACT_KEY`). */
@@ -98,6 +98,8 @@ export class Redactor {
   private readonly mask: (kind: string, secret: string) => string;
   /** `secret-field` is on: a value under a secret-named attribute is replaced whole. */
   private readonly secretKeys: boolean;
+  /** `cookie` is on: the value of a cookie-named attribute has each cookie's value replaced. */
+  private readonly cookies: boolean;
   private counts: Record<string, number> | undefined;
   /**
    * While an entry is redacted: the values replaced so far, masked in its body, parse error and raw text afterwards
@@ -110,6 +112,7 @@ export class Redactor {
   private constructor(detectors: CompiledDetector[], settings: RedactionSettings) {
     this.detectors = detectors;
     this.secretKeys = detectors.some((detector) => detector.name === 'secret-field');
+    this.cookies = detectors.some((detector) => detector.name === 'cookie');
     const triggers = detectors.every((detector) => detector.trigger !== undefined) ? detectors.flatMap((detector) => detector.triggers ?? []) : undefined;
     this.stringGate = triggers === undefined ? undefined : triggerPattern(triggers);
     this.eventGate = triggers === undefined ? undefined : triggerPattern(triggers, hidingEscapes(triggers));
@@ -145,8 +148,12 @@ export class Redactor {
   declaresSecretFields(fieldNames: readonly string[]): boolean {
     const gate = this.eventGate;
     if (gate === undefined) return false;
-    // `cs(Authorization)` becomes the attribute `aws.cloudfront.cs_Authorization`.
-    return fieldNames.some((name) => gate.test(name) || (this.secretKeys && isSecretKeyName(name.replace(/[()]/g, '_').replace(/_+$/, ''))));
+    // `cs(Authorization)` becomes the attribute `aws.cloudfront.cs_Authorization`. `cs(Cookie)`, in every CloudFront
+    // header, is left out: an entry with a cookie in it skips the gate on its own (see redactEntry), so files that log
+    // none keep the gate.
+    return fieldNames.some(
+      (name) => (name !== COOKIE_FIELD && gate.test(name)) || (this.secretKeys && isSecretKeyName(name.replace(/[()]/g, '_').replace(/_+$/, ''))),
+    );
   }
 
   /**
@@ -158,7 +165,7 @@ export class Redactor {
    * declares a secret-named field, see {@link declaresSecretFields}).
    */
   redactEntry(entry: LogEntry, rawText: string, ungated = false): LogEntry {
-    if (!ungated && this.eventGate !== undefined && !this.eventGate.test(rawText)) return entry;
+    if (!ungated && this.eventGate !== undefined && !this.eventGate.test(rawText) && !this.holdsNamelessCookie(entry)) return entry;
     this.counts = undefined;
     // A body that is the event's own text (a JSON line without a message field, a CloudFront line) counts as raw text
     // does: the values it shares with the attributes are counted once.
@@ -183,6 +190,15 @@ export class Redactor {
     // entry that had a replacement gets this second walk.
     const masked = found.length === 0 ? attributes : maskAttributes(attributes, found, this.mask);
     return { ...entry, body, ...(entry.raw === undefined ? {} : { raw }), attributes: masked, ...(parseError === undefined ? {} : { parseError }), redactions: counts };
+  }
+
+  /**
+   * True when the entry has a cookie column whose name is not in its text (CloudFront's `cs(Cookie)`, declared in the
+   * `#Fields` header or by AWS's default field list): the gate cannot see it, and the values are cookies. One property
+   * look-up per event the gate shuts out.
+   */
+  private holdsNamelessCookie(entry: LogEntry): boolean {
+    return this.cookies && typeof entry.attributes[COOKIE_ATTRIBUTE] === 'string';
   }
 
   /**
@@ -259,7 +275,9 @@ export class Redactor {
         let secret = detector.keepsPrefix === true ? (rest[1] as string) : match;
         if (detector.rejectPrefix?.test(prefix) === true) return match;
         if (detector.accept !== undefined && !detector.accept(secret, prefix)) return match;
+        if (detector.acceptAt !== undefined && !detector.acceptAt(input, offset)) return match;
         const end = prefix.length + secret.length;
+        if (detector.secretSpans !== undefined) return this.replaceSpans(detector, match, prefix, secret, end);
         // A quoted value keeps its quotes, so JSON text stays JSON.
         const quoted = QUOTED.exec(secret);
         if (quoted !== null) {
@@ -283,15 +301,84 @@ export class Redactor {
     return result;
   }
 
+  /**
+   * A match whose secret holds several values (a cookie list): each value {@link Detector.secretSpans} finds is
+   * replaced and noted on its own, the text between them kept, quotes around the whole kept as for one value.
+   */
+  private replaceSpans(detector: CompiledDetector, match: string, prefix: string, secret: string, end: number): string {
+    const quoted = QUOTED.exec(secret) ?? OPEN_QUOTED.exec(secret);
+    const open = quoted === null ? '' : quoted[1];
+    const inner = quoted === null ? secret : quoted[2];
+    const replaced = this.maskSpans(detector.name, inner, (detector.secretSpans as NonNullable<Detector['secretSpans']>)(inner));
+    if (replaced === inner) return match;
+    return prefix + open + replaced + secret.slice(open.length + inner.length) + match.slice(end);
+  }
+
+  /** `text` with each of `spans` replaced by `kind` (counted, and noted for masking elsewhere). */
+  private maskSpans(kind: string, text: string, spans: ReadonlyArray<readonly [number, number]>): string {
+    if (spans.length === 0) return text;
+    let out = '';
+    let from = 0;
+    for (const [start, end] of spans) {
+      const value = text.slice(start, end);
+      this.count(kind);
+      this.replaced?.push({ kind, value });
+      out += text.slice(from, start) + this.mask(kind, value);
+      from = end;
+    }
+    return out + text.slice(from);
+  }
+
+  /**
+   * The value of a cookie-named attribute: a cookie list (a string, or an array of them as Node's `set-cookie`) has
+   * each cookie's value replaced; a cookie jar (an object of name → value) has every value of at least four characters
+   * replaced whole.
+   */
+  private redactCookies(value: AttributeValue, jar: boolean): AttributeValue {
+    if (typeof value === 'string') {
+      if (jar) return isCookieSecret(value) && !WHOLE_MARKER.test(value) ? this.maskSpans('cookie', value, [[0, value.length]]) : value;
+      return this.redactString(this.maskSpans('cookie', value, cookieValueSpans(value)));
+    }
+    if (value === null || typeof value !== 'object') return value;
+    if (Array.isArray(value)) {
+      let copy: AttributeValue[] | undefined;
+      for (let index = 0; index < value.length; index++) {
+        const redacted = this.redactCookies(value[index], jar);
+        if (redacted !== value[index]) {
+          copy ??= value.slice();
+          copy[index] = redacted;
+        }
+      }
+      return copy ?? value;
+    }
+    let copy: Attributes | undefined;
+    // A cookie record (`{"name":"sid","value":"…","path":"/"}`, as in a HAR file): only its value is the secret.
+    const record = Object.hasOwn(value, 'value') || Object.hasOwn(value, 'Value');
+    for (const key in value) {
+      if (record && !PAIR_VALUE_KEYS.has(key)) continue;
+      const redacted = this.redactCookies(value[key], true);
+      if (redacted !== value[key]) {
+        copy ??= { ...value };
+        Object.defineProperty(copy, key, { value: redacted, enumerable: true, writable: true, configurable: true });
+      }
+    }
+    return copy ?? value;
+  }
+
   private redactAttributes(attributes: Attributes, secret: boolean): Attributes {
     let copy: Attributes | undefined;
     let renamed = false;
     const secretPair = this.secretKeys && !secret && namesSecretPair(attributes);
+    const cookiePair = this.cookies && !secret && namesPair(attributes, isCookieName);
     for (const key in attributes) {
       const value = attributes[key];
       // A short integer under `max_token` is a count (see isTokenCount), unless an enclosing secret-named key covers it.
-      const secretValue = secret || (this.secretKeys && isSecretKeyName(key) && !isTokenCount(key, value)) || (secretPair && PAIR_VALUE_KEYS.has(key));
-      const redacted = this.redactValue(value, secretValue);
+      const secretValue =
+        secret ||
+        (this.secretKeys && ((isSecretKeyName(key) && !isTokenCount(key, value)) || isPasswordPwd(key, value))) ||
+        (secretPair && PAIR_VALUE_KEYS.has(key));
+      const cookieValue = !secretValue && this.cookies && (isCookieName(key) || (cookiePair && PAIR_VALUE_KEYS.has(key)));
+      const redacted = cookieValue ? this.redactCookies(value, false) : this.redactValue(value, secretValue);
       // A name can hold a secret too: logfmt makes a bare word (`AKIA…`) a key whose value is `true`. Only such names
       // are redacted: running the detectors over every name cost about 5 % on entries that pass the event gate.
       const name = value === true ? this.redactString(key) : key;
@@ -355,6 +442,9 @@ export class Redactor {
   }
 }
 
+/** CloudFront's cookie field, and the attribute the parser makes of it (see {@link Redactor.holdsNamelessCookie}). */
+const COOKIE_FIELD = 'cs(Cookie)';
+const COOKIE_ATTRIBUTE = 'http.request.header.cookie';
 const QUOTED = /^(\\?["'])([\s\S]+)\1$/;
 const OPEN_QUOTED = /^(\\?["'])([\s\S]+)$/;
 const RULE_NAME_ONLY = new RegExp(`^${RULE_NAME}$`);
@@ -389,10 +479,18 @@ const PAIR_VALUE_KEYS: ReadonlySet<string> = new Set(['value', 'Value']);
  * parameter, whose path is judged by its last segment). Its `value`/`Value` is then replaced whole.
  */
 function namesSecretPair(attributes: Attributes): boolean {
+  return namesPair(attributes, isSecretKeyName);
+}
+
+/**
+ * True for a name/value pair whose name (its last path segment) `names` accepts: secret-named (see
+ * {@link namesSecretPair}), or a cookie header (`{"name":"Cookie","value":"sid=…"}` in a HAR file's headers).
+ */
+function namesPair(attributes: Attributes, names: (name: string) => boolean): boolean {
   if (!Object.hasOwn(attributes, 'value') && !Object.hasOwn(attributes, 'Value')) return false;
   for (const key of PAIR_NAME_KEYS) {
     const name = Object.hasOwn(attributes, key) ? attributes[key] : undefined;
-    if (typeof name === 'string' && isSecretKeyName(name.slice(name.lastIndexOf('/') + 1))) return true;
+    if (typeof name === 'string' && names(name.slice(name.lastIndexOf('/') + 1))) return true;
   }
   return false;
 }
