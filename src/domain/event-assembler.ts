@@ -42,7 +42,7 @@ export class EventAssembler {
 
   push(line: RawLine, out: PositionedEvent[]): void {
     const pending = this.pending;
-    if (pending === undefined && this.policy === undefined && line.text.indexOf(PRIVATE_KEY_BEGIN) === -1) {
+    if (pending === undefined && this.standsAlone(line.text) && line.text.indexOf(PRIVATE_KEY_BEGIN) === -1) {
       // Every line is an event: the line itself, no copy (this runs for every line of most files).
       out.push(line);
       return;
@@ -87,7 +87,7 @@ export class EventAssembler {
       return;
     }
     const inKeyBlock = opensPrivateKeyBlock(line.text);
-    if (this.policy === undefined && !inKeyBlock) {
+    if (!inKeyBlock && this.standsAlone(line.text)) {
       out.push(line);
       return;
     }
@@ -101,6 +101,12 @@ export class EventAssembler {
       ascii: line.ascii === true,
       cutBytes: 0,
     };
+  }
+
+  /** True when no later line can continue this one (see `MultilinePolicy.continuable`), a private key block aside. */
+  private standsAlone(text: string): boolean {
+    const policy = this.policy;
+    return policy === undefined || (policy.continuable !== undefined && !policy.continuable(text));
   }
 
   private append(pending: NonNullable<EventAssembler['pending']>, line: RawLine): void {

@@ -299,6 +299,25 @@ const fillerRun = fc
     ),
   );
 
+/**
+ * A line Docker's json-file driver wrote as records (`{"log":…,"stream":…,"time":…}`): 1-4 pieces of one stream,
+ * every one but the last without the `\n` that ends a line (partial records), the last with it or not (a run the
+ * container never ended). Pieces up to 16 KiB in the settings' event budgets (a joined run may be cut).
+ */
+const dockerRun = fc
+  .tuple(
+    fc.array(fc.oneof({ arbitrary: oddText, weight: 4 }, { arbitrary: longLine.filter((line) => !line.startsWith('{')), weight: 1 }), {
+      minLength: 1,
+      maxLength: 4,
+    }),
+    fc.constantFrom('stdout', 'stderr'),
+    fc.boolean(),
+    timestamp,
+  )
+  .map(([pieces, stream, ended, time]) =>
+    pieces.map((piece, index) => JSON.stringify({ log: index === pieces.length - 1 && ended ? `${piece}\n` : piece, stream, time })),
+  );
+
 /** One event of a file: the physical lines it writes. */
 const eventLines: fc.Arbitrary<string[]> = fc.oneof(
   { arbitrary: textLine.map((line): string[] => [line]), weight: 6 },
@@ -315,6 +334,7 @@ const eventLines: fc.Arbitrary<string[]> = fc.oneof(
   { arbitrary: longFrameTrace, weight: 1 },
   { arbitrary: spacesThenText.map((line): string[] => [line]), weight: 1 },
   { arbitrary: wrappedLookalike.map((line): string[] => [line]), weight: 1 },
+  { arbitrary: dockerRun, weight: 1 },
 );
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -499,6 +519,8 @@ function messagesOf(text: string): string[] {
   const object = value as Record<string, unknown>;
   const messages: string[] = [];
   if (typeof object.msg === 'string') messages.push(object.msg);
+  // A Docker json-file record: its `log` without the one line end Docker appends.
+  if (typeof object.log === 'string' && typeof object.stream === 'string') messages.push(object.log.replace(/\r?\n$/, ''));
   if (typeof object.eventSource === 'string' && typeof object.eventName === 'string') messages.push(`${object.eventSource} ${object.eventName}`);
   return messages;
 }

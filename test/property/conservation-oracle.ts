@@ -78,10 +78,13 @@ export function conservationProblems(file: GeneratedLogFile, run: ObservedRun): 
   if (batch.unparsed !== unparsedStored) problems.push(`counter unparsed = ${batch.unparsed}, stored entries with a parseError = ${unparsedStored}`);
 
   const maxEventBytes = file.settings.maxEventBytes;
-  /** Content rule 5 for one entry against the candidate full texts and parser bodies. */
-  const checkContent = (entry: LogEntry, fulls: readonly string[], messages: readonly string[], label: string) => {
+  /**
+   * Content rule 5 for one entry against the candidate full texts and parser bodies. `truncatedMessages`: bodies a
+   * parser may make of a cut event besides a prefix of its text (the pieces of Docker records the cut left whole).
+   */
+  const checkContent = (entry: LogEntry, fulls: readonly string[], messages: readonly string[], label: string, truncatedMessages: readonly string[] = []) => {
     if (entry.truncated === true) {
-      const full = fulls.find((text) => text.startsWith(entry.body));
+      const full = truncatedMessages.includes(entry.body) ? fulls[0] : fulls.find((text) => text.startsWith(entry.body));
       if (full === undefined) problems.push(`${label}: truncated body ${readableString(entry.body, 200)} is no prefix of ${readableString(fulls[0], 200)}`);
       else if (entry.originalLength !== utf8Bytes(full)) problems.push(`${label}: originalLength ${entry.originalLength} ≠ ${utf8Bytes(full)} bytes`);
       if (utf8Bytes(entry.body) > maxEventBytes) problems.push(`${label}: truncated body is ${utf8Bytes(entry.body)} bytes > maxEventBytes ${maxEventBytes}`);
@@ -126,7 +129,17 @@ export function conservationProblems(file: GeneratedLogFile, run: ObservedRun): 
     const span = lines.slice(first - 1, last);
     const withoutBom = span.map((line) => line.text).join('\n');
     const withBom = span.map((line) => (line.memberBom === true ? `\uFEFF${line.text}` : line.text)).join('\n');
-    checkContent(entry, withBom === withoutBom ? [withoutBom] : [withoutBom, withBom], span.length === 1 ? span[0].messages : [], `line ${first}`);
+    // Docker partial records joined into one event: the body is their logs concatenated (of every record, or of the
+    // records a cut left whole).
+    const texts = span.map((line) => line.text);
+    const docker = span.length > 1 ? dockerLogs(texts) : undefined;
+    checkContent(
+      entry,
+      withBom === withoutBom ? [withoutBom] : [withoutBom, withBom],
+      span.length === 1 ? span[0].messages : docker === undefined ? [] : [joinedLog(docker)],
+      `line ${first}`,
+      docker === undefined ? [] : docker.map((_, count) => joinedLog(docker.slice(0, count + 1))),
+    );
   }
   if (batch.continuation !== continuation) problems.push(`counter continuation = ${batch.continuation}, stored spans cover ${continuation}`);
   const missing = lines.flatMap((line, index) => (!isBlank(line.text) && owner[index + 1] === undefined ? [index + 1] : []));
@@ -134,6 +147,26 @@ export function conservationProblems(file: GeneratedLogFile, run: ObservedRun): 
   if (missing.length > 5) problems.push(`... and ${missing.length - 5} more lines in no entry`);
   return problems;
 }
+
+/** The `log` of each line when every line is a Docker json-file record (`log` first, a string `stream`), else undefined. */
+function dockerLogs(texts: readonly string[]): string[] | undefined {
+  const logs: string[] = [];
+  for (const text of texts) {
+    if (!text.startsWith('{"log":"')) return undefined;
+    let record: { log?: unknown; stream?: unknown };
+    try {
+      record = JSON.parse(text) as { log?: unknown; stream?: unknown };
+    } catch {
+      return undefined;
+    }
+    if (typeof record.log !== 'string' || typeof record.stream !== 'string') return undefined;
+    logs.push(record.log);
+  }
+  return logs;
+}
+
+/** Docker records' logs as one line: concatenated, without the one line end Docker appends. */
+const joinedLog = (logs: readonly string[]): string => logs.join('').replace(/\r?\n$/, '');
 
 export function assertConserved(file: GeneratedLogFile, run: ObservedRun, backend: string): void {
   const problems = conservationProblems(file, run);

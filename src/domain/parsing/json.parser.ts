@@ -50,12 +50,14 @@ export const DEPTH_LIMITED_ATTRIBUTE = 'log.json.depth_limited';
  * the check of the parsed values rides on the loop that copies them. Only a line that fails the check, or whose
  * quoted id was in a string after all, is scanned in full ({@link rewriteJsonText}) and parsed again.
  */
-export const parseJsonLine: LineParser = (line): ParseResult => {
+export const parseJsonLine: LineParser = (line, context): ParseResult => {
   const spans = findInexactLongNumbers(line);
   let value: unknown;
   try {
     value = JSON.parse(spans === undefined ? line : quoteSpans(line, spans));
   } catch (error) {
+    const joined = joinDockerRecords(line);
+    if (joined !== undefined) return parseJsonLine(joined, context);
     if (spans === undefined) return { ok: false, error: `invalid JSON: ${jsonErrorMessage(error, line)}` };
     // A quoted span was text in a string (or the line is invalid): find the number literals with the full scan.
     try {
@@ -76,6 +78,40 @@ export const parseJsonLine: LineParser = (line): ParseResult => {
   }
   return { ok: true, record: recordOf(value, line, rewritten.depthLimited ? Check.NONE_DEPTH_LIMITED : Check.NONE)! };
 };
+
+/** How Docker's json-file driver starts every record: the `log` field first. */
+export const DOCKER_RECORD_START = '{"log":"';
+/** What follows a Docker record's `log` string: the first such text in the record ends it (inside, `"` is escaped). */
+export const DOCKER_STREAM_KEY = '","stream":"';
+
+/**
+ * The one record of an event of Docker json-file records joined by `DOCKER_JSON_POLICY` (a line Docker wrote as 16 KiB
+ * partial records): the first record's text with its `log` replaced by the pieces' concatenation, its other fields
+ * (`stream`, `time`, `attrs`) as written. Undefined when the event is not such records: each line a JSON object whose
+ * `log` comes first and is a string, all of one `stream`. Runs only for a text `JSON.parse` refused.
+ */
+function joinDockerRecords(event: string): string | undefined {
+  if (!event.startsWith(DOCKER_RECORD_START) || event.indexOf('\n') === -1) return undefined;
+  let log = '';
+  let stream: unknown;
+  for (const line of event.split('\n')) {
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      return undefined;
+    }
+    if (!line.startsWith(DOCKER_RECORD_START) || record === null || typeof record !== 'object') return undefined;
+    const fields = record as { log?: unknown; stream?: unknown };
+    if (typeof fields.log !== 'string' || typeof fields.stream !== 'string') return undefined;
+    if (stream !== undefined && fields.stream !== stream) return undefined;
+    stream = fields.stream;
+    log += fields.log;
+  }
+  const first = event.slice(0, event.indexOf('\n'));
+  const logEnd = first.indexOf(DOCKER_STREAM_KEY, DOCKER_RECORD_START.length);
+  return `{"log":${JSON.stringify(log)}${first.slice(logEnd + 1)}`;
+}
 
 /** What {@link recordOf} checks in the parsed value, and whether the entry is to be marked depth-limited. */
 const Check = { VALUES: 0, NONE: 1, NONE_DEPTH_LIMITED: 2 } as const;

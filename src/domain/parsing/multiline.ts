@@ -1,4 +1,5 @@
 import { criTagIndex } from './cri.parser.js';
+import { DOCKER_RECORD_START, DOCKER_STREAM_KEY } from './json.parser.js';
 
 /**
  * Multi-line events: which lines continue the event before them. Applied at split time (by the splitter's
@@ -7,6 +8,11 @@ import { criTagIndex } from './cri.parser.js';
 export interface MultilinePolicy {
   /** True when `line` belongs to the event that `eventFirstLine` started and whose last line so far is `previousLine`. */
   isContinuation(line: string, eventFirstLine: string, previousLine: string): boolean;
+  /**
+   * False for a line that no later line can continue: it is an event of its own, passed on without being held (the
+   * hot path of one-line formats). A policy without it lets any line be continued.
+   */
+  continuable?(line: string): boolean;
   /** An event is cut (and marked) beyond this many lines ... */
   readonly maxLines: number;
   /** ... or this many bytes. */
@@ -127,14 +133,67 @@ export const CRI_POLICY: MultilinePolicy = {
   maxBytes: 64 * 1024,
 };
 
+
+/**
+ * Where the `log` string of a Docker json-file record ends (the index of the `","stream":"` after it), or -1 when the
+ * line is not one. The first `","stream":"` ends it: inside the string every `"` is escaped.
+ */
+function dockerLogEnd(line: string): number {
+  return line.startsWith(DOCKER_RECORD_START) ? line.indexOf(DOCKER_STREAM_KEY, DOCKER_RECORD_START.length) : -1;
+}
+
+/** The stream named after the `log` string that ends at `logEnd`, or undefined when its value is not closed. */
+function streamAfter(line: string, logEnd: number): string | undefined {
+  const start = logEnd + DOCKER_STREAM_KEY.length;
+  const end = line.indexOf('"', start);
+  return end === -1 ? undefined : line.slice(start, end);
+}
+
+/**
+ * The stream (`stdout`, `stderr`) of a Docker json-file record whose `log` does not end with `\n`: a partial record,
+ * which Docker writes for each 16 KiB piece of a longer line (the last piece ends with `\n`). Undefined for any other
+ * line.
+ */
+export function dockerPartialStream(line: string): string | undefined {
+  const logEnd = dockerLogEnd(line);
+  if (logEnd === -1) return undefined;
+  if (line.charCodeAt(logEnd - 1) === 110 /* n */) {
+    // `\n` ends the value when an odd number of backslashes stands before the `n` (`\\n` is a backslash and an n).
+    let backslashes = 0;
+    while (line.charCodeAt(logEnd - 2 - backslashes) === 92 /* \ */) backslashes++;
+    if (backslashes % 2 === 1) return undefined;
+  }
+  return streamAfter(line, logEnd);
+}
+
+/**
+ * JSON lines, where Docker's json-file partial records join: a line longer than 16 KiB is written as records whose
+ * `log` does not end with `\n`, then one that does. A record of the same stream right after a partial one continues
+ * the event, so the pieces are one event and the `json` parser makes them one entry. Every other line is an event of
+ * its own and is never held (`continuable`: one `startsWith` per line). Caps as for stack traces: a line of more than
+ * 64 KiB is stored as several entries, each of the pieces that fit.
+ */
+export const DOCKER_JSON_POLICY: MultilinePolicy = {
+  continuable: (line) => dockerPartialStream(line) !== undefined,
+  isContinuation(line: string, _eventFirstLine: string, previousLine: string): boolean {
+    const stream = dockerPartialStream(previousLine);
+    if (stream === undefined) return false;
+    const logEnd = dockerLogEnd(line);
+    return logEnd !== -1 && streamAfter(line, logEnd) === stream;
+  },
+  maxLines: 500,
+  maxBytes: 64 * 1024,
+};
+
 /**
  * The multi-line policy of a format: free `text` has multi-line events (also in a mixed `json+text` file,
  * where a JSON line never continues anything: it is neither a stack line nor indented), and `cri` joins the pieces
- * the runtime split a long line into. Other structured formats (JSON, logfmt, syslog, access logs, AWS logs) are one
- * event per line by definition: an embedded stack trace is escaped inside the line, and joining lines there would
- * only hide malformed ones.
+ * the runtime split a long line into, as `json` joins Docker's partial records (every other JSON line is its own
+ * event). Other structured formats (logfmt, syslog, access logs, AWS logs) are one event per line by definition: an
+ * embedded stack trace is escaped inside the line, and joining lines there would only hide malformed ones.
  */
 export function multilinePolicyFor(format: string): MultilinePolicy | undefined {
+  if (format === 'json') return DOCKER_JSON_POLICY;
   return format === 'text' ? STACK_TRACE_POLICY : format === 'json+text' ? JSON_TEXT_POLICY : format === 'cri' ? CRI_POLICY : undefined;
 }
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { EventAssembler, type PositionedEvent } from '../../../src/domain/event-assembler.js';
+import { assemble as assembleFormat } from '../../helpers/assemble.js';
 import { criTagIndex, parseCriLine } from '../../../src/domain/parsing/cri.parser.js';
 import { detectFormat } from '../../../src/domain/parsing/formats.js';
 import { CRI_POLICY, multilinePolicyFor } from '../../../src/domain/parsing/multiline.js';
@@ -7,18 +7,7 @@ import { createMemoryPipeline } from '../../helpers/memory-pipeline.js';
 
 const context = { observedAt: new Date('2024-06-01T00:00:00Z') };
 
-/** Runs lines through the splitter's assembler with the `cri` policy and returns the events' texts. */
-function assemble(lines: readonly string[]): string[] {
-  const assembler = new EventAssembler(multilinePolicyFor('cri'));
-  const events: PositionedEvent[] = [];
-  let byteOffset = 0;
-  for (const text of lines) {
-    assembler.push({ text, byteOffset }, events);
-    byteOffset += Buffer.byteLength(text) + 1;
-  }
-  assembler.flush(events);
-  return events.map((event) => event.text);
-}
+const assemble = (lines: readonly string[]): string[] => assembleFormat(lines, 'cri');
 
 describe('parseCriLine', () => {
   it('takes the time, the stream and the payload of an F line', () => {

@@ -1,24 +1,16 @@
 import { expect } from 'chai';
 import { EventAssembler, type PositionedEvent } from '../../../src/domain/event-assembler.js';
-import { multilinePolicyFor, STACK_TRACE_POLICY } from '../../../src/domain/parsing/multiline.js';
+import { assemble as assembleFormat } from '../../helpers/assemble.js';
+import { DOCKER_JSON_POLICY, multilinePolicyFor, STACK_TRACE_POLICY } from '../../../src/domain/parsing/multiline.js';
 
-/** Runs lines through the splitter's assembler with a policy and returns the events' texts. */
-function assemble(lines: string[], format = 'text'): string[] {
-  const assembler = new EventAssembler(multilinePolicyFor(format));
-  const events: PositionedEvent[] = [];
-  let byteOffset = 0;
-  for (const text of lines) {
-    assembler.push({ text, byteOffset }, events);
-    byteOffset += Buffer.byteLength(text) + 1;
-  }
-  assembler.flush(events);
-  return events.map((event) => event.text);
-}
+
+const assemble = (lines: readonly string[], format = 'text'): string[] => assembleFormat(lines, format);
 
 describe('multilinePolicyFor', () => {
-  it('gives text the stack-trace policy and structured formats none', () => {
+  it('gives text the stack-trace policy, json the Docker partial-record one and other structured formats none', () => {
     expect(multilinePolicyFor('text')).to.equal(STACK_TRACE_POLICY);
-    for (const format of ['json', 'logfmt', 'syslog', 'combined', 'alb', 'cloudtrail']) expect(multilinePolicyFor(format)).to.equal(undefined);
+    expect(multilinePolicyFor('json')).to.equal(DOCKER_JSON_POLICY);
+    for (const format of ['logfmt', 'syslog', 'combined', 'alb', 'cloudtrail']) expect(multilinePolicyFor(format)).to.equal(undefined);
   });
 });
 
