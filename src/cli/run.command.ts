@@ -401,13 +401,23 @@ function parseRulesOption(values: readonly string[], backend: RunCommandOptions[
   } catch (error) {
     throw new UsageError(`--format-rule: ${(error as Error).message}`);
   }
-  if (backend !== 'memory') return rules;
-  // A memory run's object keys are absolute paths; a glob is written as the paths are typed, relative to the working
-  // directory (`run nginx --format-rule 'nginx/**=combined'`), unless it is absolute or starts with `**`.
-  const base = process.cwd().replace(/\/+$/, '');
-  return rules.map((rule) =>
-    rule.glob.startsWith('/') || rule.glob.startsWith('**') ? rule : { ...rule, matcher: new RegExp(`^${escapeRegExp(`${base}/`)}${rule.matcher.source.replace(/^\^/, '')}`) },
-  );
+  return localPathRules(rules, backend, process.cwd());
+}
+
+/**
+ * Rules as the paths are typed: a memory run's object keys are the files' absolute paths, an emulator run's
+ * `uploads/<n>` and the absolute path (see `emulatorObjectKey`), so a glob that starts with neither `/` nor `**` is
+ * made relative to the working directory (`run nginx --format-rule 'nginx/**=combined'`), and on the emulator an
+ * absolute one is put after the upload prefix. `**` globs match wherever the files are.
+ */
+export function localPathRules(rules: readonly FormatRule[], backend: RunCommandOptions['backend'], cwd: string): FormatRule[] {
+  const prefix = backend === 'emulator' ? String.raw`uploads/[0-9]+` : '';
+  const base = escapeRegExp(`${cwd.replace(/\/+$/, '')}/`);
+  return rules.map((rule) => {
+    if (rule.glob.startsWith('**')) return rule;
+    const rest = rule.matcher.source.replace(/^\^/, '');
+    return { ...rule, matcher: new RegExp(`^${prefix}${rule.glob.startsWith('/') ? '' : base}${rest}`) };
+  });
 }
 
 function escapeRegExp(text: string): string {

@@ -38,6 +38,16 @@ export type EmulatorProgress =
   | { readonly phase: 'reading-back'; readonly entriesRead: number; readonly totalEntries: number }
   | { readonly phase: 'stopping' };
 
+/**
+ * The emulated bucket's key for the `index`-th file of a run: `uploads/<n>` and the file's absolute path, so two files
+ * of one name stay apart, and `--format-rule` globs and AWS's delivery layouts (`…/AWSLogs/<account>/…`) see the path
+ * as on the memory backend. Until 2026-12-04 the key held the file name alone, and a relative `--format-rule` glob
+ * never matched on the emulator.
+ */
+export function emulatorObjectKey(index: number, file: string): string {
+  return `uploads/${index + 1}${path.resolve(file)}`;
+}
+
 export interface EmulatorRunOptions extends Omit<LocalRunOptions, 'onProgress'> {
   readonly onProgress?: (progress: EmulatorProgress) => void;
 }
@@ -62,7 +72,7 @@ export async function runEmulatorPipeline(options: EmulatorRunOptions): Promise<
     let bytesUploaded = 0;
     report({ phase: 'uploading', bytesUploaded, totalBytes });
     for (const [index, file] of files.entries()) {
-      const key = `uploads/${index + 1}/${path.basename(file)}`;
+      const key = emulatorObjectKey(index, file);
       const etag = await uploadFile(stack.clients.s3, stack.names.bucket, key, file, sizes[index], (bytes) => {
         bytesUploaded += bytes;
         report({ phase: 'uploading', bytesUploaded, totalBytes });
