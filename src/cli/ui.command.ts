@@ -53,7 +53,7 @@ async function serve(files: readonly string[], given: UiCommandOptions, storeFro
   // (only a --store on the command line is in conflict with them), as `run`'s --out does.
   const awsFlagGiven = given.table !== undefined || given.queueUrl !== undefined || given.dlqUrl !== undefined || given.endpointUrl !== undefined;
   const options = storeOrStack(given, storeFromEnvironment ? 'env' : 'cli');
-  const [{ startUiServer, isLoopbackHost }, { loadClientAssets }, backends] = await Promise.all([
+  const [{ startUiServer, isLoopbackHost, isWildcardHost }, { loadClientAssets }, backends] = await Promise.all([
     import('../ui/ui-server.js'),
     import('../ui/client-assets.js'),
     import('../ui/ui-backend.js'),
@@ -110,6 +110,7 @@ async function serve(files: readonly string[], given: UiCommandOptions, storeFro
   // LOGBATCH_UI_TOKEN may hold any text (`+`, `&`, `#`, `%`): encoded, the URL carries it whole.
   const url = token === undefined ? server.url : `${server.url}?token=${encodeURIComponent(token)}`;
   process.stdout.write(`logbatch ui: ${url}\n`);
+  if (isWildcardHost(options.host)) process.stdout.write(`listening on every interface (--host ${options.host}): the URL above is this machine's network address\n`);
   process.stdout.write(`serving ${backend.description}${token !== undefined && configuredToken === undefined ? ' (access token generated for this run: keep the URL private)' : ''}; Ctrl-C stops\n`);
   if (options.open === true) openBrowser(url);
 

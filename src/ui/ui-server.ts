@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { BatchNotFoundForHistogramError, InvalidHistogramError } from '../application/batch-histogram.use-case.js';
 import { InvalidQueryError, type QueryRequest } from '../application/query-entries.use-case.js';
 import { LogBatchError } from '../domain/errors.js';
@@ -62,6 +63,22 @@ export function isLoopbackHost(host: string): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** `0.0.0.0`, `::`: every interface of the machine, an address no browser can open. */
+export function isWildcardHost(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '0:0:0:0:0:0:0:0';
+}
+
+/**
+ * An address of this machine that other machines can reach (the first non-internal IPv4 address of its interfaces),
+ * for the URL of a server listening on every interface; 127.0.0.1 when it has none.
+ */
+function externalAddress(): string {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) if (!address.internal && address.family === 'IPv4') return address.address;
+  }
+  return '127.0.0.1';
+}
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -93,7 +110,8 @@ export async function startUiServer(options: UiServerOptions): Promise<RunningUi
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
+  const reachable = isWildcardHost(host) ? externalAddress() : host;
+  const shownHost = reachable.includes(':') ? `[${reachable}]` : reachable;
   return {
     url: `http://${shownHost}:${port}/`,
     port,

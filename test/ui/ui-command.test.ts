@@ -144,8 +144,12 @@ describe('logbatch ui (the command)', function () {
 
     const without = await fetch(`${base}/api/batches`);
     const withToken = await fetch(`${base}/api/batches`, { headers: { Authorization: `Bearer ${token}` } });
+    // The URL printed names an address of this machine, not 0.0.0.0, and opens the page.
+    const printed = await fetch(url, { redirect: 'manual' });
     await ui.stop();
 
+    expect(new URL(url).hostname).to.not.equal('0.0.0.0');
+    expect(printed.status).to.equal(303);
     expect(token).to.match(/^[\w-]{32}$/);
     expect(without.status).to.equal(401);
     expect(withToken.status).to.equal(200);
