@@ -177,9 +177,9 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
       return sendJson(response, 200, await api(url, options.backend));
     } catch (error) {
       if (error instanceof HttpError) return sendJson(response, error.status, { error: error.message });
-      if (error instanceof InvalidQueryError || error instanceof InvalidHistogramError) return sendJson(response, 400, { error: error.message, code: error.code });
+      if (error instanceof InvalidQueryError || error instanceof InvalidHistogramError) return sendJson(response, 400, { error: apiWording(error.message), code: error.code });
       if (error instanceof BatchNotFoundForHistogramError) return sendJson(response, 404, { error: error.message, code: error.code });
-      if (error instanceof LogBatchError && error.code === 'SCAN_REFUSED') return sendJson(response, 400, { error: error.message, code: error.code });
+      if (error instanceof LogBatchError && error.code === 'SCAN_REFUSED') return sendJson(response, 400, { error: apiWording(error.message), code: error.code });
       throw error;
     }
   }
@@ -199,6 +199,22 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
     return void response.writeHead(200).end(method === 'HEAD' ? undefined : options.assets.indexHtml);
   }
   return sendText(response, 404, 'not found\n');
+}
+
+/** The API's parameter for each `logbatch query` flag a shared error message names. */
+const PARAMETER_OF_FLAG: Readonly<Record<string, string>> = { 'from-line': 'fromLine' };
+
+/**
+ * A query error as the API's caller gave the request: the use case words it for `logbatch query` (`--severity "x":
+ * unknown severity`), the page and the API take parameters (`severity "x": unknown severity`).
+ */
+export function apiWording(message: string): string {
+  // Quoted values (JSON strings) are left as given: `--severity "--loud"` keeps its `"--loud"`.
+  return message
+    .replace(/"(?:[^"\\]|\\.)*"|(?<![\w-])--(severity|since|until|grep|where|limit|cursor|batch|from-line)(?![\w-])/g, (text, name?: string) =>
+      name === undefined ? text : (PARAMETER_OF_FLAG[name] ?? name),
+    )
+    .replace('a cursor this command printed', 'a cursor an earlier page returned');
 }
 
 /** The page URLs, as the client routes them: `/`, `/dlq`, `/batches/<id>`, `/batches/<id>/entries/<line>` (each but `/` with or without a final `/`). */

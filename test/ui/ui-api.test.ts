@@ -88,7 +88,7 @@ describe('UI HTTP API (startUiServer on a SQLite store)', function () {
       const limit = await get<{ error: string }>(`/api/batches/${fixture.app.batchId}/entries?limit=5000`);
 
       expect([severity.status, where.status, limit.status]).to.deep.equal([400, 400, 400]);
-      expect(severity.body.error).to.match(/--severity "loud": unknown severity/);
+      expect(severity.body.error).to.match(/^severity "loud": unknown severity/);
       expect(where.body.error).to.match(/expected KEY=VALUE/);
     });
 
@@ -103,7 +103,7 @@ describe('UI HTTP API (startUiServer on a SQLite store)', function () {
       expect(warning.body).to.deep.equal(named.body);
       expect(number.body).to.deep.equal(named.body);
       expect(reversed.status).to.equal(400);
-      expect(reversed.body).to.deep.equal({ error: '--since must be before --until', code: 'INVALID_QUERY' });
+      expect(reversed.body).to.deep.equal({ error: 'since must be before until', code: 'INVALID_QUERY' });
     });
 
     it('refuses an age reaching past any date, and a date that does not exist, with 400', async () => {
@@ -111,8 +111,8 @@ describe('UI HTTP API (startUiServer on a SQLite store)', function () {
       const day = await get<{ error: string; code: string }>(`/api/batches/${fixture.app.batchId}/entries?since=2026-02-30T00:00:00Z`);
 
       expect([age.status, day.status]).to.deep.equal([400, 400]);
-      expect(age.body).to.deep.equal({ error: '--until "99999999999d": an age reaching back before the year 0000: give a shorter age (15m, 2h, 7d) or an ISO 8601 instant', code: 'INVALID_QUERY' });
-      expect(day.body.error).to.match(/^--since "2026-02-30T00:00:00Z": give an ISO 8601 instant/);
+      expect(age.body).to.deep.equal({ error: 'until "99999999999d": an age reaching back before the year 0000: give a shorter age (15m, 2h, 7d) or an ISO 8601 instant', code: 'INVALID_QUERY' });
+      expect(day.body.error).to.match(/^since "2026-02-30T00:00:00Z": give an ISO 8601 instant/);
     });
   });
 
@@ -379,7 +379,7 @@ describe('UI HTTP API (startUiServer on a SQLite store)', function () {
           }
         }
 
-        expect(answers).to.deep.equal([1, 2, 3, 4].map(() => ({ status: 400, body: { error: '--cursor is not a cursor this command printed', code: 'INVALID_QUERY' } })));
+        expect(answers).to.deep.equal([1, 2, 3, 4].map(() => ({ status: 400, body: { error: 'cursor is not a cursor an earlier page returned', code: 'INVALID_QUERY' } })));
       } finally {
         await server.close();
       }
