@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { LogPipelineStack } from '../lib/log-pipeline-stack.js';
-import { readStackContext } from '../lib/stack-context.js';
+import { contextErrorMessage, readStackContext } from '../lib/stack-context.js';
 import { InvalidPropsError } from '../lib/validation.js';
 
 /**
@@ -25,6 +25,6 @@ try {
 } catch (error) {
   // A bad prop or context value is the user's input: one line naming it, not a stack trace.
   if (!(error instanceof InvalidPropsError)) throw error;
-  process.stderr.write(`${error.message}\n`);
+  process.stderr.write(`${contextErrorMessage(error, app.node)}\n`);
   process.exit(2);
 }

@@ -39,6 +39,47 @@ export const CONTEXT_KEYS = {
 
 export const DEFAULT_STACK_NAME = 'LogBatch';
 
+/**
+ * The context key that sets each construct prop the stack's constructs validate (`WorkerFunction.memorySize` ←
+ * `logbatch:workerMemoryMb`), so a value out of range is reported under the key the user typed.
+ */
+const CONTEXT_KEY_OF_PROP: Readonly<Record<string, string>> = {
+  'WorkerFunction.memorySize': CONTEXT_KEYS.workerMemoryMb,
+  'WorkerFunction.timeout': CONTEXT_KEYS.workerTimeoutSeconds,
+  'ChunkQueue.workerTimeout': CONTEXT_KEYS.workerTimeoutSeconds,
+  'WorkerFunction.batchSize': CONTEXT_KEYS.workerBatchSize,
+  'WorkerFunction.maxBatchingWindow': CONTEXT_KEYS.workerBatchingWindowSeconds,
+  'WorkerFunction.maxConcurrency': CONTEXT_KEYS.workerMaxConcurrency,
+  'WorkerFunction.reservedConcurrency': CONTEXT_KEYS.workerReservedConcurrency,
+  'SplitterFunction.memorySize': CONTEXT_KEYS.splitterMemoryMb,
+  'SplitterFunction.timeout': CONTEXT_KEYS.splitterTimeoutSeconds,
+  'SplitterFunction.reservedConcurrency': CONTEXT_KEYS.splitterReservedConcurrency,
+  'SplitterTrigger.splitterReservedConcurrency': CONTEXT_KEYS.splitterReservedConcurrency,
+  'SplitterTrigger.trigger': CONTEXT_KEYS.trigger,
+  'LogBatchPipeline.maxChunkBytes': CONTEXT_KEYS.maxChunkBytes,
+  'LogBatchPipeline.maxChunkLines': CONTEXT_KEYS.maxChunkLines,
+  'LogBatchPipeline.maxEventBytes': CONTEXT_KEYS.maxEventBytes,
+  'LogBatchPipeline.entryTtlDays': CONTEXT_KEYS.entryTtlDays,
+  'LogBatchPipeline.format': CONTEXT_KEYS.format,
+  'IngestBucket.objectExpirationDays': CONTEXT_KEYS.ingestObjectExpirationDays,
+  'IngestBucket.bucketName': CONTEXT_KEYS.ingestBucketName,
+  'IngestBucket.keyPrefix': CONTEXT_KEYS.ingestKeyPrefix,
+  'IngestBucket.keySuffix': CONTEXT_KEYS.ingestKeySuffix,
+  'PipelineMonitoring.oldestChunkAgeThreshold': CONTEXT_KEYS.oldestChunkAgeAlarmMinutes,
+  'PipelineMonitoring.alarmEmail': CONTEXT_KEYS.alarmEmail,
+};
+
+/**
+ * A construct's props error as the user of `cdk synth -c` should read it: under the context key that set the prop
+ * (`context: invalid logbatch:workerMemoryMb: expected an integer from 128 to 10240, got 99999`), when that key was
+ * given; else the error's own message, which names the construct's prop.
+ */
+export function contextErrorMessage(error: InvalidPropsError, node: Node): string {
+  const key = CONTEXT_KEY_OF_PROP[`${error.construct}.${error.prop}`];
+  if (key === undefined || node.tryGetContext(key) === undefined) return error.message;
+  return new InvalidPropsError('context', key, error.detail).message;
+}
+
 /** The stack's id and props, read from context. */
 export interface StackContext {
   readonly stackName: string;

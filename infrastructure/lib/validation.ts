@@ -10,9 +10,10 @@ export class InvalidPropsError extends Error {
   constructor(
     readonly construct: string,
     readonly prop: string,
-    message: string,
+    /** What is wrong with the value, without the construct and prop (`expected an integer from 128 to 10240, got 99999`). */
+    readonly detail: string,
   ) {
-    super(`${construct}: invalid ${prop}: ${message}`);
+    super(`${construct}: invalid ${prop}: ${detail}`);
   }
 }
 

@@ -4,9 +4,9 @@ import { expect } from 'chai';
 import { ChunkQueue } from '../../infrastructure/lib/constructs/chunk-queue.js';
 import { LogTable } from '../../infrastructure/lib/constructs/log-table.js';
 import { WorkerFunction } from '../../infrastructure/lib/constructs/worker-function.js';
-import type { LogPipelineStackProps } from '../../infrastructure/lib/log-pipeline-stack.js';
 import { resolvePipelineTuning } from '../../infrastructure/lib/pipeline-environment.js';
-import { CONTEXT_KEYS, readStackContext } from '../../infrastructure/lib/stack-context.js';
+import { LogPipelineStack, type LogPipelineStackProps } from '../../infrastructure/lib/log-pipeline-stack.js';
+import { CONTEXT_KEYS, contextErrorMessage, readStackContext } from '../../infrastructure/lib/stack-context.js';
 import { InvalidPropsError } from '../../infrastructure/lib/validation.js';
 import { createStack, inlineHandlers } from './stack-fixture.js';
 
@@ -154,5 +154,42 @@ describe('LogPipelineStack', () => {
         expect(() => readStackContext(appWith({ [key]: value }).node)).to.throw(InvalidPropsError, new RegExp(`context: invalid ${key}`));
       });
     }
+
+    // A value of the right type but out of a construct's range fails in the construct: reported under the context key.
+    for (const [key, value, detail] of [
+      [CONTEXT_KEYS.workerMemoryMb, '99999', 'expected an integer from 128 to 10240, got 99999'],
+      [CONTEXT_KEYS.splitterMemoryMb, '64', 'expected an integer from 128 to 10240, got 64'],
+      [CONTEXT_KEYS.workerTimeoutSeconds, '2000', 'expected from 1 second to 15 minutes, got 33 minutes 20 seconds'],
+      [CONTEXT_KEYS.maxChunkBytes, '10', 'expected an integer from 1024 to 1048576, got 10'],
+      [CONTEXT_KEYS.workerMaxConcurrency, '1', 'expected an integer from 2 to 1000, got 1'],
+    ] as const) {
+      it(`reports ${key}=${value}, out of its construct's range, under the context key`, () => {
+        const app = appWith({ [key]: value });
+        const { props } = readStackContext(app.node);
+
+        const error = catchError(() => new LogPipelineStack(app, 'ContextRange', { ...props, handlerCodeForTests: inlineHandlers() }));
+
+        expect(error).to.be.instanceOf(InvalidPropsError);
+        expect(contextErrorMessage(error as InvalidPropsError, app.node)).to.equal(`context: invalid ${key}: ${detail}`);
+      });
+    }
+
+    it("keeps the construct's prop in the message when no context key set it", () => {
+      const app = appWith({});
+
+      const error = catchError(() => new LogPipelineStack(app, 'PropRange', { worker: { memorySize: 64 }, handlerCodeForTests: inlineHandlers() }));
+
+      expect(contextErrorMessage(error as InvalidPropsError, app.node)).to.equal('WorkerFunction: invalid memorySize: expected an integer from 128 to 10240, got 64');
+    });
   });
 });
+
+/** The error `build` throws (undefined when it throws none). */
+function catchError(build: () => unknown): unknown {
+  try {
+    build();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}

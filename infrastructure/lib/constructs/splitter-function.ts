@@ -109,6 +109,7 @@ export class SplitterFunction extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const timeout = props.timeout ?? Duration.minutes(15);
     const reservedConcurrency = props.reservedConcurrency ?? 10;
+    assertIntegerInRange('SplitterFunction', 'memorySize', props.memorySize ?? DEFAULT_SPLITTER_MEMORY_MB, 128, 10_240);
     assertIntegerInRange('SplitterFunction', 'reservedConcurrency', reservedConcurrency, 2, 10_000);
     const asyncRetryAttempts = props.asyncRetryAttempts ?? 2;
     const asyncMaxEventAge = props.asyncMaxEventAge ?? Duration.hours(6);

@@ -112,6 +112,7 @@ export class WorkerFunction extends Construct {
     const batchSize = props.batchSize ?? 10;
     const maxConcurrency = props.maxConcurrency ?? 10;
     assertDurationInRange('WorkerFunction', 'timeout', timeout, Duration.seconds(1), Duration.minutes(15));
+    assertIntegerInRange('WorkerFunction', 'memorySize', props.memorySize ?? DEFAULT_WORKER_MEMORY_MB, 128, 10_240);
     assertIntegerInRange('WorkerFunction', 'batchSize', batchSize, 1, 10_000);
     assertIntegerInRange('WorkerFunction', 'maxConcurrency', maxConcurrency, 2, 1000);
     const reservedConcurrency = props.reserveConcurrency === false ? undefined : (props.reservedConcurrency ?? maxConcurrency);
