@@ -152,6 +152,20 @@ describe('Redactor', () => {
     });
   });
 
+  describe('redactString (sshpass -p, redis-cli -a)', () => {
+    it('replaces the argument of sshpass -p and redis-cli -a / --pass', () => {
+      expect(redactor.redactString('sshpass -p Zq9vXw4Lt ssh root@db')).to.equal('sshpass -p [REDACTED:secret-field] ssh root@db');
+      expect(redactor.redactString('redis-cli -h cache -a Zq9vXw4Lt7 PING')).to.equal('redis-cli -h cache -a [REDACTED:secret-field] PING');
+      expect(redactor.redactString('redis-cli --pass Zq9vXw4Lt7 PING')).to.equal('redis-cli --pass [REDACTED:secret-field] PING');
+    });
+
+    it('leaves the commands alone without the option, and an option past a pipe', () => {
+      const texts = ['redis-cli -h cache INFO | sort -a x', 'sshpass -f ~/.pw ssh x', 'echo sshpass | tr -p x'];
+
+      expect(texts.map((text) => redactor.redactString(text))).to.deep.equal(texts);
+    });
+  });
+
   describe('redactEntry (pwd attributes)', () => {
     it('replaces a …pwd attribute unless its value is a path', () => {
       const line = '{"msg":"env","env":{"MYSQL_PWD":"EnvPw3gH4i","PWD":"/home/deploy"},"pwd":"Pw2Legacy8y"}';
@@ -164,7 +178,7 @@ describe('Redactor', () => {
 
   describe('event gate', () => {
     it('opens an event for each new trigger', () => {
-      const lines = ['Cookie: a=b', 'X-Amz-Signature=ab', 'Key-Pair-Id=K2', '&sp=r', 'Basic ZGVw', 'Pwd=x', 'docker login'];
+      const lines = ['Cookie: a=b', 'X-Amz-Signature=ab', 'Key-Pair-Id=K2', '&sp=r', 'Basic ZGVw', 'Pwd=x', 'docker login', 'sshpass', 'redis-cli -a'];
 
       expect(lines.filter((line) => !eventGate.test(line))).to.deep.equal([]);
     });
