@@ -4,7 +4,7 @@ import { TOKENS } from '../di/tokens.js';
 import { type Batch, canSplit, decideCompletion, deriveBatchId, RETRYABLE_SPLIT_FAILURES } from '../domain/batch.js';
 import type { SplitResume } from '../domain/continuation.js';
 import { ChunkPacker } from '../domain/chunk-packer.js';
-import { type EncodedChunk, type FormatContext, MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_SEND } from '../domain/chunk.js';
+import { type EncodedChunk, type FormatContext, MAX_MESSAGE_BYTES, MAX_MESSAGES_PER_SEND, objectName } from '../domain/chunk.js';
 import { describeError, ObjectChangedError, ObjectNotFoundError, SplitFailedError } from '../domain/errors.js';
 import { EventAssembler, type PositionedEvent } from '../domain/event-assembler.js';
 import { LineSplitter, type RawLine } from '../domain/line-splitter.js';
@@ -450,10 +450,6 @@ export class SplitLogObject {
   }
 }
 
-/** How reasons name an object: its key for local files, an s3:// URL otherwise. */
-function objectName(bucket: string, key: string): string {
-  return bucket === 'local' ? key : `s3://${bucket}/${key}`;
-}
 
 /**
  * Fails the split with BINARY_CONTENT when the first bytes of content hold a NUL byte. The whole window is read

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { Batch } from '../domain/batch.js';
+import { objectName } from '../domain/chunk.js';
 import { AWS_TARGET_FLAGS, type AwsTargetOptions } from './aws-target-flags.js';
 import { integerOption } from './numeric-options.js';
 import { operatorTarget } from './operator-target.js';
@@ -76,7 +77,7 @@ export function statusCommand(): Command {
       else {
         const rows: Array<[string, string]> = [
           ['batch', batch.batchId],
-          ['source', `s3://${batch.source.bucket}/${batch.source.key}`],
+          ['source', objectName(batch.source.bucket, batch.source.key)],
           ['status', batch.status],
           ['progress', progressOf(batch)],
           ['format', batch.format ?? '-'],
@@ -139,7 +140,7 @@ export function batchesCommand(): Command {
             String(batch.stats.entries),
             String(batch.stats.unparsed),
             batch.createdAt,
-            `s3://${batch.source.bucket}/${batch.source.key}`,
+            objectName(batch.source.bucket, batch.source.key),
           ]),
         ),
       );

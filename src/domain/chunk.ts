@@ -23,6 +23,14 @@ export interface ObjectRef {
   readonly etag: string;
 }
 
+/**
+ * How people are shown an object: a local run's file by its path (the local object store's bucket is `local`, its
+ * keys are the files' paths), anything else as an `s3://` URL.
+ */
+export function objectName(bucket: string, key: string): string {
+  return bucket === 'local' ? key : `s3://${bucket}/${key}`;
+}
+
 /** Format-level context a worker needs to parse a chunk on its own (e.g. a `#Fields` header). */
 export interface FormatContext {
   readonly fields?: readonly string[];

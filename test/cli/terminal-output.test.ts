@@ -86,6 +86,9 @@ describe('human-readable output escapes control characters from logs, keys and f
       expect(result.stdout).to.include(ESCAPED_NAME);
     }
     expect((JSON.parse(json.stdout) as { source: { key: string } }).source.key).to.equal(path.join(directory, EVIL_NAME));
+    // A local file is shown by its path, not as s3://local//path.
+    expect(status.stdout).to.match(new RegExp(`^source\\s+${path.join(directory, ESCAPED_NAME).replace(/[\\[\]().]/g, '\\$&')}$`, 'm'));
+    expect(batches.stdout).to.not.include('s3://');
   });
 
   it('dlq list: the batch column escaped as well as the reason', async () => {
