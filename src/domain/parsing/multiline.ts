@@ -109,6 +109,13 @@ export function keyBlockLine(line: string, previous: KeyBlockLine): KeyBlockLine
   return undefined;
 }
 
+/**
+ * The byte cap of a line a container runtime wrote in pieces (CRI `P` lines, Docker partial records, 16 KiB each by
+ * default): as much as one event may hold by default (`DEFAULT_MAX_EVENT_BYTES`), so a line of up to ~110 KiB of
+ * message is one entry. At 64 KiB, as for stack traces, a 50-100 KiB JSON line was stored as two unparseable halves.
+ */
+const PIECED_LINE_MAX_BYTES = 128 * 1024;
+
 /** Structured formats: one event per line, except the lines of a PEM private key block (see `EventAssembler`). */
 export const ONE_LINE_POLICY: MultilinePolicy = {
   isContinuation: () => false,
@@ -120,7 +127,8 @@ export const ONE_LINE_POLICY: MultilinePolicy = {
  * Kubernetes CRI container logs: the runtime splits a long line into `P` (partial) lines ended by an `F` line. A line
  * continues the event when the line before it is a `P` line of the same stream, so a run of `P` lines and the `F`
  * line that ends it are one event. Only adjacent lines join (an event is a run of lines): a line of the other stream
- * between them ends the run, and the rest of the line is an event of its own. Caps as for stack traces.
+ * between them ends the run, and the rest of the line is an event of its own. Capped at 500 lines or
+ * {@link PIECED_LINE_MAX_BYTES}.
  */
 export const CRI_POLICY: MultilinePolicy = {
   isContinuation(line: string, _eventFirstLine: string, previousLine: string): boolean {
@@ -130,7 +138,7 @@ export const CRI_POLICY: MultilinePolicy = {
     return tag !== -1 && line.charCodeAt(tag - 4) === previousLine.charCodeAt(previousTag - 4);
   },
   maxLines: 500,
-  maxBytes: 64 * 1024,
+  maxBytes: PIECED_LINE_MAX_BYTES,
 };
 
 
@@ -170,8 +178,8 @@ export function dockerPartialStream(line: string): string | undefined {
  * JSON lines, where Docker's json-file partial records join: a line longer than 16 KiB is written as records whose
  * `log` does not end with `\n`, then one that does. A record of the same stream right after a partial one continues
  * the event, so the pieces are one event and the `json` parser makes them one entry. Every other line is an event of
- * its own and is never held (`continuable`: one `startsWith` per line). Caps as for stack traces: a line of more than
- * 64 KiB is stored as several entries, each of the pieces that fit.
+ * its own and is never held (`continuable`: one `startsWith` per line). Capped at
+ * {@link PIECED_LINE_MAX_BYTES}: a longer line is stored as several entries, each of the pieces that fit.
  */
 export const DOCKER_JSON_POLICY: MultilinePolicy = {
   continuable: (line) => dockerPartialStream(line) !== undefined,
@@ -182,7 +190,7 @@ export const DOCKER_JSON_POLICY: MultilinePolicy = {
     return logEnd !== -1 && streamAfter(line, logEnd) === stream;
   },
   maxLines: 500,
-  maxBytes: 64 * 1024,
+  maxBytes: PIECED_LINE_MAX_BYTES,
 };
 
 /**

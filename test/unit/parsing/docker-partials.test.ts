@@ -47,13 +47,13 @@ describe('DOCKER_JSON_POLICY (through EventAssembler)', () => {
     expect(assemble(lines)).to.deep.equal(lines);
   });
 
-  it('starts a new event at the byte cap, so every piece of a very long line is stored', () => {
+  it('joins up to 128 KiB of records (seven 16 KiB pieces), then starts a new event, so every piece is stored', () => {
     const piece = 'x'.repeat(16 * 1024);
-    const lines = [record(piece), record(piece), record(piece), record(piece), record(piece), record('end\n')];
+    const lines = [...Array.from({ length: 9 }, () => record(piece)), record('end\n')];
 
     const events = assemble(lines);
 
-    expect(events.map((event) => event.split('\n').length)).to.deep.equal([3, 3]);
+    expect(events.map((event) => event.split('\n').length)).to.deep.equal([7, 3]);
     expect(events.join('\n')).to.equal(lines.join('\n'));
   });
 });
@@ -93,25 +93,24 @@ describe('parseJsonLine (joined Docker partial records)', () => {
 });
 
 describe('Docker json-file logs through the pipeline', () => {
-  it('stores a line Docker split into partial records once, whole, and counts its later records as continuation', async () => {
-    const long = `${'GET /search?q='}${'z'.repeat(40_000)}`;
+  it('stores a 90 KB line Docker split into six records once, whole, and counts its later records as continuation', async () => {
+    const long = `${'GET /search?q='}${'z'.repeat(90_000)}`;
     const lines = [
       record('starting\n'),
-      record(long.slice(0, 16_384)),
-      record(long.slice(16_384, 32_768)),
-      record(`${long.slice(32_768)}\n`),
+      ...Array.from({ length: 5 }, (_, index) => record(long.slice(index * 16_384, (index + 1) * 16_384))),
+      record(`${long.slice(5 * 16_384)}\n`),
       record('unended piece', 'stderr'),
     ];
     const pipeline = createMemoryPipeline();
 
     const { batches, entries } = await pipeline.run({ 'container-json.log': `${lines.join('\n')}\n` });
 
-    expect(batches[0]).to.deep.include({ status: 'COMPLETED', format: 'json', totalLines: 5 });
-    expect(batches[0].stats).to.deep.include({ lines: 5, entries: 3, continuation: 2, unparsed: 0 });
+    expect(batches[0]).to.deep.include({ status: 'COMPLETED', format: 'json', totalLines: 8 });
+    expect(batches[0].stats).to.deep.include({ lines: 8, entries: 3, continuation: 5, unparsed: 0, truncated: 0 });
     expect(entries[0].map((entry) => [entry.lineNumber, entry.body, entry.lineCount])).to.deep.equal([
       [1, 'starting', undefined],
-      [2, long, 3],
-      [5, 'unended piece', undefined],
+      [2, long, 6],
+      [8, 'unended piece', undefined],
     ]);
   });
 });
