@@ -18,6 +18,7 @@ import { type RunProgressDisplay, runProgressDisplay } from './progress-bar.js';
 import { renderSummary } from './render-summary.js';
 import { storeOption } from './store-option.js';
 import { EXIT_BATCH_FAILED, EXIT_OK, UsageError } from './usage-error.js';
+import { STDIN_NAME, spoolStdin } from './stdin-spool.js';
 
 /** Below this a chunk's envelope leaves too little room for lines. */
 const MIN_CHUNK_BYTES = 1024;
@@ -46,7 +47,7 @@ export interface RunCommandOptions {
 export function runCommand(): Command {
   return new Command('run')
     .description('split, parse and store log files through the real handlers, and print a summary')
-    .argument('<file...>', 'log files (plain or gzip, any line endings), or directories: every file under them')
+    .argument('<file...>', 'log files (plain or gzip, any line endings), directories (every file under them), or - for standard input')
     .addOption(new Option('--format <format>', 'log format, or auto to detect per file').default('auto').choices(['auto', ...FORMAT_NAMES]))
     .option('--format-rule <glob=format>', 'under --format auto: files whose path matches the glob (relative to the working directory unless it starts with / or **) are of this format (repeatable, first match wins; ** spans folders)', collectRules, [])
     .option('--json', 'print one JSON object with totals, batches, timing and request counts')
@@ -93,7 +94,23 @@ export function storeAsGiven(options: RunCommandOptions, source: string | undefi
   return options;
 }
 
-export async function executeRun(paths: string[], options: RunCommandOptions): Promise<number> {
+export async function executeRun(given: string[], options: RunCommandOptions): Promise<number> {
+  if (given.filter((file) => file === STDIN_NAME).length > 1) throw new UsageError(`${STDIN_NAME} is given more than once: standard input can be read once`);
+  if (!given.includes(STDIN_NAME)) return executeRunOn(given, options);
+  // Standard input runs as a copy in a file; the summary names it `-`.
+  const spool = await spoolStdin();
+  try {
+    return await executeRunOn(
+      given.map((file) => (file === STDIN_NAME ? spool.file : file)),
+      options,
+      (text) => text.split(spool.file).join(STDIN_NAME),
+    );
+  } finally {
+    spool.remove();
+  }
+}
+
+async function executeRunOn(paths: string[], options: RunCommandOptions, renameSpool: (text: string) => string = (text) => text): Promise<number> {
   // The store's own files are never logs: skipped in a folder the store lies in, refused when named.
   const storeFiles = options.store === undefined ? new Set<string>() : new Set(['', '-wal', '-shm', '-journal'].map((suffix) => path.resolve(`${options.store}${suffix}`)));
   const named = paths.find((given) => storeFiles.has(path.resolve(given)));
@@ -138,11 +155,11 @@ export async function executeRun(paths: string[], options: RunCommandOptions): P
         memoryBudgetMb,
         onWaiting: (source, batch) => {
           bar?.close();
-          process.stderr.write(`${path.relative(process.cwd(), source) || source}: batch ${batch.batchId} is ${batch.status} (${batch.processedChunks} chunks processed); not final: waiting in case another run is writing it (up to 10 s without progress)\n`);
+          process.stderr.write(`${renameSpool(path.relative(process.cwd(), source) || source)}: batch ${batch.batchId} is ${batch.status} (${batch.processedChunks} chunks processed); not final: waiting in case another run is writing it (up to 10 s without progress)\n`);
         },
       });
       summary = result.summary;
-      storeNotes = renderStoreNotes(result);
+      storeNotes = renameSpool(renderStoreNotes(result));
       if (result.summary.alreadyProcessed.some((batch) => batch.interrupted !== undefined)) interrupted = true;
     } else {
       summary = await runLocalPipeline({ files: inputs.files, settings, outPath: options.out, workerConcurrency: options.concurrency, onProgress: bar?.memory, memoryBudgetMb });
@@ -160,7 +177,7 @@ export async function executeRun(paths: string[], options: RunCommandOptions): P
   }
   // Interrupted as the run finished: the process is ending; print nothing more.
   await interruption.ending();
-  summary = { ...summary, duplicateInputs: inputs.duplicates };
+  summary = { ...withSpoolNamed(summary, renameSpool), duplicateInputs: inputs.duplicates };
   process.stdout.write(
     options.json === true ? `${JSON.stringify({ ...summary, skippedInputs: skipped }, null, 2)}\n` : renderSummary(summary) + (storeNotes ?? ''),
   );
@@ -169,6 +186,18 @@ export async function executeRun(paths: string[], options: RunCommandOptions): P
     process.stderr.write(`logbatch: ${skipped.length === 1 ? '1 path was' : `${skipped.length} paths were`} skipped (see above): not every file was run\n`);
   }
   return runExitCode(summary, skipped.length, interrupted);
+}
+
+/** The summary with standard input's copy named as it was given (`-`): in each batch's source and reason. */
+function withSpoolNamed(summary: RunSummary, rename: (text: string) => string): RunSummary {
+  const named = <T extends { source: string; reason?: string }>(batch: T): T => ({
+    ...batch,
+    source: rename(batch.source),
+    ...(batch.reason === undefined ? {} : { reason: rename(batch.reason) }),
+  });
+  // A run into a store also lists the inputs it found already processed.
+  const { alreadyProcessed } = summary as { alreadyProcessed?: ReadonlyArray<{ source: string }> };
+  return { ...summary, batches: summary.batches.map(named), ...(alreadyProcessed === undefined ? {} : { alreadyProcessed: alreadyProcessed.map(named) }) };
 }
 
 /**
@@ -230,16 +259,16 @@ function describeSkipped(entry: UnlistedEntry): string {
 }
 
 /**
- * A run knows a file's version by its size and times, and reads it by position (a continuation starts mid-file):
- * standard input, a pipe (`cmd | logbatch run /dev/stdin`, a FIFO) or a socket has neither, and each is named as
- * such. `logbatch run /dev/stdin < file` is the file itself, and runs.
+ * A run knows a file's version by its size and times, and reads it by position (a continuation starts mid-file): a
+ * pipe (`cmd | logbatch run /dev/stdin`, a FIFO) or a socket has neither, and each is named as such, with `-` (standard
+ * input, copied to a file first: see `spoolStdin`) as the way to run it. `logbatch run /dev/stdin < file` is the file
+ * itself, and runs.
  */
 async function assertReadableFile(file: string): Promise<void> {
-  if (file === '-') throw new UsageError('-: reading standard input is not supported; save it to a file first (a file named - is ./-)');
   try {
     const info = await stat(file);
-    if (info.isFIFO()) throw new UsageError(`${file} is a pipe: logbatch reads files, not pipes; save it to a file first`);
-    if (info.isSocket()) throw new UsageError(`${file} is a socket: logbatch reads files, not sockets; save it to a file first`);
+    if (info.isFIFO()) throw new UsageError(`${file} is a pipe: logbatch reads files, not pipes; give - to read standard input (logbatch run - < ${file}), or save it to a file first`);
+    if (info.isSocket()) throw new UsageError(`${file} is a socket: logbatch reads files, not sockets; give - to read standard input, or save it to a file first`);
     if (!info.isFile()) throw new UsageError(`${file} is not a file`);
     await access(file, constants.R_OK);
   } catch (error) {

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -53,11 +53,38 @@ describe('logbatch run: options, standard input and LOGBATCH_STORE', function ()
   });
 
   describe('reading from a pipe', function () {
-    it('says that - (standard input) is not supported, in one line with exit 2', async () => {
-      const result = await runCliWithStdin(['run', '-'], '{"msg":"x"}\n');
+    it('runs - (standard input) from a copy it removes afterwards, named - in the summary', async () => {
+      const spools = async () => (await readdir(tmpdir())).filter((name) => name.startsWith('logbatch-stdin-')).sort();
+      const before = await spools();
+
+      const result = await runCliWithStdin(['run', '-', file, '--json'], '{"level":"error","msg":"x"}\nplain line\n');
+
+      expect(result.code, result.stderr).to.equal(0);
+      const batches = (JSON.parse(result.stdout) as { batches: Array<{ source: string; totalLines: number; entries: number; status: string }> }).batches;
+      expect(batches.find((batch) => batch.source === '-')).to.deep.include({ totalLines: 2, entries: 2, status: 'COMPLETED' });
+      expect(batches.map((batch) => batch.source).sort()).to.deep.equal(['-', file].sort());
+      expect(await spools()).to.deep.equal(before);
+    });
+
+    it('runs the same standard input into a store exactly once: piped again it is already processed', async () => {
+      const store = path.join(directory, 'stdin.db');
+      const input = '{"level":"warn","msg":"piped"}\n{"level":"info","msg":"again"}\n';
+
+      const first = await runCliWithStdin(['run', '-', '--store', store], input);
+      const second = await runCliWithStdin(['run', '-', '--store', store], input);
+      const other = await runCliWithStdin(['run', '-', '--store', store], '{"msg":"other input"}\n');
+      const batches = JSON.parse((await runCli(['batches', '--store', store, '--json'])).stdout) as Array<{ batchId: string; stats: { entries: number } }>;
+
+      expect([first.code, second.code, other.code], `${first.stderr}${second.stderr}${other.stderr}`).to.deep.equal([0, 0, 0]);
+      expect(second.stdout).to.match(/^-: already processed \(batch [0-9a-f]{24}, COMPLETED\); --reprocess runs it again$/m);
+      expect(batches.map((batch) => batch.stats.entries).sort()).to.deep.equal([1, 2]);
+    });
+
+    it('reads standard input once: - given twice is a usage error', async () => {
+      const result = await runCliWithStdin(['run', '-', '-'], '{"msg":"x"}\n');
 
       expect(result.code).to.equal(2);
-      expect(result.stderr).to.equal('logbatch: -: reading standard input is not supported; save it to a file first (a file named - is ./-)\n');
+      expect(result.stderr).to.equal('logbatch: - is given more than once: standard input can be read once\n');
       expect(result.stdout).to.equal('');
     });
 
@@ -65,14 +92,14 @@ describe('logbatch run: options, standard input and LOGBATCH_STORE', function ()
       const result = await runShell(`printf '{"msg":"x"}\\n' | "$0" "$1" run /dev/stdin`, [process.execPath, BIN]);
 
       expect(result.code).to.equal(2);
-      expect(result.stderr).to.equal('logbatch: /dev/stdin is a pipe: logbatch reads files, not pipes; save it to a file first\n');
+      expect(result.stderr).to.equal('logbatch: /dev/stdin is a pipe: logbatch reads files, not pipes; give - to read standard input (logbatch run - < /dev/stdin), or save it to a file first\n');
     });
 
     it('says that /dev/stdin fed by a socket (a parent process\'s stdio) is a socket', async () => {
       const result = await runCliWithStdin(['run', '/dev/stdin'], '{"msg":"x"}\n');
 
       expect(result.code).to.equal(2);
-      expect(result.stderr).to.equal('logbatch: /dev/stdin is a socket: logbatch reads files, not sockets; save it to a file first\n');
+      expect(result.stderr).to.equal('logbatch: /dev/stdin is a socket: logbatch reads files, not sockets; give - to read standard input, or save it to a file first\n');
     });
 
     it('says that a named pipe (FIFO) is a pipe', async () => {
@@ -82,7 +109,7 @@ describe('logbatch run: options, standard input and LOGBATCH_STORE', function ()
       const result = await runCli(['run', fifo]);
 
       expect(result.code).to.equal(2);
-      expect(result.stderr).to.equal(`logbatch: ${fifo} is a pipe: logbatch reads files, not pipes; save it to a file first\n`);
+      expect(result.stderr).to.equal(`logbatch: ${fifo} is a pipe: logbatch reads files, not pipes; give - to read standard input (logbatch run - < ${fifo}), or save it to a file first\n`);
     });
 
     it('says the same in ui', async () => {

@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { UsageError } from './usage-error.js';
+
+/** How a run names standard input, on the command line and in its summary. */
+export const STDIN_NAME = '-';
+
+/**
+ * The modification time every copy gets: a local file's version is its size and this time, so the same input copied
+ * twice is the same version, and a store that already holds it says `already processed`.
+ */
+const SPOOL_MTIME = new Date('2000-01-01T00:00:00Z');
+
+/** Standard input copied to a file, so the run can read it as it reads any file (by position, with a version). */
+export interface StdinSpool {
+  /** The file that holds what standard input gave. */
+  readonly file: string;
+  /** Removes the file and its folder (also done when the process exits). */
+  remove(): void;
+}
+
+/**
+ * Copies standard input to a file under the temporary directory, streaming (memory stays flat whatever its size), to
+ * its end. A run reads files by position and knows their version by size and time, which a pipe has neither of, so
+ * `cmd | logbatch run -` runs the copy. The copy is named by the SHA-256 of its bytes
+ * (`logbatch-stdin-<32 hex>/stdin`) and given a fixed time, so the same input piped again is the same object of the
+ * same version: exactly once into a store, as a file run twice is. Refused when standard input is a terminal (nothing
+ * piped: the run would wait for typing). The copy is removed by {@link StdinSpool.remove}, or when the process exits
+ * (Ctrl-C included).
+ */
+export async function spoolStdin(input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin): Promise<StdinSpool> {
+  if (input.isTTY === true) throw new UsageError(`${STDIN_NAME}: standard input is a terminal; pipe a log into it (cmd | logbatch run -), or name a file`);
+  const work = await mkdtemp(path.join(tmpdir(), 'logbatch-stdin-'));
+  let folder = work;
+  const remove = () => {
+    rmSync(work, { recursive: true, force: true });
+    rmSync(folder, { recursive: true, force: true });
+  };
+  process.once('exit', remove);
+  try {
+    const hash = createHash('sha256');
+    const copy = path.join(work, 'stdin');
+    await pipeline(
+      input,
+      async function* (source: AsyncIterable<Buffer | string>) {
+        for await (const chunk of source) {
+          hash.update(chunk);
+          yield chunk;
+        }
+      },
+      createWriteStream(copy, { mode: 0o600 }),
+    );
+    folder = path.join(tmpdir(), `logbatch-stdin-${hash.digest('hex').slice(0, 32)}`);
+    await mkdir(folder, { recursive: true, mode: 0o700 });
+    const file = path.join(folder, 'stdin');
+    await rename(copy, file);
+    await rm(work, { recursive: true, force: true });
+    await utimes(file, SPOOL_MTIME, SPOOL_MTIME);
+    return {
+      file,
+      remove: () => {
+        process.removeListener('exit', remove);
+        remove();
+      },
+    };
+  } catch (error) {
+    process.removeListener('exit', remove);
+    remove();
+    throw new UsageError(`${STDIN_NAME}: reading standard input failed (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}

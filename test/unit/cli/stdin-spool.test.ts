@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { expect } from 'chai';
+import { spoolStdin } from '../../../src/cli/stdin-spool.js';
+import { UsageError } from '../../../src/cli/usage-error.js';
+
+const piped = (text: string) => Readable.from([Buffer.from(text.slice(0, 3)), Buffer.from(text.slice(3))]);
+
+describe('spoolStdin', () => {
+  it('copies standard input to a file named by its content, with a fixed time, and removes it', async () => {
+    const spool = await spoolStdin(piped('line one\nline two\n'));
+    try {
+      expect(await readFile(spool.file, 'utf8')).to.equal('line one\nline two\n');
+      expect(path.basename(path.dirname(spool.file))).to.match(/^logbatch-stdin-[0-9a-f]{32}$/);
+      expect((await stat(spool.file)).mtime.toISOString()).to.equal('2000-01-01T00:00:00.000Z');
+    } finally {
+      spool.remove();
+    }
+    expect(existsSync(path.dirname(spool.file))).to.equal(false);
+  });
+
+  it('gives the same input the same file, and other input another', async () => {
+    const [a, b, c] = [await spoolStdin(piped('same\n')), await spoolStdin(piped('same\n')), await spoolStdin(piped('other\n'))];
+    for (const spool of [a, b, c]) spool.remove();
+
+    expect(a.file).to.equal(b.file);
+    expect(c.file).to.not.equal(a.file);
+  });
+
+  it('refuses a terminal: nothing is piped, and the run would wait for typing', async () => {
+    const terminal = Object.assign(Readable.from([]), { isTTY: true });
+
+    const error = await spoolStdin(terminal).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+
+    expect(error).to.be.instanceOf(UsageError);
+    expect((error as Error).message).to.equal('-: standard input is a terminal; pipe a log into it (cmd | logbatch run -), or name a file');
+  });
+});
