@@ -18,7 +18,7 @@ import { type RunProgressDisplay, runProgressDisplay } from './progress-bar.js';
 import { renderSummary } from './render-summary.js';
 import { storeOption } from './store-option.js';
 import { EXIT_BATCH_FAILED, EXIT_OK, UsageError } from './usage-error.js';
-import { STDIN_NAME, spoolStdin } from './stdin-spool.js';
+import { STDIN_NAME, type StdinSpool, spoolStdin, stdinProgressLine } from './stdin-spool.js';
 
 /** Below this a chunk's envelope leaves too little room for lines. */
 const MIN_CHUNK_BYTES = 1024;
@@ -98,7 +98,13 @@ export async function executeRun(given: string[], options: RunCommandOptions): P
   if (given.filter((file) => file === STDIN_NAME).length > 1) throw new UsageError(`${STDIN_NAME} is given more than once: standard input can be read once`);
   if (!given.includes(STDIN_NAME)) return executeRunOn(given, options);
   // Standard input runs as a copy in a file; the summary names it `-`.
-  const spool = await spoolStdin();
+  const line = options.progress !== false && process.stderr.isTTY === true ? stdinProgressLine(process.stderr) : undefined;
+  let spool: StdinSpool;
+  try {
+    spool = await spoolStdin(process.stdin, line?.onBytes);
+  } finally {
+    line?.done();
+  }
   try {
     return await executeRunOn(
       given.map((file) => (file === STDIN_NAME ? spool.file : file)),

@@ -30,9 +30,12 @@ export interface StdinSpool {
  * (`logbatch-stdin-<32 hex>/stdin`) and given a fixed time, so the same input piped again is the same object of the
  * same version: exactly once into a store, as a file run twice is. Refused when standard input is a terminal (nothing
  * piped: the run would wait for typing). The copy is removed by {@link StdinSpool.remove}, or when the process exits
- * (Ctrl-C included).
+ * (Ctrl-C included). `onBytes` is told the bytes copied so far after each piece (a progress line for a long pipe).
  */
-export async function spoolStdin(input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin): Promise<StdinSpool> {
+export async function spoolStdin(
+  input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin,
+  onBytes: (bytes: number) => void = () => undefined,
+): Promise<StdinSpool> {
   if (input.isTTY === true) throw new UsageError(`${STDIN_NAME}: standard input is a terminal; pipe a log into it (cmd | logbatch run -), or name a file`);
   const work = await mkdtemp(path.join(tmpdir(), 'logbatch-stdin-'));
   let folder = work;
@@ -44,11 +47,14 @@ export async function spoolStdin(input: NodeJS.ReadableStream & { isTTY?: boolea
   try {
     const hash = createHash('sha256');
     const copy = path.join(work, 'stdin');
+    let bytes = 0;
     await pipeline(
       input,
       async function* (source: AsyncIterable<Buffer | string>) {
         for await (const chunk of source) {
           hash.update(chunk);
+          bytes += chunk.length;
+          onBytes(bytes);
           yield chunk;
         }
       },
@@ -72,4 +78,25 @@ export async function spoolStdin(input: NodeJS.ReadableStream & { isTTY?: boolea
     remove();
     throw new UsageError(`${STDIN_NAME}: reading standard input failed (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+}
+
+/**
+ * A one-line count of what standard input gave so far, on a terminal, at most four times a second (`reading standard
+ * input: 12.3 MB`), erased by `done` so the run's own progress takes its place.
+ */
+export function stdinProgressLine(stream: NodeJS.WriteStream): { onBytes: (bytes: number) => void; done: () => void } {
+  let last = 0;
+  let shown = false;
+  return {
+    onBytes: (bytes) => {
+      const now = Date.now();
+      if (now - last < 250) return;
+      last = now;
+      shown = true;
+      stream.write(`\r\x1b[Kreading standard input: ${(bytes / 1e6).toFixed(1)} MB`);
+    },
+    done: () => {
+      if (shown) stream.write('\r\x1b[K');
+    },
+  };
 }

@@ -21,6 +21,15 @@ describe('spoolStdin', () => {
     expect(existsSync(path.dirname(spool.file))).to.equal(false);
   });
 
+  it('tells the bytes copied so far after each piece', async () => {
+    const counts: number[] = [];
+
+    const spool = await spoolStdin(piped('abcdefgh\n'), (bytes) => counts.push(bytes));
+    spool.remove();
+
+    expect(counts).to.deep.equal([3, 9]);
+  });
+
   it('gives the same input the same file, and other input another', async () => {
     const [a, b, c] = [await spoolStdin(piped('same\n')), await spoolStdin(piped('same\n')), await spoolStdin(piped('other\n'))];
     for (const spool of [a, b, c]) spool.remove();
