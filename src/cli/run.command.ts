@@ -18,7 +18,7 @@ import { type RunProgressDisplay, runProgressDisplay } from './progress-bar.js';
 import { renderSummary } from './render-summary.js';
 import { storeOption } from './store-option.js';
 import { EXIT_BATCH_FAILED, EXIT_OK, UsageError } from './usage-error.js';
-import { STDIN_NAME, type StdinSpool, spoolStdin, stdinProgressLine } from './stdin-spool.js';
+import { STDIN_NAME, type StdinSpool, spoolStdin, stdinProgressLine, withStdinNamed } from './stdin-spool.js';
 
 /** Below this a chunk's envelope leaves too little room for lines. */
 const MIN_CHUNK_BYTES = 1024;
@@ -183,7 +183,7 @@ async function executeRunOn(paths: string[], options: RunCommandOptions, renameS
   }
   // Interrupted as the run finished: the process is ending; print nothing more.
   await interruption.ending();
-  summary = { ...withSpoolNamed(summary, renameSpool), duplicateInputs: inputs.duplicates };
+  summary = { ...withStdinNamed(summary, renameSpool), duplicateInputs: inputs.duplicates };
   process.stdout.write(
     options.json === true ? `${JSON.stringify({ ...summary, skippedInputs: skipped }, null, 2)}\n` : renderSummary(summary) + (storeNotes ?? ''),
   );
@@ -192,18 +192,6 @@ async function executeRunOn(paths: string[], options: RunCommandOptions, renameS
     process.stderr.write(`logbatch: ${skipped.length === 1 ? '1 path was' : `${skipped.length} paths were`} skipped (see above): not every file was run\n`);
   }
   return runExitCode(summary, skipped.length, interrupted);
-}
-
-/** The summary with standard input's copy named as it was given (`-`): in each batch's source and reason. */
-function withSpoolNamed(summary: RunSummary, rename: (text: string) => string): RunSummary {
-  const named = <T extends { source: string; reason?: string }>(batch: T): T => ({
-    ...batch,
-    source: rename(batch.source),
-    ...(batch.reason === undefined ? {} : { reason: rename(batch.reason) }),
-  });
-  // A run into a store also lists the inputs it found already processed.
-  const { alreadyProcessed } = summary as { alreadyProcessed?: ReadonlyArray<{ source: string }> };
-  return { ...summary, batches: summary.batches.map(named), ...(alreadyProcessed === undefined ? {} : { alreadyProcessed: alreadyProcessed.map(named) }) };
 }
 
 /**

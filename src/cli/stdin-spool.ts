@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rename, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import type { RunSummary } from '../local/run-summary.js';
 import { UsageError } from './usage-error.js';
 
 /** How a run names standard input, on the command line and in its summary. */
@@ -99,4 +100,16 @@ export function stdinProgressLine(stream: NodeJS.WriteStream): { onBytes: (bytes
       if (shown) stream.write('\r\x1b[K');
     },
   };
+}
+
+/** The summary with standard input's copy named as it was given (`-`): in each batch's source and reason. */
+export function withStdinNamed<T extends RunSummary>(summary: T, rename: (text: string) => string): T {
+  const named = <B extends { source: string; reason?: string }>(batch: B): B => ({
+    ...batch,
+    source: rename(batch.source),
+    ...(batch.reason === undefined ? {} : { reason: rename(batch.reason) }),
+  });
+  // A run into a store also lists the inputs it found already processed.
+  const { alreadyProcessed } = summary as { alreadyProcessed?: ReadonlyArray<{ source: string }> };
+  return { ...summary, batches: summary.batches.map(named), ...(alreadyProcessed === undefined ? {} : { alreadyProcessed: alreadyProcessed.map(named) }) };
 }

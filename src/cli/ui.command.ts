@@ -11,6 +11,7 @@ import { integerOption } from './numeric-options.js';
 import { renderSummary } from './render-summary.js';
 import { openStoreForCli, storeOption, storeOrStack } from './store-option.js';
 import { EXIT_OK, UsageError } from './usage-error.js';
+import { STDIN_NAME, spoolStdin, withStdinNamed } from './stdin-spool.js';
 
 export const DEFAULT_UI_PORT = 4780;
 
@@ -29,7 +30,7 @@ interface UiCommandOptions extends AwsTargetOptions {
 export function uiCommand(): Command {
   const command = new Command('ui')
     .description('serve a web page to watch batches fill and read their entries (runs FILEs first, if given)')
-    .argument('[file...]', 'log files to run through the pipeline while the page shows them (in memory, or into --store)')
+    .argument('[file...]', 'log files to run through the pipeline while the page shows them (in memory, or into --store); - for standard input')
     .addOption(storeOption())
     .option('--port <n>', `port to listen on (0: any free port)`, integerOption('--port', { min: 0, max: 65_535 }), DEFAULT_UI_PORT)
     .option('--host <host>', 'address to listen on; other than loopback requires an access token (LOGBATCH_UI_TOKEN, or one is generated)', '127.0.0.1')
@@ -48,7 +49,7 @@ export function uiCommand(): Command {
   });
 }
 
-async function serve(files: readonly string[], given: UiCommandOptions, storeFromEnvironment = false): Promise<number> {
+async function serve(files: string[], given: UiCommandOptions, storeFromEnvironment = false): Promise<number> {
   // An empty store is no store; LOGBATCH_STORE is a default, and AWS target flags on the command line win over it
   // (only a --store on the command line is in conflict with them), as `run`'s --out does.
   const awsFlagGiven = given.table !== undefined || given.queueUrl !== undefined || given.dlqUrl !== undefined || given.endpointUrl !== undefined;
@@ -58,14 +59,22 @@ async function serve(files: readonly string[], given: UiCommandOptions, storeFro
     import('../ui/client-assets.js'),
     import('../ui/ui-backend.js'),
   ]);
+  if (files.filter((file) => file === STDIN_NAME).length > 1) throw new UsageError(`${STDIN_NAME} is given more than once: standard input can be read once`);
   for (const file of files) {
+    if (file === STDIN_NAME) continue;
     // As `logbatch run` says it: the pipeline reads files, not streams.
-    if (file === '-') throw new UsageError('-: reading standard input is not supported; save it to a file first (a file named - is ./-)');
     const info = await stat(file).catch(() => undefined);
     if (info === undefined) throw new UsageError(`${file}: no such file`);
-    if (info.isFIFO()) throw new UsageError(`${file} is a pipe: logbatch reads files, not pipes; save it to a file first`);
-    if (info.isSocket()) throw new UsageError(`${file} is a socket: logbatch reads files, not sockets; save it to a file first`);
+    if (info.isFIFO()) throw new UsageError(`${file} is a pipe: logbatch reads files, not pipes; give - to read standard input (logbatch ui - < ${file}), or save it to a file first`);
+    if (info.isSocket()) throw new UsageError(`${file} is a socket: logbatch reads files, not sockets; give - to read standard input, or save it to a file first`);
     if (!info.isFile()) throw new UsageError(`${file} is not a file`);
+  }
+  let spoolName = (text: string) => text;
+  if (files.includes(STDIN_NAME)) {
+    // Standard input is copied to its end before the page is served (see `spoolStdin`); the copy goes when this ends.
+    const spool = await spoolStdin();
+    files = files.map((file) => (file === STDIN_NAME ? spool.file : file));
+    spoolName = (text) => text.split(spool.file).join(STDIN_NAME);
   }
   if (files.length > 0 && options.store === undefined && awsFlagGiven) {
     throw new UsageError('FILEs run in memory or into --store; to watch the deployed stack, run logbatch ui without FILEs');
@@ -115,7 +124,7 @@ async function serve(files: readonly string[], given: UiCommandOptions, storeFro
   if (options.open === true) openBrowser(url);
 
   let running: Promise<void> | undefined;
-  if (files.length > 0) running = runFiles(files, options, backend as LocalUiBackend, server.url);
+  if (files.length > 0) running = runFiles(files, options, backend as LocalUiBackend, server.url, spoolName);
 
   const signal = await stopped;
   await server.close();
@@ -136,7 +145,7 @@ async function serve(files: readonly string[], given: UiCommandOptions, storeFro
   return EXIT_OK;
 }
 
-async function runFiles(files: readonly string[], options: UiCommandOptions, backend: LocalUiBackend, url: string): Promise<void> {
+async function runFiles(files: readonly string[], options: UiCommandOptions, backend: LocalUiBackend, url: string, named: (text: string) => string): Promise<void> {
   const settings = {
     format: options.format,
     ...(options.maxChunkBytes === undefined ? {} : { maxChunkBytes: options.maxChunkBytes }),
@@ -147,11 +156,11 @@ async function runFiles(files: readonly string[], options: UiCommandOptions, bac
     if (options.store !== undefined) {
       const { runIntoStore, renderStoreNotes } = await import('./run-store.js');
       const result = await runIntoStore(options.store, { files, settings, workerConcurrency: options.concurrency });
-      process.stdout.write(renderSummary(result.summary) + renderStoreNotes(result));
+      process.stdout.write(renderSummary(withStdinNamed(result.summary, named)) + named(renderStoreNotes(result)));
     } else {
       const { runLocalPipeline } = await import('../local/run-pipeline.js');
       const summary = await runLocalPipeline({ files, settings, workerConcurrency: options.concurrency, store: backend.adapters });
-      process.stdout.write(renderSummary(summary));
+      process.stdout.write(renderSummary(withStdinNamed(summary, named)));
     }
     process.stdout.write(`run finished; still serving ${url}\n`);
   } catch (error) {

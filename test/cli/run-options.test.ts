@@ -112,11 +112,16 @@ describe('logbatch run: options, standard input and LOGBATCH_STORE', function ()
       expect(result.stderr).to.equal(`logbatch: ${fifo} is a pipe: logbatch reads files, not pipes; give - to read standard input (logbatch run - < ${fifo}), or save it to a file first\n`);
     });
 
-    it('says the same in ui', async () => {
-      const result = await runCli(['ui', '-', '--port', '0']);
+    it('says the same in ui: - once, and a pipe named as a path points at -', async () => {
+      const twice = await runCliWithStdin(['ui', '-', '-', '--port', '0'], 'x\n');
+      const fifo = path.join(directory, 'ui-fifo');
+      execFileSync('mkfifo', [fifo]);
+      const pipe = await runCli(['ui', fifo, '--port', '0']);
 
-      expect(result.code).to.equal(2);
-      expect(result.stderr).to.equal('logbatch: -: reading standard input is not supported; save it to a file first (a file named - is ./-)\n');
+      expect(twice.code).to.equal(2);
+      expect(twice.stderr).to.equal('logbatch: - is given more than once: standard input can be read once\n');
+      expect(pipe.code).to.equal(2);
+      expect(pipe.stderr).to.equal(`logbatch: ${fifo} is a pipe: logbatch reads files, not pipes; give - to read standard input (logbatch ui - < ${fifo}), or save it to a file first\n`);
     });
 
     it('runs /dev/stdin when it is a file (< file)', async () => {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,8 +9,9 @@ import type { BatchesResponse } from '../../src/ui/api-types.js';
 import { PROJECT_ROOT, runCli } from '../helpers/cli.js';
 
 /** Starts `logbatch ui ...`, resolves with its URL once printed; `stop()` sends SIGINT and waits for the exit. */
-function startUi(args: readonly string[], env: Record<string, string> = {}) {
+function startUi(args: readonly string[], env: Record<string, string> = {}, stdin?: string) {
   const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/logbatch.js'), 'ui', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, FORCE_COLOR: '0', ...env } });
+  if (stdin !== undefined) child.stdin.end(stdin);
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
@@ -132,6 +134,22 @@ describe('logbatch ui (the command)', function () {
     expect(after.status).to.equal(503);
     expect(afterBody.error).to.equal(`the store ${store} was removed or replaced after logbatch ui opened it: restart logbatch ui to serve what is there now`);
     expect(redrive.status).to.equal(503);
+  });
+
+  it('runs - (standard input) and shows it, its copy removed when ui stops', async () => {
+    const ui = startUi(['-', '--port', '0'], {}, '{"level":"error","msg":"piped in"}\nplain\n');
+    const url = await ui.url;
+    let batches: Array<{ source: { key: string }; stats: { entries: number }; status: string }> = [];
+    for (let attempt = 0; attempt < 50 && batches[0]?.status !== 'COMPLETED'; attempt++) {
+      batches = ((await (await fetch(new URL('/api/batches', url))).json()) as { batches: typeof batches }).batches;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const copy = path.dirname(batches[0].source.key);
+    await ui.stop();
+
+    expect(batches.map((batch) => [batch.status, batch.stats.entries])).to.deep.equal([['COMPLETED', 2]]);
+    expect(ui.output().stdout).to.match(/^-\s+COMPLETED/m);
+    expect(existsSync(copy)).to.equal(false);
   });
 
   it('generates an access token for a non-loopback --host and requires it', async () => {
