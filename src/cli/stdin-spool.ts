@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, utimes } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, rename, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -28,8 +28,8 @@ export interface StdinSpool {
  * Copies standard input to a file under the temporary directory, streaming (memory stays flat whatever its size), to
  * its end. A run reads files by position and knows their version by size and time, which a pipe has neither of, so
  * `cmd | logbatch run -` runs the copy. The copy is named by the SHA-256 of its bytes
- * (`logbatch-stdin-<32 hex>/stdin`) and given a fixed time, so the same input piped again is the same object of the
- * same version: exactly once into a store, as a file run twice is. Refused when standard input is a terminal (nothing
+ * (`logbatch-stdin-<32 hex>/stdin`, when that folder is this user's own and private) and given a fixed time, so the
+ * same input piped again is the same object of the same version: exactly once into a store, as a file run twice is. Refused when standard input is a terminal (nothing
  * piped: the run would wait for typing). The copy is removed by {@link StdinSpool.remove}, or when the process exits
  * (Ctrl-C included). `onBytes` is told the bytes copied so far after each piece (a progress line for a long pipe).
  */
@@ -61,11 +61,18 @@ export async function spoolStdin(
       },
       createWriteStream(copy, { mode: 0o600 }),
     );
-    folder = path.join(tmpdir(), `logbatch-stdin-${hash.digest('hex').slice(0, 32)}`);
-    await mkdir(folder, { recursive: true, mode: 0o700 });
-    const file = path.join(folder, 'stdin');
-    await rename(copy, file);
-    await rm(work, { recursive: true, force: true });
+    const named = path.join(tmpdir(), `logbatch-stdin-${hash.digest('hex').slice(0, 32)}`);
+    await mkdir(named, { recursive: true, mode: 0o700 });
+    let file = copy;
+    // The named folder is used only if it is this user's own, private folder: in a shared temporary directory another
+    // user could have made it first (or a link by that name) and swap the copy. Otherwise the copy stays where it was
+    // written, and only the dedupe of a repeated input is lost.
+    if (await isPrivateFolder(named)) {
+      folder = named;
+      file = path.join(folder, 'stdin');
+      await rename(copy, file);
+      await rm(work, { recursive: true, force: true });
+    }
     await utimes(file, SPOOL_MTIME, SPOOL_MTIME);
     return {
       file,
@@ -79,6 +86,13 @@ export async function spoolStdin(
     remove();
     throw new UsageError(`${STDIN_NAME}: reading standard input failed (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+}
+
+/** True for a real folder (not a link) that this process's user owns and nobody else may read or write. */
+async function isPrivateFolder(folder: string): Promise<boolean> {
+  const info = await lstat(folder).catch(() => undefined);
+  if (info === undefined || !info.isDirectory()) return false;
+  return (process.getuid === undefined || info.uid === process.getuid()) && (info.mode & 0o077) === 0;
 }
 
 /**

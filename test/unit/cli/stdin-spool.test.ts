@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { expect } from 'chai';
@@ -36,6 +38,23 @@ describe('spoolStdin', () => {
 
     expect(a.file).to.equal(b.file);
     expect(c.file).to.not.equal(a.file);
+  });
+
+  it('keeps the copy in a folder of its own when the named folder is not this user\'s private one', async () => {
+    const text = `shared tmp ${process.pid} ${Date.now()}\n`;
+    const named = path.join(tmpdir(), `logbatch-stdin-${createHash('sha256').update(text).digest('hex').slice(0, 32)}`);
+    await mkdir(named, { mode: 0o755 });
+    await chmod(named, 0o755);
+    try {
+      const spool = await spoolStdin(piped(text));
+      spool.remove();
+
+      expect(path.dirname(spool.file)).to.not.equal(named);
+      expect(path.basename(path.dirname(spool.file))).to.match(/^logbatch-stdin-\w{6}$/);
+      expect(existsSync(named)).to.equal(true);
+    } finally {
+      await rm(named, { recursive: true, force: true });
+    }
   });
 
   it('refuses a terminal: nothing is piped, and the run would wait for typing', async () => {
