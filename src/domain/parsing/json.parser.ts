@@ -81,8 +81,16 @@ export const parseJsonLine: LineParser = (line, context): ParseResult => {
 
 /** How Docker's json-file driver starts every record: the `log` field first. */
 export const DOCKER_RECORD_START = '{"log":"';
-/** What follows a Docker record's `log` string: the first such text in the record ends it (inside, `"` is escaped). */
+/** What follows a Docker record's `log` string. */
 export const DOCKER_STREAM_KEY = '","stream":"';
+
+/**
+ * Where the `log` string of a Docker json-file record ends (the index of the `","stream":"` after it), or -1 when the
+ * line is not one. The first `","stream":"` ends it: inside the string every `"` is escaped.
+ */
+export function dockerLogEnd(line: string): number {
+  return line.startsWith(DOCKER_RECORD_START) ? line.indexOf(DOCKER_STREAM_KEY, DOCKER_RECORD_START.length) : -1;
+}
 
 /**
  * The one record of an event of Docker json-file records joined by `DOCKER_JSON_POLICY` (a line Docker wrote as 16 KiB
@@ -109,8 +117,7 @@ function joinDockerRecords(event: string): string | undefined {
     log += fields.log;
   }
   const first = event.slice(0, event.indexOf('\n'));
-  const logEnd = first.indexOf(DOCKER_STREAM_KEY, DOCKER_RECORD_START.length);
-  return `{"log":${JSON.stringify(log)}${first.slice(logEnd + 1)}`;
+  return `{"log":${JSON.stringify(log)}${first.slice(dockerLogEnd(first) + 1)}`;
 }
 
 /** What {@link recordOf} checks in the parsed value, and whether the entry is to be marked depth-limited. */

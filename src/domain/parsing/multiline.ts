@@ -1,5 +1,5 @@
 import { criTagIndex } from './cri.parser.js';
-import { DOCKER_RECORD_START, DOCKER_STREAM_KEY } from './json.parser.js';
+import { DOCKER_STREAM_KEY, dockerLogEnd } from './json.parser.js';
 
 /**
  * Multi-line events: which lines continue the event before them. Applied at split time (by the splitter's
@@ -141,14 +141,6 @@ export const CRI_POLICY: MultilinePolicy = {
   maxBytes: PIECED_LINE_MAX_BYTES,
 };
 
-
-/**
- * Where the `log` string of a Docker json-file record ends (the index of the `","stream":"` after it), or -1 when the
- * line is not one. The first `","stream":"` ends it: inside the string every `"` is escaped.
- */
-function dockerLogEnd(line: string): number {
-  return line.startsWith(DOCKER_RECORD_START) ? line.indexOf(DOCKER_STREAM_KEY, DOCKER_RECORD_START.length) : -1;
-}
 
 /** The stream named after the `log` string that ends at `logEnd`, or undefined when its value is not closed. */
 function streamAfter(line: string, logEnd: number): string | undefined {

@@ -340,17 +340,7 @@ export class Redactor {
       return this.redactString(this.maskSpans('cookie', value, cookieValueSpans(value)));
     }
     if (value === null || typeof value !== 'object') return value;
-    if (Array.isArray(value)) {
-      let copy: AttributeValue[] | undefined;
-      for (let index = 0; index < value.length; index++) {
-        const redacted = this.redactCookies(value[index], jar);
-        if (redacted !== value[index]) {
-          copy ??= value.slice();
-          copy[index] = redacted;
-        }
-      }
-      return copy ?? value;
-    }
+    if (Array.isArray(value)) return mapArray(value, (item) => this.redactCookies(item, jar));
     let copy: Attributes | undefined;
     // A cookie record (`{"name":"sid","value":"…","path":"/"}`, as in a HAR file): only its value is the secret.
     const record = Object.hasOwn(value, 'value') || Object.hasOwn(value, 'Value');
@@ -422,17 +412,7 @@ export class Redactor {
       return this.mask('secret-field', String(value));
     }
     if (value === null || typeof value === 'boolean') return value;
-    if (Array.isArray(value)) {
-      let copy: AttributeValue[] | undefined;
-      for (let index = 0; index < value.length; index++) {
-        const redacted = this.redactValue(value[index], secret);
-        if (redacted !== value[index]) {
-          copy ??= value.slice();
-          copy[index] = redacted;
-        }
-      }
-      return copy ?? value;
-    }
+    if (Array.isArray(value)) return mapArray(value, (item) => this.redactValue(item, secret));
     return this.redactAttributes(value, secret);
   }
 
@@ -624,4 +604,17 @@ function* decodedLevels(text: string): Generator<string> {
     yield decoded;
     current = decoded;
   }
+}
+
+/** The array with each item mapped, copied only when an item changed (else the same array). */
+function mapArray(values: AttributeValue[], map: (value: AttributeValue) => AttributeValue): AttributeValue[] {
+  let copy: AttributeValue[] | undefined;
+  for (let index = 0; index < values.length; index++) {
+    const mapped = map(values[index]);
+    if (mapped !== values[index]) {
+      copy ??= values.slice();
+      copy[index] = mapped;
+    }
+  }
+  return copy ?? values;
 }
